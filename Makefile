@@ -1,0 +1,54 @@
+# Sluice: the two commands are `make serve` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/pip install -q -c constraints.txt
+SERVE_STAMP := $(VENV)/.serve-installed
+TEST_STAMP  := $(VENV)/.test-installed
+
+.PHONY: serve test lint bench install install-test postgres-server clean generate
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(SERVE_STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) -e .
+	touch $@
+
+$(TEST_STAMP): $(SERVE_STAMP)
+	$(PIP) -e '.[test]'
+	touch $@
+
+install: $(SERVE_STAMP)
+install-test: $(TEST_STAMP) postgres-server
+
+## Run the server on the embedded default (SQLite + ./.sluice), 127.0.0.1:8080.
+serve: $(SERVE_STAMP)
+	$(BIN)/sluice serve
+
+## PostgreSQL server binaries for the store tests: Debian's package, installed when absent.
+postgres-server:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql for the store tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q postgresql; }
+
+## The whole suite, from a fresh machine.
+test: install-test
+	$(BIN)/python tools/generate_api.py --check
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile tests
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check src tests tools bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+generate: $(TEST_STAMP)
+	$(BIN)/python tools/generate_api.py
+
+bench: $(TEST_STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .sluice build *.egg-info
