@@ -1,0 +1,129 @@
+"""The ASGI application: SigV4 in front, one AppFlow endpoint behind (API layer).
+
+Request path: `SigV4Middleware` (who is calling) -> `Router` (which operation) ->
+`parse_request` + `validate_input` (the model's rules) -> the service handler from
+`dispatch.operations` (run in a worker thread: handlers do blocking database work) ->
+`serialize_output`. Modelled errors become AWS error responses; anything else is logged with
+its request id and answered as a 500 `InternalServerException` without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import anyio
+from starlette.types import Message, Receive, Scope, Send
+
+from sluice.api.dispatch import Handler, operations
+from sluice.api.runtime import KeyResolver, Runtime
+from sluice.protocol.context import CONTEXT_KEY, RequestContext
+from sluice.protocol.errors import ProtocolError
+from sluice.protocol.model import service_model
+from sluice.protocol.parser import parse_request
+from sluice.protocol.router import Router
+from sluice.protocol.serializer import Response, serialize_error, serialize_output
+from sluice.protocol.sigv4 import SigV4Middleware
+from sluice.protocol.validate import validate_input
+from sluice.service.context import Caller
+from sluice.service.errors import ServiceError
+
+log = logging.getLogger("sluice.api")
+HEALTH_PATH = "/health"
+
+
+async def _send(send: Send, response: Response) -> None:
+    status, headers, body = response
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message: Message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+class AppFlowEndpoint:
+    """Answers every signed AppFlow request."""
+
+    def __init__(self, handlers: dict[str, Handler]) -> None:
+        self.router = Router(service_model())
+        self.handlers = handlers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        context: RequestContext = scope[CONTEXT_KEY]
+        body = await _read_body(receive)
+        rid = context.request_id
+        try:
+            response = await self._answer(scope, body, context)
+        except ProtocolError as exc:
+            response = serialize_error(exc.code, exc.message, exc.status, rid)
+        except ServiceError as exc:
+            response = serialize_error(exc.code, exc.message, exc.status, rid)
+        except Exception:
+            log.exception("request %s failed", rid)
+            response = serialize_error(
+                "InternalServerException", f"An internal error occurred (request id {rid}).", 500, rid
+            )
+        await _send(send, response)
+
+    async def _answer(self, scope: Scope, body: bytes, context: RequestContext) -> Response:
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        op, path_params = self.router.match(scope["method"], raw_path)
+        query = _query_pairs(scope.get("query_string", b""))
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        params = parse_request(op, path_params, query, headers, body)
+        validate_input(op.input_shape, params)
+        caller = Caller(context.account_id, context.region, context.caller_arn, context.request_id)
+        handler = self.handlers[op.name]
+        result: dict[str, Any] = await anyio.to_thread.run_sync(handler, caller, params)
+        return serialize_output(op, result)
+
+
+def _query_pairs(raw: bytes) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+
+
+class SluiceApp:
+    """The whole ASGI app: lifespan (executor start/stop), health check, signed API."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        endpoint = AppFlowEndpoint(operations(runtime.services))
+        self.api = SigV4Middleware(endpoint, KeyResolver(runtime.store), exempt_paths=(HEALTH_PATH,))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http" and scope["path"] == HEALTH_PATH:
+            body = json.dumps({"status": "ok"}).encode()
+            await _send(send, (200, [(b"content-type", b"application/json")], body))
+        elif scope["type"] == "http":
+            await self.api(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.runtime.executor.start()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.runtime.executor.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def create_app(runtime: Runtime) -> SluiceApp:
+    """The ASGI app over an opened runtime."""
+    return SluiceApp(runtime)

@@ -1,0 +1,70 @@
+"""Build the running system from settings: store, accounts, executor, services (API layer).
+
+`open_runtime` is the one place that turns `Settings` into live objects; `sluice serve` and
+the admin commands both call it, so they always agree on the database and keys.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from sluice.config import Settings
+from sluice.engine.executor import LocalExecutor
+from sluice.service.services import Services, build_services
+from sluice.store.accounts import AccountKeys, ensure_default_account, resolve_access_key
+from sluice.store.crypto import SecretBox, load_master_key
+from sluice.store.db import migrate, open_engine, sqlite_url
+from sluice.store.repository import Store
+
+log = logging.getLogger("sluice")
+KEY_CACHE_SECONDS = 5.0
+
+
+def open_store(settings: Settings) -> Store:
+    """The migrated store for these settings (creating the data dir and master key if needed)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = open_engine(settings.database_url or sqlite_url(settings.data_dir))
+    migrate(engine)
+    return Store(engine, SecretBox(load_master_key(settings.data_dir, settings.master_key)))
+
+
+class KeyResolver:
+    """Access key -> (secret, account id), cached briefly so signing checks stay cheap."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._cache: dict[str, tuple[float, tuple[str, str] | None]] = {}
+
+    def __call__(self, access_key_id: str) -> tuple[str, str] | None:
+        hit = self._cache.get(access_key_id)
+        stamp = time.monotonic()
+        if hit is not None and stamp - hit[0] < KEY_CACHE_SECONDS:
+            return hit[1]
+        found = resolve_access_key(self.store, access_key_id)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[access_key_id] = (stamp, found)
+        return found
+
+
+@dataclass
+class Runtime:
+    """Everything a serving process holds."""
+
+    settings: Settings
+    store: Store
+    executor: LocalExecutor
+    services: Services
+    default_keys: AccountKeys
+    keys_are_new: bool
+
+
+def open_runtime(settings: Settings) -> Runtime:
+    """Open the store, make sure the default account exists, and build the services."""
+    store = open_store(settings)
+    keys, created = ensure_default_account(store, settings.access_key_id, settings.secret_access_key)
+    executor = LocalExecutor(store, settings.workers)
+    services = build_services(store, executor, settings.max_profiles, settings.max_flows)
+    return Runtime(settings, store, executor, services, keys, created)

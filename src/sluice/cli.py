@@ -1,0 +1,148 @@
+"""The `sluice` command: `serve`, and the `accounts` admin commands.
+
+`sluice serve` runs the AppFlow-compatible API on the embedded default (SQLite + local data
+dir under ./.sluice) unless `SLUICE_DATABASE_URL` points elsewhere. On the very first start it
+creates the default account and prints its keys once, as ready-to-paste `export` lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from sluice.config import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if getattr(args, "data_dir", None):
+        settings.data_dir = Path(args.data_dir).resolve()
+    if getattr(args, "host", None):
+        settings.host = args.host
+    if getattr(args, "port", None) is not None:
+        settings.port = args.port
+    if getattr(args, "workers", None) is not None:
+        settings.workers = args.workers
+    return settings
+
+
+def _exports(keys: object, endpoint: str) -> str:
+    return "\n".join([
+        f"export AWS_ACCESS_KEY_ID={keys.access_key_id}",  # type: ignore[attr-defined]
+        f"export AWS_SECRET_ACCESS_KEY={keys.secret_access_key}",  # type: ignore[attr-defined]
+        "export AWS_DEFAULT_REGION=us-east-1",
+        f"export AWS_ENDPOINT_URL_APPFLOW={endpoint}",
+    ])
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the server until interrupted."""
+    import uvicorn
+
+    from sluice.api.app import create_app
+    from sluice.api.runtime import open_runtime
+
+    settings = _settings(args)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    runtime = open_runtime(settings)
+    endpoint = f"http://{settings.host}:{settings.port}"
+    if runtime.keys_are_new and not settings.access_key_id:
+        print("Sluice created the default account. Its keys are shown this once; paste these lines:", flush=True)
+        print(_exports(runtime.default_keys, endpoint), flush=True)
+    print(f"Sluice {_version()} serving the AppFlow API on {endpoint} "
+          f"(data dir {settings.data_dir}, account {runtime.default_keys.account_id})", flush=True)
+    uvicorn.run(
+        create_app(runtime),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
+    return 0
+
+
+def _version() -> str:
+    from sluice import __version__
+
+    return __version__
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    """`sluice accounts create|list|delete|credentials`."""
+    from sluice.api.runtime import open_store
+    from sluice.store import accounts
+
+    settings = _settings(args)
+    store = open_store(settings)
+    endpoint = f"http://{settings.host}:{settings.port}"
+    if args.action == "create":
+        try:
+            keys = accounts.create_account(store, args.name)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"# account {keys.name}: {keys.account_id}")
+        print(_exports(keys, endpoint))
+        return 0
+    if args.action == "list":
+        print(f"{'NAME':<24} {'ACCOUNT ID':<14} ACCESS KEY ID")
+        for account in accounts.list_accounts(store):
+            print(f"{account.name:<24} {account.account_id:<14} {account.access_key_id}")
+        return 0
+    if args.action == "delete":
+        if not accounts.delete_account(store, args.name):
+            print(f"error: no account named {args.name!r}", file=sys.stderr)
+            return 1
+        print(f"deleted account {args.name} and everything it owned")
+        return 0
+    if args.action == "credentials":
+        for account in accounts.list_accounts(store):
+            if account.name == args.name:
+                found = accounts.resolve_access_key(store, account.access_key_id)
+                assert found is not None
+                keys = accounts.AccountKeys(account.account_id, account.name, account.access_key_id, found[0])
+                print(_exports(keys, endpoint))
+                return 0
+        print(f"error: no account named {args.name!r}", file=sys.stderr)
+        return 1
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every sub-command."""
+    parser = argparse.ArgumentParser(prog="sluice", description="Sluice: the AppFlow API, self-hosted.")
+    parser.add_argument("--data-dir", help="data directory (default ./.sluice or SLUICE_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API server")
+    serve.add_argument("--host", help="listen address (default 127.0.0.1 or SLUICE_HOST)")
+    serve.add_argument("--port", type=int, help="listen port (default 8080 or SLUICE_PORT)")
+    serve.add_argument("--workers", type=int, help="run worker threads (default: cores; 0 = accept runs only)")
+    serve.set_defaults(func=cmd_serve)
+    acc = sub.add_parser("accounts", help="manage accounts and their keys")
+    acc_sub = acc.add_subparsers(dest="action", required=True)
+    for action, needs_name, text in (
+        ("create", True, "create an account and print its keys"),
+        ("list", False, "list accounts"),
+        ("delete", True, "delete an account and all its resources"),
+        ("credentials", True, "print an account's keys as export lines"),
+    ):
+        p = acc_sub.add_parser(action, help=text)
+        if needs_name:
+            p.add_argument("name")
+    acc.set_defaults(func=cmd_accounts)
+    parser.add_argument("--version", action="version", version=f"sluice {_version()}")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `sluice` console script."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

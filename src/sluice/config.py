@@ -1,0 +1,50 @@
+"""Server settings from the command line and the environment.
+
+Every setting has an environment variable (documented in the README's configuration table);
+command-line flags override the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+@dataclass(slots=True)
+class Settings:
+    """Everything `sluice serve` and the admin commands need to know."""
+
+    data_dir: Path
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    master_key: str | None = None
+    workers: int = os.cpu_count() or 2
+    max_profiles: int = 100
+    max_flows: int = 1000
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Settings from `SLUICE_*` environment variables, with the embedded defaults."""
+        return cls(
+            data_dir=Path(os.environ.get("SLUICE_DATA_DIR") or ".sluice").resolve(),
+            database_url=os.environ.get("SLUICE_DATABASE_URL") or None,
+            host=os.environ.get("SLUICE_HOST") or "127.0.0.1",
+            port=_int("SLUICE_PORT", 8080),
+            access_key_id=os.environ.get("SLUICE_ACCESS_KEY_ID") or None,
+            secret_access_key=os.environ.get("SLUICE_SECRET_ACCESS_KEY") or None,
+            master_key=os.environ.get("SLUICE_MASTER_KEY") or None,
+            workers=_int("SLUICE_WORKERS", os.cpu_count() or 2),
+            max_profiles=_int("SLUICE_MAX_CONNECTOR_PROFILES", 100),
+            max_flows=_int("SLUICE_MAX_FLOWS", 1000),
+            log_level=os.environ.get("SLUICE_LOG_LEVEL") or "info",
+        )

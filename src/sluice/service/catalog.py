@@ -1,0 +1,77 @@
+"""The connector catalog as the service layer reads it (service layer).
+
+Built-in types come from `sluice.connectors.registry`; custom connectors from this account's
+registrations. The per-type member names of union-like structures (`SourceConnectorProperties`,
+`ConnectorOperator`, `ConnectorProfileProperties`...) are derived from the generated shapes, so a
+new connector type in the model needs no edit here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sluice.connectors import registry
+from sluice.connectors.base import ConnectorSpec
+from sluice.service import shapes
+
+CUSTOM = "CustomConnector"
+
+
+def _members(typed_dict: type) -> dict[str, str]:
+    """Map lower-cased member name -> member name for a generated TypedDict."""
+    return {name.lower(): name for name in typed_dict.__annotations__}
+
+
+_SOURCE_PROPS = _members(shapes.SourceConnectorProperties)
+_DEST_PROPS = _members(shapes.DestinationConnectorProperties)
+_PROFILE_PROPS = _members(shapes.ConnectorProfileProperties)
+_PROFILE_CREDS = _members(shapes.ConnectorProfileCredentials)
+_OPERATOR = _members(shapes.ConnectorOperator)
+
+
+def _member_for(table: Mapping[str, str], connector_type: str) -> str | None:
+    return table.get(connector_type.lower())
+
+
+def source_member(connector_type: str) -> str | None:
+    """The `SourceConnectorProperties` member that belongs to `connector_type`."""
+    return _member_for(_SOURCE_PROPS, connector_type)
+
+
+def destination_member(connector_type: str) -> str | None:
+    """The `DestinationConnectorProperties` member that belongs to `connector_type`."""
+    return _member_for(_DEST_PROPS, connector_type)
+
+
+def profile_properties_member(connector_type: str) -> str | None:
+    """The `ConnectorProfileProperties` member that belongs to `connector_type`."""
+    return _member_for(_PROFILE_PROPS, connector_type)
+
+
+def profile_credentials_member(connector_type: str) -> str | None:
+    """The `ConnectorProfileCredentials` member that belongs to `connector_type`."""
+    return _member_for(_PROFILE_CREDS, connector_type)
+
+
+def operator_member(connector_type: str) -> str | None:
+    """The `ConnectorOperator` member that belongs to `connector_type`."""
+    return _member_for(_OPERATOR, connector_type)
+
+
+def builtin(connector_type: str) -> ConnectorSpec | None:
+    """The built-in spec for `connector_type`, or None when the type is unknown."""
+    return registry.CONNECTORS.get(connector_type)
+
+
+def capabilities(connector_type: str, registration: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """The `ConnectorConfiguration` that governs `connector_type` (a registration's for custom)."""
+    if connector_type == CUSTOM and registration is not None:
+        return registration
+    spec = builtin(connector_type)
+    return spec.capabilities if spec is not None else {}
+
+
+def all_builtin_types() -> list[str]:
+    """Every built-in connector type, in the model's enum order."""
+    return list(registry.CONNECTORS)

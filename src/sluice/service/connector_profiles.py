@@ -1,0 +1,180 @@
+"""Connector profiles: Create / Update / Delete / Describe (service layer).
+
+Credentials are sealed with the store's secret box (AES-GCM, bound to the profile ARN) and
+never leave this module in any response. A profile used by a flow cannot be deleted without
+`forceDelete`; the conflict names the flows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sluice.service import catalog, idempotency
+from sluice.service.common import credentials_arn, now, profile_arn, to_datetime
+from sluice.service.context import Caller
+from sluice.service.errors import (
+    ConflictException,
+    ResourceNotFoundException,
+    ServiceQuotaExceededException,
+    ValidationException,
+)
+from sluice.service.pagination import Paginator
+from sluice.store.models import ConnectorProfile
+from sluice.store.repository import DuplicateError, Scoped, Store
+
+
+def flows_using_profile(tx: Scoped, name: str) -> list[str]:
+    """Names of the flows whose source or a destination uses the profile `name`."""
+    return [
+        flow.name for flow in tx.all_flows()
+        if flow.source_profile == name or name in (flow.destination_profiles or [])
+    ]
+
+
+def _check_config(tx: Scoped, connector_type: str, label: str | None, config: dict[str, Any]) -> None:
+    """The profile's properties (and credentials, if given) belong to its connector type."""
+    if catalog.builtin(connector_type) is None:
+        raise ValidationException(f"{connector_type} is not a connector type Sluice knows.")
+    if connector_type == catalog.CUSTOM:
+        if not label:
+            raise ValidationException("A CustomConnector profile needs the connectorLabel of a registered connector.")
+        if tx.registration(label) is None:
+            raise ResourceNotFoundException(f"The custom connector {label} is not registered.")
+    props_member = catalog.profile_properties_member(connector_type)
+    props = config.get("connectorProfileProperties") or {}
+    wrong = [k for k in props if k != props_member]
+    if wrong:
+        raise ValidationException(
+            f"connectorProfileConfig.connectorProfileProperties has {', '.join(sorted(wrong))}, "
+            f"which does not belong to connector type {connector_type}."
+        )
+    creds = config.get("connectorProfileCredentials")
+    if creds is not None:
+        creds_member = catalog.profile_credentials_member(connector_type)
+        wrong = [k for k in creds if k != creds_member]
+        if wrong:
+            raise ValidationException(
+                f"connectorProfileConfig.connectorProfileCredentials has {', '.join(sorted(wrong))}, "
+                f"which does not belong to connector type {connector_type}."
+            )
+
+
+class ConnectorProfiles:
+    """The four connector-profile operations."""
+
+    def __init__(self, store: Store, paginator: Paginator, max_profiles: int) -> None:
+        self.store = store
+        self.paginator = paginator
+        self.max_profiles = max_profiles
+
+    def create_connector_profile(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """CreateConnectorProfile."""
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            return idempotency.run_once(tx, "CreateConnectorProfile", params, lambda: self._create(tx, caller, params))
+
+    def _create(self, tx: Scoped, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["connectorProfileName"]
+        connector_type = params["connectorType"]
+        label = params.get("connectorLabel")
+        config = params["connectorProfileConfig"]
+        _check_config(tx, connector_type, label, config)
+        if tx.profile(name) is not None:
+            raise ConflictException(f"A connector profile named {name} already exists.")
+        if tx.count_profiles() >= self.max_profiles:
+            raise ServiceQuotaExceededException(
+                f"This account already has {self.max_profiles} connector profiles, the quota for the region."
+            )
+        arn = profile_arn(caller, name)
+        stamp = now()
+        creds = config.get("connectorProfileCredentials")
+        profile = ConnectorProfile(
+            name=name,
+            arn=arn,
+            connector_type=connector_type,
+            connector_label=label if connector_type == catalog.CUSTOM else None,
+            connection_mode=params["connectionMode"],
+            credentials_arn=credentials_arn(caller, name),
+            kms_arn=params.get("kmsArn"),
+            properties=config.get("connectorProfileProperties") or {},
+            credentials_enc=self.store.box.seal_json(creds, arn) if creds is not None else None,
+            created_at=stamp,
+            last_updated_at=stamp,
+        )
+        try:
+            tx.add(profile)
+        except DuplicateError as exc:
+            raise ConflictException(f"A connector profile named {name} already exists.") from exc
+        return {"connectorProfileArn": arn}
+
+    def update_connector_profile(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """UpdateConnectorProfile: new properties, and new credentials when given."""
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            return idempotency.run_once(tx, "UpdateConnectorProfile", params, lambda: self._update(tx, params))
+
+    def _update(self, tx: Scoped, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["connectorProfileName"]
+        profile = tx.profile(name)
+        if profile is None:
+            raise ResourceNotFoundException(f"The connector profile {name} does not exist.")
+        config = params["connectorProfileConfig"]
+        _check_config(tx, profile.connector_type, profile.connector_label, config)
+        profile.connection_mode = params["connectionMode"]
+        profile.properties = config.get("connectorProfileProperties") or {}
+        creds = config.get("connectorProfileCredentials")
+        if creds is not None:
+            profile.credentials_enc = self.store.box.seal_json(creds, profile.arn)
+        profile.last_updated_at = now()
+        return {"connectorProfileArn": profile.arn}
+
+    def delete_connector_profile(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """DeleteConnectorProfile; 409 naming the flows that use it unless `forceDelete`."""
+        name = params["connectorProfileName"]
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            profile = tx.profile(name)
+            if profile is None:
+                raise ResourceNotFoundException(f"The connector profile {name} does not exist.")
+            users = flows_using_profile(tx, name)
+            if users and not params.get("forceDelete"):
+                raise ConflictException(
+                    f"The connector profile {name} is used by the flows {', '.join(users)}; "
+                    "delete them first or pass forceDelete."
+                )
+            tx.delete(profile)
+            tx.clear_metadata(None, name, None)
+        return {}
+
+    def describe_connector_profiles(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """DescribeConnectorProfiles, filtered by names, type and label, paginated."""
+        names = params.get("connectorProfileNames")
+        connector_type = params.get("connectorType")
+        label = params.get("connectorLabel")
+        limit = params.get("maxResults") or 100
+        filters = [sorted(names or []), connector_type, label]
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            after = self.paginator.read(caller, "DescribeConnectorProfiles", params.get("nextToken"), filters)
+            rows, cursor = tx.profiles(names, connector_type, label, after, limit)
+            details = [describe(row) for row in rows]
+        return {
+            "connectorProfileDetails": details,
+            "nextToken": self.paginator.mint(caller, "DescribeConnectorProfiles", cursor, filters),
+        }
+
+
+def describe(profile: ConnectorProfile) -> dict[str, Any]:
+    """A profile as AppFlow's `ConnectorProfile` shape - without any credential."""
+    props_member = catalog.profile_properties_member(profile.connector_type)
+    properties = dict(profile.properties or {})
+    if props_member and props_member not in properties:
+        properties[props_member] = {}
+    return {
+        "connectorProfileArn": profile.arn,
+        "connectorProfileName": profile.name,
+        "connectorType": profile.connector_type,
+        "connectorLabel": profile.connector_label,
+        "connectionMode": profile.connection_mode,
+        "credentialsArn": profile.credentials_arn,
+        "connectorProfileProperties": properties,
+        "createdAt": to_datetime(profile.created_at),
+        "lastUpdatedAt": to_datetime(profile.last_updated_at),
+    }
+

@@ -1,0 +1,204 @@
+"""The connector catalog operations and entity metadata (service layer).
+
+DescribeConnectors / DescribeConnector / ListConnectors read the built-in catalog and this
+account's registrations. ListConnectorEntities / DescribeConnectorEntity ask the connector's
+metadata provider through a cache kept in the store (entries expire after an hour;
+ResetConnectorMetadataCache clears them per profile, entity or connector).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sluice.connectors.base import ConnectorError, MetadataProvider, ProfileView
+from sluice.service import catalog, registrations
+from sluice.service.common import now
+from sluice.service.connector_errors import to_service_error
+from sluice.service.context import Caller
+from sluice.service.errors import (
+    ConnectorServerException,
+    ResourceNotFoundException,
+    ValidationException,
+)
+from sluice.service.pagination import Paginator
+from sluice.store.models import MetadataCacheEntry
+from sluice.store.repository import Scoped, Store
+
+CACHE_SECONDS = 3600
+
+
+class Connectors:
+    """Catalog and metadata operations."""
+
+    def __init__(self, store: Store, paginator: Paginator) -> None:
+        self.store = store
+        self.paginator = paginator
+
+    # -- catalog ---------------------------------------------------------------------------
+    def describe_connectors(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """Configurations of the requested (or all) connector types, registrations included."""
+        wanted = params.get("connectorTypes") or catalog.all_builtin_types()
+        for connector_type in wanted:
+            if catalog.builtin(connector_type) is None:
+                raise ValidationException(f"{connector_type} is not a connector type Sluice knows.")
+        limit = params.get("maxResults") or 100
+        filters = sorted(wanted)
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            start = self.paginator.read(caller, "DescribeConnectors", params.get("nextToken"), filters) or 0
+            items: list[tuple[str, Any]] = [("type", t) for t in wanted]
+            if catalog.CUSTOM in wanted:
+                items += [("registration", r) for r in tx.registrations(None, 10_000)[0]]
+            page = items[start:start + limit]
+            configurations = {
+                value: catalog.capabilities(value) for kind, value in page if kind == "type"
+            }
+            details = [registrations.detail(value) for kind, value in page if kind == "registration"]
+        cursor = start + limit if start + limit < len(items) else None
+        response: dict[str, Any] = {
+            "connectorConfigurations": configurations,
+            "nextToken": self.paginator.mint(caller, "DescribeConnectors", cursor, filters),
+        }
+        if details:
+            response["connectors"] = details
+        return response
+
+    def describe_connector(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """One connector type's configuration; a custom connector's by its label."""
+        connector_type = params["connectorType"]
+        label = params.get("connectorLabel")
+        if catalog.builtin(connector_type) is None:
+            raise ResourceNotFoundException(f"{connector_type} is not a connector type Sluice knows.")
+        if connector_type != catalog.CUSTOM:
+            return {"connectorConfiguration": catalog.capabilities(connector_type)}
+        if not label:
+            raise ValidationException("Describing a CustomConnector needs its connectorLabel.")
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            registration = tx.registration(label)
+            if registration is None:
+                raise ResourceNotFoundException(f"No connector with the label {label} is registered.")
+            return {"connectorConfiguration": registrations.configuration(registration)}
+
+    def list_connectors(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """The registered custom connectors (AppFlow lists only those here)."""
+        limit = params.get("maxResults") or 100
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            after = self.paginator.read(caller, "ListConnectors", params.get("nextToken"))
+            rows, cursor = tx.registrations(after, limit)
+            connectors = [registrations.detail(row) for row in rows]
+        return {"connectors": connectors, "nextToken": self.paginator.mint(caller, "ListConnectors", cursor)}
+
+    # -- entity metadata -------------------------------------------------------------------
+    def _resolve(
+        self, tx: Scoped, connector_type: str | None, profile_name: str | None
+    ) -> tuple[str, ProfileView, MetadataProvider]:
+        profile = tx.profile(profile_name) if profile_name else None
+        if profile_name and profile is None:
+            raise ResourceNotFoundException(f"The connector profile {profile_name} does not exist.")
+        if profile is not None and connector_type and connector_type != profile.connector_type:
+            raise ValidationException(
+                f"The connector profile {profile_name} is of type {profile.connector_type}, not {connector_type}."
+            )
+        connector_type = connector_type or (profile.connector_type if profile else None)
+        if connector_type is None:
+            raise ValidationException("Name a connectorProfileName or a connectorType.")
+        spec = catalog.builtin(connector_type)
+        if spec is None:
+            raise ValidationException(f"{connector_type} is not a connector type Sluice knows.")
+        if profile is None and (spec.requires_profile or connector_type == catalog.CUSTOM):
+            raise ValidationException(f"The {connector_type} connector needs a connectorProfileName.")
+        if spec.load_metadata is None:
+            raise ConnectorServerException(
+                f"Sluice does not talk to {connector_type} yet: that connector's data path is not built "
+                "in this version (see the README's feature matrix)."
+            )
+        view = ProfileView(
+            name=profile.name if profile else None,
+            connector_type=connector_type,
+            connector_label=profile.connector_label if profile else None,
+            properties=profile.properties if profile else {},
+            credentials=(
+                self.store.box.open_json(profile.credentials_enc, profile.arn)
+                if profile is not None and profile.credentials_enc else {}
+            ),
+        )
+        key = connector_type if not view.connector_label else f"{connector_type}:{view.connector_label}"
+        return key, view, spec.load_metadata()
+
+    def _cached(
+        self, tx: Scoped, key: str, profile: str, kind: str, entity: str, page: str
+    ) -> dict[str, Any] | None:
+        entry = tx.cached_metadata(key, profile, kind, entity, page)
+        if entry is None:
+            return None
+        if entry.fetched_at < now() - CACHE_SECONDS:
+            tx.delete(entry)
+            return None
+        return entry.payload
+
+    def list_connector_entities(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """Entities (or the children of `entitiesPath`) the profile can reach."""
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            key, view, provider = self._resolve(tx, params.get("connectorType"), params.get("connectorProfileName"))
+            entity = params.get("entitiesPath") or ""
+            page = f"{params.get('maxResults') or ''}|{params.get('nextToken') or ''}"
+            payload = self._cached(tx, key, view.name or "", "list", entity, page)
+            if payload is None:
+                try:
+                    result = provider.list_entities(
+                        view, params.get("entitiesPath"), params.get("maxResults"), params.get("nextToken")
+                    )
+                except ConnectorError as exc:
+                    raise to_service_error(exc) from exc
+                payload = {"connectorEntityMap": {entity or "Objects": result.entities},
+                           "nextToken": result.next_token}
+                tx.add(MetadataCacheEntry(connector_key=key, profile_name=view.name or "", kind="list",
+                                          entity=entity, page=page, payload=payload, fetched_at=now()))
+            return payload
+
+    def describe_connector_entity(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """The fields of one entity."""
+        name = params["connectorEntityName"]
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            key, view, provider = self._resolve(tx, params.get("connectorType"), params.get("connectorProfileName"))
+            payload = self._cached(tx, key, view.name or "", "describe", name, "")
+            if payload is None:
+                try:
+                    fields = provider.describe_entity(view, name)
+                except ConnectorError as exc:
+                    raise to_service_error(exc) from exc
+                payload = {"connectorEntityFields": fields}
+                tx.add(MetadataCacheEntry(connector_key=key, profile_name=view.name or "", kind="describe",
+                                          entity=name, page="", payload=payload, fetched_at=now()))
+            return payload
+
+    def reset_connector_metadata_cache(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """Forget cached metadata for a profile, a connector type, an entity or a path."""
+        profile_name = params.get("connectorProfileName")
+        connector_type = params.get("connectorType")
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            profile = tx.profile(profile_name) if profile_name else None
+            if profile_name and profile is None:
+                raise ResourceNotFoundException(f"The connector profile {profile_name} does not exist.")
+            if profile is None:
+                if connector_type is None:
+                    raise ValidationException("Name a connectorProfileName or a connectorType.")
+                spec = catalog.builtin(connector_type)
+                if spec is None:
+                    raise ValidationException(f"{connector_type} is not a connector type Sluice knows.")
+                if spec.requires_profile or connector_type == catalog.CUSTOM:
+                    raise ValidationException(
+                        f"Resetting the {connector_type} metadata cache needs a connectorProfileName."
+                    )
+            elif connector_type and connector_type != profile.connector_type:
+                raise ValidationException(
+                    f"The connector profile {profile_name} is of type {profile.connector_type}, not {connector_type}."
+                )
+            key = None
+            if profile is not None:
+                key = profile.connector_type if not profile.connector_label else (
+                    f"{profile.connector_type}:{profile.connector_label}")
+            elif connector_type:
+                key = connector_type
+            entity = params.get("connectorEntityName") or params.get("entitiesPath")
+            tx.clear_metadata(key, profile_name, entity)
+        return {}

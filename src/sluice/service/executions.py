@@ -1,0 +1,83 @@
+"""Execution records and cancellation (service layer).
+
+`DescribeFlowExecutionRecords` lists a flow's runs newest first. `CancelFlowExecutions`
+flags runs in progress: a run no worker has started yet is `Canceled` at once; a running one
+goes to `CancelStarted` and its worker ends it `Canceled`. Ids that are unknown or not in
+progress come back in `invalidExecutions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sluice.engine.lifecycle import set_status
+from sluice.service.common import to_datetime
+from sluice.service.context import Caller
+from sluice.service.flows import RUNNING, get_flow
+from sluice.service.pagination import Paginator
+from sluice.store.models import ExecutionRecord
+from sluice.store.repository import Store
+
+
+def describe(record: ExecutionRecord) -> dict[str, Any]:
+    """An execution as AppFlow's `ExecutionRecord` shape."""
+    return {
+        "executionId": record.execution_id,
+        "executionStatus": record.status,
+        "executionResult": record.result or {},
+        "startedAt": to_datetime(record.started_at),
+        "lastUpdatedAt": to_datetime(record.last_updated_at),
+        "dataPullStartTime": to_datetime(record.data_pull_start_time),
+        "dataPullEndTime": to_datetime(record.data_pull_end_time),
+        "metadataCatalogDetails": record.metadata_catalog_details,
+    }
+
+
+class Executions:
+    """DescribeFlowExecutionRecords and CancelFlowExecutions."""
+
+    def __init__(self, store: Store, paginator: Paginator, request_cancel: Callable[[str], None]) -> None:
+        self.store = store
+        self.paginator = paginator
+        self.request_cancel = request_cancel
+
+    def describe_flow_execution_records(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """The flow's execution records, newest first, paginated."""
+        name = params["flowName"]
+        limit = params.get("maxResults") or 100
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            flow = get_flow(tx, name)
+            after = self.paginator.read(caller, "DescribeFlowExecutionRecords", params.get("nextToken"), name)
+            rows, cursor = tx.executions(flow, after, limit)
+            records = [describe(row) for row in rows]
+        return {
+            "flowExecutions": records,
+            "nextToken": self.paginator.mint(caller, "DescribeFlowExecutionRecords", cursor, name),
+        }
+
+    def cancel_flow_executions(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """Cancel the named runs, or every run in progress when no ids are given."""
+        ids = params.get("executionIds")
+        signalled: list[str] = []
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            flow = get_flow(tx, params["flowName"])
+            if ids:
+                found = {r.execution_id: r for r in tx.executions_by_id(flow, ids)}
+                invalid = [i for i in ids if i not in found or found[i].status not in RUNNING]
+                targets = [found[i] for i in ids if i not in invalid]
+            else:
+                invalid = []
+                targets = tx.executions_in_status(flow, RUNNING)
+            for record in targets:
+                if record.status != "InProgress":
+                    continue  # already being canceled
+                record.cancel_requested = True
+                if record.claimed_by is None:
+                    set_status(tx.session, record, "Canceled", "The run was canceled before it started.")
+                else:
+                    set_status(tx.session, record, "CancelStarted")
+                    signalled.append(record.execution_id)
+        for execution_id in signalled:
+            self.request_cancel(execution_id)
+        return {"invalidExecutions": invalid}

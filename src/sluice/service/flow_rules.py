@@ -1,0 +1,220 @@
+"""Cross-validation of a flow definition against the connector catalog (service layer).
+
+The protocol layer already enforced every constraint the model states; this module checks
+meaning: the connector types exist and may play their role, the source may feed each
+destination, profiles exist and are of the right type, the trigger and schedule are ones the
+source supports, and every task's operator is one the source connector offers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sluice.service import catalog, schedules
+from sluice.service.errors import ResourceNotFoundException, ValidationException
+from sluice.store.models import ConnectorProfile
+from sluice.store.repository import Scoped
+
+COMPARISONS = frozenset({
+    "LESS_THAN", "GREATER_THAN", "CONTAINS", "BETWEEN", "LESS_THAN_OR_EQUAL_TO",
+    "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO",
+})
+ARITHMETIC = frozenset({"ADDITION", "SUBTRACTION", "MULTIPLICATION", "DIVISION"})
+MASKS = frozenset({"MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N"})
+VALIDATIONS = frozenset({"VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC"})
+
+# Which operators each task type accepts, and which task properties it cannot do without.
+TASK_OPERATORS: dict[str, frozenset[str]] = {
+    "Arithmetic": ARITHMETIC,
+    "Filter": COMPARISONS | {"PROJECTION"},
+    "Map": frozenset({"NO_OP"}),
+    "Map_all": frozenset({"NO_OP"}),
+    "Mask": MASKS,
+    "Merge": frozenset({"NO_OP"}),
+    "Passthrough": frozenset({"NO_OP"}),
+    "Truncate": frozenset({"NO_OP"}),
+    "Validate": VALIDATIONS,
+    "Partition": frozenset({"NO_OP"}),
+}
+REQUIRED_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "MASK_FIRST_N": ("MASK_LENGTH",),
+    "MASK_LAST_N": ("MASK_LENGTH",),
+    "BETWEEN": ("LOWER_BOUND", "UPPER_BOUND"),
+    "Truncate": ("TRUNCATE_LENGTH",),
+    "Merge": ("CONCAT_FORMAT",),
+    "Validate": ("VALIDATION_ACTION",),
+    "Partition": ("ORDERED_PARTITION_KEYS_LIST",),
+}
+NEEDS_DESTINATION_FIELD = frozenset({"Map", "Merge", "Arithmetic"})
+
+
+@dataclass(slots=True)
+class FlowShape:
+    """The facts about a validated flow the service stores alongside its configuration."""
+
+    source_type: str
+    source_profile: str | None
+    source_label: str | None
+    destination_types: list[str] = field(default_factory=list)
+    destination_profiles: list[str] = field(default_factory=list)
+    destination_labels: list[str | None] = field(default_factory=list)
+
+
+def _profile_for(
+    tx: Scoped, connector_type: str, profile_name: str | None, role: str
+) -> ConnectorProfile | None:
+    spec = catalog.builtin(connector_type)
+    if profile_name is None:
+        if connector_type == catalog.CUSTOM or (spec is not None and spec.requires_profile):
+            raise ValidationException(f"The {role} connector {connector_type} needs a connectorProfileName.")
+        return None
+    profile = tx.profile(profile_name)
+    if profile is None:
+        raise ResourceNotFoundException(f"The connector profile {profile_name} does not exist.")
+    if profile.connector_type != connector_type:
+        raise ValidationException(
+            f"The connector profile {profile_name} is of type {profile.connector_type}, "
+            f"not {connector_type} as the {role} configuration says."
+        )
+    return profile
+
+
+def _configuration(tx: Scoped, connector_type: str, profile: ConnectorProfile | None) -> Mapping[str, Any]:
+    """The ConnectorConfiguration for a type (for custom connectors, the registered one)."""
+    if catalog.builtin(connector_type) is None:
+        raise ValidationException(f"{connector_type} is not a connector type Sluice knows.")
+    if connector_type != catalog.CUSTOM:
+        return catalog.capabilities(connector_type)
+    label = profile.connector_label if profile is not None else None
+    registration = tx.registration(label) if label else None
+    if registration is None:
+        raise ResourceNotFoundException(f"The custom connector {label} is not registered.")
+    return registration.configuration
+
+
+def _check_properties(member: str | None, props: Mapping[str, Any], kind: str, connector_type: str) -> None:
+    if member is None or member not in props:
+        raise ValidationException(
+            f"{kind} must have the {member or connector_type} member for connector type {connector_type}."
+        )
+    extra = [k for k in props if k != member]
+    if extra:
+        raise ValidationException(
+            f"{kind} may only have the {member} member for connector type {connector_type}, "
+            f"found {', '.join(sorted(extra))}."
+        )
+
+
+def check_trigger(trigger: Mapping[str, Any], source_config: Mapping[str, Any], source_type: str) -> None:
+    """The trigger type is one the source supports; a Scheduled trigger has a sound schedule."""
+    trigger_type = trigger["triggerType"]
+    supported = source_config.get("supportedTriggerTypes") or []
+    if trigger_type not in supported:
+        raise ValidationException(
+            f"The {source_type} connector does not support {trigger_type} flows "
+            f"(supported: {', '.join(supported) or 'none'})."
+        )
+    if trigger_type != "Scheduled":
+        return
+    scheduled = (trigger.get("triggerProperties") or {}).get("Scheduled")
+    if not scheduled:
+        raise ValidationException("A Scheduled flow needs triggerConfig.triggerProperties.Scheduled.")
+    try:
+        schedule = schedules.parse(scheduled["scheduleExpression"])
+    except ValueError as exc:
+        raise ValidationException(
+            f"Invalid scheduleExpression {scheduled['scheduleExpression']!r}: {exc}."
+        ) from exc
+    frequencies = source_config.get("supportedSchedulingFrequencies") or []
+    order = ["BYMINUTE", "HOURLY", "DAILY", "WEEKLY", "MONTHLY"]
+    fastest = min((order.index(f) for f in frequencies if f in order), default=None)
+    if fastest is not None and order.index(schedule.frequency) < fastest:
+        raise ValidationException(
+            f"The schedule {schedule.expression} runs more often than the {source_type} connector allows "
+            f"(supported frequencies: {', '.join(frequencies)})."
+        )
+    start, end = scheduled.get("scheduleStartTime"), scheduled.get("scheduleEndTime")
+    if start is not None and end is not None and end <= start:
+        raise ValidationException("scheduleEndTime must be later than scheduleStartTime.")
+
+
+def check_tasks(tasks: Sequence[Mapping[str, Any]], source_type: str, source_config: Mapping[str, Any]) -> None:
+    """Every task's operator belongs to the source type, fits the task type, and has its properties."""
+    operator_key = catalog.operator_member(source_type)
+    supported = set(source_config.get("supportedOperators") or [])
+    for index, task in enumerate(tasks):
+        where = f"tasks[{index}]"
+        task_type = task["taskType"]
+        operator_map = task.get("connectorOperator") or {}
+        if len(operator_map) > 1:
+            raise ValidationException(f"{where}.connectorOperator must name exactly one connector.")
+        operator = None
+        if operator_map:
+            (key, operator), = operator_map.items()
+            if key != operator_key:
+                raise ValidationException(
+                    f"{where}.connectorOperator uses {key} but the source connector is {source_type}; "
+                    f"use connectorOperator.{operator_key}."
+                )
+            if supported and operator not in supported:
+                raise ValidationException(
+                    f"{where}: the {source_type} connector does not support the {operator} operator."
+                )
+            if operator not in TASK_OPERATORS[task_type]:
+                raise ValidationException(
+                    f"{where}: operator {operator} cannot be used in a {task_type} task "
+                    f"(allowed: {', '.join(sorted(TASK_OPERATORS[task_type]))})."
+                )
+        properties = task.get("taskProperties") or {}
+        for name in REQUIRED_PROPERTIES.get(task_type, ()) + REQUIRED_PROPERTIES.get(operator or "", ()):
+            if name not in properties:
+                raise ValidationException(f"{where}: a {task_type} task with {operator} needs taskProperties.{name}.")
+        if operator in COMPARISONS - {"BETWEEN"} and not ({"VALUE", "VALUES"} & properties.keys()):
+            raise ValidationException(f"{where}: a {operator} filter needs taskProperties.VALUE or VALUES.")
+        if task_type in NEEDS_DESTINATION_FIELD and not task.get("destinationField"):
+            raise ValidationException(f"{where}: a {task_type} task needs a destinationField.")
+        if task_type != "Map_all" and not task["sourceFields"]:
+            raise ValidationException(f"{where}.sourceFields must name at least one field.")
+
+
+def check_flow(tx: Scoped, params: Mapping[str, Any]) -> FlowShape:
+    """Validate a CreateFlow/UpdateFlow request's meaning; returns what the service stores."""
+    source = params["sourceFlowConfig"]
+    source_type = source["connectorType"]
+    source_profile = _profile_for(tx, source_type, source.get("connectorProfileName"), "source")
+    source_config = _configuration(tx, source_type, source_profile)
+    if not source_config.get("canUseAsSource"):
+        raise ValidationException(f"The {source_type} connector cannot be used as a flow source.")
+    _check_properties(
+        catalog.source_member(source_type), source["sourceConnectorProperties"],
+        "sourceFlowConfig.sourceConnectorProperties", source_type,
+    )
+    shape = FlowShape(source_type, source.get("connectorProfileName"),
+                      source_profile.connector_label if source_profile else None)
+    allowed = set(source_config.get("supportedDestinationConnectors") or [])
+    for index, destination in enumerate(params["destinationFlowConfigList"]):
+        dest_type = destination["connectorType"]
+        where = f"destinationFlowConfigList[{index}]"
+        profile = _profile_for(tx, dest_type, destination.get("connectorProfileName"), "destination")
+        dest_config = _configuration(tx, dest_type, profile)
+        if not dest_config.get("canUseAsDestination"):
+            raise ValidationException(f"{where}: the {dest_type} connector cannot be used as a destination.")
+        if dest_type not in allowed:
+            raise ValidationException(
+                f"{where}: {source_type} cannot send data to {dest_type} "
+                f"(supported destinations: {', '.join(sorted(allowed)) or 'none'})."
+            )
+        _check_properties(
+            catalog.destination_member(dest_type), destination["destinationConnectorProperties"],
+            f"{where}.destinationConnectorProperties", dest_type,
+        )
+        shape.destination_types.append(dest_type)
+        shape.destination_profiles.append(destination.get("connectorProfileName") or "")
+        shape.destination_labels.append(profile.connector_label if profile else None)
+    if not params["destinationFlowConfigList"]:
+        raise ValidationException("destinationFlowConfigList must name at least one destination.")
+    check_trigger(params["triggerConfig"], source_config, source_type)
+    check_tasks(params["tasks"], source_type, source_config)
+    return shape

@@ -1,0 +1,158 @@
+"""Custom connector registrations: Register / UpdateRegistration / Unregister (service layer).
+
+A registration records the connector's label, provisioning (a Lambda ARN) and a version that
+`UpdateConnectorRegistration` bumps. Its `ConnectorConfiguration` is kept with it and is what
+`DescribeConnector` returns for the label. Unregistering a connector that profiles or flows
+still use is a 409 unless `forceDelete`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sluice.service import idempotency
+from sluice.service.common import connector_arn, now, to_datetime
+from sluice.service.context import Caller
+from sluice.service.errors import ConflictException, ResourceNotFoundException, ValidationException
+from sluice.store.models import ConnectorRegistration
+from sluice.store.repository import DuplicateError, Scoped, Store
+
+CUSTOM = "CustomConnector"
+
+
+def _configuration(reg: ConnectorRegistration) -> dict[str, Any]:
+    """The ConnectorConfiguration a registration answers with, version included."""
+    base = dict(reg.configuration)
+    base.update({
+        "connectorType": CUSTOM,
+        "connectorLabel": reg.label,
+        "connectorArn": reg.arn,
+        "connectorDescription": reg.description,
+        "connectorVersion": str(reg.version),
+        "connectorProvisioningType": reg.provisioning_type,
+        "connectorProvisioningConfig": reg.provisioning_config,
+        "registeredAt": reg.registered_at,
+        "registeredBy": reg.registered_by,
+    })
+    return base
+
+
+def configuration(reg: ConnectorRegistration) -> dict[str, Any]:
+    """`ConnectorConfiguration` for DescribeConnector / DescribeConnectors."""
+    config = _configuration(reg)
+    config["registeredAt"] = to_datetime(reg.registered_at)
+    return config
+
+
+def detail(reg: ConnectorRegistration) -> dict[str, Any]:
+    """`ConnectorDetail` for ListConnectors / DescribeConnectors."""
+    config = reg.configuration
+    return {
+        "connectorDescription": reg.description,
+        "connectorName": config.get("connectorName") or reg.label,
+        "connectorOwner": config.get("connectorOwner") or reg.registered_by,
+        "connectorVersion": str(reg.version),
+        "applicationType": config.get("applicationType"),
+        "connectorType": CUSTOM,
+        "connectorLabel": reg.label,
+        "registeredAt": to_datetime(reg.registered_at),
+        "registeredBy": reg.registered_by,
+        "connectorProvisioningType": reg.provisioning_type,
+        "connectorModes": config.get("connectorModes"),
+        "supportedDataTransferTypes": config.get("supportedDataTransferTypes"),
+    }
+
+
+def users_of(tx: Scoped, label: str) -> list[str]:
+    """Names of the profiles and flows that use the custom connector `label`."""
+    users = [
+        f"profile {p.name}" for p in tx.profiles(None, CUSTOM, label, None, 10_000)[0]
+    ]
+    users += [f"flow {f.name}" for f in tx.all_flows() if label in (f.config.get("connectorLabels") or [])]
+    return users
+
+
+class Registrations:
+    """The custom connector registration operations."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def register_connector(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """RegisterConnector."""
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            return idempotency.run_once(tx, "RegisterConnector", params, lambda: self._register(tx, caller, params))
+
+    def _register(self, tx: Scoped, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        label = params.get("connectorLabel")
+        if not label:
+            raise ValidationException("connectorLabel is required to register a connector.")
+        provisioning_type = params.get("connectorProvisioningType")
+        provisioning = params.get("connectorProvisioningConfig") or {}
+        if provisioning_type != "LAMBDA" or not (provisioning.get("lambda") or {}).get("lambdaArn"):
+            raise ValidationException(
+                "Register a connector with connectorProvisioningType LAMBDA and "
+                "connectorProvisioningConfig.lambda.lambdaArn."
+            )
+        if tx.registration(label) is not None:
+            raise ConflictException(f"A connector with the label {label} is already registered.")
+        registration = ConnectorRegistration(
+            label=label,
+            arn=connector_arn(caller, label),
+            description=params.get("description"),
+            provisioning_type=provisioning_type,
+            provisioning_config=provisioning,
+            version=1,
+            configuration={
+                "canUseAsSource": True,
+                "canUseAsDestination": True,
+                "connectorName": label,
+                "connectorOwner": caller.account_id,
+                "connectorModes": ["Public"],
+                "supportedTriggerTypes": ["OnDemand", "Scheduled"],
+                "supportedSchedulingFrequencies": ["BYMINUTE", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "ONCE"],
+                "supportedDataTransferTypes": ["RECORD"],
+            },
+            registered_at=now(),
+            registered_by=caller.caller_arn,
+        )
+        try:
+            tx.add(registration)
+        except DuplicateError as exc:
+            raise ConflictException(f"A connector with the label {label} is already registered.") from exc
+        return {"connectorArn": registration.arn}
+
+    def update_connector_registration(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """UpdateConnectorRegistration: new description/provisioning, next version."""
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            return idempotency.run_once(
+                tx, "UpdateConnectorRegistration", params, lambda: self._update(tx, params)
+            )
+
+    def _update(self, tx: Scoped, params: dict[str, Any]) -> dict[str, Any]:
+        label = params["connectorLabel"]
+        registration = tx.registration(label)
+        if registration is None:
+            raise ResourceNotFoundException(f"No connector with the label {label} is registered.")
+        if params.get("description") is not None:
+            registration.description = params["description"]
+        if params.get("connectorProvisioningConfig") is not None:
+            registration.provisioning_config = params["connectorProvisioningConfig"]
+        registration.version += 1
+        return {"connectorArn": registration.arn}
+
+    def unregister_connector(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """UnregisterConnector; 409 while profiles or flows use it, unless `forceDelete`."""
+        label = params["connectorLabel"]
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            registration = tx.registration(label)
+            if registration is None:
+                raise ResourceNotFoundException(f"No connector with the label {label} is registered.")
+            users = users_of(tx, label)
+            if users and not params.get("forceDelete"):
+                raise ConflictException(
+                    f"The connector {label} is in use by {', '.join(users)}; "
+                    "delete them first or pass forceDelete."
+                )
+            tx.delete(registration)
+        return {}

@@ -1,0 +1,130 @@
+"""Accounts and their access keys (store layer, admin only).
+
+Each account has a 12-digit id and one access key pair. The secret is stored encrypted (it
+must be recoverable: SigV4 verification needs it) and bound to the account id.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+
+from sluice.store.models import (
+    Account,
+    ClientToken,
+    ConnectorProfile,
+    ConnectorRegistration,
+    ExecutionRecord,
+    Flow,
+    MetadataCacheEntry,
+)
+from sluice.store.repository import Store
+
+DEFAULT_ACCOUNT_NAME = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountKeys:
+    """An account with its plaintext key pair (shown once, at creation)."""
+
+    account_id: str
+    name: str
+    access_key_id: str
+    secret_access_key: str
+
+
+def _new_account_id() -> str:
+    return secrets.choice("123456789") + "".join(secrets.choice(string.digits) for _ in range(11))
+
+
+def _new_access_key_id() -> str:
+    alphabet = string.ascii_uppercase + "234567"
+    return "SLUI" + "".join(secrets.choice(alphabet) for _ in range(16))
+
+
+def _new_secret() -> str:
+    alphabet = string.ascii_letters + string.digits + "+/"
+    return "".join(secrets.choice(alphabet) for _ in range(40))
+
+
+def _seal(store: Store, account_id: str, secret: str) -> bytes:
+    return store.box.seal(secret.encode(), f"account:{account_id}")
+
+
+def create_account(
+    store: Store, name: str, access_key_id: str | None = None, secret_access_key: str | None = None
+) -> AccountKeys:
+    """Create an account with a fresh 12-digit id and key pair (or the given pair)."""
+    with store.admin() as session:
+        if session.scalar(select(Account).where(Account.name == name)) is not None:
+            raise ValueError(f"an account named {name!r} already exists")
+        account_id = _new_account_id()
+        while session.get(Account, account_id) is not None:
+            account_id = _new_account_id()
+        key_id = access_key_id or _new_access_key_id()
+        secret = secret_access_key or _new_secret()
+        if session.scalar(select(Account).where(Account.access_key_id == key_id)) is not None:
+            raise ValueError("that access key id already belongs to another account")
+        session.add(
+            Account(
+                account_id=account_id,
+                name=name,
+                access_key_id=key_id,
+                secret_enc=_seal(store, account_id, secret),
+                created_at=time.time(),
+            )
+        )
+    return AccountKeys(account_id, name, key_id, secret)
+
+
+def list_accounts(store: Store) -> list[Account]:
+    """Every account, oldest first."""
+    with store.admin() as session:
+        return list(session.scalars(select(Account).order_by(Account.created_at)))
+
+
+def delete_account(store: Store, name: str) -> bool:
+    """Delete the account called `name` and every resource it owns; False if there was none."""
+    with store.admin() as session:
+        account = session.scalar(select(Account).where(Account.name == name))
+        if account is None:
+            return False
+        for model in (
+            ExecutionRecord, Flow, ConnectorProfile, ConnectorRegistration, ClientToken, MetadataCacheEntry,
+        ):
+            session.execute(delete(model).where(model.account_id == account.account_id))
+        session.delete(account)
+    return True
+
+
+def resolve_access_key(store: Store, access_key_id: str) -> tuple[str, str] | None:
+    """`(secret_access_key, account_id)` for a key id, or None when no account has it."""
+    with store.admin() as session:
+        account = session.scalar(select(Account).where(Account.access_key_id == access_key_id))
+        if account is None:
+            return None
+        secret = store.box.open(account.secret_enc, f"account:{account.account_id}").decode()
+        return secret, account.account_id
+
+
+def ensure_default_account(
+    store: Store, access_key_id: str | None, secret_access_key: str | None
+) -> tuple[AccountKeys, bool]:
+    """The default account, created on first start; returns (keys, newly_created).
+
+    With `SLUICE_ACCESS_KEY_ID`/`SLUICE_SECRET_ACCESS_KEY` given, the default account uses that
+    pair (updating a stored one if it differs).
+    """
+    with store.admin() as session:
+        account = session.scalar(select(Account).where(Account.name == DEFAULT_ACCOUNT_NAME))
+        if account is not None:
+            if access_key_id and secret_access_key:
+                account.access_key_id = access_key_id
+                account.secret_enc = _seal(store, account.account_id, secret_access_key)
+            secret = store.box.open(account.secret_enc, f"account:{account.account_id}").decode()
+            return AccountKeys(account.account_id, account.name, account.access_key_id, secret), False
+    return create_account(store, DEFAULT_ACCOUNT_NAME, access_key_id, secret_access_key), True

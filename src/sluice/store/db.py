@@ -1,0 +1,60 @@
+"""Database engine and migrations (store layer).
+
+SQLite (WAL, one file in the data dir) is the embedded default; any SQLAlchemy URL works,
+PostgreSQL via `postgresql+psycopg://...`. `open_engine` creates the engine with the pragmas
+each backend needs, `migrate` brings the schema to head with Alembic.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_migrate_lock = threading.Lock()
+
+
+def sqlite_url(data_dir: Path) -> str:
+    """The default database URL: `sluice.db` inside the data dir."""
+    return f"sqlite:///{data_dir / 'sluice.db'}"
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run while a writer commits; NORMAL sync is durable across a process
+    # kill (the WAL is fsynced at checkpoints) which is what the restart promise needs.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def open_engine(url: str) -> Engine:
+    """Create an engine for `url` with the settings its backend needs."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            poolclass=QueuePool,
+            pool_size=8,
+            max_overflow=8,
+            connect_args={"check_same_thread": False, "timeout": 10},
+        )
+        event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the schema to the newest Alembic revision."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with _migrate_lock, engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")

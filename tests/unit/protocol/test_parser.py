@@ -1,0 +1,162 @@
+"""sluice.protocol.parser: botocore's serialized requests parse back into the same params."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from botocore.model import ServiceModel
+
+from sluice.protocol.errors import ProtocolError
+from sluice.protocol.model import service_model
+from sluice.protocol.parser import parse_request
+from sluice.protocol.router import Router
+
+from ._wire import WHEN, botocore_request, operation, sample_params, split
+
+ROUTER = Router()
+
+
+def _parse_wire(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    method, path, query, headers, body = split(botocore_request(operation(name), params))
+    op, labels = ROUTER.match(method, path)
+    return parse_request(op, labels, query, headers, body)
+
+
+@pytest.mark.parametrize("name", service_model().operation_names)
+def test_botocore_request_round_trips(name: str) -> None:
+    params = sample_params(operation(name))
+    assert _parse_wire(name, params) == params
+
+
+def test_timestamps_round_trip_as_aware_utc() -> None:
+    trigger = {
+        "triggerType": "Scheduled",
+        "triggerProperties": {
+            "Scheduled": {
+                "scheduleExpression": "rate(1hours)",
+                "scheduleStartTime": WHEN,
+                "scheduleEndTime": dt.datetime(2027, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+            }
+        },
+    }
+    params = sample_params(operation("UpdateFlow")) | {"triggerConfig": trigger}
+    parsed = _parse_wire("UpdateFlow", params)
+    scheduled = parsed["triggerConfig"]["triggerProperties"]["Scheduled"]
+    assert scheduled["scheduleStartTime"] == WHEN
+    assert scheduled["scheduleStartTime"].tzinfo is dt.UTC
+    assert scheduled["scheduleEndTime"] == dt.datetime(2026, 12, 31, 22, tzinfo=dt.UTC)
+
+
+def _scheduled(value: Any) -> bytes:
+    body = {"flowName": "f", "triggerConfig": {"triggerProperties": {"Scheduled": {"scheduleStartTime": value}}}}
+    return json.dumps(body).encode()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [1795428610.123, "1795428610.123", "2026-11-23T10:10:10.123Z", "2026-11-23T11:10:10.123+01:00"],
+)
+def test_timestamp_forms(value: Any) -> None:
+    parsed = parse_request(operation("UpdateFlow"), {}, [], {}, _scheduled(value))
+    assert parsed["triggerConfig"]["triggerProperties"]["Scheduled"]["scheduleStartTime"] == WHEN
+
+
+@pytest.mark.parametrize("value", [True, "yesterday", [1], {"a": 1}, 1e300])
+def test_bad_timestamp_is_a_validation_error_naming_the_path(value: Any) -> None:
+    with pytest.raises(ProtocolError) as info:
+        parse_request(operation("UpdateFlow"), {}, [], {}, _scheduled(value))
+    assert info.value.code == "ValidationException"
+    assert "at 'triggerConfig.triggerProperties.Scheduled.scheduleStartTime'" in info.value.message
+    assert info.value.message.startswith("1 validation error detected: ")
+
+
+def test_unknown_members_and_nulls_are_dropped_at_every_depth() -> None:
+    body = {
+        "flowName": "f",
+        "bogus": 1,
+        "description": None,
+        "tasks": [{"taskType": "Map", "sourceFields": ["a"], "extra": {"x": 1}}],
+        "tags": {"k": "v"},
+    }
+    parsed = parse_request(operation("UpdateFlow"), {}, [], {}, json.dumps(body).encode())
+    assert parsed == {"flowName": "f", "tasks": [{"taskType": "Map", "sourceFields": ["a"]}]}
+
+
+@pytest.mark.parametrize("body", [b"", b"  \n", b"{}"])
+def test_empty_body_is_empty_input(body: bytes) -> None:
+    assert parse_request(operation("ListFlows"), {}, [], {}, body) == {}
+
+
+@pytest.mark.parametrize("body", [b"{", b"[1]", b'"x"', b"null", b'{"maxResults": NaN}', b"\xff\xfe"])
+def test_body_that_is_not_a_json_object_is_a_serialization_error(body: bytes) -> None:
+    with pytest.raises(ProtocolError) as info:
+        parse_request(operation("ListFlows"), {}, [], {}, body)
+    assert info.value.code == "SerializationException"
+    assert info.value.status == 400
+
+
+def test_values_of_the_wrong_type_are_kept_for_the_validator() -> None:
+    body = json.dumps({"maxResults": "10", "nextToken": 5}).encode()
+    assert parse_request(operation("ListFlows"), {}, [], {}, body) == {"maxResults": "10", "nextToken": 5}
+
+
+# AppFlow has no header members and only string query members; a small model covers the rest.
+_MODEL = ServiceModel(
+    {
+        "metadata": {"protocol": "rest-json", "apiVersion": "2020-01-01", "endpointPrefix": "x"},
+        "operations": {
+            "Op": {
+                "name": "Op",
+                "http": {"method": "PUT", "requestUri": "/things/{id}"},
+                "input": {"shape": "OpInput"},
+            }
+        },
+        "shapes": {
+            "OpInput": {
+                "type": "structure",
+                "members": {
+                    "id": {"shape": "Int", "location": "uri", "locationName": "id"},
+                    "limit": {"shape": "Int", "location": "querystring", "locationName": "limit"},
+                    "flag": {"shape": "Bool", "location": "querystring", "locationName": "flag"},
+                    "since": {"shape": "Time", "location": "querystring", "locationName": "since"},
+                    "token": {"shape": "Str", "location": "header", "locationName": "X-Token"},
+                    "modified": {"shape": "Time", "location": "header", "locationName": "X-Modified"},
+                    "meta": {"shape": "StrMap", "location": "headers", "locationName": "x-meta-"},
+                    "rest": {"shape": "StrMap", "location": "querystring"},
+                    "bodyName": {"shape": "Str", "locationName": "body_name"},
+                },
+            },
+            "Int": {"type": "integer"},
+            "Bool": {"type": "boolean"},
+            "Time": {"type": "timestamp"},
+            "Str": {"type": "string"},
+            "StrMap": {"type": "map", "key": {"shape": "Str"}, "value": {"shape": "Str"}},
+        },
+    },
+    "x",
+)
+
+
+def test_uri_query_and_header_members_are_typed_by_their_shapes() -> None:
+    op = _MODEL.operation_model("Op")
+    parsed = parse_request(
+        op,
+        {"id": "7"},
+        [("limit", "5"), ("flag", "true"), ("since", "2026-11-23T10:10:10.123Z"), ("other", "o")],
+        {"x-token": "t", "X-Modified": "Mon, 23 Nov 2026 10:10:10 GMT", "X-Meta-Colour": "red"},
+        b'{"body_name": "n", "bodyName": "ignored"}',
+    )
+    assert parsed == {
+        "id": 7,
+        "limit": 5,
+        "flag": True,
+        "since": WHEN,
+        "token": "t",
+        "modified": WHEN.replace(microsecond=0),
+        "meta": {"colour": "red"},
+        "rest": {"other": "o"},
+        "bodyName": "n",
+    }
