@@ -318,6 +318,11 @@ def _translate(pattern: str) -> str:
                 out.append(re.escape(pattern[i + 2 : end]))
                 i = end + 2
                 continue
+            if nxt == "k" and pattern.startswith("<", i + 2):  # \k<name> back-reference
+                end = pattern.index(">", i + 3)
+                out.append(f"(?P={pattern[i + 3 : end]})")
+                i = end + 1
+                continue
             if nxt == "z":
                 out.append("\\Z")
             else:

@@ -6,10 +6,10 @@ import json
 
 import pytest
 from botocore.parsers import RestJSONParser
-from model_oracle import MODEL, shape_errors
 
 from sluice.connectors import registry
 from sluice.connectors.base import ConnectorSpec
+from tests.unit.connectors.model_oracle import MODEL, shape_errors
 
 CONNECTOR_TYPES: list[str] = MODEL.shape_for("ConnectorType").enum
 CONFIGURATION = MODEL.shape_for("ConnectorConfiguration")
@@ -107,7 +107,14 @@ def test_documented_examples() -> None:
     ]
     assert salesforce["connectorMetadata"]["Salesforce"]["oAuthScopes"] == ["api", "refresh_token", "id"]
     example_destinations = {"S3", "Snowflake", "Redshift", "Salesforce", "EventBridge", "LookoutMetrics"}
-    example_destinations |= {"Honeycode", "Upsolver", "CustomerProfiles", "Zendesk", "Marketo", "CustomConnector"}
+    example_destinations |= {
+        "Honeycode",
+        "Upsolver",
+        "CustomerProfiles",
+        "Zendesk",
+        "Marketo",
+        "CustomConnector",
+    }
     assert example_destinations <= set(salesforce["supportedDestinationConnectors"])
     marketo = registry.CONNECTORS["Marketo"].capabilities
     assert marketo["supportedSchedulingFrequencies"] == ["HOURLY", "DAILY", "WEEKLY", "MONTHLY", "ONCE"]
@@ -126,3 +133,16 @@ def test_unknown_types() -> None:
 def test_the_shape_checker_catches_strays() -> None:
     stray = {"connectorType": "Nope", "bogus": True, "supportedOperators": ["PROJECTION", "JOIN"]}
     assert len(shape_errors(stray, CONFIGURATION)) == 3
+
+
+def test_importing_the_registry_stays_light() -> None:
+    """Connector packages import nothing heavy; S3's boto3/pyarrow code loads on first use."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sluice.connectors.registry as r\n"
+        "heavy = {'boto3', 'botocore', 'pyarrow'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -13,13 +13,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from botocore.stub import Stubber
-from model_oracle import MODEL, shape_errors
 from moto.server import ThreadedMotoServer
 
 from sluice.connectors import registry
 from sluice.connectors.base import ConnectorError, ProfileView
 from sluice.connectors.s3 import OPERATORS
 from sluice.connectors.s3.metadata import S3Metadata
+from tests.unit.connectors.model_oracle import MODEL, shape_errors
 
 BUCKET = "sluice-meta"
 NO_PROFILE = ProfileView(name=None, connector_type="S3")
@@ -52,9 +52,15 @@ def s3(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     client = boto3.client("s3", region_name="us-east-1")
     client.create_bucket(Bucket=BUCKET)
-    client.put_object(Bucket=BUCKET, Key="sales/2024/orders.csv", Body=b"\xef\xbb\xbfid,name, amount\n1,a,2.5\n")
-    records = [{"id": 7, "ok": True, "price": 1.5, "day": "2024-05-01", "at": "2024-05-01T10:00:00Z", "tags": []}]
-    client.put_object(Bucket=BUCKET, Key="events/part-1.jsonl", Body="\n".join(map(json.dumps, records)).encode())
+    client.put_object(
+        Bucket=BUCKET, Key="sales/2024/orders.csv", Body=b"\xef\xbb\xbfid,name, amount\n1,a,2.5\n"
+    )
+    records = [
+        {"id": 7, "ok": True, "price": 1.5, "day": "2024-05-01", "at": "2024-05-01T10:00:00Z", "tags": []}
+    ]
+    client.put_object(
+        Bucket=BUCKET, Key="events/part-1.jsonl", Body="\n".join(map(json.dumps, records)).encode()
+    )
     table = pa.table(
         {
             "id": pa.array([1], pa.int64()),
@@ -220,9 +226,7 @@ def test_unreachable_endpoint_is_a_server_error(monkeypatch: pytest.MonkeyPatch)
     ],
 )
 def test_s3_error_codes_map_to_connector_errors(error_code: str, status: int, expected: str) -> None:
-    client = boto3.client(
-        "s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
-    )
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
     with Stubber(client) as stubber:
         stubber.add_client_error("list_objects_v2", error_code, http_status_code=status)
         with pytest.raises(ConnectorError) as caught:

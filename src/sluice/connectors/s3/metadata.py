@@ -20,7 +20,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import boto3
@@ -207,10 +207,8 @@ def _json_columns(head: bytes) -> list[tuple[str, str]]:
     except ValueError:
         record = None
         if len(head) < HEAD_BYTES:  # the whole object is in hand: a JSON document or array
-            try:
+            with suppress(ValueError):
                 record = json.loads(text)
-            except ValueError:
-                pass
     if isinstance(record, list):
         record = next((item for item in record if isinstance(item, dict)), None)
     if not isinstance(record, dict):

@@ -1,0 +1,122 @@
+"""Start a real `sluice serve` process on a random loopback port (test support).
+
+`SluiceServer` owns a temp data dir and a subprocess; `client()` returns a real, SigV4-signing
+boto3 AppFlow client pointed at it. `kill()` is SIGKILL, for the restart tests.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+from botocore.config import Config
+
+ACCESS_KEY = "AKIDSLUICETEST000001"
+SECRET_KEY = "sluice-test-secret-key-0000000000000000"
+REGION = "us-east-1"
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class SluiceServer:
+    """A `sluice serve` subprocess and what a test needs to talk to it."""
+
+    data_dir: Path
+    database_url: str | None = None
+    workers: int = 1
+    extra_env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The endpoint URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """The environment the server (and `sluice` admin commands) run with."""
+        env = dict(os.environ)
+        env.update({
+            "SLUICE_DATA_DIR": str(self.data_dir),
+            "SLUICE_ACCESS_KEY_ID": ACCESS_KEY,
+            "SLUICE_SECRET_ACCESS_KEY": SECRET_KEY,
+            "SLUICE_LOG_LEVEL": "warning",
+        })
+        if self.database_url:
+            env["SLUICE_DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
+        return env
+
+    def start(self) -> SluiceServer:
+        """Start the process and wait until /health answers."""
+        if not self.port:
+            self.port = free_port()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - lives as long as the process
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sluice.cli", "serve", "--port", str(self.port), "--workers", str(self.workers)],
+            env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sluice serve exited: {(self.data_dir / 'server.log').read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("sluice serve did not become healthy in 60 s")
+
+    def stop(self) -> None:
+        """SIGTERM and wait."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def kill(self) -> None:
+        """SIGKILL, no goodbye."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def log(self) -> str:
+        """What the server printed."""
+        path = self.data_dir / "server.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def client(self, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY, region: str = REGION) -> Any:
+        """A real boto3 AppFlow client (SigV4) for this server."""
+        return boto3.client(
+            "appflow",
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
+        )
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a `sluice` admin command against this server's data dir / database."""
+        return subprocess.run(
+            [sys.executable, "-m", "sluice.cli", *args], env=self.env(), capture_output=True, text=True, check=False
+        )
