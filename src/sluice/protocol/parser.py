@@ -189,9 +189,12 @@ def _from_text(shape: Shape, text: str, path: str, bad: list[Violation], time_fo
         fmt = shape.serialization.get("timestampFormat", time_format)
         if fmt == "rfc822":
             try:
-                return parsedate_to_datetime(text).astimezone(dt.UTC)
+                parsed = parsedate_to_datetime(text)
             except (TypeError, ValueError):
-                pass
+                return _timestamp(text, path, bad)
+            if parsed.tzinfo is None:  # "-0000" means UTC
+                parsed = parsed.replace(tzinfo=dt.UTC)
+            return parsed.astimezone(dt.UTC)
         return _timestamp(text, path, bad)
     return text
 

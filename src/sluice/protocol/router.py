@@ -30,8 +30,8 @@ class _Route:
 
 
 def _compile_template(uri: str) -> tuple[re.Pattern[str], int]:
-    """Turn `/tags/{resourceArn}` into an anchored regex; `{label+}` and plain labels both
-    match greedily across '/' because ARNs may carry an unencoded '/'."""
+    """Turn `/tags/{resourceArn}` into a regex for `fullmatch`. Labels (plain or `{label+}`)
+    may span '/', since an ARN may arrive with its '/' unencoded; a trailing '/' is not taken."""
     path = uri.split("?", 1)[0].rstrip("/")
     parts: list[str] = []
     pos = 0

@@ -172,9 +172,12 @@ def _request_time(auth: _Auth, headers: dict[str, str]) -> str:
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
         )
     try:
-        return parsedate_to_datetime(date).astimezone(dt.UTC).strftime(SIGV4_TIMESTAMP)
+        parsed = parsedate_to_datetime(date)
     except (TypeError, ValueError):
         raise _incomplete(f"Date header is not a valid HTTP date: '{date}'.") from None
+    if parsed.tzinfo is None:  # "-0000", as botocore's formatdate writes, means UTC
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC).strftime(SIGV4_TIMESTAMP)
 
 
 def _check_time(stamp: str, now: float, skew: int, expires: int | None) -> None:

@@ -109,9 +109,9 @@ def _check_structure(shape: Shape, value: Any, path: str, out: list[Violation], 
             out.append(null_violation(_join(path, name)))
     members: dict[str, Shape] = shape.members
     set_count = 0
-    for name, member in members.items():
-        item = value.get(name)
-        if item is not None:
+    for name, item in value.items():  # inputs are sparse: walk what was sent, not the model
+        member = members.get(name)
+        if member is not None and item is not None:
             set_count += 1
             _check(member, item, _join(path, name), out, sensitive)
     if shape.is_tagged_union and set_count != 1:

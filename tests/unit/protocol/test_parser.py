@@ -51,7 +51,10 @@ def test_timestamps_round_trip_as_aware_utc() -> None:
 
 
 def _scheduled(value: Any) -> bytes:
-    body = {"flowName": "f", "triggerConfig": {"triggerProperties": {"Scheduled": {"scheduleStartTime": value}}}}
+    body = {
+        "flowName": "f",
+        "triggerConfig": {"triggerProperties": {"Scheduled": {"scheduleStartTime": value}}},
+    }
     return json.dumps(body).encode()
 
 

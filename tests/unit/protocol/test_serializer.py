@@ -93,14 +93,18 @@ def test_a_real_client_raises_the_modelled_exception() -> None:
         aws_access_key_id="AKID",
         aws_secret_access_key="secret",
     )
-    status, headers, body = serialize_error("ValidationException", "1 validation error detected: x", 400, "rid")
+    status, headers, body = serialize_error(
+        "ValidationException", "1 validation error detected: x", 400, "rid"
+    )
 
     class _Raw:
         def stream(self, **_: Any) -> Any:
             yield body
 
     def reply(request: Any, **_: Any) -> AWSResponse:
-        return AWSResponse(request.url, status, HeadersDict({k.decode(): v.decode() for k, v in headers}), _Raw())
+        return AWSResponse(
+            request.url, status, HeadersDict({k.decode(): v.decode() for k, v in headers}), _Raw()
+        )
 
     client.meta.events.register("before-send.appflow.*", reply)
     with pytest.raises(client.exceptions.ValidationException) as info:
@@ -119,8 +123,16 @@ def test_header_status_and_payload_members() -> None:
         {
             "metadata": {"protocol": "rest-json", "apiVersion": "2020-01-01", "endpointPrefix": "x"},
             "operations": {
-                "Op": {"name": "Op", "http": {"method": "GET", "requestUri": "/"}, "output": {"shape": "Out"}},
-                "Pay": {"name": "Pay", "http": {"method": "GET", "requestUri": "/p"}, "output": {"shape": "PayOut"}},
+                "Op": {
+                    "name": "Op",
+                    "http": {"method": "GET", "requestUri": "/"},
+                    "output": {"shape": "Out"},
+                },
+                "Pay": {
+                    "name": "Pay",
+                    "http": {"method": "GET", "requestUri": "/p"},
+                    "output": {"shape": "PayOut"},
+                },
             },
             "shapes": {
                 "Out": {

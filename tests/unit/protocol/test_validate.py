@@ -46,13 +46,20 @@ VALID_CREATE_FLOW: dict[str, Any] = {
                 "S3": {
                     "bucketName": "my-bucket",
                     "bucketPrefix": "orders",
-                    "s3OutputFormatConfig": {"fileType": "PARQUET", "aggregationConfig": {"targetFileSize": 128}},
+                    "s3OutputFormatConfig": {
+                        "fileType": "PARQUET",
+                        "aggregationConfig": {"targetFileSize": 128},
+                    },
                 }
             },
         }
     ],
     "tasks": [
-        {"sourceFields": ["Id", "Name"], "connectorOperator": {"Salesforce": "PROJECTION"}, "taskType": "Filter"},
+        {
+            "sourceFields": ["Id", "Name"],
+            "connectorOperator": {"Salesforce": "PROJECTION"},
+            "taskType": "Filter",
+        },
         {
             "sourceFields": ["Id"],
             "connectorOperator": {"Salesforce": "NO_OP"},
@@ -136,7 +143,10 @@ def test_java_ascii_classes() -> None:
 
 def test_length_constraints() -> None:
     message = _errors("CreateFlow", _create_flow(flowName="a" * 257))
-    assert "at 'flowName' failed to satisfy constraint: Member must have length less than or equal to 256" in message
+    assert (
+        "at 'flowName' failed to satisfy constraint: Member must have length less than or equal to 256"
+        in message
+    )
     message = _errors("CreateFlow", _create_flow(clientToken=""))
     assert message == (
         "2 validation errors detected: Value '' at 'clientToken' failed to satisfy constraint: "
@@ -183,7 +193,9 @@ def test_numeric_ranges() -> None:
     ],
 )
 def test_wrong_json_types(params: dict[str, Any], path: str, kind: str) -> None:
-    assert f"at '{path}' failed to satisfy constraint: Member must be of type {kind}" in _errors("ListFlows", params)
+    assert f"at '{path}' failed to satisfy constraint: Member must be of type {kind}" in _errors(
+        "ListFlows", params
+    )
 
 
 @pytest.mark.parametrize(
@@ -211,21 +223,33 @@ def test_boolean_and_timestamp_types() -> None:
 def test_list_size_and_member_constraints() -> None:
     message = _errors("UntagResource", {"resourceArn": FLOW_ARN, "tagKeys": ["ok", "aws:no", *["k"] * 49]})
     assert message.startswith("2 validation errors detected: ")
-    assert "at 'tagKeys' failed to satisfy constraint: Member must have length less than or equal to 50" in message
-    assert "Value 'aws:no' at 'tagKeys[1]' failed to satisfy constraint: Member must satisfy regular" in message
-    assert "Value null at 'tagKeys[0]'" in _errors("UntagResource", {"resourceArn": FLOW_ARN, "tagKeys": [None]})
+    assert (
+        "at 'tagKeys' failed to satisfy constraint: Member must have length less than or equal to 50"
+        in message
+    )
+    assert (
+        "Value 'aws:no' at 'tagKeys[1]' failed to satisfy constraint: Member must satisfy regular" in message
+    )
+    assert "Value null at 'tagKeys[0]'" in _errors(
+        "UntagResource", {"resourceArn": FLOW_ARN, "tagKeys": [None]}
+    )
 
 
 def test_map_size_keys_and_values() -> None:
     too_many = {f"k{i}": "v" for i in range(51)}
     message = _errors("TagResource", {"resourceArn": FLOW_ARN, "tags": too_many})
-    assert "at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50" in message
+    assert (
+        "at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50" in message
+    )
     message = _errors("TagResource", {"resourceArn": FLOW_ARN, "tags": {"aws:x": "v", "ok": "v" * 257}})
     assert (
         "Value 'aws:x' at 'tags' failed to satisfy constraint: Map keys must satisfy constraint: "
         "[Member must satisfy regular expression pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$]"
     ) in message
-    assert "at 'tags[ok]' failed to satisfy constraint: Member must have length less than or equal to 256" in message
+    assert (
+        "at 'tags[ok]' failed to satisfy constraint: Member must have length less than or equal to 256"
+        in message
+    )
 
 
 def test_sensitive_values_are_not_echoed() -> None:
@@ -240,7 +264,9 @@ def test_sensitive_values_are_not_echoed() -> None:
     }
     message = _errors("CreateConnectorProfile", params)
     assert "hunter2" not in message
-    assert "Value at 'connectorProfileConfig.connectorProfileCredentials.Snowflake.password' failed" in message
+    assert (
+        "Value at 'connectorProfileConfig.connectorProfileCredentials.Snowflake.password' failed" in message
+    )
 
 
 def test_all_violations_are_counted_but_only_some_listed() -> None:
