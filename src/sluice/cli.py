@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -25,6 +26,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.port = args.port
     if getattr(args, "workers", None) is not None:
         settings.workers = args.workers
+    if getattr(args, "processes", None) is not None:
+        settings.processes = args.processes
     return settings
 
 
@@ -54,14 +57,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(_exports(runtime.default_keys, endpoint), flush=True)
     print(f"Sluice {_version()} serving the AppFlow API on {endpoint} "
           f"(data dir {settings.data_dir}, account {runtime.default_keys.account_id})", flush=True)
-    uvicorn.run(
-        create_app(runtime),
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        access_log=False,
-        lifespan="on",
-    )
+    common = {"host": settings.host, "port": settings.port, "log_level": "warning", "access_log": False,
+              "lifespan": "on"}
+    if settings.processes <= 1:
+        uvicorn.run(create_app(runtime), **common)  # type: ignore[arg-type]
+        return 0
+    # Several processes share the port; each opens its own runtime from the environment.
+    runtime.store.engine.dispose()
+    os.environ.update(settings.to_env())
+    uvicorn.run("sluice.api.app:app_from_env", factory=True, workers=settings.processes, **common)  # type: ignore[arg-type]
     return 0
 
 
@@ -121,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="listen address (default 127.0.0.1 or SLUICE_HOST)")
     serve.add_argument("--port", type=int, help="listen port (default 8080 or SLUICE_PORT)")
     serve.add_argument("--workers", type=int, help="run worker threads (default: cores; 0 = accept runs only)")
+    serve.add_argument("--processes", type=int, help="server processes sharing the port (default 1)")
     serve.set_defaults(func=cmd_serve)
     acc = sub.add_parser("accounts", help="manage accounts and their keys")
     acc_sub = acc.add_subparsers(dest="action", required=True)

@@ -28,9 +28,32 @@ class Settings:
     secret_access_key: str | None = None
     master_key: str | None = None
     workers: int = os.cpu_count() or 2
+    processes: int = 1
     max_profiles: int = 100
     max_flows: int = 1000
     log_level: str = "info"
+
+    def to_env(self) -> dict[str, str]:
+        """The environment variables that reproduce these settings (for worker processes)."""
+        env = {
+            "SLUICE_DATA_DIR": str(self.data_dir),
+            "SLUICE_HOST": self.host,
+            "SLUICE_PORT": str(self.port),
+            "SLUICE_WORKERS": str(self.workers),
+            "SLUICE_PROCESSES": str(self.processes),
+            "SLUICE_MAX_CONNECTOR_PROFILES": str(self.max_profiles),
+            "SLUICE_MAX_FLOWS": str(self.max_flows),
+            "SLUICE_LOG_LEVEL": self.log_level,
+        }
+        for name, value in (
+            ("SLUICE_DATABASE_URL", self.database_url),
+            ("SLUICE_ACCESS_KEY_ID", self.access_key_id),
+            ("SLUICE_SECRET_ACCESS_KEY", self.secret_access_key),
+            ("SLUICE_MASTER_KEY", self.master_key),
+        ):
+            if value:
+                env[name] = value
+        return env
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -44,6 +67,7 @@ class Settings:
             secret_access_key=os.environ.get("SLUICE_SECRET_ACCESS_KEY") or None,
             master_key=os.environ.get("SLUICE_MASTER_KEY") or None,
             workers=_int("SLUICE_WORKERS", os.cpu_count() or 2),
+            processes=_int("SLUICE_PROCESSES", 1),
             max_profiles=_int("SLUICE_MAX_CONNECTOR_PROFILES", 100),
             max_flows=_int("SLUICE_MAX_FLOWS", 1000),
             log_level=os.environ.get("SLUICE_LOG_LEVEL") or "info",

@@ -55,9 +55,10 @@ async def _read_body(receive: Receive) -> bytes:
 class AppFlowEndpoint:
     """Answers every signed AppFlow request."""
 
-    def __init__(self, handlers: dict[str, Handler]) -> None:
+    def __init__(self, handlers: dict[str, Handler], inline: bool = False) -> None:
         self.router = Router(service_model())
         self.handlers = handlers
+        self.inline = inline
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         context: RequestContext = scope[CONTEXT_KEY]
@@ -85,7 +86,10 @@ class AppFlowEndpoint:
         validate_input(op.input_shape, params)
         caller = Caller(context.account_id, context.region, context.caller_arn, context.request_id)
         handler = self.handlers[op.name]
-        result: dict[str, Any] = await anyio.to_thread.run_sync(handler, caller, params)
+        if self.inline:
+            result: dict[str, Any] = handler(caller, params)
+        else:
+            result = await anyio.to_thread.run_sync(handler, caller, params)
         return serialize_output(op, result)
 
 
@@ -100,7 +104,10 @@ class SluiceApp:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        endpoint = AppFlowEndpoint(operations(runtime.services))
+        # An embedded SQLite answers in well under a millisecond, so its handlers run on the event
+        # loop (a thread hop would cost more than the query); a networked database gets threads.
+        inline = runtime.store.engine.dialect.name == "sqlite"
+        endpoint = AppFlowEndpoint(operations(runtime.services), inline=inline)
         self.api = SigV4Middleware(endpoint, KeyResolver(runtime.store), exempt_paths=(HEALTH_PATH,))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -127,3 +134,11 @@ class SluiceApp:
 def create_app(runtime: Runtime) -> SluiceApp:
     """The ASGI app over an opened runtime."""
     return SluiceApp(runtime)
+
+
+def app_from_env() -> SluiceApp:
+    """ASGI factory for `sluice serve --processes N`: each process opens its own runtime."""
+    from sluice.api.runtime import open_runtime
+    from sluice.config import Settings
+
+    return SluiceApp(open_runtime(Settings.from_env()))

@@ -38,6 +38,18 @@ class Executor(Protocol):
         """Ask a running execution to stop."""
 
 
+def _alive(claimed_by: str) -> bool:
+    """Whether the process named in `host:pid:thread` still runs (checked on this host only)."""
+    try:
+        pid = int(claimed_by.split(":")[1])
+        os.kill(pid, 0)
+    except (IndexError, ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class LocalExecutor:
     """Worker threads in this process pulling queued executions from the store."""
 
@@ -73,16 +85,18 @@ class LocalExecutor:
             thread.join(timeout=10)
 
     def recover(self) -> None:
-        """Runs this node had claimed before it died end `Error`; canceling ones end `Canceled`."""
+        """Runs claimed by a dead process on this host end `Error` (or `Canceled` if canceling)."""
+        host = socket.gethostname()
         with self.store.admin() as session:
-            orphans = session.scalars(
+            claimed = session.scalars(
                 select(ExecutionRecord).where(
                     ExecutionRecord.status.in_(["InProgress", "CancelStarted"]),
-                    ExecutionRecord.claimed_by.is_not(None),
-                    ExecutionRecord.claimed_by.startswith(f"{socket.gethostname()}:"),
+                    ExecutionRecord.claimed_by.startswith(f"{host}:"),
                 )
             )
-            for record in orphans:
+            for record in claimed:
+                if _alive(record.claimed_by or ""):
+                    continue
                 if record.status == "CancelStarted":
                     set_status(session, record, "Canceled", "Canceled; the server restarted before the run stopped.")
                 else:

@@ -43,9 +43,12 @@ def parse_request(
     params: dict[str, Any] = {}
     payload_name = shape.serialization.get("payload")
     if payload_name is not None:
-        payload = _json_body(body)
-        if payload is not None:
-            params[payload_name] = _from_json(shape.members[payload_name], payload, payload_name, bad)
+        payload_shape = shape.members[payload_name]
+        if payload_shape.type_name in ("blob", "string"):  # a raw, non-JSON payload
+            if body:
+                params[payload_name] = body if payload_shape.type_name == "blob" else body.decode()
+        elif (payload := _json_body(body)) is not None:
+            params[payload_name] = _from_json(payload_shape, payload, payload_name, bad)
     else:
         params = _from_json(shape, _json_body(body) or {}, "", bad)
 
@@ -113,8 +116,9 @@ def _from_json(shape: Shape, value: Any, path: str, bad: list[Violation]) -> Any
         out: dict[str, Any] = {}
         members: dict[str, Shape] = shape.members
         for name, member in members.items():
+            # URI, query and header members never come from the body
             wire = member.serialization.get("name", name)
-            if wire in value:
+            if wire in value and "location" not in member.serialization:
                 item = value[wire]
                 if item is not None:  # an explicit null is an absent member, as in AWS
                     out[name] = _from_json(member, item, _join(path, name), bad)

@@ -3,10 +3,10 @@
 `SigV4Middleware` buffers the request body, checks the signature in the `Authorization` header
 (or a presigned query string) against the secret `resolve_key(access_key_id)` returns, and puts
 one `RequestContext` in `scope[CONTEXT_KEY]` before calling the app. The canonical request and
-string to sign come from botocore's own `SigV4Auth`, fed the raw path and query as received, so
-Sluice canonicalises exactly as the SDK that signed; only the final HMAC (with a cached signing
-key) is computed here. Every failure is an AWS REST-JSON error, and every response, from here or
-from the app, carries `x-amzn-RequestId`.
+string to sign come from botocore's own `SigV4Auth`, fed the raw path as received and the query
+pairs for botocore to re-encode, so Sluice canonicalises exactly as the SDK that signed; only the
+final HMAC (with a cached signing key) is computed here. Every failure is an AWS REST-JSON
+error, and every response, from here or from the app, carries `x-amzn-RequestId`.
 See https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv4-signing-request.html.
 """
 
@@ -19,6 +19,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 ALGORITHM = "AWS4-HMAC-SHA256"
 SERVICE = "appflow"
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+_MAX_PRESIGNED_EXPIRES = 7 * 24 * 3600
 
 _INVALID_TOKEN = "The security token included in the request is invalid."
 _MISMATCH = (
@@ -92,26 +94,16 @@ def _signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     return key
 
 
+@dataclass(frozen=True, slots=True)
 class _Auth:
     """The signature parts of one request, from its header or its presigned query."""
 
-    __slots__ = ("credential", "expires", "query", "signature", "signed_headers", "timestamp")
-
-    def __init__(
-        self,
-        credential: str,
-        signed_headers: str,
-        signature: str,
-        query: list[tuple[str, str]],
-        timestamp: str | None = None,
-        expires: int | None = None,
-    ) -> None:
-        self.credential = credential
-        self.signed_headers = signed_headers
-        self.signature = signature
-        self.query = query
-        self.timestamp = timestamp
-        self.expires = expires
+    credential: str
+    signed_headers: str
+    signature: str
+    query: list[tuple[str, str]]  # decoded pairs, without X-Amz-Signature
+    timestamp: str | None = None  # X-Amz-Date of a presigned query
+    expires: int | None = None  # X-Amz-Expires of a presigned query
 
 
 def _split_query(raw: str) -> list[tuple[str, str]]:
@@ -135,7 +127,9 @@ def _parse_auth(headers: dict[str, str], raw_query: str) -> _Auth:
         try:
             expires = int(q.get("X-Amz-Expires", "900"))
         except ValueError:
-            raise _incomplete("X-Amz-Expires must be an integer") from None
+            expires = -1
+        if not 0 <= expires <= _MAX_PRESIGNED_EXPIRES:
+            raise _incomplete(f"X-Amz-Expires must be an integer from 0 to {_MAX_PRESIGNED_EXPIRES}.")
         return _Auth(
             q.get("X-Amz-Credential", ""),
             q.get("X-Amz-SignedHeaders", ""),
@@ -244,6 +238,11 @@ class SigV4Middleware:
             log.info("request %s refused: %s %s", request_id, exc.code, exc.message)
             await send_response(send, serialize_error(exc.code, exc.message, exc.status, request_id))
             return
+        except Exception:  # e.g. resolve_key failing: logged, never shown to the caller
+            log.exception("request %s: authentication failed unexpectedly", request_id)
+            error = serialize_error("InternalServerException", "Internal server error", 500, request_id)
+            await send_response(send, error)
+            return
         await self.app({**scope, CONTEXT_KEY: context}, _replay(body, receive), send)
 
     def _authenticate(self, scope: Scope, body: bytes, request_id: str) -> RequestContext:
@@ -278,7 +277,7 @@ class SigV4Middleware:
             raise _invalid("The provided 'x-amz-content-sha256' header does not match what was computed.")
 
         expected = _signature(scope, pairs, body_hash, auth, stamp, region, secret)
-        if not hmac.compare_digest(expected, auth.signature):
+        if not hmac.compare_digest(expected.encode(), auth.signature.encode()):
             raise _invalid(_MISMATCH)
         return RequestContext(
             request_id=request_id,

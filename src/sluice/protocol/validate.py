@@ -65,7 +65,7 @@ def format_message(violations: Sequence[Violation]) -> str:
 
 
 def null_violation(path: str) -> Violation:
-    """The 'Member must not be null' violation (shared with the parser)."""
+    """The 'Member must not be null' violation of a missing required member or null entry."""
     return Violation(path, _NULL, "Member must not be null")
 
 
@@ -267,8 +267,8 @@ def _java_str(value: Any) -> str:
 
 _SURROGATE_PAIR = re.compile(r"\\u(D[89AB][0-9A-F]{2})\\u(D[C-F][0-9A-F]{2})", re.IGNORECASE)
 
-# POSIX and common Unicode classes, as Java defines them (ASCII unless noted), written as the
-# inside of a character class so that they work both alone and within [...].
+# Java's POSIX classes (US-ASCII only, as in Java), written as the inside of a character class so
+# that they work both alone and within [...].
 _PROPERTY_CLASSES = {
     "Lower": "a-z",
     "Upper": "A-Z",
@@ -305,7 +305,7 @@ def _translate(pattern: str) -> str:
                 end = pattern.index("}", i + 3)
                 name = pattern[i + 3 : end].removeprefix("Is")
                 body = _PROPERTY_CLASSES.get(name)
-                if body is None:
+                if body is None or (nxt == "P" and in_class):
                     raise ValueError(f"unsupported Java character property \\{nxt}{{{name}}}")
                 if nxt == "P":
                     body = "^" + body

@@ -88,6 +88,12 @@ def test_unknown_members_and_nulls_are_dropped_at_every_depth() -> None:
     assert parsed == {"flowName": "f", "tasks": [{"taskType": "Map", "sourceFields": ["a"]}]}
 
 
+def test_uri_and_query_members_are_not_read_from_the_body() -> None:
+    body = json.dumps({"resourceArn": "arn:other", "tagKeys": ["x"]}).encode()
+    parsed = parse_request(operation("UntagResource"), {"resourceArn": "arn:uri"}, [], {}, body)
+    assert parsed == {"resourceArn": "arn:uri"}
+
+
 @pytest.mark.parametrize("body", [b"", b"  \n", b"{}"])
 def test_empty_body_is_empty_input(body: bytes) -> None:
     assert parse_request(operation("ListFlows"), {}, [], {}, body) == {}
@@ -115,7 +121,17 @@ _MODEL = ServiceModel(
                 "name": "Op",
                 "http": {"method": "PUT", "requestUri": "/things/{id}"},
                 "input": {"shape": "OpInput"},
-            }
+            },
+            "Json": {
+                "name": "Json",
+                "http": {"method": "PUT", "requestUri": "/j"},
+                "input": {"shape": "JsonIn"},
+            },
+            "Raw": {
+                "name": "Raw",
+                "http": {"method": "PUT", "requestUri": "/r"},
+                "input": {"shape": "RawIn"},
+            },
         },
         "shapes": {
             "OpInput": {
@@ -132,6 +148,10 @@ _MODEL = ServiceModel(
                     "bodyName": {"shape": "Str", "locationName": "body_name"},
                 },
             },
+            "JsonIn": {"type": "structure", "payload": "doc", "members": {"doc": {"shape": "Doc"}}},
+            "Doc": {"type": "structure", "members": {"at": {"shape": "Time"}}},
+            "RawIn": {"type": "structure", "payload": "data", "members": {"data": {"shape": "Blob"}}},
+            "Blob": {"type": "blob"},
             "Int": {"type": "integer"},
             "Bool": {"type": "boolean"},
             "Time": {"type": "timestamp"},
@@ -163,3 +183,10 @@ def test_uri_query_and_header_members_are_typed_by_their_shapes() -> None:
         "rest": {"other": "o"},
         "bodyName": "n",
     }
+
+
+def test_payload_members_take_the_whole_body() -> None:
+    json_op, raw_op = _MODEL.operation_model("Json"), _MODEL.operation_model("Raw")
+    assert parse_request(json_op, {}, [], {}, b'{"at": 1795428610.123, "x": 1}') == {"doc": {"at": WHEN}}
+    assert parse_request(json_op, {}, [], {}, b"") == {}
+    assert parse_request(raw_op, {}, [], {}, b"\x00raw") == {"data": b"\x00raw"}

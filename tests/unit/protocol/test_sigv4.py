@@ -372,3 +372,34 @@ def test_receive_after_the_replayed_body_reaches_the_server() -> None:
         {"type": "http.request", "body": body_of(prepared), "more_body": False},
         {"type": "http.disconnect"},
     ]
+
+
+def test_non_ascii_signature_is_a_mismatch_not_a_crash() -> None:
+    prepared = signed_request(operation("ListFlows"), {})
+    scope = asgi_scope(prepared)
+    scope["headers"] = [
+        (k, v[:-4] + "é".encode("latin-1") if k == b"authorization" else v) for k, v in scope["headers"]
+    ]
+    assert_error(run(middleware(), scope, body_of(prepared)), 403, "InvalidSignatureException", MISMATCH)
+
+
+def test_a_failing_key_resolver_is_a_500_without_details() -> None:
+    def broken(access_key: str) -> tuple[str, str] | None:
+        raise RuntimeError("database is down")
+
+    prepared = signed_request(operation("ListFlows"), {})
+    result = through(SigV4Middleware(Recorder(), broken), prepared)
+    assert_error(result, 500, "InternalServerException", "Internal server error")
+
+
+@pytest.mark.parametrize("expires", ["-1", "604801", "soon"])
+def test_presigned_expiry_must_be_sane(expires: str) -> None:
+    prepared = signed_request(operation("ListFlows"), {})
+    scope = asgi_scope(prepared)
+    scope["headers"] = [h for h in scope["headers"] if h[0] != b"authorization"]
+    scope["query_string"] = (
+        "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20261123%2Fus-east-1%2Fappflow"
+        f"%2Faws4_request&X-Amz-Date=20261123T000000Z&X-Amz-Expires={expires}&X-Amz-SignedHeaders=host"
+        "&X-Amz-Signature=abc"
+    ).encode()
+    assert_error(run(middleware(), scope, b""), 400, "IncompleteSignatureException")

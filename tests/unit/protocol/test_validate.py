@@ -306,9 +306,10 @@ def test_java_pattern_translation(java: str, matches: list[str], misses: list[st
         assert not compiled.fullmatch(value), value
 
 
-def test_untranslatable_pattern_is_reported() -> None:
+@pytest.mark.parametrize("java", ["\\p{InGreek}", "[a\\P{Alpha}]"])
+def test_untranslatable_pattern_is_reported(java: str) -> None:
     with pytest.raises(ValueError):
-        java_pattern("\\p{InGreek}")
+        java_pattern(java)
 
 
 def test_union_needs_exactly_one_member() -> None:
