@@ -39,7 +39,7 @@ from tests.support.server import ACCESS_KEY, REGION, SECRET_KEY, SluiceServer, f
 
 FLOWS = 1000
 DURATION = int(os.environ.get("BENCH_SECONDS", "15"))
-CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 
 
 def _flow(name: str) -> dict[str, Any]:

@@ -106,8 +106,7 @@ def render_shapes(model: ServiceModel) -> str:
         ),
         "from __future__ import annotations\n\n",
         "from datetime import datetime\n",
-        "from typing import Literal, TypedDict\n\n",
-        "from typing_extensions import NotRequired\n\n",
+        "from typing import Literal, NotRequired, TypedDict\n",
     ]
     shapes = [model.shape_for(n) for n in sorted(model.shape_names)]
     for shape in shapes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from croniter import croniter
 
@@ -52,7 +53,7 @@ def _cron_interval(fields: list[str]) -> int:
         raise ValueError("not a valid cron expression")
     it = croniter(expr, 0)
     times = [it.get_next(float) for _ in range(6)]
-    return int(min(b - a for a, b in zip(times, times[1:], strict=False)))
+    return int(min(b - a for a, b in pairwise(times)))
 
 
 def parse(expression: str) -> Schedule:

@@ -44,11 +44,11 @@ class Scoped:
         self.region = region
 
     # -- generic helpers -------------------------------------------------------------------
-    def _select(self, model: type[Row]) -> Select[tuple[Row]]:
+    def _select(self, model: type[Row]) -> Select[Row]:
         return select(model).where(model.account_id == self.account_id, model.region == self.region)
 
     def _page(
-        self, stmt: Select[tuple[Row]], model: type[Row], after_id: int | None, limit: int, newest_first: bool
+        self, stmt: Select[Row], model: type[Row], after_id: int | None, limit: int, newest_first: bool
     ) -> tuple[list[Row], int | None]:
         """Rows after the keyset cursor `after_id`, and the cursor for the next page (or None)."""
         if after_id is not None:

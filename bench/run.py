@@ -1,0 +1,76 @@
+"""`make bench`: run every benchmark and write the results into BENCHMARKS.md.
+
+Each benchmark module exposes `main() -> str` returning a Markdown table; this script stamps
+the machine, the date and the command, and replaces that benchmark's section in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import control_plane  # noqa: E402
+
+SECTIONS = {
+    "control-plane": (
+        "Control plane: signed DescribeFlow / ListFlows with 1,000 flows (SQLite)",
+        control_plane.main,
+        "Load from `wrk -t1 -c{c} -d{d}s --latency` replaying pre-signed requests (100 different flows for "
+        "DescribeFlow) on the same machine. Target from issue #3: >= 1,000 req/s with p99 < 25 ms on 2 cores.",
+    ),
+}
+
+
+def ensure_wrk() -> None:
+    """Install wrk (Debian package) if it is missing."""
+    if shutil.which("wrk"):
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "apt-get", "update", "-q"], check=True)
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], check=True,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
+def replace_section(text: str, key: str, body: str) -> str:
+    """Swap the block between the section's markers (appending it if new)."""
+    start, end = f"<!-- bench:{key} -->", f"<!-- /bench:{key} -->"
+    block = f"{start}\n{body}\n{end}"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        return head + block + tail
+    return text.rstrip() + "\n\n" + block + "\n"
+
+
+def main() -> int:
+    """Run the selected (default: all) benchmarks and update BENCHMARKS.md."""
+    ensure_wrk()
+    wanted = sys.argv[1:] or list(SECTIONS)
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n\nWritten by `make bench` (bench/run.py).\n"
+    cpu = platform.processor() or platform.machine()
+    for key in wanted:
+        title, run, note = SECTIONS[key]
+        table = run()
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        body = (
+            f"## {title}\n\n{note.format(c=control_plane.CONNECTIONS, d=control_plane.DURATION)}\n\n"
+            f"Measured {stamp} on {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}; "
+            f"command: `make bench` (or `.venv/bin/python bench/run.py {key}`).\n\n{table}\n"
+        )
+        print(body)
+        text = replace_section(text, key, body)
+    path.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
