@@ -151,12 +151,18 @@ def _parse_auth(headers: dict[str, str], raw_query: str) -> _Auth:
     return _Auth(fields["Credential"], fields["SignedHeaders"], fields["Signature"], query)
 
 
+@lru_cache(maxsize=256)
+def _parse_stamp(stamp: str) -> dt.datetime:
+    """`20261123T101010Z` as an aware UTC datetime (cached: strptime is slow, stamps repeat)."""
+    return dt.datetime.strptime(stamp, SIGV4_TIMESTAMP).replace(tzinfo=dt.UTC)
+
+
 def _request_time(auth: _Auth, headers: dict[str, str]) -> str:
     """The signing timestamp in `20261123T101010Z` form, from X-Amz-Date or Date."""
     stamp = auth.timestamp or headers.get("x-amz-date")
     if stamp is not None:
         try:
-            dt.datetime.strptime(stamp, SIGV4_TIMESTAMP)
+            _parse_stamp(stamp)
         except ValueError:
             raise _incomplete(f"Date must be in ISO-8601 'basic format'. Got '{stamp}'.") from None
         return stamp
@@ -175,7 +181,7 @@ def _request_time(auth: _Auth, headers: dict[str, str]) -> str:
 
 
 def _check_time(stamp: str, now: float, skew: int, expires: int | None) -> None:
-    signed = dt.datetime.strptime(stamp, SIGV4_TIMESTAMP).replace(tzinfo=dt.UTC)
+    signed = _parse_stamp(stamp)
     current = dt.datetime.fromtimestamp(now, dt.UTC)
     minutes = f"{skew // 60} min."
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Select, delete, func, select
+from sqlalchemy import Engine, Select, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +29,21 @@ from sluice.store.models import (
 )
 
 Row = TypeVar("Row", ConnectorProfile, Flow, ExecutionRecord, ConnectorRegistration)
+
+
+def _by_name(model: type[Row], column: str) -> Select[Row]:
+    """A prebuilt `account, region, <column>` lookup: built once, so each call only binds values."""
+    return select(model).where(
+        model.account_id == bindparam("account"),
+        model.region == bindparam("region"),
+        getattr(model, column) == bindparam("key"),
+    )
+
+
+# DescribeFlow and friends are the hottest reads; building the statement costs more than running it.
+_FLOW_BY_NAME = _by_name(Flow, "name")
+_FLOW_BY_ARN = _by_name(Flow, "arn")
+_PROFILE_BY_NAME = _by_name(ConnectorProfile, "name")
 
 
 class DuplicateError(Exception):
@@ -75,9 +90,12 @@ class Scoped:
         self.session.flush()
 
     # -- connector profiles ----------------------------------------------------------------
+    def _one(self, stmt: Select[Row], key: str) -> Row | None:
+        return self.session.scalar(stmt, {"account": self.account_id, "region": self.region, "key": key})
+
     def profile(self, name: str) -> ConnectorProfile | None:
         """The profile called `name`."""
-        return self.session.scalar(self._select(ConnectorProfile).where(ConnectorProfile.name == name))
+        return self._one(_PROFILE_BY_NAME, name)
 
     def profiles(
         self,
@@ -107,11 +125,11 @@ class Scoped:
     # -- flows -----------------------------------------------------------------------------
     def flow(self, name: str) -> Flow | None:
         """The flow called `name`."""
-        return self.session.scalar(self._select(Flow).where(Flow.name == name))
+        return self._one(_FLOW_BY_NAME, name)
 
     def flow_by_arn(self, arn: str) -> Flow | None:
         """The flow whose ARN is `arn`."""
-        return self.session.scalar(self._select(Flow).where(Flow.arn == arn))
+        return self._one(_FLOW_BY_ARN, arn)
 
     def flows(self, after_id: int | None, limit: int) -> tuple[list[Flow], int | None]:
         """A page of flows, oldest first."""
