@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sluice.store.models import ExecutionRecord, Flow
@@ -33,7 +34,9 @@ def set_status(
         merged["errorInfo"] = error_info
     record.result = merged
     flow = session.get(Flow, record.flow_id)
-    if flow is not None:
+    newest = session.scalar(select(func.max(ExecutionRecord.id)).where(ExecutionRecord.flow_id == record.flow_id))
+    # Only the flow's newest run speaks for it: canceling an older run must not hide a newer one.
+    if flow is not None and (newest is None or record.id >= newest):
         details: dict[str, Any] = {"mostRecentExecutionTime": stamp, "mostRecentExecutionStatus": status}
         if message is not None:
             details["mostRecentExecutionMessage"] = message

@@ -39,7 +39,11 @@ def _check_config(tx: Scoped, connector_type: str, label: str | None, config: di
         if not label:
             raise ValidationException("A CustomConnector profile needs the connectorLabel of a registered connector.")
         if tx.registration(label) is None:
-            raise ResourceNotFoundException(f"The custom connector {label} is not registered.")
+            # CreateConnectorProfile models no ResourceNotFoundException: a label that names no
+            # registered connector is an invalid request member, as AppFlow answers it.
+            raise ValidationException(
+                f"The connectorLabel {label} is not registered; register the connector first."
+            )
     props_member = catalog.profile_properties_member(connector_type)
     props = config.get("connectorProfileProperties") or {}
     wrong = [k for k in props if k != props_member]
@@ -69,8 +73,9 @@ class ConnectorProfiles:
 
     def create_connector_profile(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         """CreateConnectorProfile."""
-        with self.store.scoped(caller.account_id, caller.region) as tx:
-            return idempotency.run_once(tx, "CreateConnectorProfile", params, lambda: self._create(tx, caller, params))
+        return idempotency.once(
+            self.store, caller, "CreateConnectorProfile", params, lambda tx: self._create(tx, caller, params)
+        )
 
     def _create(self, tx: Scoped, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         name = params["connectorProfileName"]
@@ -108,8 +113,9 @@ class ConnectorProfiles:
 
     def update_connector_profile(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         """UpdateConnectorProfile: new properties, and new credentials when given."""
-        with self.store.scoped(caller.account_id, caller.region) as tx:
-            return idempotency.run_once(tx, "UpdateConnectorProfile", params, lambda: self._update(tx, params))
+        return idempotency.once(
+            self.store, caller, "UpdateConnectorProfile", params, lambda tx: self._update(tx, params)
+        )
 
     def _update(self, tx: Scoped, params: dict[str, Any]) -> dict[str, Any]:
         name = params["connectorProfileName"]

@@ -78,8 +78,7 @@ class Flows:
     def create_flow(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         """CreateFlow."""
         params = _timestamps_to_epoch(params)
-        with self.store.scoped(caller.account_id, caller.region) as tx:
-            return idempotency.run_once(tx, "CreateFlow", params, lambda: self._create(tx, caller, params))
+        return idempotency.once(self.store, caller, "CreateFlow", params, lambda tx: self._create(tx, caller, params))
 
     def _create(self, tx: Scoped, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         name = params["flowName"]
@@ -121,8 +120,7 @@ class Flows:
     def update_flow(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         """UpdateFlow."""
         params = _timestamps_to_epoch(params)
-        with self.store.scoped(caller.account_id, caller.region) as tx:
-            return idempotency.run_once(tx, "UpdateFlow", params, lambda: self._update(tx, caller, params))
+        return idempotency.once(self.store, caller, "UpdateFlow", params, lambda tx: self._update(tx, caller, params))
 
     def _update(self, tx: Scoped, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         flow = get_flow(tx, params["flowName"])
@@ -180,12 +178,15 @@ class Flows:
     # -- start / stop ----------------------------------------------------------------------
     def start_flow(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         """StartFlow: run an OnDemand flow now, or activate a Scheduled/Event flow."""
-        with self.store.scoped(caller.account_id, caller.region) as tx:
-            created: list[str] = []
-            response = idempotency.run_once(tx, "StartFlow", params, lambda: self._start(tx, params, created))
-        # Only after the commit: a worker must find the record when it looks.
+        created: list[str] = []
+        response = idempotency.once(
+            self.store, caller, "StartFlow", params, lambda tx: self._start(tx, params, created)
+        )
+        # Only after the commit: a worker must find the record when it looks. A call that lost a
+        # clientToken race created a record that was rolled back; it answers with the winner's run.
         for execution_id in created:
-            self.submit(execution_id)
+            if execution_id == response.get("executionId"):
+                self.submit(execution_id)
         return response
 
     def _start(self, tx: Scoped, params: dict[str, Any], created: list[str]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sluice.service import idempotency
+from sluice.service import catalog, idempotency
 from sluice.service.common import connector_arn, now, to_datetime
 from sluice.service.context import Caller
 from sluice.service.errors import ConflictException, ResourceNotFoundException, ValidationException
@@ -80,8 +80,9 @@ class Registrations:
 
     def register_connector(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         """RegisterConnector."""
-        with self.store.scoped(caller.account_id, caller.region) as tx:
-            return idempotency.run_once(tx, "RegisterConnector", params, lambda: self._register(tx, caller, params))
+        return idempotency.once(
+            self.store, caller, "RegisterConnector", params, lambda tx: self._register(tx, caller, params)
+        )
 
     def _register(self, tx: Scoped, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         label = params.get("connectorLabel")
@@ -112,6 +113,11 @@ class Registrations:
                 "supportedTriggerTypes": ["OnDemand", "Scheduled"],
                 "supportedSchedulingFrequencies": ["BYMINUTE", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "ONCE"],
                 "supportedDataTransferTypes": ["RECORD"],
+                # Without this a registered connector could be a source for no destination at all
+                # (flow validation reads it); the catalog's CustomConnector entry states the list.
+                "supportedDestinationConnectors": list(
+                    catalog.capabilities(CUSTOM).get("supportedDestinationConnectors") or []
+                ),
             },
             registered_at=now(),
             registered_by=caller.caller_arn,
@@ -124,10 +130,9 @@ class Registrations:
 
     def update_connector_registration(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         """UpdateConnectorRegistration: new description/provisioning, next version."""
-        with self.store.scoped(caller.account_id, caller.region) as tx:
-            return idempotency.run_once(
-                tx, "UpdateConnectorRegistration", params, lambda: self._update(tx, params)
-            )
+        return idempotency.once(
+            self.store, caller, "UpdateConnectorRegistration", params, lambda tx: self._update(tx, params)
+        )
 
     def _update(self, tx: Scoped, params: dict[str, Any]) -> dict[str, Any]:
         label = params["connectorLabel"]
