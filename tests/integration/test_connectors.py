@@ -14,6 +14,8 @@ import pytest
 from tests.integration.builders import (
     raises,
     register_connector,
+    s3_flow,
+    s3_source,
     salesforce_profile,
     unchecked_client,
     unique,
@@ -276,3 +278,20 @@ def test_s3_listing_paginates(s3_server, s3):
         kwargs["nextToken"] = page["nextToken"]
     assert pages == 3
     assert seen == [f"{name}/{key}" for key in keys]
+
+
+def test_create_flow_checks_task_fields_against_the_source_entity(s3_server, s3, bucket):
+    """When the source can be described, a task naming a field the entity lacks is refused."""
+    client = s3_server.client()
+    s3.put_object(Bucket=bucket, Key="daily/2024-01-01.csv", Body=b"id,customer,amount\n1,ada,9.5\n")
+    source = s3_source(bucket, "daily")
+    good = [{"sourceFields": ["id", "amount"], "connectorOperator": {"S3": "PROJECTION"}, "taskType": "Filter"},
+            {"sourceFields": ["id"], "connectorOperator": {"S3": "NO_OP"}, "taskType": "Map",
+             "destinationField": "id"}]
+    client.create_flow(**s3_flow(unique("fields-ok"), sourceFlowConfig=source, tasks=good))
+    bad = [*good, {"sourceFields": ["colour"], "connectorOperator": {"S3": "NO_OP"}, "taskType": "Map",
+                   "destinationField": "colour"}]
+    with raises(client, "ValidationException", 400, "tasks[2].sourceFields", "colour", "customer"):
+        client.create_flow(**s3_flow(unique("fields-bad"), sourceFlowConfig=source, tasks=bad))
+    # A source with no data yet cannot be described: the fields are checked when the run reads it.
+    client.create_flow(**s3_flow(unique("fields-later"), sourceFlowConfig=s3_source(bucket, "not-yet"), tasks=bad))

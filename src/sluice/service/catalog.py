@@ -75,3 +75,20 @@ def capabilities(connector_type: str, registration: Mapping[str, Any] | None = N
 def all_builtin_types() -> list[str]:
     """Every built-in connector type, in the model's enum order."""
     return list(registry.CONNECTORS)
+
+
+def source_entity(connector_type: str, properties: Mapping[str, Any]) -> str | None:
+    """The entity a flow reads, from its `sourceConnectorProperties` member.
+
+    S3 reads `bucket/prefix`; SaaS sources name an `object`; SAP OData an `objectPath`; custom
+    connectors an `entityName`.
+    """
+    member = source_member(connector_type)
+    props = properties.get(member or "", {}) if member else {}
+    if connector_type == "S3":
+        bucket, prefix = props.get("bucketName"), (props.get("bucketPrefix") or "").strip("/")
+        return f"{bucket}/{prefix}" if prefix else bucket
+    for key in ("object", "objectPath", "entityName"):
+        if props.get(key):
+            return str(props[key])
+    return None

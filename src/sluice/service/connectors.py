@@ -8,6 +8,7 @@ ResetConnectorMetadataCache clears them per profile, entity or connector).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sluice.connectors.base import ConnectorError, MetadataProvider, ProfileView
@@ -18,6 +19,7 @@ from sluice.service.context import Caller
 from sluice.service.errors import (
     ConnectorServerException,
     ResourceNotFoundException,
+    ServiceError,
     ValidationException,
 )
 from sluice.service.pagination import Paginator
@@ -25,6 +27,7 @@ from sluice.store.models import MetadataCacheEntry
 from sluice.store.repository import Scoped, Store
 
 CACHE_SECONDS = 3600
+log = logging.getLogger("sluice.service.connectors")
 
 
 class Connectors:
@@ -157,19 +160,44 @@ class Connectors:
 
     def describe_connector_entity(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         """The fields of one entity."""
-        name = params["connectorEntityName"]
         with self.store.scoped(caller.account_id, caller.region) as tx:
-            key, view, provider = self._resolve(tx, params.get("connectorType"), params.get("connectorProfileName"))
-            payload = self._cached(tx, key, view.name or "", "describe", name, "")
-            if payload is None:
-                try:
-                    fields = provider.describe_entity(view, name)
-                except ConnectorError as exc:
-                    raise to_service_error(exc) from exc
-                payload = {"connectorEntityFields": fields}
-                tx.add(MetadataCacheEntry(connector_key=key, profile_name=view.name or "", kind="describe",
-                                          entity=name, page="", payload=payload, fetched_at=now()))
-            return payload
+            return self.entity_fields(
+                tx, params.get("connectorType"), params.get("connectorProfileName"), params["connectorEntityName"]
+            )
+
+    def entity_fields(
+        self, tx: Scoped, connector_type: str | None, profile_name: str | None, name: str
+    ) -> dict[str, Any]:
+        """`{"connectorEntityFields": [...]}` for an entity, through the metadata cache."""
+        key, view, provider = self._resolve(tx, connector_type, profile_name)
+        payload = self._cached(tx, key, view.name or "", "describe", name, "")
+        if payload is None:
+            try:
+                fields = provider.describe_entity(view, name)
+            except ConnectorError as exc:
+                raise to_service_error(exc) from exc
+            payload = {"connectorEntityFields": fields}
+            tx.add(MetadataCacheEntry(connector_key=key, profile_name=view.name or "", kind="describe",
+                                      entity=name, page="", payload=payload, fetched_at=now()))
+        return payload
+
+    def known_fields(
+        self, tx: Scoped, connector_type: str, profile_name: str | None, entity: str
+    ) -> set[str] | None:
+        """Field names of a source entity, or None when the connector cannot describe it right now.
+
+        Flow validation checks task fields against this. None (no metadata path, the entity has no
+        data yet, the store is unreachable) means "cannot check", not "no fields".
+        """
+        spec = catalog.builtin(connector_type)
+        if spec is None or spec.load_metadata is None:
+            return None
+        try:
+            payload = self.entity_fields(tx, connector_type, profile_name, entity)
+        except ServiceError as exc:
+            log.info("fields of %s entity %s not checked: %s", connector_type, entity, exc.message)
+            return None
+        return {field["identifier"] for field in payload["connectorEntityFields"] if field.get("identifier")}
 
     def reset_connector_metadata_cache(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         """Forget cached metadata for a profile, a connector type, an entity or a path."""

@@ -8,7 +8,7 @@ source supports, and every task's operator is one the source connector offers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,8 +179,26 @@ def check_tasks(tasks: Sequence[Mapping[str, Any]], source_type: str, source_con
             raise ValidationException(f"{where}.sourceFields must name at least one field.")
 
 
-def check_flow(tx: Scoped, params: Mapping[str, Any]) -> FlowShape:
-    """Validate a CreateFlow/UpdateFlow request's meaning; returns what the service stores."""
+FieldLookup = Callable[[Scoped, str, str | None, str], set[str] | None]
+
+
+def check_task_fields(tasks: Sequence[Mapping[str, Any]], fields: set[str], entity: str) -> None:
+    """Every source field a task names exists in the source entity."""
+    for index, task in enumerate(tasks):
+        missing = [f for f in task["sourceFields"] if f and f not in fields]
+        if missing:
+            raise ValidationException(
+                f"tasks[{index}].sourceFields names {', '.join(missing)}, which the source entity {entity} "
+                f"does not have (its fields: {', '.join(sorted(fields)) or 'none'})."
+            )
+
+
+def check_flow(tx: Scoped, params: Mapping[str, Any], fields_of: FieldLookup | None = None) -> FlowShape:
+    """Validate a CreateFlow/UpdateFlow request's meaning; returns what the service stores.
+
+    With `fields_of`, task source fields are checked against the source entity's metadata
+    whenever the connector can describe it.
+    """
     source = params["sourceFlowConfig"]
     source_type = source["connectorType"]
     source_profile = _profile_for(tx, source_type, source.get("connectorProfileName"), "source")
@@ -217,4 +235,9 @@ def check_flow(tx: Scoped, params: Mapping[str, Any]) -> FlowShape:
         raise ValidationException("destinationFlowConfigList must name at least one destination.")
     check_trigger(params["triggerConfig"], source_config, source_type)
     check_tasks(params["tasks"], source_type, source_config)
+    entity = catalog.source_entity(source_type, source["sourceConnectorProperties"])
+    if fields_of is not None and entity:
+        fields = fields_of(tx, source_type, source.get("connectorProfileName"), entity)
+        if fields is not None:
+            check_task_fields(params["tasks"], fields, entity)
     return shape

@@ -67,8 +67,14 @@ class Flows:
     """The flow operations."""
 
     def __init__(
-        self, store: Store, paginator: Paginator, max_flows: int, submit: Callable[[str], None]
+        self,
+        store: Store,
+        paginator: Paginator,
+        max_flows: int,
+        submit: Callable[[str], None],
+        fields_of: flow_rules.FieldLookup | None = None,
     ) -> None:
+        self.fields_of = fields_of
         self.store = store
         self.paginator = paginator
         self.max_flows = max_flows
@@ -84,7 +90,7 @@ class Flows:
         name = params["flowName"]
         if tx.flow(name) is not None:
             raise ConflictException(f"A flow named {name} already exists.")
-        shape = flow_rules.check_flow(tx, params)
+        shape = flow_rules.check_flow(tx, params, self.fields_of)
         if tx.count_flows() >= self.max_flows:
             raise ServiceQuotaExceededException(
                 f"This account already has {self.max_flows} flows, the quota for the region."
@@ -124,7 +130,7 @@ class Flows:
 
     def _update(self, tx: Scoped, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         flow = get_flow(tx, params["flowName"])
-        shape = flow_rules.check_flow(tx, params)
+        shape = flow_rules.check_flow(tx, params, self.fields_of)
         new_config = _config(params, shape)
         if any(new_config.get(k) != flow.config.get(k) for k in SCHEMA_KEYS):
             flow.schema_version += 1

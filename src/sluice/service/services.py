@@ -34,11 +34,12 @@ class Services:
 def build_services(store: Store, executor: Executor, max_profiles: int, max_flows: int) -> Services:
     """Build every operation group over one store and executor."""
     paginator = Paginator(store.setting("pagination_key"))
+    connectors = Connectors(store, paginator)
     return Services(
         connector_profiles=ConnectorProfiles(store, paginator, max_profiles),
-        flows=Flows(store, paginator, max_flows, executor.submit),
+        flows=Flows(store, paginator, max_flows, executor.submit, connectors.known_fields),
         executions=Executions(store, paginator, executor.request_cancel),
-        connectors=Connectors(store, paginator),
+        connectors=connectors,
         registrations=Registrations(store),
         tags=Tags(store),
     )
