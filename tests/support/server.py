@@ -40,6 +40,9 @@ class SluiceServer:
     database_url: str | None = None
     workers: int = 1
     extra_env: dict[str, str] = field(default_factory=dict)
+    # False: no SLUICE_ACCESS_KEY_ID/SECRET, so the server generates the default account's keys
+    # on first start and prints them once as `export` lines (see `printed_keys`).
+    fixed_keys: bool = True
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
 
@@ -57,6 +60,9 @@ class SluiceServer:
             "SLUICE_SECRET_ACCESS_KEY": SECRET_KEY,
             "SLUICE_LOG_LEVEL": "warning",
         })
+        if not self.fixed_keys:
+            env.pop("SLUICE_ACCESS_KEY_ID")
+            env.pop("SLUICE_SECRET_ACCESS_KEY")
         if self.database_url:
             env["SLUICE_DATABASE_URL"] = self.database_url
         env.update(self.extra_env)
@@ -103,6 +109,18 @@ class SluiceServer:
         """What the server printed."""
         path = self.data_dir / "server.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def printed_keys(self) -> list[dict[str, str]]:
+        """Every set of `export` lines the server printed, oldest first (name -> value)."""
+        blocks: list[dict[str, str]] = []
+        for line in self.log().splitlines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            if not line.startswith("export ") or not value:
+                continue
+            if name == "AWS_ACCESS_KEY_ID" or not blocks:
+                blocks.append({})
+            blocks[-1][name] = value
+        return blocks
 
     def client(self, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY, region: str = REGION) -> Any:
         """A real boto3 AppFlow client (SigV4) for this server."""

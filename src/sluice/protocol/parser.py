@@ -1,9 +1,10 @@
 """REST-JSON request -> operation input dict (protocol layer).
 
 `parse_request` reads each input member from where the model puts it: URI labels (`uri`), the
-query string (`querystring`, lists from repeated keys), headers (`header`), and the JSON body for
-the rest. Members the model does not know are dropped silently, as AWS ignores them, at every
-depth. Timestamps become timezone-aware UTC datetimes; every other value stays as JSON gave it
+query string (`querystring`, lists from repeated keys; a required list with no key is empty, as
+an empty list never reaches the wire), headers (`header`), and the JSON body for the rest.
+Members the model does not know are dropped silently, as AWS ignores them, at every depth.
+Timestamps become timezone-aware UTC datetimes; every other value stays as JSON gave it
 and `validate.validate_input` judges it next. Neighbours: `router` before, `validate` after.
 """
 
@@ -69,6 +70,10 @@ def parse_request(
             values = [v for k, v in query if k == wire]
             if values:
                 params[name] = _from_query(member, values, name, bad)
+            elif member.type_name == "list" and name in shape.required_members:
+                # A query list is one key per entry, so an empty list never reaches the wire:
+                # botocore accepts `tagKeys=[]` for a required member and sends no key at all.
+                params[name] = []
         elif location == "header":
             if wire.lower() in lower_headers:
                 params[name] = _from_text(member, lower_headers[wire.lower()], name, bad, "rfc822")

@@ -91,7 +91,15 @@ def test_unknown_members_and_nulls_are_dropped_at_every_depth() -> None:
 def test_uri_and_query_members_are_not_read_from_the_body() -> None:
     body = json.dumps({"resourceArn": "arn:other", "tagKeys": ["x"]}).encode()
     parsed = parse_request(operation("UntagResource"), {"resourceArn": "arn:uri"}, [], {}, body)
-    assert parsed == {"resourceArn": "arn:uri"}
+    assert parsed == {"resourceArn": "arn:uri", "tagKeys": []}  # no query key: the empty list
+
+
+def test_required_query_list_without_keys_is_empty() -> None:
+    # botocore sends `tagKeys=[]` as no `tagKeys` key at all; the model allows an empty list.
+    op = operation("UntagResource")
+    assert parse_request(op, {"resourceArn": "a"}, [], {}, b"") == {"resourceArn": "a", "tagKeys": []}
+    parsed = parse_request(op, {"resourceArn": "a"}, [("tagKeys", "x"), ("tagKeys", "y")], {}, b"")
+    assert parsed == {"resourceArn": "a", "tagKeys": ["x", "y"]}
 
 
 @pytest.mark.parametrize("body", [b"", b"  \n", b"{}"])
