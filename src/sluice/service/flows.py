@@ -55,7 +55,7 @@ def get_flow(tx: Scoped, name: str) -> Flow:
     return flow
 
 
-def _last_run(flow: Flow) -> dict[str, Any] | None:
+def _last_run(flow: Any) -> dict[str, Any] | None:
     if not flow.last_run:
         return None
     details = dict(flow.last_run)
@@ -106,6 +106,8 @@ class Flows:
             status=status,
             source_type=shape.source_type,
             source_profile=shape.source_profile,
+            source_label=shape.source_label,
+            destination_label=shape.destination_labels[0] if shape.destination_labels else None,
             destination_types=shape.destination_types,
             destination_profiles=shape.destination_profiles,
             trigger_type=trigger_type,
@@ -145,6 +147,8 @@ class Flows:
         flow.config = new_config
         flow.source_type = shape.source_type
         flow.source_profile = shape.source_profile
+        flow.source_label = shape.source_label
+        flow.destination_label = shape.destination_labels[0] if shape.destination_labels else None
         flow.destination_types = shape.destination_types
         flow.destination_profiles = shape.destination_profiles
         flow.last_updated_at = now()
@@ -177,7 +181,7 @@ class Flows:
         limit = params.get("maxResults") or 100
         with self.store.scoped(caller.account_id, caller.region) as tx:
             after = self.paginator.read(caller, "ListFlows", params.get("nextToken"))
-            rows, cursor = tx.flows(after, limit)
+            rows, cursor = tx.flow_summaries(after, limit)
             flows = [summary(flow) for flow in rows]
         return {"flows": flows, "nextToken": self.paginator.mint(caller, "ListFlows", cursor)}
 
@@ -274,17 +278,17 @@ def describe(flow: Flow) -> dict[str, Any]:
     }
 
 
-def summary(flow: Flow) -> dict[str, Any]:
-    """A flow as `FlowDefinition` (ListFlows)."""
-    labels = flow.config.get("connectorLabels") or []
+def summary(flow: Any) -> dict[str, Any]:
+    """A flow (or a `flow_summaries` row) as `FlowDefinition` (ListFlows)."""
     return {
         "flowArn": flow.arn,
         "description": flow.description,
         "flowName": flow.name,
         "flowStatus": flow.status,
         "sourceConnectorType": flow.source_type,
-        "sourceConnectorLabel": labels[0] if flow.source_type == "CustomConnector" and labels else None,
+        "sourceConnectorLabel": flow.source_label,
         "destinationConnectorType": flow.destination_types[0] if flow.destination_types else None,
+        "destinationConnectorLabel": flow.destination_label,
         "triggerType": flow.trigger_type,
         "createdAt": to_datetime(flow.created_at),
         "lastUpdatedAt": to_datetime(flow.last_updated_at),

@@ -69,6 +69,9 @@ class Flow(Base):
     status_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     source_type: Mapped[str] = mapped_column(String(64))
     source_profile: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    # Custom connector labels of the source and first destination (ListFlows' FlowDefinition).
+    source_label: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    destination_label: Mapped[str | None] = mapped_column(String(256), nullable=True)
     destination_types: Mapped[list[str]] = mapped_column(JSON)
     destination_profiles: Mapped[list[str]] = mapped_column(JSON)
     trigger_type: Mapped[str] = mapped_column(String(16))

@@ -40,6 +40,12 @@ def _by_name(model: type[Row], column: str) -> Select[Row]:
     )
 
 
+FLOW_SUMMARY_COLUMNS = (
+    "id", "arn", "description", "name", "status", "source_type", "source_label", "destination_types",
+    "destination_label", "trigger_type", "created_at", "last_updated_at", "created_by", "last_updated_by",
+    "tags", "last_run",
+)
+
 # DescribeFlow and friends are the hottest reads; building the statement costs more than running it.
 _FLOW_BY_NAME = _by_name(Flow, "name")
 _FLOW_BY_ARN = _by_name(Flow, "arn")
@@ -131,9 +137,21 @@ class Scoped:
         """The flow whose ARN is `arn`."""
         return self._one(_FLOW_BY_ARN, arn)
 
-    def flows(self, after_id: int | None, limit: int) -> tuple[list[Flow], int | None]:
-        """A page of flows, oldest first."""
-        return self._page(self._select(Flow), Flow, after_id, limit, newest_first=False)
+    def flow_summaries(self, after_id: int | None, limit: int) -> tuple[list[Any], int | None]:
+        """A page of flows as plain rows of the `FlowDefinition` columns, oldest first.
+
+        ListFlows is hot and never shows a flow's configuration, so it skips the ORM and the
+        bulky JSON columns.
+        """
+        stmt = select(*(getattr(Flow, c) for c in FLOW_SUMMARY_COLUMNS)).where(
+            Flow.account_id == self.account_id, Flow.region == self.region
+        )
+        if after_id is not None:
+            stmt = stmt.where(Flow.id > after_id)
+        rows = list(self.session.execute(stmt.order_by(Flow.id).limit(limit + 1)))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, (rows[-1].id if more and rows else None)
 
     def all_flows(self) -> list[Flow]:
         """Every flow (used to find flows that reference a profile or connector)."""

@@ -79,7 +79,7 @@ def test_rows_are_invisible_to_other_accounts_and_regions(store: Store) -> None:
         with store.scoped(account, region) as tx:
             assert tx.flow("f") is None
             assert tx.flow_by_arn(arn) is None
-            assert tx.flows(None, 100) == ([], None)
+            assert tx.flow_summaries(None, 100) == ([], None)
             assert tx.all_flows() == []
             assert tx.count_flows() == 0
             assert tx.profile("p") is None
@@ -142,7 +142,7 @@ def test_oldest_first_pages_are_stable_across_inserts(store: Store) -> None:
         for i in range(5):
             tx.add(flow(f"f{i}"))
     with store.scoped(A, R1) as tx:
-        first, cursor = tx.flows(None, 2)
+        first, cursor = tx.flow_summaries(None, 2)
     assert _names(first) == ["f0", "f1"] and cursor is not None
     # Rows created between pages (in this and in another scope) neither shift nor repeat rows.
     with store.scoped(A, R1) as tx:
@@ -150,14 +150,14 @@ def test_oldest_first_pages_are_stable_across_inserts(store: Store) -> None:
     with store.scoped(B, R1) as tx:
         tx.add(flow("other-account"))
     with store.scoped(A, R1) as tx:
-        second, cursor = tx.flows(cursor, 2)
+        second, cursor = tx.flow_summaries(cursor, 2)
     assert _names(second) == ["f2", "f3"] and cursor is not None
     with store.scoped(A, R1) as tx:
         tx.add(flow("late1"))
-        third, cursor = tx.flows(cursor, 2)
+        third, cursor = tx.flow_summaries(cursor, 2)
     assert _names(third) == ["f4", "late0"] and cursor is not None
     with store.scoped(A, R1) as tx:
-        last, cursor = tx.flows(cursor, 2)
+        last, cursor = tx.flow_summaries(cursor, 2)
     assert _names(last) == ["late1"] and cursor is None
 
 
@@ -165,10 +165,10 @@ def test_a_deleted_row_does_not_break_the_cursor(store: Store) -> None:
     with store.scoped(A, R1) as tx:
         for i in range(4):
             tx.add(flow(f"d{i}"))
-        first, cursor = tx.flows(None, 2)
+        first, cursor = tx.flow_summaries(None, 2)
     with store.scoped(A, R1) as tx:
         tx.delete(tx.flow("d1"))  # the row the cursor points at
-        rest, cursor = tx.flows(cursor, 10)
+        rest, cursor = tx.flow_summaries(cursor, 10)
     assert _names(first) == ["d0", "d1"]
     assert _names(rest) == ["d2", "d3"] and cursor is None
 
