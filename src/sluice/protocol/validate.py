@@ -291,6 +291,9 @@ def _surrogates_to_code_point(m: re.Match[str]) -> str:
     return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
 
 
+_JAVA_DOT = "[^\\n\\r\\u0085\\u2028\\u2029]"
+
+
 def _translate(pattern: str) -> str:
     """Rewrite the Java-only constructs of `pattern` into Python `re` syntax."""
     pattern = _SURROGATE_PAIR.sub(_surrogates_to_code_point, pattern)
@@ -339,6 +342,9 @@ def _translate(pattern: str) -> str:
             continue
         if c == "^" and out and out[-1] == "[":
             out[-1] = "[^"
+        elif c == "." and not in_class:
+            # Java's `.` excludes every line terminator; Python's only `\n`.
+            out.append(_JAVA_DOT)
         else:
             out.append(c)
         i += 1

@@ -334,3 +334,14 @@ def test_union_needs_exactly_one_member() -> None:
         with pytest.raises(ProtocolError) as info:
             validate_input(shape, params)
         assert "Member must have exactly one member set" in info.value.message
+
+
+def test_dot_excludes_java_line_terminators() -> None:
+    """Java's `.` matches no line terminator, so neither may the translated pattern."""
+    from sluice.protocol.validate import java_pattern
+
+    dot = java_pattern(".*")
+    assert dot.fullmatch("flow-1 ok")
+    for terminator in ("\n", "\r", "\u0085", "\u2028", "\u2029"):
+        assert not dot.fullmatch(f"a{terminator}b")
+    assert java_pattern("[.]x").fullmatch(".x") and not java_pattern("[.]x").fullmatch("ax")
