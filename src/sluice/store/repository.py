@@ -46,6 +46,13 @@ FLOW_SUMMARY_COLUMNS = (
     "tags", "last_run",
 )
 
+_FLOW_SUMMARIES = (
+    select(*(getattr(Flow, c) for c in FLOW_SUMMARY_COLUMNS))
+    .where(Flow.account_id == bindparam("account"), Flow.region == bindparam("region"), Flow.id > bindparam("after"))
+    .order_by(Flow.id)
+    .limit(bindparam("limit"))
+)
+
 # DescribeFlow and friends are the hottest reads; building the statement costs more than running it.
 _FLOW_BY_NAME = _by_name(Flow, "name")
 _FLOW_BY_ARN = _by_name(Flow, "arn")
@@ -143,12 +150,8 @@ class Scoped:
         ListFlows is hot and never shows a flow's configuration, so it skips the ORM and the
         bulky JSON columns.
         """
-        stmt = select(*(getattr(Flow, c) for c in FLOW_SUMMARY_COLUMNS)).where(
-            Flow.account_id == self.account_id, Flow.region == self.region
-        )
-        if after_id is not None:
-            stmt = stmt.where(Flow.id > after_id)
-        rows = list(self.session.execute(stmt.order_by(Flow.id).limit(limit + 1)))
+        params = {"account": self.account_id, "region": self.region, "after": after_id or 0, "limit": limit + 1}
+        rows = list(self.session.execute(_FLOW_SUMMARIES, params))
         more = len(rows) > limit
         rows = rows[:limit]
         return rows, (rows[-1].id if more and rows else None)
