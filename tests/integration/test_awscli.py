@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.builders import salesforce_profile
 from tests.support.server import ACCESS_KEY, REGION, SECRET_KEY, SluiceServer
 
 AWS = shutil.which("aws", path=os.path.dirname(sys.executable))
@@ -76,18 +77,6 @@ def cli(request: pytest.FixtureRequest, cli_server: SluiceServer, tmp_path: Path
     return Cli(cli_server, request.param, tmp_path)
 
 
-def _profile_input(name: str) -> dict[str, Any]:
-    return {
-        "connectorProfileName": name,
-        "connectorType": "Salesforce",
-        "connectionMode": "Public",
-        "connectorProfileConfig": {
-            "connectorProfileProperties": {"Salesforce": {"instanceUrl": "https://example.my.salesforce.com"}},
-            "connectorProfileCredentials": {"Salesforce": {"accessToken": "cli-token", "refreshToken": "cli-refresh"}},
-        },
-    }
-
-
 def _flow_input(name: str) -> dict[str, Any]:
     return {
         "flowName": name,
@@ -121,7 +110,7 @@ def test_profile_flow_run_tags_and_delete(cli: Cli) -> None:
     suffix = uuid.uuid4().hex[:10]
     profile_name, flow_name = f"cli-profile-{suffix}", f"cli-flow-{suffix}"
 
-    profile = cli.json("create-connector-profile", "--cli-input-json", json.dumps(_profile_input(profile_name)))
+    profile = cli.json("create-connector-profile", "--cli-input-json", json.dumps(salesforce_profile(profile_name)))
     assert profile["connectorProfileArn"].endswith(f":connectorprofile/{profile_name}")
     described = cli.json("describe-connector-profiles", "--connector-profile-names", profile_name)
     assert [p["connectorProfileName"] for p in described["connectorProfileDetails"]] == [profile_name]

@@ -20,6 +20,7 @@ from sluice.api.runtime import open_store
 from sluice.config import Settings
 from sluice.store.models import ConnectorProfile
 from tests.conftest import database_url_for
+from tests.integration.builders import marketo_profile, salesforce_profile
 from tests.support.server import SluiceServer
 
 BACKENDS = ["sqlite", "postgres"]
@@ -55,30 +56,6 @@ def _s3_flow(name: str, trigger: dict[str, Any], **extra: Any) -> dict[str, Any]
 
 ON_DEMAND = {"triggerType": "OnDemand"}
 SCHEDULED = {"triggerType": "Scheduled", "triggerProperties": {"Scheduled": {"scheduleExpression": "rate(1hours)"}}}
-
-
-def _salesforce_profile(name: str) -> dict[str, Any]:
-    return {
-        "connectorProfileName": name,
-        "connectorType": "Salesforce",
-        "connectionMode": "Public",
-        "connectorProfileConfig": {
-            "connectorProfileProperties": {"Salesforce": {"instanceUrl": "https://example.my.salesforce.com"}},
-            "connectorProfileCredentials": {"Salesforce": {"accessToken": "sf-token", "refreshToken": "sf-refresh"}},
-        },
-    }
-
-
-def _marketo_profile(name: str) -> dict[str, Any]:
-    return {
-        "connectorProfileName": name,
-        "connectorType": "Marketo",
-        "connectionMode": "Public",
-        "connectorProfileConfig": {
-            "connectorProfileProperties": {"Marketo": {"instanceUrl": "https://123-abc-456.mktorest.com"}},
-            "connectorProfileCredentials": {"Marketo": {"clientId": "client-id", "clientSecret": "marketo-secret"}},
-        },
-    }
 
 
 def _strip(response: dict[str, Any]) -> dict[str, Any]:
@@ -128,8 +105,8 @@ def test_state_survives_kill_9(tmp_path: Path, backend: str, request: pytest.Fix
     try:
         client = server.client()
         profiles = [_name("sf"), _name("marketo")]
-        client.create_connector_profile(**_salesforce_profile(profiles[0]))
-        client.create_connector_profile(**_marketo_profile(profiles[1]))
+        client.create_connector_profile(**salesforce_profile(profiles[0]))
+        client.create_connector_profile(**marketo_profile(profiles[1]))
 
         on_demand, scheduled, idempotent = _name("on-demand"), _name("scheduled"), _name("idempotent")
         on_demand_arn = client.create_flow(**_s3_flow(on_demand, ON_DEMAND))["flowArn"]
@@ -173,8 +150,8 @@ def test_state_survives_kill_9(tmp_path: Path, backend: str, request: pytest.Fix
         assert _snapshot(client, flows, profiles, arns) == before
         # The profiles' credentials, sealed with the data dir's master key, still open.
         assert _stored_credentials(server, profiles) == {
-            profiles[0]: _salesforce_profile(profiles[0])["connectorProfileConfig"]["connectorProfileCredentials"],
-            profiles[1]: _marketo_profile(profiles[1])["connectorProfileConfig"]["connectorProfileCredentials"],
+            profiles[0]: salesforce_profile(profiles[0])["connectorProfileConfig"]["connectorProfileCredentials"],
+            profiles[1]: marketo_profile(profiles[1])["connectorProfileConfig"]["connectorProfileCredentials"],
         }
     finally:
         server.stop()
