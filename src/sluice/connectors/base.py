@@ -14,7 +14,7 @@ properties and decrypted credentials) and return plain dicts in the model's shap
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -80,8 +80,85 @@ class ConnectorSpec:
     capabilities: Mapping[str, Any]
     requires_profile: bool = True
     load_metadata: Callable[[], MetadataProvider] | None = None
+    # (profile, the connector's member of Source/DestinationConnectorProperties, run) -> reader/writer.
+    open_source: Callable[[ProfileView, Mapping[str, Any], RunContext], Source] | None = None
+    open_destination: Callable[[ProfileView, Mapping[str, Any], RunContext], Destination] | None = None
 
     @property
     def data_path_built(self) -> bool:
         """True when Sluice can talk to this connector's system (entity metadata, runs)."""
         return self.load_metadata is not None
+
+    @property
+    def moves_records(self) -> bool:
+        """True when runs can read from or write to this connector."""
+        return self.open_source is not None or self.open_destination is not None
+
+
+# -- the record data path -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RunContext:
+    """What a connector's reader or writer knows about the run it serves.
+
+    `data_dir` is the server's data directory (the embedded S3 backend keeps buckets under it);
+    `should_stop()` turns true when the run is canceled: long loops check it between batches.
+    """
+
+    flow_name: str
+    execution_id: str
+    schema_version: int
+    started_at: float
+    data_dir: str
+    batch_size: int = 65_536
+    should_stop: Callable[[], bool] = lambda: False
+
+
+@dataclass(slots=True)
+class ReadStats:
+    """Counters a source fills while it reads."""
+
+    bytes_read: int = 0
+    records_read: int = 0
+    pages_read: int = 0
+    max_page_size: int = 0
+
+
+@dataclass(slots=True)
+class WriteResult:
+    """What a destination wrote (once committed)."""
+
+    bytes_written: int = 0
+    records_written: int = 0
+    files: list[str] = field(default_factory=list)
+    put_failures: int = 0
+    # Where the data landed, for catalog registration: e.g. "s3://bucket/prefix/flow/exec/".
+    location: str | None = None
+    partitions: list[dict[str, str]] = field(default_factory=list)
+
+
+class Source(Protocol):
+    """Reads an entity as Arrow record batches (`RecordBatch` at every boundary)."""
+
+    stats: ReadStats
+
+    def read(self) -> Iterator[Any]:
+        """Yield `pyarrow.RecordBatch`es of at most `RunContext.batch_size` rows."""
+        ...
+
+
+class Destination(Protocol):
+    """Writes batches to a staging area; nothing is visible until `commit`."""
+
+    def write(self, batch: Any, partition: Mapping[str, str] | None = None) -> None:
+        """Stage one `pyarrow.RecordBatch` (under the given partition values, if any)."""
+        ...
+
+    def commit(self) -> WriteResult:
+        """Publish everything staged, atomically as far as the store allows."""
+        ...
+
+    def abort(self) -> None:
+        """Drop everything staged; the destination is left as it was before the run."""
+        ...
