@@ -50,6 +50,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Connectors that keep data under the data dir (the embedded S3 backend) read it from here.
+    os.environ["SLUICE_DATA_DIR"] = str(settings.data_dir)
     runtime = open_runtime(settings)
     endpoint = f"http://{settings.host}:{settings.port}"
     if runtime.keys_are_new and not settings.access_key_id:

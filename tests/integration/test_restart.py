@@ -24,7 +24,6 @@ from tests.integration.builders import marketo_profile, salesforce_profile
 from tests.support.server import SluiceServer
 
 BACKENDS = ["sqlite", "postgres"]
-NOT_BUILT = "is not built in this version"
 
 
 def _name(prefix: str) -> str:
@@ -206,18 +205,23 @@ def test_queued_run_is_processed_after_restart(tmp_path: Path, backend: str, req
         assert [(r["executionId"], r["executionStatus"]) for r in queued] == [(execution_id, "InProgress")]
 
         server.kill()
+        # The embedded S3 backend keeps buckets as folders in the data dir.
+        source = server.data_dir / "s3" / "restart-source" / "in"
+        source.mkdir(parents=True)
+        (source / "rows.csv").write_text("id,name\n1,ada\n2,grace\n")
+        (server.data_dir / "s3" / "restart-destination").mkdir(parents=True)
         server.workers = 1
         server.start()
         client = server.client()
 
-        # This version has no record data path yet: the run must end Error saying so, not stay
-        # InProgress forever (and not claim success).
+        # The queued run is claimed by the restarted server and really moves the two records.
         record = _wait_for_end(client, flow)
         assert record["executionId"] == execution_id
-        assert record["executionStatus"] == "Error"
-        assert NOT_BUILT in record["executionResult"]["errorInfo"]["executionMessage"]
+        assert record["executionStatus"] == "Successful", record
+        assert record["executionResult"]["recordsProcessed"] == 2
         last_run = client.describe_flow(flowName=flow)["lastRunExecutionDetails"]
-        assert last_run["mostRecentExecutionStatus"] == "Error"
-        assert NOT_BUILT in last_run["mostRecentExecutionMessage"]
+        assert last_run["mostRecentExecutionStatus"] == "Successful"
+        written = list((server.data_dir / "s3" / "restart-destination" / "out" / flow / execution_id).iterdir())
+        assert len(written) == 1
     finally:
         server.stop()

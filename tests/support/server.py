@@ -65,6 +65,11 @@ class SluiceServer:
             env.pop("SLUICE_SECRET_ACCESS_KEY")
         if self.database_url:
             env["SLUICE_DATABASE_URL"] = self.database_url
+        # A test's moto endpoint in this process must not leak into servers that did not ask for
+        # it: S3 is the embedded local backend unless the test points the server at an endpoint.
+        for name in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_GLUE"):
+            env.pop(name, None)
+        env["SLUICE_S3_BACKEND"] = "aws" if "AWS_ENDPOINT_URL_S3" in self.extra_env else "local"
         env.update(self.extra_env)
         return env
 

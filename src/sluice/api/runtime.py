@@ -65,6 +65,6 @@ def open_runtime(settings: Settings) -> Runtime:
     """Open the store, make sure the default account exists, and build the services."""
     store = open_store(settings)
     keys, created = ensure_default_account(store, settings.access_key_id, settings.secret_access_key)
-    executor = LocalExecutor(store, settings.workers)
+    executor = LocalExecutor(store, settings.workers, str(settings.data_dir))
     services = build_services(store, executor, settings.max_profiles, settings.max_flows)
     return Runtime(settings, store, executor, services, keys, created)

@@ -83,6 +83,8 @@ class ConnectorSpec:
     # (profile, the connector's member of Source/DestinationConnectorProperties, run) -> reader/writer.
     open_source: Callable[[ProfileView, Mapping[str, Any], RunContext], Source] | None = None
     open_destination: Callable[[ProfileView, Mapping[str, Any], RunContext], Destination] | None = None
+    # (destination properties member, data dir, execution id): drop what a killed run staged.
+    cleanup_destination: Callable[[Mapping[str, Any], str, str], None] | None = None
 
     @property
     def data_path_built(self) -> bool:
@@ -136,6 +138,8 @@ class WriteResult:
     # Where the data landed, for catalog registration: e.g. "s3://bucket/prefix/flow/exec/".
     location: str | None = None
     partitions: list[dict[str, str]] = field(default_factory=list)
+    # The Arrow schema of what was written (for catalog registration).
+    schema: Any = None
 
 
 class Source(Protocol):

@@ -16,13 +16,18 @@ import os
 import queue
 import socket
 import threading
-from typing import Protocol
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from sluice.connectors import registry
+from sluice.connectors.base import ProfileView
 from sluice.engine.lifecycle import set_status
-from sluice.engine.runner import RunCanceled, RunFailed, RunRequest, run_execution
-from sluice.store.models import ExecutionRecord, Flow
+from sluice.engine.runner import RunCanceled, RunFailed, RunOutcome, RunRequest, run_execution
+from sluice.store.models import ConnectorProfile, ExecutionRecord, Flow
 from sluice.store.repository import Store
 
 log = logging.getLogger("sluice.engine")
@@ -53,9 +58,11 @@ def _alive(claimed_by: str) -> bool:
 class LocalExecutor:
     """Worker threads in this process pulling queued executions from the store."""
 
-    def __init__(self, store: Store, workers: int) -> None:
+    def __init__(self, store: Store, workers: int, data_dir: str = ".sluice") -> None:
         self.store = store
         self.workers = workers
+        self.data_dir = data_dir
+        self._cancels: set[str] = set()
         self.node = f"{socket.gethostname()}:{os.getpid()}"
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._threads: list[threading.Thread] = []
@@ -97,10 +104,26 @@ class LocalExecutor:
             for record in claimed:
                 if _alive(record.claimed_by or ""):
                     continue
+                self._clean_staging(session, record)
                 if record.status == "CancelStarted":
                     set_status(session, record, "Canceled", "Canceled; the server restarted before the run stopped.")
                 else:
                     set_status(session, record, "Error", "The run was interrupted by a server restart.")
+
+    def _clean_staging(self, session: Session, record: ExecutionRecord) -> None:
+        """Drop whatever the dead run staged in its destinations, so nothing partial is ever visible."""
+        flow = session.get(Flow, record.flow_id)
+        if flow is None:
+            return
+        for destination in flow.config.get("destinationFlowConfigList", []):
+            spec = registry.CONNECTORS.get(destination["connectorType"])
+            if spec is None or spec.cleanup_destination is None:
+                continue
+            props: dict[str, Any] = next(iter(destination["destinationConnectorProperties"].values()), {}) or {}
+            try:
+                spec.cleanup_destination(props, self.data_dir, record.execution_id)
+            except Exception:
+                log.exception("could not clean the staging area of run %s", record.execution_id)
 
     def submit(self, execution_id: str) -> None:
         """Queue an execution (ignored by a node without workers; another node will claim it)."""
@@ -108,7 +131,23 @@ class LocalExecutor:
             self._queue.put(execution_id)
 
     def request_cancel(self, execution_id: str) -> None:
-        """Cancels are flagged on the record; the running worker checks the flag between batches."""
+        """Stop a run of this process at its next batch (other processes see the record's flag)."""
+        self._cancels.add(execution_id)
+
+    def _profile(self, session: Session, account_id: str, region: str, name: str | None, kind: str) -> ProfileView:
+        if not name:
+            return ProfileView(name=None, connector_type=kind)
+        profile = session.scalars(
+            select(ConnectorProfile).where(
+                ConnectorProfile.account_id == account_id,
+                ConnectorProfile.region == region,
+                ConnectorProfile.name == name,
+            )
+        ).one_or_none()
+        if profile is None:
+            raise RunFailed(f"The connector profile {name} no longer exists.")
+        credentials = self.store.box.open_json(profile.credentials_enc, profile.arn) if profile.credentials_enc else {}
+        return ProfileView(name, profile.connector_type, profile.connector_label, profile.properties, credentials)
 
     def _claim(self, execution_id: str) -> RunRequest | None:
         with self.store.admin() as session:
@@ -129,12 +168,53 @@ class LocalExecutor:
             flow = session.get(Flow, record.flow_id)
             if flow is None:
                 return None
+            config = flow.config
+            source = config["sourceFlowConfig"]
+            try:
+                source_profile = self._profile(
+                    session, record.account_id, record.region, source.get("connectorProfileName"),
+                    source["connectorType"],
+                )
+                destination_profiles = tuple(
+                    self._profile(session, record.account_id, record.region, d.get("connectorProfileName"),
+                                  d["connectorType"])
+                    for d in config["destinationFlowConfigList"]
+                )
+            except RunFailed as exc:
+                set_status(session, record, "Error", str(exc))
+                return None
             return RunRequest(
-                record.account_id, record.region, execution_id, flow.name,
-                flow.source_type, tuple(flow.destination_types),
+                account_id=record.account_id,
+                region=record.region,
+                execution_id=execution_id,
+                flow_name=flow.name,
+                schema_version=flow.schema_version,
+                config=config,
+                source_profile=source_profile,
+                destination_profiles=destination_profiles,
+                started_at=record.started_at,
+                data_dir=self.data_dir,
             )
 
-    def _finish(self, execution_id: str, status: str, message: str | None, result: dict[str, int]) -> None:
+    def _should_stop(self, execution_id: str) -> Callable[[], bool]:
+        """A cheap check for the run loop: this process's cancels at once, the record's flag each second."""
+        state = {"checked": time.monotonic(), "stop": False}
+
+        def should_stop() -> bool:
+            if state["stop"] or execution_id in self._cancels:
+                return True
+            if time.monotonic() - state["checked"] >= 1.0:
+                state["checked"] = time.monotonic()
+                with self.store.admin() as session:
+                    state["stop"] = bool(session.scalar(
+                        select(ExecutionRecord.cancel_requested).where(ExecutionRecord.execution_id == execution_id)
+                    ))
+            return bool(state["stop"])
+
+        return should_stop
+
+    def _finish(self, execution_id: str, status: str, message: str | None, outcome: RunOutcome | None) -> None:
+        self._cancels.discard(execution_id)
         with self.store.admin() as session:
             record = session.scalars(
                 select(ExecutionRecord).where(ExecutionRecord.execution_id == execution_id)
@@ -143,6 +223,13 @@ class LocalExecutor:
                 return
             if record.cancel_requested and status != "Successful":
                 status, message = "Canceled", "The run was canceled."
+            result: dict[str, Any] = {}
+            if outcome is not None:
+                result = outcome.result
+                record.data_pull_start_time = outcome.data_pull_start_time
+                record.data_pull_end_time = outcome.data_pull_end_time
+                if outcome.metadata_catalog_details:
+                    record.metadata_catalog_details = outcome.metadata_catalog_details
             set_status(session, record, status, message, **result)
 
     def _work(self) -> None:
@@ -155,15 +242,15 @@ class LocalExecutor:
                 if request is None:
                     continue
                 try:
-                    result = run_execution(request)
-                    self._finish(execution_id, "Successful", None, result)
+                    outcome = run_execution(request, self._should_stop(execution_id))
+                    self._finish(execution_id, "Successful", None, outcome)
                 except RunCanceled:
-                    self._finish(execution_id, "Canceled", "The run was canceled.", {})
+                    self._finish(execution_id, "Canceled", "The run was canceled.", None)
                 except RunFailed as exc:
-                    self._finish(execution_id, "Error", str(exc), {})
+                    self._finish(execution_id, "Error", str(exc), None)
             except Exception:
                 log.exception("run %s failed unexpectedly", execution_id)
                 try:
-                    self._finish(execution_id, "Error", "The run failed with an internal error.", {})
+                    self._finish(execution_id, "Error", "The run failed with an internal error.", None)
                 except Exception:
                     log.exception("could not record the failure of run %s", execution_id)

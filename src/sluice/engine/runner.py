@@ -1,15 +1,29 @@
-"""Run one execution of a flow (engine layer).
+"""Run one execution of a flow: source stage -> tasks -> sink stage -> commit (engine layer).
 
-`run_execution` turns a claimed execution record into work against the flow's connectors.
-A connector type whose data path is not built answers with a clear `RunFailed`, which the
-executor records as an `Error` execution - never a silent success.
+`run_execution` opens the source and every destination through their `ConnectorSpec`, streams
+Arrow record batches from the source through the compiled task pipeline into the destinations'
+staging areas, and publishes only when everything succeeded. Any failure or cancel aborts the
+destinations, so a failed run leaves nothing visible. Errors come back as `RunFailed` with a
+message a person can act on (and never a credential).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sluice.connectors import registry
+from sluice.connectors.base import ConnectorError, Destination, ProfileView, RunContext, WriteResult
+from sluice.engine import catalog
+from sluice.engine.tasks import TaskError, compile_tasks
+
+log = logging.getLogger("sluice.engine.runner")
 
 
 class RunFailed(Exception):
@@ -22,24 +36,152 @@ class RunCanceled(Exception):
 
 @dataclass(frozen=True, slots=True)
 class RunRequest:
-    """What the executor knows about a run when it starts it."""
+    """Everything a run needs, read from the store when a worker claims it."""
 
     account_id: str
     region: str
     execution_id: str
     flow_name: str
-    source_type: str
-    destination_types: tuple[str, ...]
+    schema_version: int
+    config: Mapping[str, Any]
+    source_profile: ProfileView
+    destination_profiles: tuple[ProfileView, ...]
+    started_at: float
+    data_dir: str
+    batch_size: int = 65_536
 
 
-def run_execution(request: RunRequest) -> dict[str, int]:
-    """Execute the run; returns the `ExecutionResult` counters, or raises RunFailed/RunCanceled."""
-    missing = [
-        t for t in (request.source_type, *request.destination_types)
-        if registry.CONNECTORS.get(t) is None or not registry.CONNECTORS[t].data_path_built
-    ] or [request.source_type]
-    # No connector moves records in this version: the Arrow pipeline is the flow-engine milestone.
-    raise RunFailed(
-        f"Sluice cannot move data for this flow yet: the record data path for {', '.join(missing)} "
-        "is not built in this version (see the README's feature matrix)."
+@dataclass(slots=True)
+class RunOutcome:
+    """What a successful run reports: `ExecutionResult` members and catalog details."""
+
+    result: dict[str, Any]
+    data_pull_start_time: float
+    data_pull_end_time: float
+    metadata_catalog_details: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _member(props: Mapping[str, Any], connector_type: str) -> Mapping[str, Any]:
+    """The connector's own member of a `*ConnectorProperties` union (keys differ only by case)."""
+    for key, value in props.items():
+        if key.lower() == connector_type.lower():
+            return value or {}
+    return {}
+
+
+def _describe(exc: ConnectorError, role: str, connector_type: str) -> str:
+    return f"The {role} {connector_type} failed ({exc.code}): {exc.message}"
+
+
+def split_partitions(batch: pa.RecordBatch, keys: list[str]) -> Iterator[tuple[dict[str, str] | None, pa.RecordBatch]]:
+    """The batch's rows grouped by the values of `keys` (path segments), or the batch as is."""
+    if not keys or batch.num_rows == 0:
+        yield None, batch
+        return
+    table = pa.Table.from_batches([batch])
+    text = {k: pc.fill_null(pc.cast(table[k], pa.string()), "__null__") for k in keys}
+    combos = pa.table(text).group_by(keys).aggregate([]).to_pylist()
+    for combo in combos:
+        mask = None
+        for key in keys:
+            equal = pc.equal(text[key], combo[key])
+            mask = equal if mask is None else pc.and_(mask, equal)
+        part = table.filter(mask).combine_chunks().to_batches()
+        yield {k: str(combo[k]) for k in keys}, part[0] if part else batch.slice(0, 0)
+
+
+def _open_destinations(request: RunRequest, context: RunContext) -> list[tuple[str, Destination]]:
+    opened: list[tuple[str, Destination]] = []
+    for index, config in enumerate(request.config["destinationFlowConfigList"]):
+        connector_type = config["connectorType"]
+        spec = registry.CONNECTORS.get(connector_type)
+        if spec is None or spec.open_destination is None:
+            raise RunFailed(
+                f"Sluice cannot yet write to {connector_type}: that connector's data path is not built in this "
+                "version (see the README's feature matrix)."
+            )
+        props = _member(config["destinationConnectorProperties"], connector_type)
+        try:
+            opened.append((connector_type, spec.open_destination(request.destination_profiles[index], props, context)))
+        except ConnectorError as exc:
+            raise RunFailed(_describe(exc, "destination", connector_type)) from exc
+    return opened
+
+
+def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda: False) -> RunOutcome:
+    """Execute the run; returns its outcome, or raises RunFailed / RunCanceled."""
+    source_config = request.config["sourceFlowConfig"]
+    source_type = source_config["connectorType"]
+    spec = registry.CONNECTORS.get(source_type)
+    if spec is None or spec.open_source is None:
+        raise RunFailed(
+            f"Sluice cannot yet read from {source_type}: that connector's data path is not built in this version "
+            "(see the README's feature matrix)."
+        )
+    context = RunContext(
+        flow_name=request.flow_name,
+        execution_id=request.execution_id,
+        schema_version=request.schema_version,
+        started_at=request.started_at,
+        data_dir=request.data_dir,
+        batch_size=request.batch_size,
+        should_stop=should_stop,
     )
+    try:
+        pipeline = compile_tasks(list(request.config["tasks"]))
+    except ValueError as exc:
+        raise RunFailed(f"The flow's tasks cannot run: {exc}") from exc
+    source_props = _member(source_config["sourceConnectorProperties"], source_type)
+    destinations = _open_destinations(request, context)
+    pull_start = time.time()
+    records = 0
+    try:
+        try:
+            source = spec.open_source(request.source_profile, source_props, context)
+            for batch in source.read():
+                if should_stop():
+                    raise RunCanceled()
+                records += batch.num_rows
+                out = pipeline.apply(batch)
+                for partition, part in split_partitions(out, pipeline.partition_keys):
+                    for _, destination in destinations:
+                        destination.write(part, partition)
+            if should_stop():
+                raise RunCanceled()
+        except ConnectorError as exc:
+            raise RunFailed(_describe(exc, "source", source_type)) from exc
+        except TaskError as exc:
+            raise RunFailed(f"A task stopped the flow: {exc}") from exc
+        pull_end = time.time()
+        results: list[tuple[str, WriteResult]] = []
+        for connector_type, destination in destinations:
+            try:
+                results.append((connector_type, destination.commit()))
+            except ConnectorError as exc:
+                raise RunFailed(_describe(exc, "destination", connector_type)) from exc
+    except BaseException:
+        for _, destination in destinations:
+            try:
+                destination.abort()
+            except Exception:  # the original failure is what the record must say
+                log.exception("run %s: could not abort a destination", request.execution_id)
+        raise
+    stats = source.stats
+    outcome = RunOutcome(
+        result={
+            "bytesProcessed": stats.bytes_read,
+            "bytesWritten": sum(r.bytes_written for _, r in results),
+            "recordsProcessed": records,
+            "numParallelProcesses": 1,
+            "maxPageSize": stats.max_page_size,
+            "errorInfo": {"putFailuresCount": sum(r.put_failures for _, r in results)},
+        },
+        data_pull_start_time=pull_start,
+        data_pull_end_time=pull_end,
+    )
+    glue = (request.config.get("metadataCatalogConfig") or {}).get("glueDataCatalog")
+    if glue:
+        outcome.metadata_catalog_details = catalog.register(
+            glue, request, results, pipeline.partition_keys, request.region
+        )
+    return outcome

@@ -3,7 +3,8 @@
 The protocol layer already enforced every constraint the model states; this module checks
 meaning: the connector types exist and may play their role, the source may feed each
 destination, profiles exist and are of the right type, the trigger and schedule are ones the
-source supports, and every task's operator is one the source connector offers.
+source supports, and every task's operator is one the source connector offers; the task list
+itself is checked by the engine (`sluice.engine.tasks.check_tasks`), which must be able to run it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sluice.engine.tasks import check_tasks as check_task_semantics
 from sluice.service import catalog, schedules
 from sluice.service.errors import ResourceNotFoundException, ValidationException
 from sluice.store.models import ConnectorProfile
@@ -177,6 +179,10 @@ def check_tasks(tasks: Sequence[Mapping[str, Any]], source_type: str, source_con
             raise ValidationException(f"{where}: a {task_type} task needs a destinationField.")
         if task_type != "Map_all" and not task["sourceFields"]:
             raise ValidationException(f"{where}.sourceFields must name at least one field.")
+    try:
+        check_task_semantics(tasks)
+    except ValueError as exc:  # the engine's own check: the task list can run as written
+        raise ValidationException(str(exc)) from None
 
 
 FieldLookup = Callable[[Scoped, str, str | None, str], set[str] | None]

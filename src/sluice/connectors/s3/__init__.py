@@ -2,11 +2,23 @@
 
 AppFlow reaches S3 with its own IAM access (there is no `S3` member in
 `ConnectorProfileProperties`, and `ResetConnectorMetadataCache` lists S3 among the connectors
-that need no profile name). Entity metadata lives in `sluice.connectors.s3.metadata`, imported
-only when first used so that importing the registry does not import boto3.
+that need no profile name). Entity metadata lives in `metadata.py`, the reader in `source.py`,
+the writer in `destination.py`, and the object store behind all three in `storage.py` (the
+embedded local store or real S3, see docs/s3.md). Each is imported only when first used, so
+importing the registry imports neither boto3 nor pyarrow.
 """
 
-from sluice.connectors.base import ConnectorSpec, MetadataProvider
+from collections.abc import Mapping
+from typing import Any
+
+from sluice.connectors.base import (
+    ConnectorSpec,
+    Destination,
+    MetadataProvider,
+    ProfileView,
+    RunContext,
+    Source,
+)
 from sluice.connectors.configuration import (
     ALL_FREQUENCIES,
     ON_DEMAND_AND_SCHEDULED,
@@ -49,9 +61,30 @@ def _load_metadata() -> MetadataProvider:
     return S3Metadata()
 
 
+def _open_source(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Source:
+    from sluice.connectors.s3.source import S3Source
+
+    return S3Source(profile, props, ctx)
+
+
+def _open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Destination:
+    from sluice.connectors.s3.destination import S3Destination
+
+    return S3Destination(profile, props, ctx)
+
+
+def _cleanup_destination(props: Mapping[str, Any], data_dir: str, execution_id: str) -> None:
+    from sluice.connectors.s3.destination import cleanup_staging
+
+    cleanup_staging(props, data_dir, execution_id)
+
+
 SPEC = ConnectorSpec(
     connector_type=CONNECTOR_TYPE,
     capabilities=CAPABILITIES,
     requires_profile=False,
     load_metadata=_load_metadata,
+    open_source=_open_source,
+    open_destination=_open_destination,
+    cleanup_destination=_cleanup_destination,
 )

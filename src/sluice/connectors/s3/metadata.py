@@ -7,9 +7,9 @@ parent `bucket` or `bucket/prefix` it lists the folders (common prefixes) and da
 else the first file under the prefix - reading as little as it can: the first 64 KiB of a CSV or
 JSON-lines object, the footer of a Parquet object.
 
-The boto3 client is built with `boto3.client("s3")`, so `AWS_ENDPOINT_URL_S3` /
-`AWS_ENDPOINT_URL` and the usual credential chain apply; S3 failures become `ConnectorError`s.
-Used lazily through `sluice.connectors.s3.SPEC.load_metadata`.
+Objects are reached through `sluice.connectors.s3.storage` (the embedded local store or real
+S3, chosen as docs/s3.md says); failures arrive as `ConnectorError`s. Used lazily through
+`sluice.connectors.s3.SPEC.load_metadata`.
 """
 
 from __future__ import annotations
@@ -17,56 +17,39 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
-
-import boto3
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    HTTPClientError,
-    NoCredentialsError,
-    ReadTimeoutError,
-)
 
 from sluice.connectors.base import ConnectorError, EntityPage, ProfileView
 from sluice.connectors.s3 import OPERATORS
+from sluice.connectors.s3.storage import AwsStorage, Storage, open_storage
 
 DATA_SUFFIXES = (".csv", ".json", ".jsonl", ".parquet")
 HEAD_BYTES = 64 * 1024
-
-_NOT_FOUND = {"NoSuchBucket", "NoSuchKey", "NotFound", "404"}
-_CREDENTIALS = {
-    "AccessDenied",
-    "AllAccessDisabled",
-    "ExpiredToken",
-    "InvalidAccessKeyId",
-    "InvalidToken",
-    "SignatureDoesNotMatch",
-    "403",
-}
-_THROTTLED = {"SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded", "503"}
-_INVALID = {"InvalidBucketName", "InvalidArgument", "InvalidObjectState"}
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 
 ClientFactory = Callable[[], Any]
-
-
-def _default_client() -> Any:
-    region = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
-    return boto3.client("s3", region_name=region)
+StorageFactory = Callable[[], Storage]
 
 
 class S3Metadata:
-    """`MetadataProvider` for S3. S3 needs no connector profile; `profile` is not read."""
+    """`MetadataProvider` for S3. S3 needs no connector profile; `profile` is not read.
 
-    def __init__(self, client_factory: ClientFactory | None = None) -> None:
-        self._client_factory = client_factory or _default_client
+    `storage_factory` builds the backend for each call (default: `open_storage()`, which reads
+    the environment each time); `client_factory` is a shortcut for real S3 with a given boto3
+    client (tests stub it).
+    """
+
+    def __init__(
+        self, client_factory: ClientFactory | None = None, storage_factory: StorageFactory | None = None
+    ) -> None:
+        if storage_factory is None:
+            storage_factory = (lambda: AwsStorage(client_factory)) if client_factory else open_storage
+        self._storage_factory = storage_factory
 
     def list_entities(
         self,
@@ -75,39 +58,33 @@ class S3Metadata:
         max_results: int | None = None,
         next_token: str | None = None,
     ) -> EntityPage:
-        client = self._client_factory()
+        storage = self._storage_factory()
         if not parent:
-            return _list_buckets(client, max_results, next_token)
+            with storage.errors("the bucket list"):
+                names, token = storage.list_buckets(max_results, next_token)
+            return EntityPage(entities=[_entity(name, nested=True) for name in names], next_token=token)
         bucket, prefix = split_entity(parent)
         prefix = f"{prefix.rstrip('/')}/" if prefix else ""
-        params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "Delimiter": "/"}
-        if max_results:
-            params["MaxKeys"] = max_results
-        if next_token:
-            params["ContinuationToken"] = next_token
-        with _s3_errors(client, f"s3://{bucket}/{prefix}"):
-            response = client.list_objects_v2(**params)
-        entities = [
-            _entity(f"{bucket}/{common['Prefix'].rstrip('/')}", nested=True)
-            for common in response.get("CommonPrefixes", [])
-        ]
+        with storage.errors(storage.location(bucket, prefix)):
+            listing = storage.list_level(bucket, prefix, max_results, next_token)
+        entities = [_entity(f"{bucket}/{folder.rstrip('/')}", nested=True) for folder in listing.folders]
         entities += [
-            _entity(f"{bucket}/{item['Key']}", nested=False)
-            for item in response.get("Contents", [])
-            if item["Key"] != prefix and is_data_file(item["Key"])
+            _entity(f"{bucket}/{item.key}", nested=False)
+            for item in listing.objects
+            if item.key != prefix and is_data_file(item.key)
         ]
-        return EntityPage(entities=entities, next_token=response.get("NextContinuationToken"))
+        return EntityPage(entities=entities, next_token=listing.next_token)
 
     def describe_entity(self, profile: ProfileView | None, entity_name: str) -> list[dict[str, Any]]:
-        client = self._client_factory()
+        storage = self._storage_factory()
         bucket, key = split_entity(entity_name)
-        with _s3_errors(client, f"s3://{bucket}/{key}"):
-            data_key = key if is_data_file(key) else _first_data_file(client, bucket, key)
+        with storage.errors(storage.location(bucket, key)):
+            data_key = key if is_data_file(key) else _first_data_file(storage, bucket, key)
             suffix = data_key.lower().rsplit(".", 1)[-1]
             if suffix == "parquet":
-                columns = _parquet_columns(client, bucket, data_key)
+                columns = _parquet_columns(storage, bucket, data_key)
             else:
-                head = _read_head(client, bucket, data_key)
+                head = _read_head(storage, bucket, data_key)
                 columns = _csv_columns(head) if suffix == "csv" else _json_columns(head)
         return [entity_field(name, field_type) for name, field_type in columns]
 
@@ -150,41 +127,20 @@ def _entity(name: str, *, nested: bool) -> dict[str, Any]:
     return {"name": name, "label": label, "hasNestedEntities": nested}
 
 
-def _list_buckets(client: Any, max_results: int | None, next_token: str | None) -> EntityPage:
-    params: dict[str, Any] = {}
-    if max_results:
-        params["MaxBuckets"] = max_results
-    if next_token:
-        params["ContinuationToken"] = next_token
-    with _s3_errors(client, "the bucket list"):
-        response = client.list_buckets(**params)
-    buckets = response.get("Buckets", [])
-    if max_results:
-        buckets = buckets[:max_results]
-    entities = [_entity(bucket["Name"], nested=True) for bucket in buckets]
-    return EntityPage(entities=entities, next_token=response.get("ContinuationToken"))
-
-
-def _first_data_file(client: Any, bucket: str, prefix: str) -> str:
+def _first_data_file(storage: Storage, bucket: str, prefix: str) -> str:
     prefix = f"{prefix.rstrip('/')}/" if prefix else ""
-    paginator = client.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            if is_data_file(item["Key"]):
-                return str(item["Key"])
+    for item in storage.walk(bucket, prefix):
+        if is_data_file(item.key):
+            return item.key
     raise ConnectorError(
         "ResourceNotFound", f"no .csv, .json, .jsonl or .parquet object under s3://{bucket}/{prefix}"
     )
 
 
-def _read_head(client: Any, bucket: str, key: str) -> bytes:
-    try:
-        response = client.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{HEAD_BYTES - 1}")
-    except ClientError as exc:
-        if _error_code(exc) == "InvalidRange":  # S3 answers 416 for a range of an empty object
-            raise ConnectorError("InvalidArgument", f"s3://{bucket}/{key} is empty") from exc
-        raise
-    data: bytes = response["Body"].read()
+def _read_head(storage: Storage, bucket: str, key: str) -> bytes:
+    if storage.head(bucket, key) is None:
+        raise ConnectorError("ResourceNotFound", f"{storage.location(bucket, key)} does not exist")
+    data = storage.read_head(bucket, key, HEAD_BYTES)
     if not data.strip():
         raise ConnectorError("InvalidArgument", f"s3://{bucket}/{key} is empty")
     return data
@@ -231,13 +187,17 @@ def _json_type(value: Any) -> str:
     return "String"
 
 
-def _parquet_columns(client: Any, bucket: str, key: str) -> list[tuple[str, str]]:
+def _parquet_columns(storage: Storage, bucket: str, key: str) -> list[tuple[str, str]]:
     import pyarrow.parquet as pq
 
-    size = int(client.head_object(Bucket=bucket, Key=key)["ContentLength"])
+    if storage.head(bucket, key) is None:
+        raise ConnectorError("ResourceNotFound", f"{storage.location(bucket, key)} does not exist")
     try:
-        schema = pq.read_schema(_RangeFile(client, bucket, key, size))
+        with storage.open_input_file(bucket, key) as handle:
+            schema = pq.read_schema(handle)
     except (OSError, ValueError) as exc:  # pyarrow raises ArrowInvalid (a ValueError) on bad footers
+        if isinstance(exc, ConnectorError):
+            raise
         raise ConnectorError("InvalidArgument", f"s3://{bucket}/{key} is not a Parquet file: {exc}") from exc
     return [(field.name, _arrow_type(field.type)) for field in schema]
 
@@ -258,42 +218,6 @@ def _arrow_type(arrow_type: Any) -> str:
     return "String"
 
 
-class _RangeFile(io.RawIOBase):
-    """A read-only, seekable view of one S3 object that fetches only the bytes asked for."""
-
-    def __init__(self, client: Any, bucket: str, key: str, size: int) -> None:
-        super().__init__()
-        self._client, self._bucket, self._key, self._size = client, bucket, key, size
-        self._position = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
-        self._position = max(0, base + offset)
-        return self._position
-
-    def readinto(self, buffer: Any) -> int:
-        count = min(len(buffer), self._size - self._position)
-        if count <= 0:
-            return 0
-        end = self._position + count - 1
-        response = self._client.get_object(
-            Bucket=self._bucket, Key=self._key, Range=f"bytes={self._position}-{end}"
-        )
-        data = response["Body"].read()
-        buffer[: len(data)] = data
-        self._position += len(data)
-        return len(data)
-
-
 def _unique(names: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     result = []
@@ -301,36 +225,3 @@ def _unique(names: list[str]) -> list[str]:
         seen[name] = seen.get(name, 0) + 1
         result.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
     return result
-
-
-def _error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-@contextmanager
-def _s3_errors(client: Any, target: str) -> Iterator[None]:
-    """Turn botocore failures into `ConnectorError`s naming `target` (and the endpoint)."""
-    try:
-        yield
-    except ClientError as exc:
-        code = _error_code(exc)
-        detail = exc.response.get("Error", {}).get("Message") or code
-        if code in _NOT_FOUND:
-            raise ConnectorError("ResourceNotFound", f"{target} does not exist: {detail}") from exc
-        if code in _CREDENTIALS:
-            raise ConnectorError("InvalidCredentials", f"S3 refused access to {target}: {detail}") from exc
-        if code in _THROTTLED:
-            raise ConnectorError("ThrottlingError", f"S3 throttled a request for {target}") from exc
-        if code in _INVALID:
-            raise ConnectorError("InvalidArgument", f"{target}: {detail}") from exc
-        raise ConnectorError("ServerError", f"S3 failed on {target}: {code} {detail}") from exc
-    except NoCredentialsError as exc:
-        raise ConnectorError("InvalidCredentials", "no AWS credentials are configured for S3") from exc
-    except ReadTimeoutError as exc:
-        endpoint = client.meta.endpoint_url
-        raise ConnectorError("ConnectorTimeout", f"S3 at {endpoint} timed out on {target}") from exc
-    except HTTPClientError as exc:
-        endpoint = client.meta.endpoint_url
-        raise ConnectorError("ServerError", f"could not reach S3 at {endpoint}: {exc}") from exc
-    except BotoCoreError as exc:
-        raise ConnectorError("ServerError", f"S3 request for {target} failed: {exc}") from exc

@@ -1,0 +1,332 @@
+"""Amazon S3 as a flow destination (connectors layer): Arrow record batches -> staged files -> commit.
+
+`S3Destination(profile, props, ctx)` implements `S3DestinationProperties` with the whole
+`S3OutputFormatConfig`:
+
+* `fileType` CSV, JSON (JSON lines) or PARQUET (snappy); JSON when absent, as AppFlow's console.
+* `preserveSourceDataTyping` (Parquet only, as the reference says): false or absent casts every
+  column to a string; true keeps the source types. CSV is text either way; JSON keeps JSON types.
+* `prefixConfig` and partition values lay files out as
+  `<bucketPrefix>/<flowName>/<date folders>/<EXECUTION_ID|SCHEMA_VERSION folders>/<key=value>/<file>`
+  (docs/s3.md has every combination).
+* `aggregationConfig`: `SingleFile` writes one file per partition; `None` (or absent) rolls to a
+  new file once one reaches `targetFileSize` MB (128 MB when not set).
+
+Every file is written under `<bucket>/.sluice-staging/<executionId>/` through one open writer per
+output file (batches stream to storage; nothing holds the run), and only `commit()` moves the files
+into place; `abort()` or `cleanup_staging()` (restart recovery) deletes what was staged, so a failed
+or killed run leaves nothing visible. Used by `engine/runner.py` through `SPEC.open_destination`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import posixpath
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from sluice.connectors.base import ConnectorError, ProfileView, RunContext, WriteResult
+from sluice.connectors.s3.storage import Storage, open_storage
+
+STAGING_DIR = ".sluice-staging"
+DEFAULT_TARGET_MB = 128
+EXTENSIONS = {"CSV": "csv", "JSON": "json", "PARQUET": "parquet"}
+# prefixFormat -> how many of (year, month, day, hour, minute) the date prefix has.
+GRANULARITY = {"YEAR": 1, "MONTH": 2, "DAY": 3, "HOUR": 4, "MINUTE": 5}
+
+
+def staging_prefix(execution_id: str) -> str:
+    """Where a run stages its files inside the destination bucket."""
+    return f"{STAGING_DIR}/{execution_id}/"
+
+
+def cleanup_staging(props: Mapping[str, Any], data_dir: str, execution_id: str) -> None:
+    """Delete what a (killed) run staged in the bucket `props` names; nothing there is fine."""
+    bucket = props.get("bucketName")
+    if not bucket:
+        return
+    storage = open_storage(data_dir)
+    try:
+        with storage.errors(storage.location(bucket, staging_prefix(execution_id))):
+            storage.delete_prefix(bucket, staging_prefix(execution_id))
+    except ConnectorError as exc:
+        if exc.code != "ResourceNotFound":
+            raise
+
+
+class _OutputFile:
+    """One file being written: its open stream and format writer."""
+
+    def __init__(self, storage: Storage, bucket: str, key: str, file_type: str, schema: pa.Schema, buffer_rows: int):
+        self.key, self.file_type, self.schema, self.buffer_rows = key, file_type, schema, buffer_rows
+        self.rows = 0
+        self.size = 0
+        self.pending: list[pa.RecordBatch] = []  # Parquet only: at most `buffer_rows` rows
+        self.pending_rows = 0
+        self.stream = storage.open_output_stream(bucket, key)
+        self.writer: Any = None
+        if file_type == "PARQUET":
+            self.writer = pq.ParquetWriter(self.stream, schema, compression="snappy")
+        elif file_type == "CSV":
+            self.writer = pacsv.CSVWriter(self.stream, schema)
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        self.rows += batch.num_rows
+        if self.file_type == "PARQUET":
+            # Row groups of about a batch each: small partition slices are gathered first.
+            self.pending.append(batch)
+            self.pending_rows += batch.num_rows
+            if self.pending_rows >= self.buffer_rows:
+                self.flush()
+        elif self.file_type == "CSV":
+            self.writer.write_batch(batch)
+        else:
+            self.stream.write(_json_lines(batch))
+
+    def flush(self) -> None:
+        if self.pending:
+            self.writer.write_table(pa.Table.from_batches(self.pending, self.schema))
+            self.pending, self.pending_rows = [], 0
+
+    @property
+    def written_bytes(self) -> int:
+        return int(self.stream.tell())
+
+    def close(self) -> None:
+        self.flush()
+        if self.writer is not None:
+            self.writer.close()
+        self.size = int(self.stream.tell())
+        self.stream.close()
+
+    def discard(self) -> None:
+        for closable in (self.writer, self.stream):
+            try:
+                if closable is not None:
+                    closable.close()
+            except Exception:  # the staged copy is deleted next; a half-written file does not matter
+                pass
+
+
+class S3Destination:
+    """`base.Destination` writing a flow's output to S3 (staged, then committed)."""
+
+    def __init__(
+        self, profile: ProfileView | None, props: Mapping[str, Any], ctx: RunContext, storage: Storage | None = None
+    ) -> None:
+        if not props.get("bucketName"):
+            raise ConnectorError("InvalidArgument", "S3DestinationProperties.bucketName is required")
+        self.bucket = str(props["bucketName"])
+        self.ctx = ctx
+        config = props.get("s3OutputFormatConfig") or {}
+        self.file_type = str(config.get("fileType") or "JSON").upper()
+        if self.file_type not in EXTENSIONS:
+            raise ConnectorError("InvalidArgument", f"fileType {self.file_type!r} is not CSV, JSON or PARQUET")
+        self.stringify = self.file_type == "CSV" or (
+            self.file_type == "PARQUET" and not config.get("preserveSourceDataTyping")
+        )
+        aggregation = config.get("aggregationConfig") or {}
+        self.single_file = aggregation.get("aggregationType") == "SingleFile"
+        target_mb = aggregation.get("targetFileSize") or DEFAULT_TARGET_MB
+        self.target_bytes = max(1, int(target_mb)) * 1024 * 1024
+        folders, self.file_prefix = layout(config.get("prefixConfig"), ctx)
+        self.base = posixpath.join(*[part for part in (str(props.get("bucketPrefix") or "").strip("/"),
+                                                        ctx.flow_name, *folders) if part])
+        self.staging = staging_prefix(ctx.execution_id)
+        self.storage = storage or open_storage(ctx.data_dir)
+        with self.storage.errors(self.storage.location(self.bucket)):
+            self.storage.require_bucket(self.bucket)
+        self._open: dict[tuple[tuple[str, str], ...], _OutputFile] = {}
+        self._closed: list[_OutputFile] = []
+        self._partitions: list[dict[str, str]] = []
+        self._published: list[str] = []
+        self._schema: pa.Schema | None = None
+        self._sequence = 0
+        self._state = "open"
+
+    # -- the Destination protocol --------------------------------------------------------------
+
+    def write(self, batch: pa.RecordBatch, partition: Mapping[str, str] | None = None) -> None:
+        """Stage one batch under its partition's files (partition columns become path segments)."""
+        if self._state != "open":
+            raise ConnectorError("InvalidArgument", f"the destination is already {self._state}")
+        values = tuple((str(k), str(v)) for k, v in (partition or {}).items())
+        if values:
+            drop = [name for name, _ in values if name in batch.schema.names]
+            if drop:
+                batch = batch.drop_columns(drop)
+        if self.stringify:
+            batch = stringify(batch)
+        if self._schema is None:
+            self._schema = batch.schema
+        if batch.num_rows == 0:
+            return
+        if values and dict(values) not in self._partitions:
+            self._partitions.append(dict(values))
+        with self.storage.errors(self.storage.location(self.bucket, self.staging)):
+            current = self._open.get(values)
+            if current is not None and not batch.schema.equals(current.schema):
+                try:
+                    batch = batch.cast(current.schema)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+                    self._close(values)  # a new type set starts a new file
+                    current = None
+            if current is None:
+                current = self._new_file(values, batch.schema)
+            current.write(batch)
+            if not self.single_file and current.written_bytes >= self.target_bytes:
+                self._close(values)
+
+    def commit(self) -> WriteResult:
+        """Close every file and move it from staging into place; returns what was published."""
+        if self._state != "open":
+            raise ConnectorError("InvalidArgument", f"the destination is already {self._state}")
+        self._state = "committing"
+        storage = self.storage
+        with storage.errors(storage.location(self.bucket, self.base)):
+            for values in list(self._open):
+                self._close(values)
+            for output in self._closed:
+                final = output.key[len(self.staging):]
+                storage.move(self.bucket, output.key, final)
+                self._published.append(final)
+            storage.delete_prefix(self.bucket, self.staging)
+        self._state = "committed"
+        return WriteResult(
+            bytes_written=sum(output.size for output in self._closed),
+            records_written=sum(output.rows for output in self._closed),
+            files=list(self._published),
+            location=storage.location(self.bucket, f"{self.base}/"),
+            partitions=list(self._partitions),
+            schema=self._schema,
+        )
+
+    def abort(self) -> None:
+        """Drop everything staged (and anything a failed commit had already moved)."""
+        if self._state == "aborted":
+            return
+        for output in self._open.values():
+            output.discard()
+        self._open.clear()
+        storage = self.storage
+        with storage.errors(storage.location(self.bucket, self.staging)):
+            for key in self._published:
+                storage.delete(self.bucket, key)
+            storage.delete_prefix(self.bucket, self.staging)
+        self._published.clear()
+        self._state = "aborted"
+
+    # -- internals ------------------------------------------------------------------------
+
+    @property
+    def buffered_rows(self) -> int:
+        """Rows held in memory, not yet handed to storage (bounded by one batch per open file)."""
+        return sum(output.pending_rows for output in self._open.values())
+
+    def _new_file(self, values: tuple[tuple[str, str], ...], schema: pa.Schema) -> _OutputFile:
+        segments = [f"{name}={escape_segment(value)}" for name, value in values]
+        name = f"{self.ctx.execution_id}-part-{self._sequence:05d}.{EXTENSIONS[self.file_type]}"
+        if self.file_prefix:
+            name = f"{self.file_prefix}-{name}"
+        self._sequence += 1
+        key = posixpath.join(self.staging + self.base, *segments, name)
+        output = _OutputFile(self.storage, self.bucket, key, self.file_type, schema, self.ctx.batch_size)
+        self._open[values] = output
+        return output
+
+    def _close(self, values: tuple[tuple[str, str], ...]) -> None:
+        output = self._open.pop(values)
+        output.close()
+        self._closed.append(output)
+
+
+def layout(prefix_config: Mapping[str, Any] | None, ctx: RunContext) -> tuple[list[str], str]:
+    """(folders after `<flowName>`, file-name prefix) for a `PrefixConfig`.
+
+    Date folders (`PATH`, `PATH_AND_FILENAME`) come first, `yyyy/MM/dd/HH/mm` cut at
+    `prefixFormat`, from the run's start time in UTC; then `pathPrefixHierarchy` in its order
+    (`EXECUTION_ID` -> the execution id, `SCHEMA_VERSION` -> `schemaVersion_<n>`). Without a
+    `pathPrefixHierarchy` the execution id folder is kept, as in AppFlow's default layout.
+    `FILENAME` / `PATH_AND_FILENAME` put `yyyy-MM-ddTHH-mm` (cut likewise) before the file name.
+    """
+    config = prefix_config or {}
+    prefix_type = config.get("prefixType")
+    prefix_format = config.get("prefixFormat")
+    if prefix_format and not prefix_type:
+        prefix_type = "PATH"
+    started = datetime.fromtimestamp(ctx.started_at, UTC)
+    parts = [f"{started.year:04d}", f"{started.month:02d}", f"{started.day:02d}", f"{started.hour:02d}",
+             f"{started.minute:02d}"][: GRANULARITY.get(str(prefix_format), 0)]
+    folders = list(parts) if prefix_type in {"PATH", "PATH_AND_FILENAME"} else []
+    file_prefix = ""
+    if prefix_type in {"FILENAME", "PATH_AND_FILENAME"} and parts:
+        file_prefix = "-".join(parts[:3]) + ("T" + "-".join(parts[3:]) if len(parts) > 3 else "")
+    hierarchy = config.get("pathPrefixHierarchy")
+    for element in ["EXECUTION_ID"] if hierarchy is None else hierarchy:
+        if element == "EXECUTION_ID":
+            folders.append(ctx.execution_id)
+        elif element == "SCHEMA_VERSION":
+            folders.append(f"schemaVersion_{ctx.schema_version}")
+        else:
+            raise ConnectorError("InvalidArgument", f"pathPrefixHierarchy value {element!r} is not known")
+    return folders, file_prefix
+
+
+def escape_segment(value: str) -> str:
+    """A partition value as one path segment: `%`, `/` and `\\` are percent-encoded (as Hive does)."""
+    return value.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C")
+
+
+def stringify(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Every column as strings (AppFlow's `preserveSourceDataTyping: false`); nulls stay null."""
+    if all(pa.types.is_string(field.type) for field in batch.schema):
+        return batch
+    columns = [_string_column(column) for column in batch.columns]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def _string_column(column: pa.Array) -> pa.Array:
+    kind = column.type
+    if pa.types.is_string(kind):
+        return column
+    if pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return column.cast(pa.string())
+    if pa.types.is_timestamp(kind):
+        text = pc.strftime(column, format="%Y-%m-%dT%H:%M:%S")
+        return pc.binary_join_element_wise(text, "Z", "") if kind.tz else text
+    if pa.types.is_dictionary(kind):
+        return _string_column(column.dictionary_decode())
+    if pa.types.is_null(kind):
+        return pa.nulls(len(column), pa.string())
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
+        return pa.array([None if v is None else base64.b64encode(v).decode() for v in column.to_pylist()], pa.string())
+    if pa.types.is_nested(kind):
+        dumps = json.JSONEncoder(default=_json_default, ensure_ascii=False).encode
+        return pa.array([None if v is None else dumps(v) for v in column.to_pylist()], pa.string())
+    return column.cast(pa.string())
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return str(value)
+
+
+def _json_lines(batch: pa.RecordBatch) -> bytes:
+    """One JSON object per row; a null field is written as null."""
+    dumps = json.JSONEncoder(default=_json_default, ensure_ascii=False, separators=(",", ":")).encode
+    return "".join(dumps(row) + "\n" for row in batch.to_pylist()).encode()
