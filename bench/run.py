@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import control_plane  # noqa: E402
+from bench import control_plane, s3_to_s3  # noqa: E402
 
 SECTIONS = {
     "control-plane": (
@@ -25,6 +25,16 @@ SECTIONS = {
         control_plane.main,
         "Load from `wrk -t1 -c{c} -d{d}s --latency` replaying pre-signed requests (100 different flows for "
         "DescribeFlow) on the same machine. Target from issue #3: >= 1,000 req/s with p99 < 25 ms on 2 cores.",
+    ),
+    "s3-to-s3": (
+        "Data plane: the yardstick job, S3 -> S3 CSV to Parquet through StartFlow",
+        s3_to_s3.main,
+        "20-column CSV (250k-row files, quoted strings with commas, quotes and newlines, ~1 % empty cells) -> "
+        "Filter `amount > 100` + projection of 12 columns (3 renamed) + Arithmetic `total = price * qty` + "
+        "Mask `email` + Truncate `description` to 10 -> Parquet (snappy), on the embedded local S3 backend, "
+        "timed from StartFlow until the record says Successful. Peer: raw pyarrow in the same run "
+        "(`csv.open_csv` streaming -> compute -> `ParquetWriter`, type inference on, one process). "
+        "Targets from issue #4: >= 0.7x raw pyarrow; server peak RSS < 600 MiB at 5M rows and flat.",
     ),
 }
 
