@@ -174,7 +174,8 @@ class Flows:
         """DescribeFlow: every member the model lists."""
         with self.store.scoped(caller.account_id, caller.region) as tx:
             flow = get_flow(tx, params["flowName"])
-            return describe(flow)
+            newest = tx.newest_execution(flow)
+            return describe(flow, newest.metadata_catalog_details if newest is not None else None)
 
     def list_flows(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         """ListFlows, paginated oldest first."""
@@ -253,10 +254,10 @@ def _with_datetimes(value: Any, keys: tuple[str, ...]) -> Any:
 _TRIGGER_TIMES = ("scheduleStartTime", "scheduleEndTime", "firstExecutionFrom")
 
 
-def describe(flow: Flow) -> dict[str, Any]:
-    """A flow as `DescribeFlowResponse`."""
+def describe(flow: Flow, last_run_catalog: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A flow as `DescribeFlowResponse`; `last_run_catalog` is the newest run's `metadataCatalogDetails`."""
     config = flow.config
-    return {
+    response: dict[str, Any] = {
         "flowArn": flow.arn,
         "description": flow.description,
         "flowName": flow.name,
@@ -276,6 +277,9 @@ def describe(flow: Flow) -> dict[str, Any]:
         "metadataCatalogConfig": config.get("metadataCatalogConfig"),
         "schemaVersion": flow.schema_version,
     }
+    if last_run_catalog:
+        response["lastRunMetadataCatalogDetails"] = last_run_catalog
+    return response
 
 
 def summary(flow: Any) -> dict[str, Any]:

@@ -173,6 +173,11 @@ class Scoped:
         stmt = self._select(ExecutionRecord).where(ExecutionRecord.flow_id == flow.id)
         return self._page(stmt, ExecutionRecord, after_id, limit, newest_first=True)
 
+    def newest_execution(self, flow: Flow) -> ExecutionRecord | None:
+        """The flow's most recent execution record, if it ever ran."""
+        stmt = self._select(ExecutionRecord).where(ExecutionRecord.flow_id == flow.id)
+        return self.session.scalar(stmt.order_by(ExecutionRecord.id.desc()).limit(1))
+
     def executions_by_id(self, flow: Flow, execution_ids: Sequence[str]) -> list[ExecutionRecord]:
         """The flow's execution records with the given ids."""
         stmt = self._select(ExecutionRecord).where(
