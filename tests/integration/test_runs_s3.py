@@ -218,3 +218,24 @@ def test_missing_bucket_fails_cleanly(backend):
     assert record["executionStatus"] == "Error"
     assert "absent" in record["executionResult"]["errorInfo"]["executionMessage"]
     assert buckets.keys(dst) == []
+
+
+def test_unreachable_store_fails_fast_and_says_where(tmp_path):
+    """An S3 endpoint nobody listens on: the run ends Error naming the endpoint, within seconds."""
+    server = SluiceServer(data_dir=tmp_path / "data", workers=1, extra_env={
+        "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9",
+        "AWS_ACCESS_KEY_ID": "AKIDUNREACHABLE",
+        "AWS_SECRET_ACCESS_KEY": "secret-zz9-never-shown",
+    })
+    server.start()
+    try:
+        client = server.client()
+        name = unique("unreachable")
+        client.create_flow(**s3_flow(name, unique("src"), unique("dst"), MAP_ALL))
+        record = wait(client, name, client.start_flow(flowName=name)["executionId"], timeout=60)
+        assert record["executionStatus"] == "Error"
+        message = record["executionResult"]["errorInfo"]["executionMessage"]
+        assert "127.0.0.1:9" in message and "ServerError" in message
+        assert "secret-zz9" not in message and "secret-zz9" not in server.log()
+    finally:
+        server.stop()
