@@ -115,6 +115,13 @@ class RunContext:
     data_dir: str
     batch_size: int = 65_536
     should_stop: Callable[[], bool] = lambda: False
+    # Incremental pulls read the window (window_start, window_end] in epoch seconds; a None start
+    # means "everything up to window_end". Complete pulls leave both None.
+    window_start: float | None = None
+    window_end: float | None = None
+    # The field holding each record's change time (incrementalPullConfig.datetimeTypeFieldName);
+    # None lets the connector use its own notion (for S3: the object's last-modified time).
+    window_field: str | None = None
 
 
 @dataclass(slots=True)
