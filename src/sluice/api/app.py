@@ -124,8 +124,10 @@ class SluiceApp:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.runtime.executor.start()
+                self.runtime.scheduler.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.runtime.scheduler.stop()
                 self.runtime.executor.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sluice.config import Settings
 from sluice.engine.executor import LocalExecutor
+from sluice.scheduler.loop import Scheduler
 from sluice.service.services import Services, build_services
 from sluice.store.accounts import AccountKeys, ensure_default_account, resolve_access_key
 from sluice.store.crypto import SecretBox, load_master_key
@@ -56,6 +57,7 @@ class Runtime:
     settings: Settings
     store: Store
     executor: LocalExecutor
+    scheduler: Scheduler
     services: Services
     default_keys: AccountKeys
     keys_are_new: bool
@@ -67,4 +69,5 @@ def open_runtime(settings: Settings) -> Runtime:
     keys, created = ensure_default_account(store, settings.access_key_id, settings.secret_access_key)
     executor = LocalExecutor(store, settings.workers, str(settings.data_dir))
     services = build_services(store, executor, settings.max_profiles, settings.max_flows)
-    return Runtime(settings, store, executor, services, keys, created)
+    scheduler = Scheduler(store, executor.submit)
+    return Runtime(settings, store, executor, scheduler, services, keys, created)

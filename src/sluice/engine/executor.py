@@ -194,6 +194,8 @@ class LocalExecutor:
                 destination_profiles=destination_profiles,
                 started_at=record.started_at,
                 data_dir=self.data_dir,
+                window_start=record.data_pull_start_time if record.scheduled_for is not None else None,
+                window_end=record.data_pull_end_time if record.scheduled_for is not None else None,
             )
 
     def _should_stop(self, execution_id: str) -> Callable[[], bool]:
@@ -226,8 +228,9 @@ class LocalExecutor:
             result: dict[str, Any] = {}
             if outcome is not None:
                 result = outcome.result
-                record.data_pull_start_time = outcome.data_pull_start_time
-                record.data_pull_end_time = outcome.data_pull_end_time
+                if record.scheduled_for is None:  # a scheduled run's window was fixed when it fired
+                    record.data_pull_start_time = outcome.data_pull_start_time
+                    record.data_pull_end_time = outcome.data_pull_end_time
                 if outcome.metadata_catalog_details:
                     record.metadata_catalog_details = outcome.metadata_catalog_details
             set_status(session, record, status, message, **result)

@@ -36,8 +36,36 @@ def set_status(
     flow = session.get(Flow, record.flow_id)
     newest = session.scalar(select(func.max(ExecutionRecord.id)).where(ExecutionRecord.flow_id == record.flow_id))
     # Only the flow's newest run speaks for it: canceling an older run must not hide a newer one.
+    if flow is not None and status in TERMINAL and record.scheduled_for is not None:
+        _after_scheduled_run(flow, record, status, message)
     if flow is not None and (newest is None or record.id >= newest):
         details: dict[str, Any] = {"mostRecentExecutionTime": stamp, "mostRecentExecutionStatus": status}
         if message is not None:
             details["mostRecentExecutionMessage"] = message
         flow.last_run = details
+
+
+def _after_scheduled_run(flow: Flow, record: ExecutionRecord, status: str, message: str | None) -> None:
+    """A scheduled run ended: advance the watermark or count the failure, in the same transaction.
+
+    The watermark moves only when a run succeeds, to the end of the window it read, so the next
+    window starts exactly where this one ended. `flowErrorDeactivationThreshold` consecutive
+    failures suspend the flow with the reason in `flowStatusMessage`.
+    """
+    if status == "Successful":
+        if record.data_pull_end_time is not None:
+            flow.watermark = record.data_pull_end_time
+        flow.consecutive_failures = 0
+        return
+    if status != "Error":
+        return
+    flow.consecutive_failures = (flow.consecutive_failures or 0) + 1
+    scheduled = ((flow.config.get("triggerConfig") or {}).get("triggerProperties") or {}).get("Scheduled") or {}
+    threshold = scheduled.get("flowErrorDeactivationThreshold")
+    if threshold and flow.consecutive_failures >= int(threshold) and flow.status == "Active":
+        flow.status = "Suspended"
+        flow.next_fire_at = None
+        flow.status_message = (
+            f"Deactivated after {flow.consecutive_failures} consecutive failed runs "
+            f"(flowErrorDeactivationThreshold {threshold}); last error: {message or 'unknown'}"
+        )

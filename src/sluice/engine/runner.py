@@ -49,6 +49,9 @@ class RunRequest:
     started_at: float
     data_dir: str
     batch_size: int = 65_536
+    # The incremental window of a scheduled run, (window_start, window_end]; None for complete pulls.
+    window_start: float | None = None
+    window_end: float | None = None
 
 
 @dataclass(slots=True)
@@ -126,6 +129,10 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         data_dir=request.data_dir,
         batch_size=request.batch_size,
         should_stop=should_stop,
+        window_start=request.window_start,
+        window_end=request.window_end,
+        window_field=(source_config.get("incrementalPullConfig") or {}).get("datetimeTypeFieldName")
+        if request.window_end is not None else None,
     )
     try:
         pipeline = compile_tasks(list(request.config["tasks"]))

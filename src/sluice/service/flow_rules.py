@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sluice.engine.tasks import check_tasks as check_task_semantics
+from sluice.scheduler import triggers
 from sluice.service import catalog, schedules
 from sluice.service.errors import ResourceNotFoundException, ValidationException
 from sluice.store.models import ConnectorProfile
@@ -140,6 +141,10 @@ def check_trigger(trigger: Mapping[str, Any], source_config: Mapping[str, Any], 
     start, end = scheduled.get("scheduleStartTime"), scheduled.get("scheduleEndTime")
     if start is not None and end is not None and end <= start:
         raise ValidationException("scheduleEndTime must be later than scheduleStartTime.")
+    try:
+        triggers.spec_for(scheduled, activated_at=0.0)
+    except (ValueError, KeyError) as exc:
+        raise ValidationException(f"Invalid schedule: {exc}") from exc
 
 
 def check_tasks(tasks: Sequence[Mapping[str, Any]], source_type: str, source_config: Mapping[str, Any]) -> None:

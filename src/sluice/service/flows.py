@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sluice.scheduler import triggers
 from sluice.service import flow_rules, idempotency
 from sluice.service.common import default_kms_arn, flow_arn, new_execution_id, now, to_datetime
 from sluice.service.context import Caller
@@ -45,6 +46,12 @@ def _timestamps_to_epoch(value: Any) -> Any:
     if hasattr(value, "timestamp"):
         return value.timestamp()
     return value
+
+
+def _next_fire(flow: Flow, activated_at: float) -> float | None:
+    """The flow's next schedule slot after now (None when its schedule has ended)."""
+    scheduled = triggers.scheduled_properties(flow.config["triggerConfig"])
+    return triggers.next_fire_epoch(scheduled, activated_at, now())
 
 
 def get_flow(tx: Scoped, name: str) -> Flow:
@@ -153,6 +160,11 @@ class Flows:
         flow.destination_profiles = shape.destination_profiles
         flow.last_updated_at = now()
         flow.last_updated_by = caller.caller_arn
+        # An active scheduled flow keeps firing on its (possibly new) schedule; others do not fire.
+        if flow.status == "Active" and trigger_type == "Scheduled":
+            flow.next_fire_at = _next_fire(flow, flow.activated_at or now())
+        else:
+            flow.next_fire_at = None
         return {"flowStatus": flow.status}
 
     def delete_flow(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
@@ -210,6 +222,10 @@ class Flows:
             flow.status = "Active"
             flow.status_message = None
             flow.last_updated_at = now()
+            flow.consecutive_failures = 0
+            if flow.trigger_type == "Scheduled":
+                flow.activated_at = now()
+                flow.next_fire_at = _next_fire(flow, flow.activated_at)
             return {"flowArn": flow.arn, "flowStatus": flow.status}
         if flow.status != "Active":
             raise ConflictException(f"The flow {flow.name} is {flow.status}; only an Active flow can run.")
@@ -238,6 +254,7 @@ class Flows:
             if flow.status != "Active":
                 raise ConflictException(f"The flow {flow.name} is {flow.status}, not Active.")
             flow.status = "Suspended"
+            flow.next_fire_at = None
             flow.last_updated_at = now()
             return {"flowArn": flow.arn, "flowStatus": flow.status}
 

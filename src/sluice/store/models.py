@@ -83,6 +83,13 @@ class Flow(Base):
     last_updated_at: Mapped[float] = mapped_column(Float)
     last_updated_by: Mapped[str] = mapped_column(String(512))
     last_run: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Scheduler state, all derived from stored rows so a restart loses nothing:
+    # when the next slot fires (NULL = not scheduled), the incremental watermark (the window end
+    # of the last successful scheduled run) and the current run of failures.
+    next_fire_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+    activated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    watermark: Mapped[float | None] = mapped_column(Float, nullable=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ExecutionRecord(Base):
@@ -110,6 +117,8 @@ class ExecutionRecord(Base):
     # The worker (host:pid:thread) that claimed the run; NULL while the run is queued.
     claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
+    # The schedule slot a scheduled run was started for (NULL for on-demand runs).
+    scheduled_for: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class ConnectorRegistration(Base):
