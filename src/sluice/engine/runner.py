@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from sluice.connectors import registry
 from sluice.connectors.base import ConnectorError, Destination, ProfileView, RunContext, WriteResult
 from sluice.engine import catalog
+from sluice.engine.incremental import WindowFieldError, window_split
 from sluice.engine.tasks import TaskError, compile_tasks
 
 log = logging.getLogger("sluice.engine.runner")
@@ -142,12 +143,18 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
     destinations = _open_destinations(request, context)
     pull_start = time.time()
     records = 0
+    outside_window = 0  # records whose change time is null or unreadable: in no window
     try:
         try:
             source = spec.open_source(request.source_profile, source_props, context)
             for batch in source.read():
                 if should_stop():
                     raise RunCanceled()
+                if context.window_field is not None and context.window_end is not None:
+                    # Incremental by a record field: keep the records of this run's window only.
+                    split = window_split(batch, context.window_field, context.window_start, context.window_end)
+                    outside_window += split.invalid
+                    batch = split.batch
                 records += batch.num_rows
                 out = pipeline.apply(batch)
                 for partition, part in split_partitions(out, pipeline.partition_keys):
@@ -159,7 +166,12 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
             raise RunFailed(_describe(exc, "source", source_type)) from exc
         except TaskError as exc:
             raise RunFailed(f"A task stopped the flow: {exc}") from exc
+        except WindowFieldError as exc:
+            raise RunFailed(f"The incremental pull cannot read its change-time field: {exc}") from exc
         pull_end = time.time()
+        if outside_window:
+            log.warning("run %s: %d record(s) had no readable change time and belong to no window",
+                        request.execution_id, outside_window)
         results: list[tuple[str, WriteResult]] = []
         for connector_type, destination in destinations:
             try:

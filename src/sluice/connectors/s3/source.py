@@ -12,6 +12,10 @@ a string and an empty cell is null. Files are parsed on a small thread pool that
 current file and the next one ahead of the consumer (bounded queues), so parsing overlaps with
 the engine's work. Used by `engine/runner.py` through `SPEC.open_source`; storage comes from
 `sluice.connectors.s3.storage`.
+
+Incremental pulls: when `ctx.window_end` is set and `ctx.window_field` is not, only objects whose
+listed last-modified time `t` satisfies `window_start < t <= window_end` are read (see
+"Incremental pulls" in docs/s3.md).
 """
 
 from __future__ import annotations
@@ -71,17 +75,36 @@ class S3Source:
 
     # -- what to read ---------------------------------------------------------------------
 
+    @property
+    def windowed(self) -> bool:
+        """True for an incremental pull the source itself narrows by last-modified time.
+
+        With `ctx.window_field` set the engine filters records by that field instead
+        (`sluice.engine.incremental`), so the source reads every object.
+        """
+        return self.ctx.window_end is not None and self.ctx.window_field is None
+
     def objects(self) -> list[ObjectInfo]:
-        """The objects this run reads, in key order (a prefix naming one object reads just it)."""
+        """The objects this run reads, in key order (a prefix naming one object reads just it).
+
+        In an incremental pull (`windowed`) only objects whose last-modified time `t` satisfies
+        `window_start < t <= window_end` are read (no lower bound when `window_start` is None).
+        """
         storage = self.storage
         with storage.errors(storage.location(self.bucket, self.prefix)):
             storage.require_bucket(self.bucket)
+            found: list[ObjectInfo] | None = None
             if self.prefix and not self.prefix.endswith("/"):
                 exact = storage.head(self.bucket, self.prefix)
                 if exact is not None and exact.size > 0:
-                    return [exact]
-            folder = f"{self.prefix.rstrip('/')}/" if self.prefix else ""
-            return [item for item in storage.walk(self.bucket, folder) if _readable(item)]
+                    found = [exact]
+            if found is None:
+                folder = f"{self.prefix.rstrip('/')}/" if self.prefix else ""
+                found = [item for item in storage.walk(self.bucket, folder) if _readable(item)]
+        if not self.windowed:
+            return found
+        assert self.ctx.window_end is not None
+        return [item for item in found if in_window(item, self.ctx.window_start, self.ctx.window_end)]
 
     # -- reading --------------------------------------------------------------------------
 
@@ -230,6 +253,21 @@ class _Columns:
             raise ConnectorError(
                 "InvalidArgument", f"{key}: its column types {batch.schema} do not match those of {self.key}: {exc}"
             ) from exc
+
+
+def in_window(item: ObjectInfo, start: float | None, end: float) -> bool:
+    """True when the object's last-modified time lies in `(start, end]` (`start` None: no lower bound).
+
+    The upper bound belongs to the window, so consecutive windows `(a, b]`, `(b, c]` read every
+    object exactly once: each run compares the same listed value against the same shared bound.
+    """
+    modified = item.last_modified
+    if modified is None:
+        raise ConnectorError(
+            "ServerError",
+            f"{item.key}: the store did not report its last-modified time, which an incremental pull needs",
+        )
+    return (start is None or start < modified) and modified <= end
 
 
 def _readable(item: ObjectInfo) -> bool:

@@ -22,7 +22,7 @@ import base64
 import os
 import shutil
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,10 +37,17 @@ ENDPOINT_ENVS = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
 
 @dataclass(frozen=True, slots=True)
 class ObjectInfo:
-    """One object: its key and size in bytes."""
+    """One object: its key, size in bytes and last-modified time.
+
+    `last_modified` is epoch seconds as the backend lists it (local: the file's mtime, ns
+    resolution; aws: `LastModified`, whole seconds on real S3). Incremental pulls compare it with
+    the run's window, so every listing of one object must report the same value. It takes no part
+    in equality (two listings of the same key and size are the same object).
+    """
 
     key: str
     size: int
+    last_modified: float | None = field(default=None, compare=False)
 
 
 @dataclass(slots=True)
@@ -196,21 +203,21 @@ class LocalStorage(Storage):
     def list_level(self, bucket: str, prefix: str, max_keys: int | None = None, token: str | None = None) -> Listing:
         self.require_bucket(bucket)
         folder = self.path(bucket, prefix) if prefix.strip("/") else self.bucket_path(bucket)
-        entries: dict[str, int | None] = {}
+        entries: dict[str, os.stat_result | None] = {}
         if folder.is_dir():
             for entry in os.scandir(folder):
                 if entry.is_dir():
                     entries[f"{prefix}{entry.name}/"] = None
                 elif entry.is_file():
-                    entries[f"{prefix}{entry.name}"] = entry.stat().st_size
+                    entries[f"{prefix}{entry.name}"] = entry.stat()
         names, next_token = _page(sorted(entries, key=_order), max_keys, token)
         listing = Listing(next_token=next_token)
         for name in names:
-            size = entries[name]
-            if size is None:
+            stat = entries[name]
+            if stat is None:
                 listing.folders.append(name)
             else:
-                listing.objects.append(ObjectInfo(name, size))
+                listing.objects.append(_local_info(name, stat))
         return listing
 
     def walk(self, bucket: str, prefix: str) -> Iterator[ObjectInfo]:
@@ -228,13 +235,13 @@ class LocalStorage(Storage):
             for name in files:
                 key = f"{relative}{name}"
                 if key.startswith(prefix):
-                    found.append(ObjectInfo(key, os.path.getsize(os.path.join(directory, name))))
+                    found.append(_local_info(key, os.stat(os.path.join(directory, name))))
         yield from sorted(found, key=lambda item: _order(item.key))
 
     def head(self, bucket: str, key: str) -> ObjectInfo | None:
         self.require_bucket(bucket)
         path = self.path(bucket, key)
-        return ObjectInfo(key, path.stat().st_size) if path.is_file() else None
+        return _local_info(key, path.stat()) if path.is_file() else None
 
     def read_head(self, bucket: str, key: str, length: int) -> bytes:
         self._require_object(bucket, key)
@@ -297,6 +304,11 @@ class LocalStorage(Storage):
             raise ConnectorError("ResourceNotFound", f"{target} does not exist: {exc}") from exc
         except OSError as exc:
             raise ConnectorError("ServerError", f"the local S3 store failed on {target}: {exc}") from exc
+
+
+def _local_info(key: str, stat: os.stat_result) -> ObjectInfo:
+    """A file as an object; its mtime (integer ns, so exact) becomes epoch seconds."""
+    return ObjectInfo(key, stat.st_size, stat.st_mtime_ns / 1_000_000_000)
 
 
 # -- real S3 ----------------------------------------------------------------------------------
@@ -393,7 +405,7 @@ class AwsStorage(Storage):
             response = self.client.list_objects_v2(**params)
         return Listing(
             folders=[common["Prefix"] for common in response.get("CommonPrefixes", [])],
-            objects=[ObjectInfo(item["Key"], int(item["Size"])) for item in response.get("Contents", [])],
+            objects=[_aws_info(item) for item in response.get("Contents", [])],
             next_token=response.get("NextContinuationToken"),
         )
 
@@ -402,7 +414,7 @@ class AwsStorage(Storage):
             paginator = self.client.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
-                    yield ObjectInfo(item["Key"], int(item["Size"]))
+                    yield _aws_info(item)
 
     def head(self, bucket: str, key: str) -> ObjectInfo | None:
         from botocore.exceptions import ClientError
@@ -415,7 +427,8 @@ class AwsStorage(Storage):
                 return None
             with self.errors(self.location(bucket, key)):
                 raise
-        return ObjectInfo(key, int(response["ContentLength"]))
+        modified = response.get("LastModified")
+        return ObjectInfo(key, int(response["ContentLength"]), modified.timestamp() if modified else None)
 
     def read_head(self, bucket: str, key: str, length: int) -> bytes:
         from botocore.exceptions import ClientError
@@ -490,6 +503,12 @@ class AwsStorage(Storage):
             raise ConnectorError("ResourceNotFound", f"{target} does not exist: {exc}") from exc
         except OSError as exc:  # pyarrow's S3 errors carry the AWS error name in the message
             raise _classify_arrow(str(exc), target, endpoint) from exc
+
+
+def _aws_info(item: Mapping[str, Any]) -> ObjectInfo:
+    """A `list_objects_v2` entry as an object (`LastModified` is an aware datetime)."""
+    modified = item.get("LastModified")
+    return ObjectInfo(item["Key"], int(item["Size"]), modified.timestamp() if modified else None)
 
 
 def _classify(code: str, detail: str, target: str) -> ConnectorError:
