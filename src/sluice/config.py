@@ -32,6 +32,10 @@ class Settings:
     max_profiles: int = 100
     max_flows: int = 1000
     log_level: str = "info"
+    # Scheduler clock for tests and demos: from the instant `scheduler_epoch` (default: start),
+    # schedule time runs `scheduler_speedup` times faster than real time.
+    scheduler_speedup: float = 1.0
+    scheduler_epoch: float | None = None
 
     def to_env(self) -> dict[str, str]:
         """The environment variables that reproduce these settings (for worker processes)."""
@@ -44,7 +48,10 @@ class Settings:
             "SLUICE_MAX_CONNECTOR_PROFILES": str(self.max_profiles),
             "SLUICE_MAX_FLOWS": str(self.max_flows),
             "SLUICE_LOG_LEVEL": self.log_level,
+            "SLUICE_SCHEDULER_SPEEDUP": str(self.scheduler_speedup),
         }
+        if self.scheduler_epoch is not None:
+            env["SLUICE_SCHEDULER_EPOCH"] = str(self.scheduler_epoch)
         for name, value in (
             ("SLUICE_DATABASE_URL", self.database_url),
             ("SLUICE_ACCESS_KEY_ID", self.access_key_id),
@@ -71,4 +78,7 @@ class Settings:
             max_profiles=_int("SLUICE_MAX_CONNECTOR_PROFILES", 100),
             max_flows=_int("SLUICE_MAX_FLOWS", 1000),
             log_level=os.environ.get("SLUICE_LOG_LEVEL") or "info",
+            scheduler_speedup=float(os.environ.get("SLUICE_SCHEDULER_SPEEDUP") or 1.0),
+            scheduler_epoch=float(os.environ["SLUICE_SCHEDULER_EPOCH"]) if os.environ.get("SLUICE_SCHEDULER_EPOCH")
+            else None,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sluice.config import Settings
 from sluice.engine.executor import LocalExecutor
@@ -50,6 +51,20 @@ class KeyResolver:
         return found
 
 
+def scheduler_clock(settings: Settings) -> dict[str, Any]:
+    """The scheduler's clock and tick: real time, or accelerated time for tests and demos."""
+    speed = settings.scheduler_speedup
+    if speed == 1.0 and settings.scheduler_epoch is None:
+        return {}
+    # Time runs `speed` times faster from the instant `epoch`; processes given the same epoch agree.
+    epoch = settings.scheduler_epoch if settings.scheduler_epoch is not None else time.time()
+
+    def clock() -> float:
+        return epoch + (time.time() - epoch) * speed
+
+    return {"clock": clock, "interval": max(0.05, 1.0 / speed)}
+
+
 @dataclass
 class Runtime:
     """Everything a serving process holds."""
@@ -69,5 +84,5 @@ def open_runtime(settings: Settings) -> Runtime:
     keys, created = ensure_default_account(store, settings.access_key_id, settings.secret_access_key)
     executor = LocalExecutor(store, settings.workers, str(settings.data_dir))
     services = build_services(store, executor, settings.max_profiles, settings.max_flows)
-    scheduler = Scheduler(store, executor.submit)
+    scheduler = Scheduler(store, executor.submit, **scheduler_clock(settings))
     return Runtime(settings, store, executor, scheduler, services, keys, created)
