@@ -114,7 +114,11 @@ class SluiceApp:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
         elif scope["type"] == "http" and scope["path"] == HEALTH_PATH:
-            body = json.dumps({"status": "ok"}).encode()
+            scheduler = self.runtime.scheduler
+            body = json.dumps({
+                "status": "ok",
+                "scheduler": {"ticks": scheduler.ticks, "cpu_seconds": round(scheduler.cpu_seconds, 3)},
+            }).encode()
             await _send(send, (200, [(b"content-type", b"application/json")], body))
         elif scope["type"] == "http":
             await self.api(scope, receive, send)
