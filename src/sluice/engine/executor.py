@@ -55,6 +55,9 @@ def _alive(claimed_by: str) -> bool:
     return True
 
 
+IDLE_POLL_SECONDS = 1.0
+
+
 class LocalExecutor:
     """Worker threads in this process pulling queued executions from the store."""
 
@@ -235,9 +238,30 @@ class LocalExecutor:
                     record.metadata_catalog_details = outcome.metadata_catalog_details
             set_status(session, record, status, message, **result)
 
+    def _next_unclaimed(self) -> str | None:
+        """The oldest queued run nobody claimed (e.g. started on a node without workers)."""
+        with self.store.admin() as session:
+            return session.scalar(
+                select(ExecutionRecord.execution_id)
+                .where(ExecutionRecord.status == "InProgress", ExecutionRecord.claimed_by.is_(None))
+                .order_by(ExecutionRecord.id)
+                .limit(1)
+            )
+
     def _work(self) -> None:
         while True:
-            execution_id = self._queue.get()
+            try:
+                execution_id = self._queue.get(timeout=IDLE_POLL_SECONDS)
+            except queue.Empty:
+                # Idle: pick up runs other processes queued (a node with --workers 0, a scheduler
+                # on another server); the claim is atomic, so racing workers cannot both run it.
+                try:
+                    execution_id = self._next_unclaimed()
+                except Exception:
+                    log.exception("could not look for queued runs")
+                    continue
+                if execution_id is None:
+                    continue
             if execution_id is None:
                 return
             try:
