@@ -116,7 +116,7 @@ def test_every_listing_reports_the_same_last_modified(backend: S3Env) -> None:
     assert before - 2 <= walked.last_modified <= time.time() + 2  # real S3: whole seconds
     if backend.kind == "local":
         path = Path(backend.data_dir, "s3", backend.bucket, "in", "a.csv")
-        assert walked.last_modified == path.stat().st_mtime_ns / 1e9
+        assert walked.last_modified == path.stat().st_mtime_ns / 1_000_000_000  # int/int: correctly rounded
     assert walked == ObjectInfo("in/a.csv", 5)  # the time takes no part in equality
 
 
@@ -132,11 +132,11 @@ def test_boundary_objects_belong_to_the_earlier_window(backend: S3Env) -> None:
         "in/6.csv": put(backend, "in/6.csv", "6", ns + 1),
     }
     b = times["in/2.csv"]
-    assert times["in/3.csv"] == b
     first, second = ids(source(backend, None, b)), ids(source(backend, b, max(times.values()) + 10))
     assert sorted(first + second) == ["1", "2", "3", "4", "5", "6"]  # none missed, none twice
-    assert {"2", "3"} <= set(first)
-    assert not {"2", "3"} & set(second)
+    assert "2" in first and "2" not in second  # the object exactly on the boundary: earlier window
+    if times["in/3.csv"] == b:  # moto stamps uploads itself, in whole seconds: 3 may land later
+        assert "3" in first and "3" not in second
     if backend.kind == "local":
         assert times["in/6.csv"] == b
         assert (first, second) == (["1", "2", "3", "6"], ["4", "5"])
