@@ -186,7 +186,8 @@ class Flows:
         """DescribeFlow: every member the model lists."""
         with self.store.scoped(caller.account_id, caller.region) as tx:
             flow = get_flow(tx, params["flowName"])
-            newest = tx.newest_execution(flow)
+            # Only flows that register in a catalog and have run can have catalog details to show.
+            newest = tx.newest_execution(flow) if flow.last_run and flow.config.get("metadataCatalogConfig") else None
             return describe(flow, newest.metadata_catalog_details if newest is not None else None)
 
     def list_flows(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
