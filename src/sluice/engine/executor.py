@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sluice.connectors import registry
 from sluice.connectors.base import ProfileView
 from sluice.engine.lifecycle import set_status
-from sluice.engine.runner import RunCanceled, RunFailed, RunOutcome, RunRequest, run_execution
+from sluice.engine.runner import RunCanceled, RunFailed, RunOutcome, RunRequest, connector_member, run_execution
 from sluice.store.models import ConnectorProfile, ExecutionRecord, Flow
 from sluice.store.repository import Store
 
@@ -122,7 +122,7 @@ class LocalExecutor:
             spec = registry.CONNECTORS.get(destination["connectorType"])
             if spec is None or spec.cleanup_destination is None:
                 continue
-            props: dict[str, Any] = next(iter(destination["destinationConnectorProperties"].values()), {}) or {}
+            props = connector_member(destination["destinationConnectorProperties"], destination["connectorType"])
             try:
                 spec.cleanup_destination(props, self.data_dir, record.execution_id)
             except Exception:

@@ -65,7 +65,7 @@ class RunOutcome:
     metadata_catalog_details: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _member(props: Mapping[str, Any], connector_type: str) -> Mapping[str, Any]:
+def connector_member(props: Mapping[str, Any], connector_type: str) -> Mapping[str, Any]:
     """The connector's own member of a `*ConnectorProperties` union (keys differ only by case)."""
     for key, value in props.items():
         if key.lower() == connector_type.lower():
@@ -104,7 +104,7 @@ def _open_destinations(request: RunRequest, context: RunContext) -> list[tuple[s
                 f"Sluice cannot yet write to {connector_type}: that connector's data path is not built in this "
                 "version (see the README's feature matrix)."
             )
-        props = _member(config["destinationConnectorProperties"], connector_type)
+        props = connector_member(config["destinationConnectorProperties"], connector_type)
         try:
             opened.append((connector_type, spec.open_destination(request.destination_profiles[index], props, context)))
         except ConnectorError as exc:
@@ -139,7 +139,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         pipeline = compile_tasks(list(request.config["tasks"]))
     except ValueError as exc:
         raise RunFailed(f"The flow's tasks cannot run: {exc}") from exc
-    source_props = _member(source_config["sourceConnectorProperties"], source_type)
+    source_props = connector_member(source_config["sourceConnectorProperties"], source_type)
     destinations = _open_destinations(request, context)
     pull_start = time.time()
     records = 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,33 +12,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from botocore.stub import Stubber
-from moto.server import ThreadedMotoServer
 
 from sluice.connectors import registry
 from sluice.connectors.base import ConnectorError, ProfileView
 from sluice.connectors.s3 import OPERATORS
 from sluice.connectors.s3.metadata import S3Metadata
+from tests.unit.connectors import s3_fixtures
 from tests.unit.connectors.model_oracle import MODEL, shape_errors
 
 BUCKET = "sluice-meta"
 NO_PROFILE = ProfileView(name=None, connector_type="S3")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+moto_endpoint = s3_fixtures.moto_endpoint  # one moto server per session, shared with the other S3 tests
 
 
 @pytest.fixture
@@ -203,7 +188,7 @@ def test_missing_bucket_is_resource_not_found(metadata: S3Metadata) -> None:
 
 
 def test_unreachable_endpoint_is_a_server_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    endpoint = f"http://127.0.0.1:{free_port()}"
+    endpoint = f"http://127.0.0.1:{s3_fixtures.free_port()}"
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
