@@ -28,6 +28,9 @@ class ProfileView:
     connector_label: str | None = None
     properties: Mapping[str, Any] = field(default_factory=dict)
     credentials: Mapping[str, Any] = field(default_factory=dict)
+    # Stores replacement credentials (e.g. a refreshed OAuth access token), sealed, in the
+    # profile's row; None where nothing can be saved (a profile that is not stored yet).
+    save_credentials: Callable[[Mapping[str, Any]], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,13 @@ class ConnectorSpec:
     open_destination: Callable[[ProfileView, Mapping[str, Any], RunContext], Destination] | None = None
     # (destination properties member, data dir, execution id): drop what a killed run staged.
     cleanup_destination: Callable[[Mapping[str, Any], str, str], None] | None = None
+    # Called by CreateConnectorProfile / UpdateConnectorProfile when credentials are given: checks
+    # them against the vendor (ConnectorError("InvalidCredentials", reason) when refused) and
+    # returns the credentials to store (e.g. an authorization code exchanged for tokens).
+    check_profile: Callable[[ProfileView], Mapping[str, Any]] | None = None
+    # (profile, source properties member, event context) -> a change-event subscription, for
+    # flows with triggerType Event.
+    open_events: Callable[[ProfileView, Mapping[str, Any], EventContext], EventStream] | None = None
 
     @property
     def data_path_built(self) -> bool:
@@ -122,6 +132,9 @@ class RunContext:
     # The field holding each record's change time (incrementalPullConfig.datetimeTypeFieldName);
     # None lets the connector use its own notion (for S3: the object's last-modified time).
     window_field: str | None = None
+    # The flow's task list (model-shaped dicts), so a source can push projections and filters
+    # down to its system. The engine still applies every task: pushing down is an optimisation.
+    tasks: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(slots=True)
@@ -172,4 +185,40 @@ class Destination(Protocol):
 
     def abort(self) -> None:
         """Drop everything staged; the destination is left as it was before the run."""
+        ...
+
+
+# -- change events (Event-triggered flows) --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EventContext:
+    """Where a change-event subscription starts and how it learns it must stop.
+
+    `replay_from` is the last event already processed (its replay id as text), or None for
+    "only events from now on" (a flow just activated).
+    """
+
+    flow_name: str
+    replay_from: str | None = None
+    should_stop: Callable[[], bool] = lambda: False
+
+
+@dataclass(frozen=True, slots=True)
+class EventBatch:
+    """Events received together: one record per event, and the replay id of the last one."""
+
+    records: list[dict[str, Any]]
+    replay_id: str
+
+
+class EventStream(Protocol):
+    """A live subscription to an entity's change events."""
+
+    def poll(self, timeout: float) -> EventBatch | None:
+        """Wait up to `timeout` seconds; the next batch of events, or None when none came."""
+        ...
+
+    def close(self) -> None:
+        """Unsubscribe and release the connection."""
         ...
