@@ -21,7 +21,15 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True, slots=True)
 class ProfileView:
-    """A connector profile as a connector sees it; `credentials` are already decrypted."""
+    """A connector profile as a connector sees it; `credentials` are already decrypted.
+
+    `properties` and `credentials` are the connector type's own members of AppFlow's unions, not
+    the unions: for Salesforce, `properties` is a `SalesforceConnectorProfileProperties` dict
+    (`{"instanceUrl": ..., "isSandboxEnvironment": ...}`) and `credentials` a
+    `SalesforceConnectorProfileCredentials` dict, possibly with connector-private keys added by
+    `check_profile` (an access token, the instance URL the token answer named). `save_credentials`
+    takes the same unwrapped form.
+    """
 
     name: str | None
     connector_type: str
