@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from sluice.connectors import registry
 from sluice.connectors.base import ProfileView
 from sluice.engine.lifecycle import set_status
+from sluice.engine.profiles import profile_view
 from sluice.engine.runner import RunCanceled, RunFailed, RunOutcome, RunRequest, connector_member, run_execution
 from sluice.store.models import ConnectorProfile, ExecutionRecord, Flow
 from sluice.store.repository import Store
@@ -149,8 +150,7 @@ class LocalExecutor:
         ).one_or_none()
         if profile is None:
             raise RunFailed(f"The connector profile {name} no longer exists.")
-        credentials = self.store.box.open_json(profile.credentials_enc, profile.arn) if profile.credentials_enc else {}
-        return ProfileView(name, profile.connector_type, profile.connector_label, profile.properties, credentials)
+        return profile_view(self.store, profile)
 
     def _claim(self, execution_id: str) -> RunRequest | None:
         with self.store.admin() as session:

@@ -134,6 +134,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         window_end=request.window_end,
         window_field=(source_config.get("incrementalPullConfig") or {}).get("datetimeTypeFieldName")
         if request.window_end is not None else None,
+        tasks=tuple(request.config["tasks"]),
     )
     try:
         pipeline = compile_tasks(list(request.config["tasks"]))

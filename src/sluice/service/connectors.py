@@ -9,9 +9,11 @@ ResetConnectorMetadataCache clears them per profile, entity or connector).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sluice.connectors.base import ConnectorError, MetadataProvider, ProfileView
+from sluice.engine.profiles import profile_view
 from sluice.service import catalog, registrations
 from sluice.service.common import now
 from sluice.service.connector_errors import to_service_error
@@ -24,7 +26,7 @@ from sluice.service.errors import (
 )
 from sluice.service.pagination import Paginator
 from sluice.store.models import MetadataCacheEntry
-from sluice.store.repository import Scoped, Store
+from sluice.store.repository import DuplicateError, Scoped, Store
 
 CACHE_SECONDS = 3600
 log = logging.getLogger("sluice.service.connectors")
@@ -114,15 +116,8 @@ class Connectors:
                 f"Sluice does not talk to {connector_type} yet: that connector's data path is not built "
                 "in this version (see the README's feature matrix)."
             )
-        view = ProfileView(
-            name=profile.name if profile else None,
-            connector_type=connector_type,
-            connector_label=profile.connector_label if profile else None,
-            properties=profile.properties if profile else {},
-            credentials=(
-                self.store.box.open_json(profile.credentials_enc, profile.arn)
-                if profile is not None and profile.credentials_enc else {}
-            ),
+        view = profile_view(self.store, profile) if profile is not None else ProfileView(
+            name=None, connector_type=connector_type
         )
         key = connector_type if not view.connector_label else f"{connector_type}:{view.connector_label}"
         return key, view, spec.load_metadata()
@@ -131,71 +126,107 @@ class Connectors:
         self, tx: Scoped, key: str, profile: str, kind: str, entity: str, page: str
     ) -> dict[str, Any] | None:
         entry = tx.cached_metadata(key, profile, kind, entity, page)
-        if entry is None:
-            return None
-        if entry.fetched_at < now() - CACHE_SECONDS:
-            tx.delete(entry)
+        if entry is None or entry.fetched_at < now() - CACHE_SECONDS:
             return None
         return entry.payload
 
+    def _lookup(
+        self,
+        caller: Caller,
+        connector_type: str | None,
+        profile_name: str | None,
+        kind: str,
+        entity: str,
+        page: str,
+        fetch: Callable[[ProfileView, MetadataProvider], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """A metadata answer from the cache, or from the connector (then cached).
+
+        The vendor is asked outside any transaction: a slow answer must not hold the store, and a
+        token refresh during the call saves the new token in a transaction of its own.
+        """
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            key, view, provider = self._resolve(tx, connector_type, profile_name)
+            payload = self._cached(tx, key, view.name or "", kind, entity, page)
+        if payload is not None:
+            return payload
+        try:
+            payload = fetch(view, provider)
+        except ConnectorError as exc:
+            raise to_service_error(exc) from exc
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            stale = tx.cached_metadata(key, view.name or "", kind, entity, page)
+            if stale is not None:
+                tx.delete(stale)
+                tx.session.flush()
+            try:
+                tx.add(MetadataCacheEntry(connector_key=key, profile_name=view.name or "", kind=kind,
+                                          entity=entity, page=page, payload=payload, fetched_at=now()))
+            except DuplicateError:
+                log.debug("metadata for %s %s cached by a concurrent call", kind, entity)
+        return payload
+
     def list_connector_entities(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         """Entities (or the children of `entitiesPath`) the profile can reach."""
-        with self.store.scoped(caller.account_id, caller.region) as tx:
-            key, view, provider = self._resolve(tx, params.get("connectorType"), params.get("connectorProfileName"))
-            entity = params.get("entitiesPath") or ""
-            page = f"{params.get('maxResults') or ''}|{params.get('nextToken') or ''}"
-            payload = self._cached(tx, key, view.name or "", "list", entity, page)
-            if payload is None:
-                try:
-                    result = provider.list_entities(
-                        view, params.get("entitiesPath"), params.get("maxResults"), params.get("nextToken")
-                    )
-                except ConnectorError as exc:
-                    raise to_service_error(exc) from exc
-                payload = {"connectorEntityMap": {entity or "Objects": result.entities},
-                           "nextToken": result.next_token}
-                tx.add(MetadataCacheEntry(connector_key=key, profile_name=view.name or "", kind="list",
-                                          entity=entity, page=page, payload=payload, fetched_at=now()))
-            return payload
+        entity = params.get("entitiesPath") or ""
+
+        def fetch(view: ProfileView, provider: MetadataProvider) -> dict[str, Any]:
+            result = provider.list_entities(
+                view, params.get("entitiesPath"), params.get("maxResults"), params.get("nextToken")
+            )
+            return {"connectorEntityMap": {entity or "Objects": result.entities}, "nextToken": result.next_token}
+
+        page = f"{params.get('maxResults') or ''}|{params.get('nextToken') or ''}"
+        return self._lookup(caller, params.get("connectorType"), params.get("connectorProfileName"),
+                            "list", entity, page, fetch)
 
     def describe_connector_entity(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         """The fields of one entity."""
-        with self.store.scoped(caller.account_id, caller.region) as tx:
-            return self.entity_fields(
-                tx, params.get("connectorType"), params.get("connectorProfileName"), params["connectorEntityName"]
-            )
+        return self.entity_fields(
+            caller, params.get("connectorType"), params.get("connectorProfileName"), params["connectorEntityName"]
+        )
 
     def entity_fields(
-        self, tx: Scoped, connector_type: str | None, profile_name: str | None, name: str
+        self, caller: Caller, connector_type: str | None, profile_name: str | None, name: str
     ) -> dict[str, Any]:
         """`{"connectorEntityFields": [...]}` for an entity, through the metadata cache."""
-        key, view, provider = self._resolve(tx, connector_type, profile_name)
-        payload = self._cached(tx, key, view.name or "", "describe", name, "")
-        if payload is None:
-            try:
-                fields = provider.describe_entity(view, name)
-            except ConnectorError as exc:
-                raise to_service_error(exc) from exc
-            payload = {"connectorEntityFields": fields}
-            tx.add(MetadataCacheEntry(connector_key=key, profile_name=view.name or "", kind="describe",
-                                      entity=name, page="", payload=payload, fetched_at=now()))
-        return payload
+
+        def fetch(view: ProfileView, provider: MetadataProvider) -> dict[str, Any]:
+            return {"connectorEntityFields": provider.describe_entity(view, name)}
+
+        return self._lookup(caller, connector_type, profile_name, "describe", name, "", fetch)
+
+    def prefetch_fields(self, caller: Caller, connector_type: str, profile_name: str | None, entity: str) -> None:
+        """Warm the cache with a source entity's fields before a flow is validated.
+
+        CreateFlow/UpdateFlow validate inside a transaction, where `known_fields` only reads the
+        cache; a failure here just means the fields cannot be checked this time.
+        """
+        spec = catalog.builtin(connector_type)
+        if spec is None or spec.load_metadata is None:
+            return
+        try:
+            self.entity_fields(caller, connector_type, profile_name, entity)
+        except ServiceError as exc:
+            log.info("fields of %s entity %s not checked: %s", connector_type, entity, exc.message)
 
     def known_fields(
         self, tx: Scoped, connector_type: str, profile_name: str | None, entity: str
     ) -> set[str] | None:
-        """Field names of a source entity, or None when the connector cannot describe it right now.
+        """Field names of a source entity from the cache, or None when they are not known.
 
         Flow validation checks task fields against this. None (no metadata path, the entity has no
-        data yet, the store is unreachable) means "cannot check", not "no fields".
+        data yet, the connector could not be asked) means "cannot check", not "no fields".
         """
         spec = catalog.builtin(connector_type)
         if spec is None or spec.load_metadata is None:
             return None
         try:
-            payload = self.entity_fields(tx, connector_type, profile_name, entity)
-        except ServiceError as exc:
-            log.info("fields of %s entity %s not checked: %s", connector_type, entity, exc.message)
+            key, view, _ = self._resolve(tx, connector_type, profile_name)
+        except ServiceError:
+            return None
+        payload = self._cached(tx, key, view.name or "", "describe", entity, "")
+        if payload is None:
             return None
         return {field["identifier"] for field in payload["connectorEntityFields"] if field.get("identifier")}
 

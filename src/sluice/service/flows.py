@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sluice.scheduler import triggers
-from sluice.service import flow_rules, idempotency
+from sluice.service import catalog, flow_rules, idempotency
 from sluice.service.common import default_kms_arn, flow_arn, new_execution_id, now, to_datetime
 from sluice.service.context import Caller
 from sluice.service.errors import (
@@ -80,8 +80,10 @@ class Flows:
         max_flows: int,
         submit: Callable[[str], None],
         fields_of: flow_rules.FieldLookup | None = None,
+        prefetch_fields: Callable[[Caller, str, str | None, str], None] | None = None,
     ) -> None:
         self.fields_of = fields_of
+        self.prefetch_fields = prefetch_fields
         self.store = store
         self.paginator = paginator
         self.max_flows = max_flows
@@ -91,7 +93,15 @@ class Flows:
     def create_flow(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         """CreateFlow."""
         params = _timestamps_to_epoch(params)
+        self._prefetch(caller, params)
         return idempotency.once(self.store, caller, "CreateFlow", params, lambda tx: self._create(tx, caller, params))
+
+    def _prefetch(self, caller: Caller, params: dict[str, Any]) -> None:
+        """Describe the source entity before the transaction, so validation finds it cached."""
+        source = params.get("sourceFlowConfig") or {}
+        entity = catalog.source_entity(source.get("connectorType", ""), source.get("sourceConnectorProperties") or {})
+        if self.prefetch_fields is not None and entity:
+            self.prefetch_fields(caller, source["connectorType"], source.get("connectorProfileName"), entity)
 
     def _create(self, tx: Scoped, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         name = params["flowName"]
@@ -135,6 +145,7 @@ class Flows:
     def update_flow(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         """UpdateFlow."""
         params = _timestamps_to_epoch(params)
+        self._prefetch(caller, params)
         return idempotency.once(self.store, caller, "UpdateFlow", params, lambda tx: self._update(tx, caller, params))
 
     def _update(self, tx: Scoped, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:

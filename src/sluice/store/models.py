@@ -90,6 +90,11 @@ class Flow(Base):
     activated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     watermark: Mapped[float | None] = mapped_column(Float, nullable=True)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Event flows: the replay id of the last change event already turned into a run, and which
+    # server process holds the subscription until when (a lease others take over when it lapses).
+    event_cursor: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    event_owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    event_lease_until: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class ExecutionRecord(Base):
@@ -119,6 +124,8 @@ class ExecutionRecord(Base):
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     # The schedule slot a scheduled run was started for (NULL for on-demand runs).
     scheduled_for: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # An event run's spooled change events (a JSON-lines file under the data dir).
+    event_batch: Mapped[str | None] = mapped_column(String(1024), nullable=True)
 
 
 class ConnectorRegistration(Base):

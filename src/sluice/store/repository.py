@@ -283,6 +283,21 @@ class Store:
         with self._sessions.begin() as session:
             yield session
 
+    def save_credentials(self, account_id: str, region: str, name: str, credentials: Any) -> bool:
+        """Seal new credentials into a profile (e.g. a refreshed token); False if it is gone."""
+        with self._sessions.begin() as session:
+            profile = session.scalars(
+                select(ConnectorProfile).where(
+                    ConnectorProfile.account_id == account_id,
+                    ConnectorProfile.region == region,
+                    ConnectorProfile.name == name,
+                )
+            ).one_or_none()
+            if profile is None:
+                return False
+            profile.credentials_enc = self.box.seal_json(credentials, profile.arn)
+            return True
+
     def setting(self, key: str, default_factory: Any = lambda: os.urandom(32)) -> bytes:
         """A persistent server setting, created on first use (the first writer wins a race)."""
         with self._sessions.begin() as session:
