@@ -118,6 +118,7 @@ class SluiceApp:
             body = json.dumps({
                 "status": "ok",
                 "scheduler": {"ticks": scheduler.ticks, "cpu_seconds": round(scheduler.cpu_seconds, 3)},
+                "events": self.runtime.events.status(),
             }).encode()
             await _send(send, (200, [(b"content-type", b"application/json")], body))
         elif scope["type"] == "http":
@@ -129,8 +130,10 @@ class SluiceApp:
             if message["type"] == "lifespan.startup":
                 self.runtime.executor.start()
                 self.runtime.scheduler.start()
+                self.runtime.events.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.runtime.events.stop()
                 self.runtime.scheduler.stop()
                 self.runtime.executor.stop()
                 await send({"type": "lifespan.shutdown.complete"})

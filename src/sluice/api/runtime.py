@@ -13,6 +13,7 @@ from typing import Any
 
 from sluice.config import Settings
 from sluice.engine.executor import LocalExecutor
+from sluice.scheduler.events import EventSubscriptions
 from sluice.scheduler.loop import Scheduler
 from sluice.service.services import Services, build_services
 from sluice.store.accounts import AccountKeys, ensure_default_account, resolve_access_key
@@ -73,6 +74,7 @@ class Runtime:
     store: Store
     executor: LocalExecutor
     scheduler: Scheduler
+    events: EventSubscriptions
     services: Services
     default_keys: AccountKeys
     keys_are_new: bool
@@ -85,4 +87,5 @@ def open_runtime(settings: Settings) -> Runtime:
     executor = LocalExecutor(store, settings.workers, str(settings.data_dir))
     services = build_services(store, executor, settings.max_profiles, settings.max_flows)
     scheduler = Scheduler(store, executor.submit, **scheduler_clock(settings))
-    return Runtime(settings, store, executor, scheduler, services, keys, created)
+    events = EventSubscriptions(store, executor.submit, str(settings.data_dir))
+    return Runtime(settings, store, executor, scheduler, events, services, keys, created)

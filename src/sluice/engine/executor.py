@@ -18,6 +18,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -44,7 +45,7 @@ class Executor(Protocol):
         """Ask a running execution to stop."""
 
 
-def _alive(claimed_by: str) -> bool:
+def process_alive(claimed_by: str) -> bool:
     """Whether the process named in `host:pid:thread` still runs (checked on this host only)."""
     try:
         pid = int(claimed_by.split(":")[1])
@@ -106,9 +107,13 @@ class LocalExecutor:
                 )
             )
             for record in claimed:
-                if _alive(record.claimed_by or ""):
+                if process_alive(record.claimed_by or ""):
                     continue
                 self._clean_staging(session, record)
+                if record.status == "InProgress" and record.event_batch and os.path.exists(record.event_batch):
+                    # Its events were taken off the stream already: run them again, not lose them.
+                    record.claimed_by = None
+                    continue
                 if record.status == "CancelStarted":
                     set_status(session, record, "Canceled", "Canceled; the server restarted before the run stopped.")
                 else:
@@ -199,6 +204,7 @@ class LocalExecutor:
                 data_dir=self.data_dir,
                 window_start=record.data_pull_start_time if record.scheduled_for is not None else None,
                 window_end=record.data_pull_end_time if record.scheduled_for is not None else None,
+                event_batch=record.event_batch,
             )
 
     def _should_stop(self, execution_id: str) -> Callable[[], bool]:
@@ -237,6 +243,8 @@ class LocalExecutor:
                 if outcome.metadata_catalog_details:
                     record.metadata_catalog_details = outcome.metadata_catalog_details
             set_status(session, record, status, message, **result)
+            if record.event_batch:
+                Path(record.event_batch).unlink(missing_ok=True)
 
     def _next_unclaimed(self) -> str | None:
         """The oldest queued run nobody claimed (e.g. started on a node without workers)."""

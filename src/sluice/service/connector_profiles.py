@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sluice.connectors.base import ConnectorError, ProfileView
+from sluice.engine.profiles import unwrap
 from sluice.service import catalog, idempotency
 from sluice.service.common import credentials_arn, now, profile_arn, to_datetime
+from sluice.service.connector_errors import to_service_error
 from sluice.service.context import Caller
 from sluice.service.errors import (
     ConflictException,
@@ -33,17 +36,19 @@ def flows_using_profile(tx: Scoped, name: str) -> list[str]:
 
 def _check_config(tx: Scoped, connector_type: str, label: str | None, config: dict[str, Any]) -> None:
     """The profile's properties (and credentials, if given) belong to its connector type."""
+    if connector_type == catalog.CUSTOM and label and tx.registration(label) is None:
+        # CreateConnectorProfile models no ResourceNotFoundException: a label that names no
+        # registered connector is an invalid request member, as AppFlow answers it.
+        raise ValidationException(f"The connectorLabel {label} is not registered; register the connector first.")
+    _check_members(connector_type, label, config)
+
+
+def _check_members(connector_type: str, label: str | None, config: dict[str, Any]) -> None:
+    """The union members of properties and credentials are the connector type's own."""
     if catalog.builtin(connector_type) is None:
         raise ValidationException(f"{connector_type} is not a connector type Sluice knows.")
-    if connector_type == catalog.CUSTOM:
-        if not label:
-            raise ValidationException("A CustomConnector profile needs the connectorLabel of a registered connector.")
-        if tx.registration(label) is None:
-            # CreateConnectorProfile models no ResourceNotFoundException: a label that names no
-            # registered connector is an invalid request member, as AppFlow answers it.
-            raise ValidationException(
-                f"The connectorLabel {label} is not registered; register the connector first."
-            )
+    if connector_type == catalog.CUSTOM and not label:
+        raise ValidationException("A CustomConnector profile needs the connectorLabel of a registered connector.")
     props_member = catalog.profile_properties_member(connector_type)
     props = config.get("connectorProfileProperties") or {}
     wrong = [k for k in props if k != props_member]
@@ -72,16 +77,44 @@ class ConnectorProfiles:
         self.max_profiles = max_profiles
 
     def create_connector_profile(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
-        """CreateConnectorProfile."""
+        """CreateConnectorProfile; the credentials are checked against the vendor first."""
+        config = self._checked_config(
+            caller, "CreateConnectorProfile", params, params["connectorType"], params.get("connectorLabel")
+        )
         return idempotency.once(
-            self.store, caller, "CreateConnectorProfile", params, lambda tx: self._create(tx, caller, params)
+            self.store, caller, "CreateConnectorProfile", params, lambda tx: self._create(tx, caller, params, config)
         )
 
-    def _create(self, tx: Scoped, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+    def _checked_config(
+        self, caller: Caller, operation: str, params: dict[str, Any], connector_type: str, label: str | None
+    ) -> dict[str, Any]:
+        """The profile config to store: credentials checked (and e.g. exchanged) by the connector.
+
+        Runs outside any transaction, since it talks to the vendor. A repeat of an earlier call
+        (same clientToken) is not checked again: an authorization code works only once, and the
+        repeat answers with the first call's response anyway.
+        """
+        config: dict[str, Any] = params["connectorProfileConfig"]
+        creds = config.get("connectorProfileCredentials")
+        spec = catalog.builtin(connector_type)
+        if creds is None or spec is None or spec.check_profile is None:
+            return config
+        if idempotency.seen(self.store, caller, operation, params):
+            return config
+        _check_members(connector_type, label, config)
+        _, properties = unwrap(config.get("connectorProfileProperties"))
+        member, credentials = unwrap(creds)
+        view = ProfileView(params["connectorProfileName"], connector_type, label, properties, credentials)
+        try:
+            checked = spec.check_profile(view)
+        except ConnectorError as exc:
+            raise to_service_error(exc) from exc
+        return {**config, "connectorProfileCredentials": {member or connector_type: dict(checked)}}
+
+    def _create(self, tx: Scoped, caller: Caller, params: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
         name = params["connectorProfileName"]
         connector_type = params["connectorType"]
         label = params.get("connectorLabel")
-        config = params["connectorProfileConfig"]
         _check_config(tx, connector_type, label, config)
         if tx.profile(name) is not None:
             raise ConflictException(f"A connector profile named {name} already exists.")
@@ -112,17 +145,22 @@ class ConnectorProfiles:
         return {"connectorProfileArn": arn}
 
     def update_connector_profile(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
-        """UpdateConnectorProfile: new properties, and new credentials when given."""
+        """UpdateConnectorProfile: new properties, and new credentials (checked first) when given."""
+        with self.store.scoped(caller.account_id, caller.region) as tx:
+            current = tx.profile(params["connectorProfileName"])
+            kind = (current.connector_type, current.connector_label) if current is not None else None
+        config = params["connectorProfileConfig"]
+        if kind is not None:
+            config = self._checked_config(caller, "UpdateConnectorProfile", params, kind[0], kind[1])
         return idempotency.once(
-            self.store, caller, "UpdateConnectorProfile", params, lambda tx: self._update(tx, params)
+            self.store, caller, "UpdateConnectorProfile", params, lambda tx: self._update(tx, params, config)
         )
 
-    def _update(self, tx: Scoped, params: dict[str, Any]) -> dict[str, Any]:
+    def _update(self, tx: Scoped, params: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
         name = params["connectorProfileName"]
         profile = tx.profile(name)
         if profile is None:
             raise ResourceNotFoundException(f"The connector profile {name} does not exist.")
-        config = params["connectorProfileConfig"]
         _check_config(tx, profile.connector_type, profile.connector_label, config)
         profile.connection_mode = params["connectionMode"]
         profile.properties = config.get("connectorProfileProperties") or {}

@@ -235,9 +235,12 @@ class Flows:
             flow.status_message = None
             flow.last_updated_at = now()
             flow.consecutive_failures = 0
+            flow.activated_at = now()
             if flow.trigger_type == "Scheduled":
-                flow.activated_at = now()
                 flow.next_fire_at = _next_fire(flow, flow.activated_at)
+            else:
+                # An Event flow processes the changes made from now on, not those of a past activation.
+                flow.event_cursor = None
             return {"flowArn": flow.arn, "flowStatus": flow.status}
         if flow.status != "Active":
             raise ConflictException(f"The flow {flow.name} is {flow.status}; only an Active flow can run.")

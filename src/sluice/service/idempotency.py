@@ -79,3 +79,12 @@ def once(
             if existing is None:
                 raise exc
             return _repeat(existing, operation, token, fingerprint(params))
+
+
+def seen(store: Store, caller: Caller, operation: str, params: dict[str, Any]) -> bool:
+    """True when `params['clientToken']` already ran `operation` (within the token lifetime)."""
+    token = params.get("clientToken")
+    if not token:
+        return False
+    with store.scoped(caller.account_id, caller.region) as tx:
+        return tx.client_token(operation, token, not_before=now() - TOKEN_LIFETIME_SECONDS) is not None
