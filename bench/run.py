@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import control_plane, s3_to_s3, scheduler  # noqa: E402
+from bench import control_plane, s3_to_s3, salesforce, scheduler  # noqa: E402
 
 SECTIONS = {
     "control-plane": (
@@ -35,6 +35,14 @@ SECTIONS = {
         "timed from StartFlow until the record says Successful. Peer: raw pyarrow in the same run "
         "(`csv.open_csv` streaming -> compute -> `ParquetWriter`, type inference on, one process). "
         "Targets from issue #4: >= 0.7x raw pyarrow; server peak RSS < 600 MiB at 5M rows and flat.",
+    ),
+    "salesforce": (
+        "Salesforce -> S3 Parquet through Bulk API 2.0 (fake org)",
+        salesforce.main,
+        "The fake org (tests/fakes/salesforce) in its own process, seeded with N Account rows (20 fields). Sluice: an "
+        "OnDemand flow, Map_all, dataTransferApi BULKV2, into the embedded S3 backend, timed from StartFlow to "
+        "Successful. Peer in the same run: simple-salesforce `bulk2.Account.download` of the same SOQL, then "
+        "pyarrow CSV -> one Parquet file. Targets from issue #7: >= the peer's rows/s; server RSS < 600 MiB and flat.",
     ),
     "scheduler": (
         "Scheduler: 1,000 active rate(1minutes) flows for five minutes",

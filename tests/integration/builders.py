@@ -17,6 +17,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.support.salesforce import profile_request, register_token, shared_fake
 from tests.support.server import ACCESS_KEY, REGION, SECRET_KEY, SluiceServer
 
 LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:sluice-test-connector"
@@ -111,18 +112,14 @@ def salesforce_flow(name: str, profile: str, **overrides: Any) -> dict[str, Any]
 
 # -- connector profiles --------------------------------------------------------------------
 def salesforce_profile(name: str, secret: str = "sf-secret-token-0000") -> dict[str, Any]:
-    """CreateConnectorProfile for Salesforce with fake OAuth credentials carrying `secret`."""
-    return {
-        "connectorProfileName": name,
-        "connectorType": "Salesforce",
-        "connectionMode": "Public",
-        "connectorProfileConfig": {
-            "connectorProfileProperties": {"Salesforce": {"instanceUrl": "https://example.my.salesforce.com"}},
-            "connectorProfileCredentials": {
-                "Salesforce": {"accessToken": secret, "refreshToken": f"refresh-{secret}"},
-            },
-        },
-    }
+    """CreateConnectorProfile for Salesforce whose access token is `secret`.
+
+    Sluice checks Salesforce credentials against the org, so the profile points at this test
+    process's small fake org, where `secret` is made a valid token.
+    """
+    fake = shared_fake()
+    register_token(fake, secret)
+    return profile_request(name, fake.url, {"accessToken": secret, "refreshToken": f"refresh-{secret}"})
 
 
 def marketo_profile(name: str, secret: str = "marketo-secret-0000") -> dict[str, Any]:

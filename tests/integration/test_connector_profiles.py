@@ -17,6 +17,7 @@ from tests.integration.builders import (
     unchecked_client,
     unique,
 )
+from tests.support.salesforce import shared_fake
 
 pytestmark = pytest.mark.usefixtures("server_log_stays_clean")
 
@@ -39,7 +40,7 @@ def test_create_then_describe_returns_every_member(server, appflow):
     assert detail["connectorType"] == "Salesforce"
     assert detail["connectionMode"] == "Public"
     assert detail["credentialsArn"].startswith(f"arn:aws:secretsmanager:us-east-1:{account}:secret:")
-    assert detail["connectorProfileProperties"]["Salesforce"]["instanceUrl"] == "https://example.my.salesforce.com"
+    assert detail["connectorProfileProperties"]["Salesforce"]["instanceUrl"] == shared_fake().url
     assert isinstance(detail["createdAt"], datetime)
     assert detail["lastUpdatedAt"] >= detail["createdAt"]
     assert "connectorLabel" not in detail
@@ -125,6 +126,8 @@ def test_update_replaces_properties(appflow):
     before = describe_one(appflow, name)
     request = salesforce_profile(name)
     del request["connectorType"]
+    # Properties only: new credentials would be checked against the (unreachable) new host.
+    del request["connectorProfileConfig"]["connectorProfileCredentials"]
     request["connectorProfileConfig"]["connectorProfileProperties"]["Salesforce"]["instanceUrl"] = (
         "https://other.my.salesforce.com"
     )

@@ -46,6 +46,7 @@ from hypothesis import HealthCheck, assume, configuration, given, settings
 from hypothesis import strategies as st
 
 from sluice.protocol.model import service_model
+from tests.integration.builders import salesforce_profile
 from tests.support.server import ACCESS_KEY, REGION, SECRET_KEY, SluiceServer, free_port
 from tests.support.shapes import ShapeStrategies, apply, mutation_sites, raw_request
 
@@ -157,14 +158,7 @@ def _seed(server: SluiceServer, account: Account) -> None:
         ("flowArn", lambda: client.create_flow(**_s3_flow(SEED_FLOWS[0], {"triggerType": "OnDemand"}))),
         ("flowArn", lambda: client.create_flow(**_s3_flow(SEED_FLOWS[1], scheduled))),
         ("connectorProfileArn", lambda: client.create_connector_profile(
-            connectorProfileName=SEED_PROFILE,
-            connectorType="Salesforce",
-            connectionMode="Public",
-            connectorProfileConfig={
-                "connectorProfileProperties": {"Salesforce": {"instanceUrl": "https://example.my.salesforce.com"}},
-                "connectorProfileCredentials": {"Salesforce": {"accessToken": "fuzz-token"}},
-            },
-        )),
+            **salesforce_profile(SEED_PROFILE, "fuzz-token"))),
         ("connectorArn", lambda: client.register_connector(
             connectorLabel=SEED_LABEL,
             connectorProvisioningType="LAMBDA",

@@ -30,6 +30,7 @@ def token() -> str:
 def profile_update(name: str, url: str) -> dict:
     request = salesforce_profile(name)
     del request["connectorType"]
+    del request["connectorProfileConfig"]["connectorProfileCredentials"]  # properties only: nothing to check
     request["connectorProfileConfig"]["connectorProfileProperties"]["Salesforce"]["instanceUrl"] = url
     return request
 

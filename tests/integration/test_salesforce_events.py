@@ -1,0 +1,96 @@
+"""An Event-triggered Salesforce -> S3 flow: Change Data Capture over CometD through the real
+server, resuming after `kill -9` without missing or repeating an event, and unsubscribing on
+StopFlow.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyarrow.parquet as pq
+
+from tests.fakes.salesforce.server import FakeSalesforce
+from tests.integration.builders import unique
+from tests.support.salesforce import sluice_env, token_profile
+from tests.support.server import SluiceServer
+
+
+def test_event_flow_runs_on_changes_and_resumes_after_a_restart(tmp_path: Path) -> None:
+    fake = FakeSalesforce(seed_counts={"Account": 50, "Contact": 0, "Opportunity": 0})
+    fake.start()
+    fake.org.cometd_timeout = 1.0  # Salesforce holds a connect 110 s; tests need quicker turns
+    env = sluice_env(fake.url, SLUICE_S3_BACKEND="local")
+    data_dir = tmp_path / "data"
+    server = SluiceServer(data_dir=data_dir, workers=1, extra_env=env).start()
+    try:
+        client = server.client()
+        profile, name, bucket = unique("sf"), unique("sf-events"), unique("b")
+        (data_dir / "s3" / bucket).mkdir(parents=True)
+        client.create_connector_profile(**token_profile(profile, fake))
+        ids = [r[0] for r in fake.org.query("SELECT Id FROM Account ORDER BY Id LIMIT 6").rows]
+        fake.org.write("Account", "update", [{"Id": ids[5], "Name": "before-activation"}])
+        client.create_flow(
+            flowName=name,
+            triggerConfig={"triggerType": "Event"},
+            sourceFlowConfig={"connectorType": "Salesforce", "connectorProfileName": profile,
+                              "sourceConnectorProperties": {"Salesforce": {"object": "Account"}}},
+            destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
+                "bucketName": bucket, "bucketPrefix": "out", "s3OutputFormatConfig": {"fileType": "PARQUET"}}}}],
+            tasks=[{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"Salesforce": "NO_OP"},
+                    "taskProperties": {}}],
+        )
+        assert client.describe_flow(flowName=name)["flowStatus"] == "Draft"
+        assert client.start_flow(flowName=name)["flowStatus"] == "Active"
+        _wait_for(lambda: _health(server)["events"]["ready"] == 1, 30)
+
+        for index in range(2):
+            fake.org.write("Account", "update", [{"Id": ids[index], "Name": f"live-{index}"}])
+        _wait_for(lambda: {"live-0", "live-1"} <= set(_names(data_dir, bucket)), 60)
+
+        server.kill()  # kill -9: the subscription dies with the process
+        for index in range(2, 4):
+            fake.org.write("Account", "update", [{"Id": ids[index], "Name": f"downtime-{index}"}])
+        server = SluiceServer(data_dir=data_dir, workers=1, extra_env=env).start()
+        client = server.client()
+        _wait_for(lambda: {"downtime-2", "downtime-3"} <= set(_names(data_dir, bucket)), 60)
+        fake.org.write("Account", "update", [{"Id": ids[4], "Name": "after-restart"}])
+        _wait_for(lambda: "after-restart" in _names(data_dir, bucket), 60)
+
+        assert client.stop_flow(flowName=name)["flowStatus"] == "Suspended"
+        _wait_for(lambda: _health(server)["events"]["subscriptions"] == 0, 30)
+        fake.org.write("Account", "update", [{"Id": ids[0], "Name": "while-stopped"}])
+        time.sleep(3)
+
+        counts = Counter(_names(data_dir, bucket))
+        assert counts == Counter({"live-0": 1, "live-1": 1, "downtime-2": 1, "downtime-3": 1,
+                                  "after-restart": 1}), counts
+        records = client.describe_flow_execution_records(flowName=name)["flowExecutions"]
+        assert records and {r["executionStatus"] for r in records} == {"Successful"}, records
+        assert sum(r["executionResult"]["recordsProcessed"] for r in records) == 5
+    finally:
+        server.stop()
+        fake.stop()
+
+
+def _health(server: SluiceServer) -> dict[str, Any]:
+    return httpx.get(f"{server.url}/health", timeout=5).json()
+
+
+def _names(data_dir: Path, bucket: str) -> list[str]:
+    root = data_dir / "s3" / bucket
+    return [r["Name"] for f in sorted(root.rglob("*.parquet"))
+            for r in pq.read_table(io.BytesIO(f.read_bytes()), columns=["Name"]).to_pylist()]
+
+
+def _wait_for(check: Any, timeout: float) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out")
