@@ -50,6 +50,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # httpx logs every vendor request URL at INFO: noise at best (a REST pull is one line per page),
+    # and a place a careless URL could leak a value. Connectors log what matters themselves.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     # Connectors that keep data under the data dir (the embedded S3 backend) read it from here.
     os.environ["SLUICE_DATA_DIR"] = str(settings.data_dir)
     runtime = open_runtime(settings)

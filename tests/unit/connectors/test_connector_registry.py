@@ -121,8 +121,11 @@ def test_documented_examples() -> None:
     assert marketo["supportedTriggerTypes"] == ["Scheduled", "OnDemand"]
 
 
-def test_only_s3_has_a_data_path_yet() -> None:
-    assert [t for t, s in registry.CONNECTORS.items() if s.data_path_built] == ["S3"]
+def test_data_paths_built() -> None:
+    assert [t for t, s in registry.CONNECTORS.items() if s.data_path_built] == ["Salesforce", "S3"]
+    salesforce = registry.CONNECTORS["Salesforce"]
+    assert salesforce.check_profile is not None and salesforce.open_events is not None
+    assert salesforce.open_source is not None and salesforce.open_destination is not None
 
 
 def test_unknown_types() -> None:
