@@ -131,10 +131,8 @@ def test_upsert_by_external_id_updates_and_creates(sluice: SluiceServer, appflow
 
 
 def test_upsert_needs_an_external_id_field(appflow: Any, sluice: SluiceServer, profile: str) -> None:
-    name, _ = write_flow(sluice, appflow, profile, [{"Name": "x"}], "UPSERT")
-    record = run(appflow, name)
-    assert record["executionStatus"] == "Error"
-    assert "idFieldNames" in record["executionResult"]["errorInfo"]["executionMessage"]
+    with pytest.raises(appflow.exceptions.ValidationException, match="idFieldNames"):
+        write_flow(sluice, appflow, profile, [{"Name": "x"}], "UPSERT")
 
 
 def test_update_by_id_and_unknown_ids_fail_per_record(sluice: SluiceServer, appflow: Any, fake: FakeSalesforce,

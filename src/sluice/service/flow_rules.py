@@ -110,6 +110,25 @@ def _check_properties(member: str | None, props: Mapping[str, Any], kind: str, c
         )
 
 
+def _check_write_operation(
+    props: Mapping[str, Any], config: Mapping[str, Any], where: str, connector_type: str
+) -> None:
+    """A destination's writeOperationType is one its connector supports; UPSERT names its key."""
+    operation = props.get("writeOperationType")
+    if operation is None:
+        return
+    supported = config.get("supportedWriteOperations") or []
+    if operation not in supported:
+        raise ValidationException(
+            f"{where}: the {connector_type} connector cannot {operation} "
+            f"(supported write operations: {', '.join(supported) or 'none'})."
+        )
+    if operation == "UPSERT" and not props.get("idFieldNames"):
+        raise ValidationException(
+            f"{where}: an UPSERT needs idFieldNames naming the external id field that matches records."
+        )
+
+
 def check_trigger(trigger: Mapping[str, Any], source_config: Mapping[str, Any], source_type: str) -> None:
     """The trigger type is one the source supports; a Scheduled trigger has a sound schedule."""
     trigger_type = trigger["triggerType"]
@@ -238,6 +257,10 @@ def check_flow(tx: Scoped, params: Mapping[str, Any], fields_of: FieldLookup | N
         _check_properties(
             catalog.destination_member(dest_type), destination["destinationConnectorProperties"],
             f"{where}.destinationConnectorProperties", dest_type,
+        )
+        _check_write_operation(
+            destination["destinationConnectorProperties"].get(catalog.destination_member(dest_type) or "") or {},
+            dest_config, where, dest_type,
         )
         shape.destination_types.append(dest_type)
         shape.destination_profiles.append(destination.get("connectorProfileName") or "")
