@@ -89,11 +89,11 @@ def test_describe_entity_maps_salesforce_field_metadata(appflow: Any, fake: Fake
     fields = {f["identifier"]: f for f in appflow.describe_connector_entity(
         connectorProfileName=name, connectorEntityName="Account")["connectorEntityFields"]}
     assert fields["Id"]["isPrimaryKey"] is True
-    picklist = fields["Type"]["supportedFieldTypeDetails"]["v2"]
+    picklist = fields["Type"]["supportedFieldTypeDetails"]["v1"]
     assert "Customer - Direct" in picklist["supportedValues"]
     assert "EQUAL_TO" in picklist["filterOperators"]
     revenue = fields["AnnualRevenue"]
-    assert "GREATER_THAN" in revenue["supportedFieldTypeDetails"]["v2"]["filterOperators"]
+    assert "GREATER_THAN" in revenue["supportedFieldTypeDetails"]["v1"]["filterOperators"]
     assert fields["Name"]["destinationProperties"]["isCreatable"] is True
     assert fields["Id"]["destinationProperties"]["isCreatable"] is False
     assert fields["External_Id__c"]["destinationProperties"]["isUpsertable"] is True
@@ -156,7 +156,7 @@ def test_jwt_bearer(appflow: Any, fake: FakeSalesforce) -> None:
 def test_bad_token_is_refused_with_salesforce_reason(appflow: Any, fake: FakeSalesforce) -> None:
     with pytest.raises(appflow.exceptions.ConnectorAuthenticationException) as caught:
         appflow.create_connector_profile(**profile_request(unique("sf-bad"), fake.url, {"accessToken": "nope"}))
-    assert "Session expired or invalid" in caught.value.response["Error"]["Message"]
+    assert "INVALID_SESSION_ID" in caught.value.response["Error"]["Message"]
     name = unique("sf-upd")
     appflow.create_connector_profile(**token_profile(name, fake))
     update = profile_request(name, fake.url, {"accessToken": "still-nope"})

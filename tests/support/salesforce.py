@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import atexit
 import threading
-import time
 from typing import Any
 
-from tests.fakes.salesforce.auth import Session
 from tests.fakes.salesforce.server import FakeSalesforce
 
 APP_CLIENT_ID = "sluice-client"
@@ -73,5 +71,4 @@ def shared_fake() -> FakeSalesforce:
 
 def register_token(fake: FakeSalesforce, token: str, ttl: float = 86_400) -> None:
     """Make a made-up access token valid in the fake (tests that only need a profile to exist)."""
-    with fake.org.auth._lock:
-        fake.org.auth.sessions[token] = Session(USER, APP_CLIENT_ID, time.time() + ttl)
+    fake.org.auth.issue_token(USER, APP_CLIENT_ID, ttl=ttl, token=token)

@@ -1,0 +1,301 @@
+"""Salesforce OAuth 2.0 (connectors layer): turn a profile's credentials into a working access token.
+
+The grants follow `SalesforceConnectorProfileCredentials` and docs/salesforce-wire.md:
+
+* `accessToken` (+ `refreshToken`) given directly: kept, checked by one authenticated call, and
+  refreshed when Salesforce says the session is invalid and a refresh token exists;
+* `oAuthRequest {authCode, redirectUri}`: the authorization-code grant with Sluice's connected app
+  (`SLUICE_SALESFORCE_CLIENT_ID` / `_SECRET`) at the login host;
+* `oAuth2GrantType: CLIENT_CREDENTIALS`: client id/secret read from the Secrets Manager secret
+  `clientCredentialsArn`, posted to the org's own `instanceUrl`;
+* `oAuth2GrantType: JWT_BEARER`: the jwt-bearer grant with `assertion=jwtToken` at the login host.
+
+Profiles reach connectors either as the connector's member (`{"accessToken": ...}`) or wrapped
+in it (`{"Salesforce": {...}}`); `member` unwraps and `wrap_like` returns new credentials in the
+shape they came in. Tokens never appear in messages or logs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from sluice.connectors.base import ConnectorError, ProfileView
+from sluice.connectors.salesforce import settings
+
+MEMBER = "Salesforce"
+TOKEN_PATH = "/services/oauth2/token"
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+def member(mapping: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The Salesforce member of profile properties/credentials, whether wrapped or not."""
+    if not mapping:
+        return {}
+    inner = mapping.get(MEMBER)
+    if isinstance(inner, Mapping):
+        return dict(inner)
+    return dict(mapping)
+
+
+def wrap_like(original: Mapping[str, Any] | None, flat: Mapping[str, Any]) -> dict[str, Any]:
+    """`flat` credentials in the shape `original` had (wrapped in the Salesforce member or not)."""
+    if original and isinstance(original.get(MEMBER), Mapping):
+        return {MEMBER: dict(flat)}
+    return dict(flat)
+
+
+def is_sandbox(props: Mapping[str, Any]) -> bool:
+    """True when the profile points at a sandbox org (`isSandboxEnvironment`)."""
+    return bool(props.get("isSandboxEnvironment"))
+
+
+def instance_url_of(creds: Mapping[str, Any], props: Mapping[str, Any]) -> str:
+    """The org's base URL: the token answer's `instanceUrl`, else the profile's property."""
+    url = str(creds.get("instanceUrl") or props.get("instanceUrl") or "").strip()
+    return url.rstrip("/")
+
+
+def obtain_tokens(profile: ProfileView, http: httpx.Client | None = None) -> dict[str, Any]:
+    """Perform the grant the credentials ask for; the credentials to store (same shape as given)."""
+    creds, props = member(profile.credentials), member(profile.properties)
+    with _session(http) as client:
+        flat = _obtain(creds, props, client)
+    return wrap_like(profile.credentials, flat)
+
+
+def check_profile(profile: ProfileView, http: httpx.Client | None = None) -> dict[str, Any]:
+    """`ConnectorSpec.check_profile`: obtain tokens and prove them with one authenticated call."""
+    creds, props = member(profile.credentials), member(profile.properties)
+    with _session(http) as client:
+        flat = _obtain(creds, props, client)
+        if not _verify(flat, client):
+            # A directly given token Salesforce no longer accepts: refresh it once if we can.
+            flat = refresh(flat, props, client)
+            if not _verify(flat, client):
+                raise ConnectorError("InvalidCredentials", "Salesforce did not accept the access token")
+    return wrap_like(profile.credentials, flat)
+
+
+def refresh(creds: Mapping[str, Any], props: Mapping[str, Any], http: httpx.Client) -> dict[str, Any]:
+    """New credentials after Salesforce refused the access token: a refresh-token grant, or the
+    client-credentials / JWT grant run again. `InvalidCredentials` when nothing can renew it."""
+    grant = str(creds.get("oAuth2GrantType") or "")
+    if grant == "CLIENT_CREDENTIALS" or (grant == "JWT_BEARER" and not creds.get("refreshToken")):
+        return _obtain({**creds, "accessToken": None, "oAuthRequest": None}, props, http)
+    refresh_token = creds.get("refreshToken")
+    if not refresh_token:
+        raise ConnectorError(
+            "InvalidCredentials",
+            "Salesforce refused the access token (INVALID_SESSION_ID) and the profile has no refresh token; "
+            "update the connector profile with new credentials",
+        )
+    client_id, client_secret = settings.app_client()
+    form = {"grant_type": "refresh_token", "refresh_token": str(refresh_token)}
+    if client_id:
+        form["client_id"] = client_id
+    if client_secret:
+        form["client_secret"] = client_secret
+    answer = _token_request(http, settings.login_url(is_sandbox(props)) + TOKEN_PATH, form)
+    return _stored(creds, props, answer, grant or "AUTHORIZATION_CODE")
+
+
+# -- grants ---------------------------------------------------------------------------------
+
+
+def _obtain(creds: Mapping[str, Any], props: Mapping[str, Any], http: httpx.Client) -> dict[str, Any]:
+    grant = str(creds.get("oAuth2GrantType") or "")
+    login = settings.login_url(is_sandbox(props)) + TOKEN_PATH
+    if grant == "CLIENT_CREDENTIALS":
+        arn = str(creds.get("clientCredentialsArn") or "")
+        if not arn:
+            raise ConnectorError("InvalidArgument", "the CLIENT_CREDENTIALS grant needs a clientCredentialsArn")
+        instance = str(props.get("instanceUrl") or creds.get("instanceUrl") or "").rstrip("/")
+        if not instance:
+            raise ConnectorError(
+                "InvalidArgument", "the CLIENT_CREDENTIALS grant needs the profile's instanceUrl (My Domain URL)"
+            )
+        secret_id, secret_key = read_client_secret(arn)
+        form = {"grant_type": "client_credentials", "client_id": secret_id, "client_secret": secret_key}
+        return _stored(creds, props, _token_request(http, instance + TOKEN_PATH, form), grant)
+    if grant == "JWT_BEARER":
+        assertion = str(creds.get("jwtToken") or "")
+        if not assertion:
+            raise ConnectorError("InvalidArgument", "the JWT_BEARER grant needs a jwtToken")
+        form = {"grant_type": JWT_GRANT, "assertion": assertion}
+        return _stored(creds, props, _token_request(http, login, form), grant)
+    request = creds.get("oAuthRequest") or {}
+    if request.get("authCode"):
+        client_id, client_secret = settings.app_client()
+        if not client_id:
+            raise ConnectorError(
+                "InvalidArgument",
+                "exchanging an authorization code needs Sluice's connected app: set SLUICE_SALESFORCE_CLIENT_ID "
+                "and SLUICE_SALESFORCE_CLIENT_SECRET",
+            )
+        form = {"grant_type": "authorization_code", "code": str(request["authCode"]), "client_id": client_id}
+        if request.get("redirectUri"):
+            form["redirect_uri"] = str(request["redirectUri"])
+        if client_secret:
+            form["client_secret"] = client_secret
+        return _stored(creds, props, _token_request(http, login, form), "AUTHORIZATION_CODE")
+    if creds.get("accessToken"):
+        flat = _keep(creds)
+        flat["instanceUrl"] = instance_url_of(creds, props)
+        if not flat["instanceUrl"]:
+            raise ConnectorError("InvalidArgument", "an accessToken needs the profile's instanceUrl")
+        return flat
+    if creds.get("refreshToken"):
+        return refresh(creds, props, http)
+    raise ConnectorError(
+        "InvalidArgument",
+        "SalesforceConnectorProfileCredentials needs an accessToken, an oAuthRequest, or an oAuth2GrantType "
+        "of CLIENT_CREDENTIALS or JWT_BEARER",
+    )
+
+
+def read_client_secret(arn: str) -> tuple[str, str]:
+    """(client id, client secret) from the Secrets Manager secret `arn` (JSON)."""
+    import boto3  # boto3 is slow to import; only this grant needs it
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    parts = arn.split(":")
+    region = parts[3] if len(parts) > 3 and parts[3] else None
+    try:
+        # boto3 reads AWS_ENDPOINT_URL_SECRETS_MANAGER (the service id) by itself; the spelling
+        # without the underscore, as people often write it, is honoured here too.
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_SECRETSMANAGER") or None
+        client = boto3.client("secretsmanager", region_name=region, endpoint_url=endpoint)
+        secret = client.get_secret_value(SecretId=arn)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "Error")
+        raise ConnectorError(
+            "InvalidCredentials", f"could not read the client credentials secret {arn} ({code})"
+        ) from None
+    except BotoCoreError as exc:
+        raise ConnectorError(
+            "ServerError", f"could not reach Secrets Manager for {arn} ({type(exc).__name__})"
+        ) from None
+    try:
+        data = json.loads(secret.get("SecretString") or "{}")
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise ConnectorError("InvalidArgument", f"the secret {arn} is not a JSON object")
+    client_id = data.get("clientId") or data.get("client_id")
+    client_secret = data.get("clientSecret") or data.get("client_secret")
+    if not client_id or not client_secret:
+        raise ConnectorError("InvalidArgument", f"the secret {arn} needs clientId and clientSecret")
+    return str(client_id), str(client_secret)
+
+
+# -- HTTP -----------------------------------------------------------------------------------
+
+
+class _session:
+    """The given httpx client, or a short-lived one closed on exit."""
+
+    def __init__(self, http: httpx.Client | None) -> None:
+        self._given = http
+        self._own: httpx.Client | None = None
+
+    def __enter__(self) -> httpx.Client:
+        if self._given is not None:
+            return self._given
+        self._own = httpx.Client(timeout=settings.timeout())
+        return self._own
+
+    def __exit__(self, *exc: object) -> None:
+        if self._own is not None:
+            self._own.close()
+
+
+def _token_request(http: httpx.Client, url: str, form: Mapping[str, str]) -> dict[str, Any]:
+    try:
+        response = http.post(url, data=dict(form), headers={"Accept": "application/json"})
+    except httpx.HTTPError as exc:
+        raise ConnectorError(
+            "ServerError", f"could not reach Salesforce's token endpoint {_host(url)} ({type(exc).__name__})"
+        ) from None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code == 200 and isinstance(body, dict) and body.get("access_token"):
+        return body
+    if response.status_code >= 500 or response.status_code == 429:
+        raise ConnectorError("ServerError", f"Salesforce's token endpoint answered HTTP {response.status_code}")
+    reason = "authentication failure"
+    if isinstance(body, dict):
+        reason = str(body.get("error_description") or body.get("error") or reason)
+    elif isinstance(body, list) and body and isinstance(body[0], dict):
+        reason = str(body[0].get("message") or reason)
+    raise ConnectorError("InvalidCredentials", reason)
+
+
+def _verify(flat: Mapping[str, Any], http: httpx.Client) -> bool:
+    """True when Salesforce accepts the access token (one cheap REST call); raises when unreachable."""
+    headers = {"Authorization": f"Bearer {flat.get('accessToken')}", "Accept": "application/json"}
+    base = f"{flat['instanceUrl']}/services/data/v{settings.API_VERSION}"
+    try:
+        response = http.get(f"{base}/limits", headers=headers)
+        if response.status_code == 404:  # an org (or fake) without the limits resource
+            response = http.get(f"{base}/sobjects", headers=headers)
+    except httpx.HTTPError as exc:
+        raise ConnectorError(
+            "ServerError", f"could not reach Salesforce at {_host(base)} ({type(exc).__name__})"
+        ) from None
+    if response.status_code == 200:
+        return True
+    if response.status_code == 401:
+        return False
+    if response.status_code == 403:
+        message = _error_message(response)
+        code = "ThrottlingError" if "REQUEST_LIMIT_EXCEEDED" in message else "InvalidCredentials"
+        raise ConnectorError(code, message)
+    raise ConnectorError("ServerError", f"Salesforce answered HTTP {response.status_code}: {_error_message(response)}")
+
+
+def _error_message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        return f"{body[0].get('errorCode', 'ERROR')}: {body[0].get('message', '')}"
+    if isinstance(body, dict):
+        return str(body.get("error_description") or body.get("message") or f"HTTP {response.status_code}")
+    return f"HTTP {response.status_code}"
+
+
+def _keep(creds: Mapping[str, Any]) -> dict[str, Any]:
+    """The members needed to call and re-authenticate (the single-use auth code is dropped)."""
+    keys = ("accessToken", "refreshToken", "instanceUrl", "oAuth2GrantType", "clientCredentialsArn", "jwtToken")
+    return {key: creds[key] for key in keys if creds.get(key)}
+
+
+def _stored(
+    creds: Mapping[str, Any], props: Mapping[str, Any], answer: Mapping[str, Any], grant: str
+) -> dict[str, Any]:
+    flat = _keep(creds)
+    flat["accessToken"] = str(answer["access_token"])
+    if answer.get("refresh_token"):
+        flat["refreshToken"] = str(answer["refresh_token"])
+    flat["instanceUrl"] = str(answer.get("instance_url") or instance_url_of(creds, props)).rstrip("/")
+    if not flat["instanceUrl"]:
+        raise ConnectorError("ServerError", "Salesforce's token answer has no instance_url")
+    flat["oAuth2GrantType"] = grant
+    return flat
+
+
+def _host(url: str) -> str:
+    """Scheme and host of `url`, for messages (never a query string)."""
+    try:
+        parsed = httpx.URL(url)
+        return f"{parsed.scheme}://{parsed.netloc.decode()}"
+    except Exception:  # only used to shape a message
+        return "Salesforce"

@@ -1,0 +1,305 @@
+"""Salesforce as a flow destination (connectors layer): spool the run, then send it at commit.
+
+`SalesforceDestination(profile, props, ctx)` implements `SalesforceDestinationProperties`:
+
+* `object`; `writeOperationType` INSERT (default), UPSERT, UPDATE or DELETE. UPSERT needs exactly
+  one `idFieldNames` entry, the external id field; UPDATE and DELETE take the record id from the
+  column `idFieldNames[0]` (default `Id`). DELETE sends only the ids.
+* `dataTransferApi`: REST_SYNC -> sObject Collections (`sobject_collections.py`, 200 records per
+  call); BULKV2 -> Bulk API 2.0 ingest jobs (`bulk_ingest.py`); AUTOMATIC (default) -> Collections
+  below 1,000 records and Bulk API 2.0 from 1,000 records, as the AppFlow reference documents.
+* `errorHandlingConfig`: refused records go to `sluice.connectors.error_records.ErrorSink`
+  (`s3://<bucketName>/<bucketPrefix>/<flow>/<execution>/errors.jsonl`); with
+  `failOnFirstDestinationError` the first call (Collections) or job (Bulk) holding a refused
+  record is the last one sent, and commit fails with a message that says how many records were
+  written and where their ids are (`written.csv` next to the errors, when a bucket is configured).
+
+Salesforce writes cannot be rolled back, so `write()` only spools batches to an Arrow IPC stream
+file, `<data_dir>/.sluice-spool/<execution_id>/salesforce-<n>.arrow` (bounded memory), and
+`commit()` sends them once the source has been read completely; a run that fails while reading
+sends nothing. `abort()` and `cleanup_staging()` delete the spool; records already sent by a
+commit that then failed stay in Salesforce (the failure message counts them).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from sluice.connectors.base import ConnectorError, ProfileView, RunContext, WriteResult
+from sluice.connectors.error_records import ErrorSink
+from sluice.connectors.salesforce import sobject_collections
+from sluice.connectors.salesforce.bulk_ingest import BulkWriter
+from sluice.connectors.salesforce.client import SalesforceClient
+from sluice.connectors.salesforce.write_common import Progress, WritePlan
+
+log = logging.getLogger(__name__)
+
+SPOOL_DIR = ".sluice-spool"
+BULK_THRESHOLD = 1_000  # AUTOMATIC: Bulk API 2.0 from this many records (AppFlow reference)
+OPERATIONS = {"INSERT": "insert", "UPSERT": "upsert", "UPDATE": "update", "DELETE": "delete"}
+APIS = {"AUTOMATIC", "BULKV2", "REST_SYNC"}
+MANIFEST = "written.csv"
+
+
+def spool_folder(data_dir: str, execution_id: str) -> Path:
+    """The folder holding a run's spooled batches (shared by every spooling destination)."""
+    return Path(data_dir, SPOOL_DIR, execution_id)
+
+
+def cleanup_staging(props: Mapping[str, Any], data_dir: str, execution_id: str) -> None:
+    """Delete what a (killed) run spooled for Salesforce; nothing there is fine."""
+    folder = spool_folder(data_dir, execution_id)
+    if not folder.is_dir():
+        return
+    for path in folder.glob("salesforce-*.arrow"):
+        path.unlink(missing_ok=True)
+    _remove_if_empty(folder)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    for path in (folder, folder.parent):
+        try:
+            path.rmdir()
+        except OSError:
+            return
+
+
+def plan_of(props: Mapping[str, Any]) -> WritePlan:
+    """Validate `SalesforceDestinationProperties` into a `WritePlan` (`InvalidArgument` when wrong)."""
+    object_name = str(props.get("object") or "").strip()
+    if not object_name:
+        raise ConnectorError("InvalidArgument", "SalesforceDestinationProperties.object is required")
+    operation = str(props.get("writeOperationType") or "INSERT").upper()
+    if operation not in OPERATIONS:
+        raise ConnectorError("InvalidArgument", f"writeOperationType {operation!r} is not INSERT, UPSERT, UPDATE "
+                             "or DELETE")
+    ids = [str(name) for name in props.get("idFieldNames") or []]
+    if operation == "UPSERT":
+        if len(ids) != 1:
+            raise ConnectorError(
+                "InvalidArgument",
+                "writeOperationType UPSERT needs exactly one idFieldNames entry: the external id field Salesforce "
+                f"matches records on (got {len(ids)})",
+            )
+        return WritePlan(object_name, "upsert", external_id=ids[0])
+    if operation in {"UPDATE", "DELETE"}:
+        if len(ids) > 1:
+            raise ConnectorError("InvalidArgument", f"writeOperationType {operation} identifies records by their "
+                                 f"Salesforce Id: give one idFieldNames entry (or none for Id), not {len(ids)}")
+        return WritePlan(object_name, OPERATIONS[operation], id_field=ids[0] if ids else "Id")
+    return WritePlan(object_name, "insert")
+
+
+class SalesforceDestination:
+    """`base.Destination` writing a flow's records into one Salesforce object."""
+
+    def __init__(self, profile: ProfileView, props: Mapping[str, Any], ctx: RunContext, *,
+                 client: Any = None, sink: ErrorSink | None = None) -> None:
+        self.plan = plan_of(props)
+        self.api = str(props.get("dataTransferApi") or "AUTOMATIC").upper()
+        if self.api not in APIS:
+            raise ConnectorError("InvalidArgument", f"dataTransferApi {self.api!r} is not AUTOMATIC, BULKV2 or "
+                                 "REST_SYNC")
+        self.profile, self.ctx = profile, ctx
+        self.sink = sink or ErrorSink(props.get("errorHandlingConfig"), ctx)
+        self.sink.check()
+        self._client = client
+        self._owns_client = False  # a client passed in (tests) is the caller's to close
+        self.folder = spool_folder(ctx.data_dir, ctx.execution_id)
+        self.spool: list[Path] = []
+        self._writer: Any = None
+        self._schema: pa.Schema | None = None
+        self.rows = 0
+        self.used_api: str | None = None
+        self.bulk_options: dict[str, Any] = {}  # BulkWriter keyword overrides (tests: short pauses)
+        self._state = "open"
+
+    # -- the Destination protocol --------------------------------------------------------------
+
+    def write(self, batch: pa.RecordBatch, partition: Mapping[str, str] | None = None) -> None:
+        """Spool one batch (partition values mean nothing to Salesforce and are ignored)."""
+        if self._state != "open":
+            raise ConnectorError("InvalidArgument", f"the destination is already {self._state}")
+        if batch.num_rows == 0:
+            return
+        self._check_columns(batch.schema)
+        if self._writer is not None and not batch.schema.equals(self._schema):
+            try:
+                batch = batch.cast(self._schema)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+                self._close_writer()  # another type set: a new spool file
+        try:
+            if self._writer is None:
+                self._writer = ipc.new_stream(str(self._new_spool_file()), batch.schema)
+                self._schema = batch.schema
+            self._writer.write_batch(batch)
+        except OSError as exc:
+            raise ConnectorError("ServerError", f"could not spool records under {self.folder}: {exc}") from exc
+        self.rows += batch.num_rows
+
+    def commit(self) -> WriteResult:
+        """Send every spooled record; per-record refusals are counted, not fatal (unless fail-fast)."""
+        if self._state != "open":
+            raise ConnectorError("InvalidArgument", f"the destination is already {self._state}")
+        self._close_writer()
+        self._state = "committing"
+        progress = Progress()
+        try:
+            try:
+                self._send(progress)
+                stop = self.sink.fail_fast and progress.failed > 0
+                if not stop:
+                    self.sink.commit()
+            except ConnectorError as exc:
+                self._state = "failed"
+                raise self._interrupted(exc, progress) from exc
+            if stop:
+                self._state = "failed"
+                raise self._stopped(progress)
+            if progress.failed:
+                log.warning("run %s: Salesforce %s: %s", self.ctx.execution_id, self.plan.object_name,
+                            self.sink.summary())
+            self._drop_spool()
+            self._state = "committed"
+            return WriteResult(bytes_written=progress.bytes_sent, records_written=progress.written,
+                               put_failures=progress.failed, location=None)
+        finally:
+            progress.close()
+            if self._client is not None and self._owns_client:
+                self._client.close()
+                self._client = None
+
+    def abort(self) -> None:
+        """Delete the spool. Records a failed commit had already sent stay in Salesforce."""
+        if self._state == "aborted":
+            return
+        self._close_writer()
+        self.sink.discard()
+        self._drop_spool()
+        self._state = "aborted"
+
+    # -- sending -------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        """The Salesforce client (opened at commit: spooling needs no connection)."""
+        if self._client is None:
+            self._client = SalesforceClient(self.profile)
+            self._owns_client = True
+        return self._client
+
+    def _send(self, progress: Progress) -> None:
+        if not self.rows:
+            return
+        bulk = self.api == "BULKV2" or (self.api == "AUTOMATIC" and self.rows >= BULK_THRESHOLD)
+        self.used_api = "BULKV2" if bulk else "REST_SYNC"
+        if bulk:
+            writer = BulkWriter(self.client, self.plan, progress, self.sink, self.ctx.should_stop,
+                                **self.bulk_options)
+            writer.send(self._batches())
+        else:
+            sobject_collections.send(self.client, self.plan, self._batches(), progress, self.sink,
+                                     self.ctx.should_stop)
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
+        for path in self.spool:
+            with pa.memory_map(str(path)) as source, ipc.open_stream(source) as reader:
+                yield from reader
+
+    # -- reporting -----------------------------------------------------------------------------
+
+    def _written_where(self, progress: Progress) -> str:
+        """Where the ids of written records are: the manifest, else the first and last id."""
+        if progress.written and self.sink.configured:
+            try:
+                location = self.sink.write_manifest(MANIFEST, progress.written_rows())
+                return f"their ids are listed in {location}"
+            except ConnectorError as exc:
+                log.warning("run %s: could not write %s: %s", self.ctx.execution_id, MANIFEST, exc.message)
+        if not progress.written:
+            return "none was written"
+        if progress.written == 1:
+            return f"its id is {progress.first_id}"
+        return f"the first written id is {progress.first_id} and the last {progress.last_id}"
+
+    def _errors_where(self) -> str:
+        try:
+            location = self.sink.commit()
+        except ConnectorError as exc:
+            return f"the refused records could not be saved ({exc.message})"
+        if location:
+            return f"the refused records are in {location}"
+        return "no error bucket is configured (errorHandlingConfig.bucketName), so refused records were not saved"
+
+    def _stopped(self, progress: Progress) -> ConnectorError:
+        first = self.sink.messages[0] if self.sink.messages else "a record was refused"
+        text = (
+            f"Stopped at the first refused record (failOnFirstDestinationError): {first}. "
+            f"{progress.written} record(s) were written to {self.plan.object_name} before the stop "
+            f"and cannot be rolled back ({self._written_where(progress)}); {progress.failed} record(s) were "
+            f"refused ({self._errors_where()}); {max(0, self.rows - progress.written - progress.failed)} "
+            "record(s) were not sent."
+        )
+        return ConnectorError("InvalidArgument", text)
+
+    def _interrupted(self, exc: ConnectorError, progress: Progress) -> ConnectorError:
+        if not progress.written and not progress.failed:
+            return ConnectorError(exc.code, f"{exc.message}. No record was written to {self.plan.object_name}.",
+                                  exc.retry_after)
+        text = (
+            f"{exc.message}. {progress.written} record(s) had already been written to {self.plan.object_name} "
+            f"and cannot be rolled back ({self._written_where(progress)}); {progress.failed} record(s) were "
+            f"refused ({self._errors_where()})."
+        )
+        return ConnectorError(exc.code, text, exc.retry_after)
+
+    # -- spool ---------------------------------------------------------------------------------
+
+    def _check_columns(self, schema: pa.Schema) -> None:
+        names = set(schema.names)
+        needed = self.plan.external_id if self.plan.operation == "upsert" else self.plan.id_field
+        if needed and needed not in names:
+            raise ConnectorError(
+                "InvalidArgument",
+                f"writeOperationType {self.plan.operation.upper()} needs the field {needed!r} in every record, but "
+                f"the flow's output has only {', '.join(sorted(names)) or 'no fields'}; map it in the flow's tasks",
+            )
+
+    def _new_spool_file(self) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        number = 0
+        while True:
+            path = self.folder / f"salesforce-{number}.arrow"
+            try:
+                # O_EXCL: two Salesforce destinations of one run never share a file.
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                number += 1
+                continue
+            self.spool.append(path)
+            return path
+
+    def _close_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def _drop_spool(self) -> None:
+        for path in self.spool:
+            path.unlink(missing_ok=True)
+        self.spool.clear()
+        if self.folder.is_dir():
+            _remove_if_empty(self.folder)
+
+
+def open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> SalesforceDestination:
+    """`ConnectorSpec.open_destination` for Salesforce."""
+    return SalesforceDestination(profile, props, ctx)
+

@@ -1,0 +1,278 @@
+"""Salesforce as a flow source (connectors layer): an sObject's records -> Arrow record batches.
+
+`SalesforceSource(profile, props, ctx)` reads `SalesforceSourceProperties.object`:
+
+* the object is described at the start of every run (never cached), and the fields read are the
+  Filter PROJECTION's `sourceFields` (plus the fields other tasks read and the incremental window
+  field), or every field of the object when `enableDynamicFieldUpdate` is true, a Map_all task
+  exists, or no task names fields. A projected field the object lacks fails the run, naming it;
+* the SOQL pushes the projection, the incremental window and the Filter comparisons Salesforce
+  can evaluate down (`soql.py`); the engine still applies every task;
+* `dataTransferApi`: REST_SYNC pages through `query` (`queryAll` with `includeDeletedRecords`),
+  2,000 records a page; BULKV2 runs a Bulk API 2.0 query job (`bulk_query.py`); AUTOMATIC counts
+  the records first (`SELECT COUNT()` with the same WHERE) and uses Bulk from 1,000,000 records
+  (`SLUICE_SALESFORCE_BULK_THRESHOLD`), REST below, as AppFlow documents.
+
+Both paths give the same schema and values (`types.py`). Bulk API 2.0 cannot transfer compound
+fields (address, location): they are not queried and their columns are null on that path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext
+from sluice.connectors.salesforce import settings, soql, types
+from sluice.connectors.salesforce.bulk_query import BulkQuery, parse_page
+from sluice.connectors.salesforce.client import SalesforceClient
+from sluice.connectors.salesforce.metadata import describe
+
+log = logging.getLogger(__name__)
+
+APIS = ("AUTOMATIC", "BULKV2", "REST_SYNC")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPlan:
+    """What a run reads: columns (as the flow names them), their fields, the SOQL and its WHERE."""
+
+    object_name: str
+    columns: list[str]
+    fields: list[Mapping[str, Any]]
+    schema: pa.Schema
+    where: str
+
+    def query(self, *, bulk: bool) -> str:
+        """The SELECT for REST, or for Bulk (compound fields left out)."""
+        names = dict.fromkeys(str(f["name"]) for f in self.fields if not (bulk and types.is_compound(f)))
+        select = f"SELECT {', '.join(names)} FROM {self.object_name}"
+        return f"{select} WHERE {self.where}" if self.where else select
+
+
+def _task_fields(tasks: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[str], bool]:
+    """(projected fields, fields other tasks read, whether a Map_all task exists)."""
+    projected: list[str] = []
+    others: list[str] = []
+    map_all = False
+    for task in tasks:
+        task_type = task.get("taskType")
+        if task_type == "Map_all":
+            map_all = True
+            continue
+        operators = [v for v in (task.get("connectorOperator") or {}).values() if v is not None]
+        names = [str(n) for n in task.get("sourceFields") or [] if n]
+        if task_type == "Filter" and operators == ["PROJECTION"]:
+            projected += names
+        elif task_type != "Partition":
+            others += names
+    return list(dict.fromkeys(projected)), list(dict.fromkeys(others)), map_all
+
+
+def plan_read(
+    object_name: str, described: Mapping[str, Any], props: Mapping[str, Any], ctx: RunContext
+) -> ReadPlan:
+    """Choose the columns and build the SOQL for a run from a fresh describe."""
+    fields = [f for f in described["fields"] if isinstance(f, Mapping) and f.get("name")]
+    exact = {str(f["name"]): f for f in fields}
+    folded = {name.lower(): f for name, f in exact.items()}
+
+    def lookup(name: str) -> Mapping[str, Any] | None:
+        return exact.get(name) or folded.get(name.lower())
+
+    projected, others, map_all = _task_fields(ctx.tasks)
+    if props.get("enableDynamicFieldUpdate") or map_all or not (projected or others):
+        columns = list(exact)
+    else:
+        missing = [name for name in projected if lookup(name) is None]
+        if missing:
+            raise ConnectorError(
+                "InvalidArgument",
+                f"the Salesforce object {object_name} has no field {', '.join(repr(m) for m in missing)} "
+                "(the flow's PROJECTION names it); update the flow's tasks or the object",
+            )
+        columns = projected or [n for n in others if lookup(n) is not None]
+        # Fields other tasks read that the projection forgot: reading them costs little and
+        # lets the engine's tasks find them.
+        columns += [n for n in others if n not in columns and lookup(n) is not None]
+    if ctx.window_end is not None and ctx.window_field and ctx.window_field not in columns:
+        if lookup(ctx.window_field) is None:
+            raise ConnectorError(
+                "InvalidArgument",
+                f"the incremental pull field {ctx.window_field!r} is not a field of {object_name}",
+            )
+        columns.append(ctx.window_field)
+    chosen = [lookup(c) or {"name": c} for c in columns]
+    # Filters are looked up by the names the tasks use, whatever their case.
+    by_task_name = dict(exact)
+    for task in ctx.tasks:
+        for name in task.get("sourceFields") or []:
+            found = lookup(str(name))
+            if found is not None:
+                by_task_name.setdefault(str(name), found)
+    window_name = None
+    if ctx.window_field:
+        found = lookup(ctx.window_field)
+        window_name = str(found["name"]) if found is not None else ctx.window_field
+    where = soql.where_clause(ctx.tasks, window_name, ctx.window_start, ctx.window_end, by_task_name)
+    schema = pa.schema([pa.field(c, types.arrow_type(f)) for c, f in zip(columns, chosen, strict=True)])
+    return ReadPlan(str(described.get("name") or object_name), columns, chosen, schema, where)
+
+
+class _Rechunker:
+    """Turns batches of any size into batches of `size` rows (the last one may be smaller)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        self.pending: list[pa.RecordBatch] = []
+        self.rows = 0
+
+    def add(self, batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
+        if batch.num_rows == 0:
+            return
+        self.pending.append(batch)
+        self.rows += batch.num_rows
+        while self.rows >= self.size:
+            combined = pa.concat_batches(self.pending) if len(self.pending) > 1 else self.pending[0]
+            yield combined.slice(0, self.size)
+            rest = combined.slice(self.size)
+            self.pending = [rest] if rest.num_rows else []
+            self.rows = rest.num_rows
+
+    def flush(self) -> Iterator[pa.RecordBatch]:
+        if self.rows:
+            yield pa.concat_batches(self.pending) if len(self.pending) > 1 else self.pending[0]
+        self.pending, self.rows = [], 0
+
+
+class SalesforceSource:
+    """`base.Source` over one Salesforce object."""
+
+    def __init__(
+        self,
+        profile: ProfileView,
+        props: Mapping[str, Any],
+        ctx: RunContext,
+        *,
+        client: SalesforceClient | None = None,
+    ) -> None:
+        self.object_name = str(props.get("object") or "")
+        if not self.object_name:
+            raise ConnectorError("InvalidArgument", "SalesforceSourceProperties.object is required")
+        api = str(props.get("dataTransferApi") or "AUTOMATIC")
+        if api not in APIS:
+            raise ConnectorError("InvalidArgument", f"dataTransferApi {api!r} is not one of {', '.join(APIS)}")
+        self.api = api
+        self.include_deleted = bool(props.get("includeDeletedRecords"))
+        self.profile = profile
+        self.props = props
+        self.ctx = ctx
+        self._client = client
+        self.stats = ReadStats()
+        self.chosen_api: str | None = None
+        self.plan: ReadPlan | None = None
+
+    def read(self) -> Iterator[pa.RecordBatch]:
+        """Yield the object's records as batches of at most `ctx.batch_size` rows."""
+        client = self._client or SalesforceClient(self.profile)
+        try:
+            self.plan = plan = plan_read(self.object_name, describe(client, self.object_name), self.props, self.ctx)
+            self.chosen_api = api = self._choose(client, plan)
+            log.info("run %s: reading %s through %s", self.ctx.execution_id, plan.object_name,
+                     "Bulk API 2.0" if api == "BULKV2" else "REST")
+            pages = self._bulk(client, plan) if api == "BULKV2" else self._rest(client, plan)
+            chunks = _Rechunker(self.ctx.batch_size)
+            for batch in pages:
+                self.stats.records_read += batch.num_rows
+                yield from chunks.add(batch)
+                if self.ctx.should_stop():
+                    return
+            yield from chunks.flush()
+        finally:
+            if self._client is None:
+                client.close()
+
+    # -- choosing the API -------------------------------------------------------------------
+
+    def _choose(self, client: SalesforceClient, plan: ReadPlan) -> str:
+        if self.api != "AUTOMATIC":
+            return self.api
+        body = client.request(
+            "GET", client.data_path("queryAll" if self.include_deleted else "query"),
+            params={"q": soql.count_query(plan.object_name, plan.where)},
+        ).json()
+        count = int(body.get("totalSize") or 0)
+        return "BULKV2" if count >= settings.bulk_threshold() else "REST_SYNC"
+
+    # -- REST -------------------------------------------------------------------------------
+
+    def _rest(self, client: SalesforceClient, plan: ReadPlan) -> Iterator[pa.RecordBatch]:
+        canonical = pa.schema([pa.field(str(f["name"]), t) for f, t in zip(plan.fields, plan.schema.types,
+                                                                             strict=True)])
+        url: str | None = client.data_path("queryAll" if self.include_deleted else "query")
+        params: dict[str, Any] | None = {"q": plan.query(bulk=False)}
+        while url:
+            response = client.request("GET", url, params=params)
+            try:
+                body = response.json()
+            except ValueError:
+                raise ConnectorError("ServerError", "Salesforce answered a query page with no JSON") from None
+            records = body.get("records") or []
+            self.stats.pages_read += 1
+            self.stats.bytes_read += len(response.content)
+            self.stats.max_page_size = max(self.stats.max_page_size, len(records))
+            try:
+                batch = types.records_to_batch(records, canonical)
+            except ValueError as exc:
+                message = f"a record of {plan.object_name} could not be read: {exc}"
+                raise ConnectorError("ServerError", message) from None
+            yield batch.rename_columns(plan.columns)
+            url = None if body.get("done", True) else body.get("nextRecordsUrl")
+            params = None
+            if url and self.ctx.should_stop():
+                return
+
+    # -- Bulk API 2.0 -----------------------------------------------------------------------
+
+    def _bulk(self, client: SalesforceClient, plan: ReadPlan) -> Iterator[pa.RecordBatch]:
+        csv_fields = [(c, f, t) for c, f, t in zip(plan.columns, plan.fields, plan.schema.types, strict=True)
+                      if not types.is_compound(f)]
+        if not csv_fields:
+            raise ConnectorError(
+                "InvalidArgument",
+                "Bulk API 2.0 cannot transfer compound fields, and the flow reads nothing else from "
+                f"{plan.object_name}",
+            )
+        csv_schema = pa.schema([pa.field(str(f["name"]), t) for _, f, t in csv_fields])
+        job = BulkQuery(client, plan.query(bulk=True), include_deleted=self.include_deleted,
+                        should_stop=self.ctx.should_stop)
+        job.create()
+        if not job.wait():
+            return
+        # The finished job is left to Salesforce, which removes query jobs after seven days.
+        for page in job.pages():
+            table = parse_page(page, csv_schema)
+            del page  # its bytes can go before the next page is parsed
+            self.stats.pages_read = job.pages_read
+            self.stats.bytes_read = job.bytes_read
+            self.stats.max_page_size = max(self.stats.max_page_size, table.num_rows)
+            batches = table.to_batches(max_chunksize=self.ctx.batch_size)
+            del table
+            while batches:
+                yield _complete(batches.pop(0), plan)
+            if self.ctx.should_stop():
+                return
+
+
+def _complete(batch: pa.RecordBatch, plan: ReadPlan) -> pa.RecordBatch:
+    """A Bulk batch with every planned column, in order and named as the flow names them."""
+    by_name = {name: batch.column(i) for i, name in enumerate(batch.schema.names)}
+    arrays = []
+    for field, target in zip(plan.fields, plan.schema, strict=True):
+        column = by_name.get(str(field["name"]))
+        arrays.append(column if column is not None else pa.nulls(batch.num_rows, target.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=plan.schema)
