@@ -22,7 +22,8 @@ long poll and hands event lists to `poll()` through a bounded queue; `poll(timeo
 returns within `timeout` whatever the server's hold. The queue is bounded so a consumer that
 stops polling stops the reading too (Salesforce then drops the session; the re-handshake below
 resumes from the last replay id, so nothing is lost). Errors the thread cannot recover from are
-re-raised by the next `poll()`.
+re-raised by the next `poll()`. `close()` returns within ~4 s; a connect the server still holds
+then ends in the (daemon) reader when the server answers it (a disconnect makes CometD answer it).
 
 Recovery: `403::Unknown client` / `advice.reconnect: handshake` -> new handshake and subscription
 from the last replay id received (events at or before it are dropped, so none repeats); an invalid

@@ -1,0 +1,175 @@
+"""Salesforce -> S3 Parquet through Bulk API 2.0, from the fake org, beside simple-salesforce.
+
+The fake org runs in its own process (`python -m tests.fakes.salesforce`) seeded with N Account
+rows. Sluice runs an OnDemand flow (Map_all, `dataTransferApi: BULKV2`) into the embedded S3
+backend, timed from StartFlow until the record says Successful; its peak RSS is the server
+process's VmHWM. The peer, in its own process against the same fake, is what a script would do
+with a well-known client: simple-salesforce's `bulk2.<Object>.download` of the same SOQL to CSV
+files, then pyarrow reading those files and writing one Parquet file.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.salesforce import APP_CLIENT_ID, APP_CLIENT_SECRET, profile_request, sluice_env  # noqa: E402
+from tests.support.server import SluiceServer, free_port  # noqa: E402
+
+SIZES = [int(s) for s in os.environ.get("BENCH_SF_SIZES", "250000,1000000").split(",")]
+
+
+class FakeOrg:
+    """The fake org in a child process."""
+
+    def __init__(self, accounts: int) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.fakes.salesforce", "--port", str(self.port),
+             "--counts", f"Account={accounts}", "Contact=0", "Opportunity=0"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        deadline = time.time() + 600
+        while time.time() < deadline:
+            try:
+                httpx.get(f"{self.url}/services/data/", timeout=1)
+                return
+            except httpx.HTTPError:
+                if self.proc.poll() is not None:
+                    output = self.proc.stdout.read() if self.proc.stdout else ""
+                    raise RuntimeError(f"the fake org exited: {output}") from None
+                time.sleep(0.5)
+        raise RuntimeError("the fake org did not start")
+
+    def token(self) -> str:
+        answer = httpx.post(f"{self.url}/services/oauth2/token", data={
+            "grant_type": "client_credentials", "client_id": APP_CLIENT_ID, "client_secret": APP_CLIENT_SECRET})
+        answer.raise_for_status()
+        return str(answer.json()["access_token"])
+
+    def bulk_fields(self, token: str) -> list[str]:
+        describe = httpx.get(f"{self.url}/services/data/v59.0/sobjects/Account/describe",
+                             headers={"Authorization": f"Bearer {token}"}).json()
+        return [f["name"] for f in describe["fields"] if f["type"] not in ("address", "location")]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def run_sluice(tmp: Path, org: FakeOrg, rows: int) -> dict[str, float]:
+    data_dir = tmp / f"sluice-sf-{rows}"
+    (data_dir / "s3" / "bench-out").mkdir(parents=True)
+    env = sluice_env(org.url, SLUICE_S3_BACKEND="local")
+    server = SluiceServer(data_dir=data_dir, workers=1, extra_env=env).start()
+    try:
+        client = server.client()
+        client.create_connector_profile(**profile_request("bench-sf", org.url, {"accessToken": org.token()}))
+        name = f"sf-bulk-{rows}"
+        client.create_flow(
+            flowName=name,
+            triggerConfig={"triggerType": "OnDemand"},
+            sourceFlowConfig={"connectorType": "Salesforce", "connectorProfileName": "bench-sf",
+                              "sourceConnectorProperties": {"Salesforce": {"object": "Account",
+                                                                           "dataTransferApi": "BULKV2"}}},
+            destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
+                "bucketName": "bench-out", "bucketPrefix": "sf",
+                "s3OutputFormatConfig": {"fileType": "PARQUET", "preserveSourceDataTyping": True,
+                                         "aggregationConfig": {"aggregationType": "None"}}}}}],
+            tasks=[{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"Salesforce": "NO_OP"},
+                    "taskProperties": {}}],
+        )
+        started = time.perf_counter()
+        execution_id = client.start_flow(flowName=name)["executionId"]
+        record: dict[str, Any] = {}
+        while True:
+            record = client.describe_flow_execution_records(flowName=name)["flowExecutions"][0]
+            if record["executionId"] == execution_id and record["executionStatus"] != "InProgress":
+                break
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        if record["executionStatus"] != "Successful":
+            raise RuntimeError(f"the bench run failed: {record}")
+        status = Path(f"/proc/{server.proc.pid}/status").read_text()  # type: ignore[union-attr]
+        rss = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
+        return {"seconds": seconds, "rss": rss, "records": record["executionResult"]["recordsProcessed"]}
+    finally:
+        server.stop()
+
+
+PEER = r'''
+import sys, time, resource, tempfile, glob
+import pyarrow as pa, pyarrow.csv as csv, pyarrow.parquet as pq
+from simple_salesforce import Salesforce
+url, token, fields, out = sys.argv[1], sys.argv[2], sys.argv[3].split(","), sys.argv[4]
+start = time.perf_counter()
+sf = Salesforce(instance_url="https://placeholder.my.salesforce.com", session_id=token)
+# simple-salesforce builds https URLs from the instance; the fake serves plain http on loopback.
+sf.base_url = f"{url}/services/data/v{sf.sf_version}/"
+sf.bulk2_url = f"{url}/services/data/v{sf.sf_version}/jobs/"
+folder = tempfile.mkdtemp()
+sf.bulk2.Account.download(f"SELECT {', '.join(fields)} FROM Account", path=folder, max_records=100000)
+writer, schema, rows = None, None, 0
+for path in sorted(glob.glob(folder + "/*")):
+    options = csv.ConvertOptions(column_types=schema, strings_can_be_null=True) if schema else \
+        csv.ConvertOptions(strings_can_be_null=True)
+    table = csv.read_csv(path, convert_options=options, parse_options=csv.ParseOptions(newlines_in_values=True))
+    if schema is None:
+        schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema])
+        table = table.cast(schema)
+        writer = pq.ParquetWriter(out, schema, compression="snappy")
+    rows += table.num_rows
+    writer.write_table(table)
+writer.close()
+print(rows, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+'''
+
+
+def run_peer(tmp: Path, org: FakeOrg) -> dict[str, float]:
+    token = org.token()
+    out = subprocess.run(
+        [sys.executable, "-c", PEER, org.url, token, ",".join(org.bulk_fields(token)), str(tmp / "peer.parquet")],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()
+    return {"records": float(out[0]), "seconds": float(out[1]), "rss": float(out[2])}
+
+
+def main() -> str:
+    """Run every size; return the Markdown table."""
+    import tempfile
+
+    lines = [
+        "| Records | Sluice rows/s | simple-salesforce + pyarrow rows/s | Sluice / peer | Sluice peak RSS MiB "
+        "| peer peak RSS MiB |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for rows in SIZES:
+        with tempfile.TemporaryDirectory() as folder:
+            tmp = Path(folder)
+            org = FakeOrg(rows)
+            try:
+                sluice = run_sluice(tmp, org, rows)
+                peer = run_peer(tmp, org)
+            finally:
+                org.stop()
+        if sluice["records"] != rows or peer["records"] != rows:
+            raise RuntimeError(f"record counts differ: sluice {sluice['records']}, peer {peer['records']}, {rows}")
+        lines.append(
+            f"| {rows:,} | {rows / sluice['seconds']:,.0f} | {rows / peer['seconds']:,.0f} | "
+            f"{peer['seconds'] / sluice['seconds']:.2f}x | {sluice['rss']:.0f} | {peer['rss']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(main())
