@@ -3,10 +3,11 @@
 Follows the Bulk API 2.0 Developer Guide as pinned by docs/salesforce-wire.md:
 
 - A query job is validated when created (bad SOQL, aggregates and compound fields answer 400 like
-  Salesforce) and then runs on a worker thread that writes its CSV into a temp file; results pages
-  are byte ranges of that file, so a million-row job streams quickly. The job reports
-  `UploadComplete`/`InProgress` until the CSV is written and the client has polled twice (or 0.3 s
-  passed), so clients must really poll.
+  Salesforce) and then runs on a worker thread: SQLite renders each row as a CSV line (every value
+  quoted, null empty, as Salesforce does) into a temp file, and results pages are byte ranges of that
+  file, so a million-row job is ready in seconds. The same query over unchanged data reuses that file.
+  The job reports `UploadComplete`/`InProgress` until the CSV is written and the client has polled
+  twice (or 0.3 s passed), so clients must really poll.
 - Results pages hold `maxRecords` rows, `DEFAULT_PAGE_SIZE` (50,000) when absent (Salesforce picks its
   own size; clients must follow `Sforce-Locator`). A locator is the base64 of the next row offset
   without padding, as Salesforce's look (`MTAwMDA` = row 10000); the last page says `null`.
@@ -15,6 +16,8 @@ Follows the Bulk API 2.0 Developer Guide as pinned by docs/salesforce-wire.md:
   through `org.write` in chunks of 200, so each row succeeds or fails on its own. CSV text goes to
   `org.write` as is (it types values from the describe); an empty value means "leave unchanged" and
   `#N/A` sets null.
+- Tests can fail a job while it runs: `org.faults.add("JOB", "job:query" | "job:ingest", 500,
+  message=...)` ends the next job of that kind `Failed` with that `errorMessage`.
 """
 
 from __future__ import annotations
@@ -216,13 +219,8 @@ class Bulk:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
         return {"id": job_id, **fields, "createdById": self.org.auth.user_id(user), "createdDate": now,
                 "systemModstamp": now, "concurrencyMode": "Parallel", "contentType": "CSV",
-                "apiVersion": float(request.path_params["version"]), "lineEnding": line_ending,
+                "apiVersion": request.path_params["version"], "lineEnding": line_ending,
                 "columnDelimiter": delimiter}
-
-    @staticmethod
-    def _csv_options(job: _Job) -> dict[str, str]:
-        return {"delimiter": DELIMITERS[job.info["columnDelimiter"]],
-                "lineterminator": LINE_ENDINGS[job.info["lineEnding"]]}
 
     # -- query jobs --------------------------------------------------------------------------------------------------
 
@@ -247,8 +245,10 @@ class Bulk:
             db = self.org.db
             version = (id(db), db.total_changes, db.execute("PRAGMA schema_version").fetchone()[0])
         key = (*version, operation, soql, job.info["columnDelimiter"], job.info["lineEnding"])
-        source = self.cache.get(key)
-        if source is not None:
+        source, failure = self.cache.get(key), self._injected_failure("query")
+        if failure is not None:
+            job.error, job.finished, job.done = failure, time.monotonic(), True
+        elif source is not None:
             job.share(source)
         else:
             self.cache = {k: v for k, v in self.cache.items() if k[:3] == version}
@@ -276,11 +276,19 @@ class Bulk:
                     self.cache[key] = job
                     break
                 job.append([r[0] for r in rows])
+        except SalesforceError as exc:
+            job.error = exc.message
         except Exception as exc:  # a bug in the fake must fail the job visibly, not leave it in progress forever
             job.error = f"UNKNOWN_EXCEPTION: {exc!r}"
         finally:
             job.finished = time.monotonic()
             job.done = True
+
+    def _injected_failure(self, kind: str) -> str | None:
+        """Let tests fail a job: a fault with method "JOB" matching `job:query` or `job:ingest` ends the next job
+        of that kind `Failed`, its `errorMessage` being the fault's message."""
+        fault = self.org.faults.take("JOB", f"job:{kind}")
+        return fault.error().message if fault is not None and fault.status else None
 
     def query_job(self, request: Request, user: str, body: Any) -> dict[str, Any]:
         """`GET /jobs/query/{id}`: each poll moves the job along."""
@@ -376,6 +384,9 @@ class Bulk:
     def _run_ingest(self, job: _IngestJob) -> None:
         """Parse the upload and push it through `org.write` in chunks, keeping each row's outcome."""
         try:
+            failure = self._injected_failure("ingest")
+            if failure is not None:
+                raise _bad("InvalidBatch", failure)
             text = (job.upload or b"").decode("utf-8-sig")
             rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITERS[job.info["columnDelimiter"]]))
             if not rows:
@@ -435,7 +446,8 @@ class Bulk:
             uploaded = list(csv.reader(io.StringIO(job.upload.decode("utf-8-sig"), newline="")))
             columns, rows = (uploaded[0], uploaded[1:]) if uploaded else ([], [])
         buf = io.StringIO()
-        writer = csv.writer(buf, quoting=csv.QUOTE_ALL, **self._csv_options(job))
+        writer = csv.writer(buf, quoting=csv.QUOTE_ALL, delimiter=DELIMITERS[job.info["columnDelimiter"]],
+                            lineterminator=LINE_ENDINGS[job.info["lineEnding"]])
         if columns:
             writer.writerow([*extra, *columns])
         writer.writerows(rows)
@@ -488,7 +500,7 @@ def routes(org: Any) -> list[Route]:
 
         return run
 
-    base = "/services/data/v{version}/jobs"
+    base = "/services/data/v{version:float}/jobs"  # any vNN.N, like Salesforce
     query, ingest = f"{base}/query/{{job_id}}", f"{base}/ingest/{{job_id}}"
     return [
         Route(f"{base}/query", endpoint(bulk.create_query, "bulk_query_create"), methods=["POST"]),

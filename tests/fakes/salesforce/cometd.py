@@ -3,7 +3,8 @@
 Follows the Streaming API Developer Guide as pinned by docs/salesforce-wire.md:
 
 - A request body is a JSON array of Bayeux messages (a single object is accepted too); the answer
-  is a JSON array. `/meta/connect` is held until an event exists after the client's cursor on any
+  is a JSON array. A client's first `/meta/connect` is answered at once (as CometD servers do); later
+  ones are held until an event exists after the client's cursor on any
   of its channels, or `org.cometd_timeout` seconds pass. The wait is `org.events.wait_many` (a
   condition variable) run in a worker thread via `anyio.to_thread`, in slices of at most WAIT_SLICE
   seconds, so the event loop keeps serving other requests and new subscriptions are noticed.
@@ -36,9 +37,9 @@ from starlette.routing import Route
 from .errors import SalesforceError
 from .events import ALL_CHANGES
 
-# A client that sends nothing for this long (`org.cometd_client_idle` overrides it) is forgotten, as
-# CometD's maxInterval does on Salesforce; its next message gets 403::Unknown client.
-CLIENT_IDLE_SECONDS = 120.0
+# A client that sends nothing for this long (`org.cometd_client_idle` overrides it) is forgotten: Salesforce
+# expires a client that does not reconnect within 40 s; its next message gets 403::Unknown client.
+CLIENT_IDLE_SECONDS = 40.0
 WAIT_SLICE = 1.0
 REPLAY_HELP = "Please provide a valid ID, -2 to replay all events, or -1 to replay only new events."
 
@@ -50,6 +51,7 @@ class _Client:
         self.id = client_id
         self.cursors: dict[str, int] = {}  # channel -> last replay id delivered (-2: all retained)
         self.seen = time.monotonic()
+        self.connected = False  # the first /meta/connect is answered at once, as CometD servers do
 
 
 class CometD:
@@ -144,7 +146,7 @@ class CometD:
         client = self._client(message)
         if client is None:
             return self._unknown_client(message)
-        channel = message.get("subscription")
+        channel = str(message.get("subscription"))
         with self.lock:
             known = client.cursors.pop(channel, None) is not None
         if not known:
@@ -172,7 +174,7 @@ class CometD:
                 with self.lock:
                     if channel in client.cursors:
                         client.cursors[channel] = events[-1]["data"]["event"]["replayId"]
-        return out
+        return sorted(out, key=lambda e: e["data"]["event"]["replayId"])  # commit order across channels
 
     async def connect(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         """/meta/connect: held until events exist for the client or the timeout passes."""
@@ -185,7 +187,8 @@ class CometD:
         self.org.count("cometd_connect")
         deadline = time.monotonic() + self.org.cometd_timeout
         events = self._pending(client)
-        while not events and client.id in self.clients:
+        held, client.connected = client.connected, True
+        while held and not events and client.id in self.clients:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
@@ -219,7 +222,8 @@ class CometD:
             body = json.loads(await request.body() or b"[]")
         except ValueError:
             return JSONResponse([{"successful": False, "error": "400::Invalid JSON"}], status_code=400)
-        messages = [body] if isinstance(body, dict) else [m for m in body if isinstance(m, dict)]
+        batch = [body] if isinstance(body, dict) else body if isinstance(body, list) else []
+        messages = [m for m in batch if isinstance(m, dict)]
         try:
             await self.org.aguard(request)
         except SalesforceError as exc:

@@ -14,6 +14,7 @@ import pytest
 from tests.fakes.salesforce.server import FakeSalesforce
 
 BASE = "/services/data/v59.0/jobs"
+V60 = "/services/data/v60.0/jobs"
 
 
 @pytest.fixture(scope="module")
@@ -115,8 +116,16 @@ def test_default_page_size_and_line_endings(client: httpx.Client) -> None:
     assert text.startswith('"Id"\r\n"003') and text.count("\r\n") == 31
 
 
+def test_quotes_and_line_breaks_survive_page_cuts(fake: FakeSalesforce, client: httpx.Client) -> None:
+    names = ['Say "hi", ok', 'Say ""twice""', "Say\nnothing"]
+    fake.org.write("Account", "insert", [{"Name": n, "Description": f'{n}\n"quoted"\r\nend,'} for n in names])
+    soql = "SELECT Name, Description, Website FROM Account WHERE Name LIKE 'Say%'"
+    _, rows, pages = all_pages(client, run_query(client, soql), max_records=1)
+    assert pages == 3 and rows == [[n, f'{n}\n"quoted"\r\nend,', ""] for n in names]
+
+
 def test_query_all_includes_deleted_records(fake: FakeSalesforce, client: httpx.Client) -> None:
-    victim = fake.org.query("SELECT Id FROM Account WHERE Name LIKE '%7'").rows[0][0]
+    victim = next(iter(fake.org.query("SELECT Id FROM Account WHERE Name LIKE '%7'").rows))[0]
     assert fake.org.write("Account", "delete", [{"Id": victim}])[0]["success"]
     soql = f"SELECT Id, IsDeleted FROM Account WHERE Id = '{victim}'"
     assert all_pages(client, run_query(client, soql), 100)[1] == []
@@ -153,6 +162,8 @@ def test_bad_query_jobs_are_rejected_at_creation(client: httpx.Client, body: dic
 
 
 def test_unknown_job_abort_delete_and_auth(fake: FakeSalesforce, client: httpx.Client) -> None:
+    assert client.post(f"{V60}/query", json={"operation": "query", "query": "SELECT Id FROM Account"}).json()[
+        "apiVersion"] == 60.0
     missing = client.get(f"{BASE}/query/7505g00000000ZZAAA")
     assert missing.status_code == 404 and missing.json()[0]["errorCode"] == "NOT_FOUND"
     job_id = client.post(f"{BASE}/query", json={"operation": "query", "query": "SELECT Id FROM Account"}).json()["id"]
@@ -175,6 +186,15 @@ def test_injected_fault_and_counters(fake: FakeSalesforce, client: httpx.Client)
     assert failed.status_code == 503 and failed.headers["Retry-After"] == "1"
     run_query(client, "SELECT Id FROM Account")
     assert fake.org.counters["bulk_query_create"] == before + 2
+    # A "JOB" fault fails the next job of its kind while it runs, as a query timeout would.
+    fake.org.faults.add("JOB", "job:query", 500, message="Query timed out")
+    job_id = client.post(f"{BASE}/query", json={"operation": "query", "query": "SELECT Id FROM Account"}).json()["id"]
+    info = wait_for(client, f"{BASE}/query/{job_id}")
+    assert info["state"] == "Failed" and info["errorMessage"] == "Query timed out"
+    assert client.get(f"{BASE}/query/{job_id}/results").status_code == 412
+    fake.org.faults.add("JOB", "job:ingest", 500, message="Batch failed")
+    info, _ = ingest(client, "insert", "Name\nNever\n")
+    assert info["state"] == "Failed" and info["errorMessage"] == "Batch failed"
 
 
 def ingest(client: httpx.Client, operation: str, csv_text: str, **extra: Any) -> tuple[dict[str, Any], str]:

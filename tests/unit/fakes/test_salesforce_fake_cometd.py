@@ -51,6 +51,16 @@ def subscribe(client: httpx.Client, client_id: str, channel: str, replay: int) -
     return reply
 
 
+def session(client: httpx.Client, channel: str, replay: int = -1) -> str:
+    """Handshake, subscribe and make the first connect, which CometD answers at once; the client id."""
+    client_id = handshake(client)
+    assert subscribe(client, client_id, channel, replay)["successful"]
+    started = time.monotonic()
+    events, reply = connect(client, client_id)
+    assert reply["successful"] is True and events == [] and time.monotonic() - started < 0.5
+    return client_id
+
+
 def connect(client: httpx.Client, client_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """(events, connect reply) of one long poll."""
     answer = bayeux(client, {"channel": "/meta/connect", "clientId": client_id, "connectionType": "long-polling"})
@@ -64,6 +74,11 @@ def new_account(fake: FakeSalesforce, name: str) -> str:
     return str(result["id"])
 
 
+def connect_reply(client_id: str) -> dict[str, Any]:
+    return {"channel": "/meta/connect", "clientId": client_id, "successful": True,
+            "advice": {"reconnect": "retry", "interval": 0, "timeout": 1000}}
+
+
 def replay_ids(events: list[dict[str, Any]]) -> list[int]:
     return [e["data"]["event"]["replayId"] for e in events]
 
@@ -72,6 +87,7 @@ def test_connect_delivers_a_change_made_while_held(fake: FakeSalesforce, client:
     client_id = handshake(client)
     reply = subscribe(client, client_id, ACCOUNTS, -1)
     assert reply["successful"] is True and reply["subscription"] == ACCOUNTS
+    assert connect(client, client_id) == ([], connect_reply(client_id))  # the first connect is not held
     made: list[str] = []
     timer = threading.Timer(0.3, lambda: made.append(new_account(fake, "Streamed Co")))
     timer.start()
@@ -88,8 +104,7 @@ def test_connect_delivers_a_change_made_while_held(fake: FakeSalesforce, client:
 
 
 def test_connect_times_out_empty(fake: FakeSalesforce, client: httpx.Client) -> None:
-    client_id = handshake(client)
-    assert subscribe(client, client_id, "/data/ContactChangeEvent", -1)["successful"]
+    client_id = session(client, "/data/ContactChangeEvent")
     new_account(fake, "Not a contact")  # other channels do not wake this client
     started = time.monotonic()
     events, reply = connect(client, client_id)
@@ -98,8 +113,7 @@ def test_connect_times_out_empty(fake: FakeSalesforce, client: httpx.Client) -> 
 
 
 def test_held_connect_does_not_block_other_requests(client: httpx.Client, fake: FakeSalesforce) -> None:
-    client_id = handshake(client)
-    subscribe(client, client_id, "/data/ContactChangeEvent", -1)
+    client_id = session(client, "/data/ContactChangeEvent")
     held = threading.Thread(target=connect, args=(client, client_id))
     held.start()
     time.sleep(0.1)
@@ -112,8 +126,7 @@ def test_held_connect_does_not_block_other_requests(client: httpx.Client, fake: 
 
 def test_resubscribe_from_a_stored_replay_id_misses_and_repeats_nothing(fake: FakeSalesforce,
                                                                        client: httpx.Client) -> None:
-    client_id = handshake(client)
-    subscribe(client, client_id, ACCOUNTS, -1)
+    client_id = session(client, ACCOUNTS)
     for n in range(2):
         new_account(fake, f"Before {n}")
     events, _ = connect(client, client_id)
@@ -128,7 +141,7 @@ def test_resubscribe_from_a_stored_replay_id_misses_and_repeats_nothing(fake: Fa
     assert [e["data"]["payload"]["ChangeEventHeader"]["recordIds"][0] for e in events] == made
     assert all(r > stored for r in replay_ids(events)) and replay_ids(events) == sorted(replay_ids(events))
     events, _ = connect(client, client_id)
-    assert events == []  # the cursor moved past what was delivered
+    assert events == []  # held for the whole timeout: the cursor moved past what was delivered
     # -2 replays everything retained on the channel; /data/ChangeEvents carries every entity.
     everything = handshake(client)
     assert subscribe(client, everything, ACCOUNTS, -2)["successful"]

@@ -255,15 +255,13 @@ class SalesforceSource:
             return
         # The finished job is left to Salesforce, which removes query jobs after seven days.
         for page in job.pages():
-            table = parse_page(page, csv_schema)
-            del page  # its bytes can go before the next page is parsed
+            rows = 0
+            for batch in parse_page(page, csv_schema):
+                rows += batch.num_rows
+                yield _complete(batch, plan)
             self.stats.pages_read = job.pages_read
             self.stats.bytes_read = job.bytes_read
-            self.stats.max_page_size = max(self.stats.max_page_size, table.num_rows)
-            batches = table.to_batches(max_chunksize=self.ctx.batch_size)
-            del table
-            while batches:
-                yield _complete(batches.pop(0), plan)
+            self.stats.max_page_size = max(self.stats.max_page_size, rows)
             if self.ctx.should_stop():
                 return
 

@@ -264,3 +264,92 @@ def test_a_canceled_run_aborts_the_bulk_job(monkeypatch: pytest.MonkeyPatch) -> 
     assert list(source.read()) == []
     assert ("PATCH", "/services/data/v59.0/jobs/query/750X") in calls
     assert not any(path.endswith("/results") for _, path in calls)
+
+
+def test_bulk_pages_stream_in_small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sluice.connectors.salesforce.bulk_query.CHUNK_BYTES", 5)
+    monkeypatch.setattr("sluice.connectors.salesforce.bulk_query.QUEUE_CHUNKS", 2)
+    pages = {
+        None: (b'"Id","Name"\n"001A","two\nlines, ""quoted"""\n"001B",""\n', "L2"),
+        "L2": (b'"Id","Name"\n"001C","last"\n', "null"),
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/describe"):
+            return httpx.Response(200, json=DESCRIBE)
+        if request.method == "POST":
+            return httpx.Response(200, json={"id": "750X", "state": "UploadComplete"})
+        if path.endswith("/results"):
+            body, locator = pages[request.url.params.get("locator")]
+            return httpx.Response(200, content=body, headers={"Sforce-Locator": locator})
+        return httpx.Response(200, json={"id": "750X", "state": "JobComplete"})
+
+    profile = ProfileView("p", "Salesforce", properties={"instanceUrl": "https://x"}, credentials={"accessToken": "t"})
+    client = SalesforceClient(profile, http=httpx.Client(transport=httpx.MockTransport(handler)))
+    source = bulk_source(client)
+    rows = [r for b in source.read() for r in b.to_pylist()]
+    assert rows == [{"Id": "001A", "Name": 'two\nlines, "quoted"'}, {"Id": "001B", "Name": None},
+                    {"Id": "001C", "Name": "last"}]
+    assert source.stats.pages_read == 2 and source.stats.max_page_size == 2
+    assert source.stats.bytes_read == sum(len(body) for body, _ in pages.values())
+
+
+class _BreakingStream(httpx.SyncByteStream):
+    """A body that sends `good` bytes, then loses the connection."""
+
+    def __init__(self, body: bytes, good: int) -> None:
+        self.body, self.good = body, good
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.body[: self.good]
+        raise httpx.ReadError("connection reset")
+
+
+def test_a_page_download_that_breaks_off_resumes_without_duplicates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLUICE_SALESFORCE_BACKOFF_BASE", "0")
+    body = b"Id,Name\n" + b"".join(b"001%04d,Name %d\n" % (i, i) for i in range(500))
+    attempts: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/describe"):
+            return httpx.Response(200, json=DESCRIBE)
+        if request.method == "POST":
+            return httpx.Response(200, json={"id": "750X", "state": "UploadComplete"})
+        if path.endswith("/results"):
+            attempts.append(1)
+            headers = {"Sforce-Locator": "null", "Sforce-NumberOfRecords": "500"}
+            if len(attempts) == 1:
+                return httpx.Response(200, stream=_BreakingStream(body, 1234), headers=headers)
+            return httpx.Response(200, content=body, headers=headers)
+        return httpx.Response(200, json={"id": "750X", "state": "JobComplete"})
+
+    profile = ProfileView("p", "Salesforce", properties={"instanceUrl": "https://x"}, credentials={"accessToken": "t"})
+    client = SalesforceClient(profile, http=httpx.Client(transport=httpx.MockTransport(handler)))
+    ids = [r["Id"] for b in bulk_source(client).read() for r in b.to_pylist()]
+    assert len(attempts) == 2
+    assert ids == [f"001{i:04d}" for i in range(500)]
+
+
+def test_a_page_download_that_keeps_breaking_is_a_server_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLUICE_SALESFORCE_BACKOFF_BASE", "0")
+    monkeypatch.setenv("SLUICE_SALESFORCE_MAX_ATTEMPTS", "2")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/describe"):
+            return httpx.Response(200, json=DESCRIBE)
+        if request.method == "POST":
+            return httpx.Response(200, json={"id": "750X", "state": "UploadComplete"})
+        if path.endswith("/results"):
+            return httpx.Response(200, stream=_BreakingStream(b"Id,Name\n001,A\n", 9),
+                                  headers={"Sforce-Locator": "null"})
+        return httpx.Response(200, json={"id": "750X", "state": "JobComplete"})
+
+    profile = ProfileView("p", "Salesforce", properties={"instanceUrl": "https://x"}, credentials={"accessToken": "t"})
+    client = SalesforceClient(profile, http=httpx.Client(transport=httpx.MockTransport(handler)))
+    with pytest.raises(ConnectorError) as caught:
+        list(bulk_source(client).read())
+    assert caught.value.code == "ServerError"
+    assert "broke off 2 times (ReadError)" in caught.value.message
