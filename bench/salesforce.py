@@ -160,9 +160,15 @@ def main() -> str:
     for rows in SIZES:
         with tempfile.TemporaryDirectory() as folder:
             tmp = Path(folder)
+            # A fresh org for each side: the fake keeps a finished query's CSV, and neither side
+            # may skip the result generation the other paid for.
             org = FakeOrg(rows)
             try:
                 sluice = run_sluice(tmp, org, rows)
+            finally:
+                org.stop()
+            org = FakeOrg(rows)
+            try:
                 peer = run_peer(tmp, org)
             finally:
                 org.stop()

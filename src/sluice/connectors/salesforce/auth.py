@@ -242,9 +242,8 @@ def _verify(flat: Mapping[str, Any], http: httpx.Client) -> bool:
     headers = {"Authorization": f"Bearer {flat.get('accessToken')}", "Accept": "application/json"}
     base = f"{flat['instanceUrl']}/services/data/v{settings.API_VERSION}"
     try:
-        response = http.get(f"{base}/limits", headers=headers)
-        if response.status_code == 404:  # an org (or fake) without the limits resource
-            response = http.get(f"{base}/sobjects", headers=headers)
+        # The version's resource list: any API user may read it (/limits needs more permissions).
+        response = http.get(base, headers=headers)
     except httpx.HTTPError as exc:
         raise ConnectorError(
             "ServerError", f"could not reach Salesforce at {_host(base)} ({type(exc).__name__})"

@@ -1,12 +1,12 @@
 """Bulk API 2.0 query jobs (connectors layer): create, wait, and stream the result pages as Arrow batches.
 
 `BulkQuery` creates a `query`/`queryAll` job and polls it with growing delays (0.2 s, growing by a
-quarter, at most 2 s apart in the first minute and 5 s after; `settings.bulk_max_wait()` in all),
-aborting it when the run is canceled. `pages()` then reads the result pages (`maxRecords` =
-`settings.bulk_page_records()`, following `Sforce-Locator` until `null`): one thread downloads,
-the caller parses each page as it arrives with `parse_page` (`pyarrow.csv.open_csv`, in C), and
-the download runs at most `QUEUE_CHUNKS` MiB ahead. Memory stays flat whatever the number of
-records, and no Python object is built per record.
+quarter, at most 1 s apart in the first minute, 2 s up to five minutes, then 5 s; at most
+`settings.bulk_max_wait()` in all), aborting it when the run is canceled. `pages()` then reads
+the result pages (`maxRecords` = `settings.bulk_page_records()`, following `Sforce-Locator`
+until `null`): one thread downloads, the caller parses each page as it arrives with `parse_page`
+(`pyarrow.csv.open_csv`, in C), and the download runs at most `QUEUE_CHUNKS` MiB ahead. Memory
+stays flat whatever the number of records, and no Python object is built per record.
 
 Bulk API 2.0 cannot query compound fields (address, location); callers leave them out of the
 SOQL (AppFlow documents that Bulk API 2.0 does not transfer them).
@@ -34,11 +34,10 @@ log = logging.getLogger(__name__)
 
 FIRST_POLL = 0.2
 POLL_GROWTH = 1.25
-# Polls are API calls: at most every 2 s during a job's first minute (most jobs finish by then,
-# and a late look delays the whole run), then every 5 s.
-MAX_POLL_EARLY = 2.0
+# Polls are API calls, but a late look delays the whole run: most jobs finish within minutes, so
+# polls are at most 1 s apart in a job's first minute, 2 s until five minutes, then 5 s.
+POLL_CAPS = ((60.0, 1.0), (300.0, 2.0))
 MAX_POLL = 5.0
-EARLY_SECONDS = 60.0
 # Downloaded bytes waiting for the parser, in chunks of about CHUNK_BYTES: the download runs
 # ahead of parsing by at most QUEUE_CHUNKS * CHUNK_BYTES.
 CHUNK_BYTES = 1024 * 1024
@@ -168,7 +167,8 @@ class BulkQuery:
                     f"{settings.bulk_max_wait():.0f} s (last state {state or 'unknown'}); it was aborted",
                 )
             self.sleep(delay)
-            cap = MAX_POLL_EARLY if time.monotonic() - started < EARLY_SECONDS else MAX_POLL
+            elapsed = time.monotonic() - started
+            cap = next((most for until, most in POLL_CAPS if elapsed < until), MAX_POLL)
             delay = min(cap, delay * POLL_GROWTH)
 
     def abort(self) -> None:
@@ -261,7 +261,8 @@ class BulkQuery:
                 page.drain()
         finally:
             stop.set()
-            worker.join()
+            # A download stuck in a slow read ends when the caller closes the client; don't wait on it.
+            worker.join(timeout=5)
 
 
 def _put(feed: queue.Queue[Any], item: Any, stop: threading.Event) -> None:

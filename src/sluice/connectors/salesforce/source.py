@@ -29,7 +29,7 @@ import pyarrow as pa
 from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext
 from sluice.connectors.salesforce import settings, soql, types
 from sluice.connectors.salesforce.bulk_query import BulkQuery, parse_page
-from sluice.connectors.salesforce.client import SalesforceClient
+from sluice.connectors.salesforce.client import SalesforceApiError, SalesforceClient
 from sluice.connectors.salesforce.metadata import describe
 
 log = logging.getLogger(__name__)
@@ -201,10 +201,15 @@ class SalesforceSource:
     def _choose(self, client: SalesforceClient, plan: ReadPlan) -> str:
         if self.api != "AUTOMATIC":
             return self.api
-        body = client.request(
-            "GET", client.data_path("queryAll" if self.include_deleted else "query"),
-            params={"q": soql.count_query(plan.object_name, plan.where)},
-        ).json()
+        try:
+            body = client.request(
+                "GET", client.data_path("queryAll" if self.include_deleted else "query"),
+                params={"q": soql.count_query(plan.object_name, plan.where)},
+            ).json()
+        except SalesforceApiError as exc:
+            if exc.sf_code == "QUERY_TIMEOUT":  # too many records to count in time: a Bulk-sized read
+                return "BULKV2"
+            raise
         count = int(body.get("totalSize") or 0)
         return "BULKV2" if count >= settings.bulk_threshold() else "REST_SYNC"
 
@@ -239,15 +244,16 @@ class SalesforceSource:
     # -- Bulk API 2.0 -----------------------------------------------------------------------
 
     def _bulk(self, client: SalesforceClient, plan: ReadPlan) -> Iterator[pa.RecordBatch]:
-        csv_fields = [(c, f, t) for c, f, t in zip(plan.columns, plan.fields, plan.schema.types, strict=True)
-                      if not types.is_compound(f)]
+        # One CSV column per Salesforce field (a flow may name a field twice, in different case).
+        csv_fields = {str(f["name"]): t for f, t in zip(plan.fields, plan.schema.types, strict=True)
+                      if not types.is_compound(f)}
         if not csv_fields:
             raise ConnectorError(
                 "InvalidArgument",
                 "Bulk API 2.0 cannot transfer compound fields, and the flow reads nothing else from "
                 f"{plan.object_name}",
             )
-        csv_schema = pa.schema([pa.field(str(f["name"]), t) for _, f, t in csv_fields])
+        csv_schema = pa.schema(list(csv_fields.items()))
         job = BulkQuery(client, plan.query(bulk=True), include_deleted=self.include_deleted,
                         should_stop=self.ctx.should_stop)
         job.create()

@@ -27,10 +27,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-STRING_TYPES = frozenset({
-    "id", "reference", "string", "textarea", "picklist", "multipicklist", "phone", "url", "email",
-    "combobox", "encryptedstring", "time", "base64", "anyType",
-})
 COMPOUND_TYPES = frozenset({"address", "location"})
 TIMESTAMP = pa.timestamp("ms", tz="UTC")
 MAX_DECIMAL_PRECISION = 38

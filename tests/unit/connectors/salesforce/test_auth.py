@@ -156,3 +156,27 @@ def test_authorization_code_needs_the_app_client(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(ConnectorError) as caught:
         auth.obtain_tokens(profile({"oAuthRequest": {"authCode": "c"}}), FakeOrg().client())
     assert "SLUICE_SALESFORCE_CLIENT_ID" in caught.value.message
+
+
+def test_grants_against_the_fake_org(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.fakes.salesforce.server import FakeSalesforce
+
+    with FakeSalesforce(seed_counts={"Account": 1, "Contact": 1, "Opportunity": 1}) as fake:
+        monkeypatch.setenv("SLUICE_SALESFORCE_LOGIN_URL", fake.url)
+        monkeypatch.setenv("SLUICE_SALESFORCE_CLIENT_ID", "sluice-client")
+        monkeypatch.setenv("SLUICE_SALESFORCE_CLIENT_SECRET", "sluice-secret")
+        fake.org.auth.add_auth_code("code-1", "https://app/cb")
+        props = {"instanceUrl": fake.url}
+        stored = auth.check_profile(ProfileView("p", "Salesforce", properties=props, credentials={
+            "oAuthRequest": {"authCode": "code-1", "redirectUri": "https://app/cb"}}))
+        assert stored["instanceUrl"] == fake.url and stored["refreshToken"]
+        # The code is single-use: Salesforce's refusal is reported in its own words.
+        with pytest.raises(ConnectorError) as caught:
+            auth.check_profile(ProfileView("p", "Salesforce", properties=props, credentials={
+                "oAuthRequest": {"authCode": "code-1", "redirectUri": "https://app/cb"}}))
+        assert caught.value.code == "InvalidCredentials"
+        # An expired access token is refreshed with the stored refresh token.
+        fake.org.auth.expire_all_tokens()
+        renewed = auth.check_profile(ProfileView("p", "Salesforce", properties=props, credentials=stored))
+        assert renewed["accessToken"] != stored["accessToken"]
+        assert renewed["refreshToken"] == stored["refreshToken"]

@@ -111,6 +111,39 @@ def test_automatic_uses_rest_below_the_threshold_and_bulk_from_it(
     assert source.chosen_api == "REST_SYNC"
 
 
+def test_automatic_reads_through_bulk_when_counting_times_out(fake: FakeSalesforce, profile: ProfileView) -> None:
+    fake.org.faults.add("GET", r"/query$", 400, "QUERY_TIMEOUT", message="Your query request was running for too long.")
+    table, source = read(profile, {"object": "Opportunity"}, [projection("Id")])
+    assert source.chosen_api == "BULKV2" and table.num_rows == COUNTS["Opportunity"]
+
+
+def test_throttling_and_server_errors_are_retried_then_reported(
+    fake: FakeSalesforce, profile: ProfileView, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLUICE_SALESFORCE_BACKOFF_BASE", "0")
+    fake.org.faults.add("GET", r"/query", 403, "REQUEST_LIMIT_EXCEEDED", count=2)
+    table, _ = read(profile, {"object": "Opportunity", "dataTransferApi": "REST_SYNC"}, [projection("Id")])
+    assert table.num_rows == COUNTS["Opportunity"]
+    fake.org.faults.add("GET", r"/query", 403, "REQUEST_LIMIT_EXCEEDED", count=-1)
+    try:
+        with pytest.raises(ConnectorError) as caught:
+            read(profile, {"object": "Opportunity", "dataTransferApi": "REST_SYNC"}, [projection("Id")])
+    finally:
+        fake.org.faults.clear()
+    assert caught.value.code == "ThrottlingError"
+    assert "REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded." in caught.value.message
+
+
+@pytest.mark.parametrize(("api", "path"), [("REST_SYNC", r"/query$"), ("BULKV2", r"/jobs/query$")])
+def test_query_errors_carry_salesforce_message(fake: FakeSalesforce, profile: ProfileView, api: str, path: str) -> None:
+    message = "unexpected token: 'FORM'"
+    fake.org.faults.add("*", path, 400, "MALFORMED_QUERY", message=message)
+    with pytest.raises(ConnectorError) as caught:
+        read(profile, {"object": "Opportunity", "dataTransferApi": api}, [projection("Id")])
+    assert caught.value.code == "InvalidArgument"
+    assert caught.value.message == f"MALFORMED_QUERY: {message}"
+
+
 def test_include_deleted_records(fake: FakeSalesforce, profile: ProfileView) -> None:
     with SalesforceClient(profile) as client:
         first = client.request("GET", client.data_path("query"),
@@ -196,11 +229,14 @@ def test_unknown_object_is_resource_not_found(profile: ProfileView) -> None:
     assert caught.value.code == "ResourceNotFound"
 
 
-def test_projection_is_matched_whatever_the_case(profile: ProfileView) -> None:
-    table, source = read(profile, {"object": "Contact", "dataTransferApi": "REST_SYNC"}, [projection("id", "EMAIL")])
-    assert table.schema.names == ["id", "EMAIL"]
+@pytest.mark.parametrize("api", ["REST_SYNC", "BULKV2"])
+def test_projection_is_matched_whatever_the_case(profile: ProfileView, api: str) -> None:
+    tasks = [projection("id", "EMAIL", "Id")]
+    table, source = read(profile, {"object": "Contact", "dataTransferApi": api}, tasks)
+    assert table.schema.names == ["id", "EMAIL", "Id"]
     assert source.plan is not None and source.plan.query(bulk=False).startswith("SELECT Id, Email FROM Contact")
     assert table.column("id").null_count == 0
+    assert table.column("id").equals(table.column("Id"))
 
 
 def test_bad_properties_are_refused() -> None:
