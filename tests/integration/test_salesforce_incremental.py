@@ -93,7 +93,8 @@ def _records(client: Any, name: str) -> list[dict[str, Any]]:
 
 def _all_names(server: SluiceServer, bucket: str) -> list[str]:
     root = server.data_dir / "s3" / bucket
-    return [r["Name"] for f in sorted(root.rglob("*.parquet"))
+    # Published objects only: a run still writing has its files under .sluice-staging/.
+    return [r["Name"] for f in sorted(root.rglob("*.parquet")) if ".sluice-staging" not in f.parts
             for r in pq.read_table(io.BytesIO(f.read_bytes()), columns=["Name"]).to_pylist()]
 
 
