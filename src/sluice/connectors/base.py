@@ -39,6 +39,16 @@ class ProfileView:
     # Stores replacement credentials (e.g. a refreshed OAuth access token), sealed, in the
     # profile's row; None where nothing can be saved (a profile that is not stored yet).
     save_credentials: Callable[[Mapping[str, Any]], None] | None = field(default=None, compare=False)
+    # The Secrets Manager ARN AppFlow reports for the profile's credentials (`credentialsArn`).
+    # Custom connectors receive it as `connectorContext.credentials.secretArn` and read the
+    # credentials from it; Sluice itself answers GetSecretValue for it (see docs/connectors.md).
+    credentials_arn: str | None = None
+    # CustomConnector profiles: the registration they belong to -
+    # {"connectorLabel", "lambdaArn", "connectorVersion", "configuration": <ConnectorConfiguration>}.
+    registration: Mapping[str, Any] = field(default_factory=dict)
+    # Environment a connector's code runs with (local handlers, fake Lambda functions): where the
+    # credentials secret can be read (AWS_ENDPOINT_URL_SECRETS_MANAGER) and the keys to sign with.
+    invocation_env: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
