@@ -16,8 +16,9 @@ $(SERVE_STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) -e .
 	touch $@
 
-$(TEST_STAMP): $(SERVE_STAMP)
+$(TEST_STAMP): $(SERVE_STAMP) examples/native_connector/pyproject.toml
 	$(PIP) -e '.[test]'
+	$(PIP) --no-deps -e examples/native_connector
 	touch $@
 
 install: $(SERVE_STAMP)

@@ -56,6 +56,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # Connectors that keep data under the data dir (the embedded S3 backend) read it from here.
     os.environ["SLUICE_DATA_DIR"] = str(settings.data_dir)
+    # Custom connectors' code reads its credentials secret from this server (docs/connectors.md).
+    if not os.environ.get("SLUICE_PUBLIC_URL"):
+        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+        os.environ["SLUICE_PUBLIC_URL"] = f"http://{host}:{settings.port}"
     runtime = open_runtime(settings)
     endpoint = f"http://{settings.host}:{settings.port}"
     if runtime.keys_are_new and not settings.access_key_id:
@@ -122,6 +126,30 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     return 2
 
 
+def cmd_connectors(args: argparse.Namespace) -> int:
+    """`sluice connectors link|unlink|links`: run a custom connector's Lambda ARN from local code."""
+    from sluice.connectors.custom_connector import links
+
+    data_dir = str(_settings(args).data_dir)
+    if args.action == "link":
+        try:
+            links.link(args.arn, args.target, data_dir)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"{args.arn} now runs {args.target} locally")
+        return 0
+    if args.action == "unlink":
+        if not links.unlink(args.arn, data_dir):
+            print(f"error: {args.arn} is not linked", file=sys.stderr)
+            return 1
+        print(f"{args.arn} is invoked through Lambda again")
+        return 0
+    for arn, target in sorted(links.links(data_dir).items()):
+        print(f"{arn}  {target}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every sub-command."""
     parser = argparse.ArgumentParser(prog="sluice", description="Sluice: the AppFlow API, self-hosted.")
@@ -145,6 +173,14 @@ def build_parser() -> argparse.ArgumentParser:
         if needs_name:
             p.add_argument("name")
     acc.set_defaults(func=cmd_accounts)
+    con = sub.add_parser("connectors", help="run custom connectors' Lambda ARNs from local handlers")
+    con_sub = con.add_subparsers(dest="action", required=True)
+    link = con_sub.add_parser("link", help="bind a Lambda ARN to module:function or path/to/file.py:function")
+    link.add_argument("arn")
+    link.add_argument("target")
+    con_sub.add_parser("unlink", help="invoke the ARN through Lambda again").add_argument("arn")
+    con_sub.add_parser("links", help="list the local bindings")
+    con.set_defaults(func=cmd_connectors)
     parser.add_argument("--version", action="version", version=f"sluice {_version()}")
     return parser
 

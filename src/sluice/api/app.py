@@ -18,6 +18,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from sluice.api.dispatch import Handler, operations
 from sluice.api.runtime import KeyResolver, Runtime
+from sluice.api.secrets_endpoint import SecretsEndpoint, is_secrets_request
 from sluice.protocol.context import CONTEXT_KEY, RequestContext
 from sluice.protocol.errors import ProtocolError
 from sluice.protocol.model import service_model
@@ -26,8 +27,10 @@ from sluice.protocol.router import Router
 from sluice.protocol.serializer import Response, serialize_error, serialize_output
 from sluice.protocol.sigv4 import SigV4Middleware
 from sluice.protocol.validate import validate_input
+from sluice.service.connector_secrets import ConnectorSecrets
 from sluice.service.context import Caller
 from sluice.service.errors import ServiceError
+from sluice.store.connector_keys import resolve_connector_key
 
 log = logging.getLogger("sluice.api")
 HEALTH_PATH = "/health"
@@ -109,6 +112,12 @@ class SluiceApp:
         inline = runtime.store.engine.dialect.name == "sqlite"
         endpoint = AppFlowEndpoint(operations(runtime.services), inline=inline)
         self.api = SigV4Middleware(endpoint, KeyResolver(runtime.store), exempt_paths=(HEALTH_PATH,))
+        store = runtime.store
+        self.secrets = SigV4Middleware(
+            SecretsEndpoint(ConnectorSecrets(store)),
+            lambda key: resolve_connector_key(store, key),
+            service="secretsmanager",
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -121,6 +130,8 @@ class SluiceApp:
                 "events": self.runtime.events.status(),
             }).encode()
             await _send(send, (200, [(b"content-type", b"application/json")], body))
+        elif scope["type"] == "http" and is_secrets_request(scope):
+            await self.secrets(scope, receive, send)
         elif scope["type"] == "http":
             await self.api(scope, receive, send)
 

@@ -113,6 +113,9 @@ class ConnectorSpec:
     # (profile, source properties member, event context) -> a change-event subscription, for
     # flows with triggerType Event.
     open_events: Callable[[ProfileView, Mapping[str, Any], EventContext], EventStream] | None = None
+    # Native plug-ins (the `sluice.connectors` entry-point group) are CustomConnector types that
+    # answer to this connectorLabel without a RegisterConnector (see docs/connectors.md).
+    label: str | None = None
 
     @property
     def data_path_built(self) -> bool:

@@ -98,6 +98,28 @@ CONNECTORS: dict[str, ConnectorSpec] = {
 }
 
 
+_plugins: dict[str, ConnectorSpec] | None = None
+
+
+def plugins() -> dict[str, ConnectorSpec]:
+    """Installed native plug-ins by connectorLabel (read once per process)."""
+    global _plugins
+    if _plugins is None:
+        from sluice.connectors.entry_points import load_plugin_specs
+
+        _plugins = {spec.label: spec for spec in load_plugin_specs() if spec.label}
+    return _plugins
+
+
+def spec_for(connector_type: str, label: str | None = None) -> ConnectorSpec | None:
+    """The spec that serves a connector: a native plug-in for its CustomConnector label, else the built-in."""
+    if connector_type == "CustomConnector" and label:
+        plugin = plugins().get(label)
+        if plugin is not None:
+            return plugin
+    return CONNECTORS.get(connector_type)
+
+
 def get_spec(connector_type: str) -> ConnectorSpec | None:
     """The built-in spec of `connector_type` (exact enum spelling), or None."""
     return CONNECTORS.get(connector_type)

@@ -125,7 +125,7 @@ class LocalExecutor:
         if flow is None:
             return
         for destination in flow.config.get("destinationFlowConfigList", []):
-            spec = registry.CONNECTORS.get(destination["connectorType"])
+            spec = registry.spec_for(destination["connectorType"], flow.destination_label)
             if spec is None or spec.cleanup_destination is None:
                 continue
             props = connector_member(destination["destinationConnectorProperties"], destination["connectorType"])

@@ -9,12 +9,18 @@ forms cannot drift apart.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import select
+
 from sluice.connectors.base import ProfileView
-from sluice.store.models import ConnectorProfile
+from sluice.store.connector_keys import connector_keys
+from sluice.store.models import ConnectorProfile, ConnectorRegistration
 from sluice.store.repository import Store
+
+CUSTOM = "CustomConnector"
 
 
 def unwrap(union: Mapping[str, Any] | None) -> tuple[str | None, dict[str, Any]]:
@@ -39,6 +45,11 @@ def profile_view(store: Store, row: ConnectorProfile) -> ProfileView:
     def save_credentials(new: Mapping[str, Any]) -> None:
         store.save_credentials(account_id, region, name, {member: dict(new)})
 
+    registration: dict[str, Any] = {}
+    env: dict[str, str] = {}
+    if row.connector_type == CUSTOM and row.connector_label:
+        registration = registration_view(store, account_id, region, row.connector_label)
+        env = invocation_env(store, account_id, region)
     return ProfileView(
         name=row.name,
         connector_type=row.connector_type,
@@ -46,4 +57,42 @@ def profile_view(store: Store, row: ConnectorProfile) -> ProfileView:
         properties=properties,
         credentials=credentials,
         save_credentials=save_credentials,
+        credentials_arn=row.credentials_arn,
+        registration=registration,
+        invocation_env=env,
     )
+
+
+def registration_view(store: Store, account_id: str, region: str, label: str) -> dict[str, Any]:
+    """What a custom connector's code path needs of its registration (empty if it is gone)."""
+    with store.admin() as session:
+        reg = session.scalars(select(ConnectorRegistration).where(
+            ConnectorRegistration.account_id == account_id,
+            ConnectorRegistration.region == region,
+            ConnectorRegistration.label == label,
+        )).one_or_none()
+        if reg is None:
+            return {}
+        return {
+            "connectorLabel": reg.label,
+            "lambdaArn": ((reg.provisioning_config or {}).get("lambda") or {}).get("lambdaArn"),
+            "connectorVersion": str(reg.version),
+            "configuration": dict(reg.configuration or {}),
+        }
+
+
+def public_url() -> str:
+    """Where connector code reaches this server (SLUICE_PUBLIC_URL; `sluice serve` sets it)."""
+    return os.environ.get("SLUICE_PUBLIC_URL") or "http://127.0.0.1:8080"
+
+
+def invocation_env(store: Store, account_id: str, region: str) -> dict[str, str]:
+    """The environment connector code runs with: Sluice as its Secrets Manager, the account's connector keys."""
+    key_id, secret = connector_keys(store, account_id)
+    return {
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": public_url(),
+        "AWS_ACCESS_KEY_ID": key_id,
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+    }

@@ -101,7 +101,7 @@ def _open_destinations(request: RunRequest, context: RunContext) -> list[tuple[s
     opened: list[tuple[str, Destination]] = []
     for index, config in enumerate(request.config["destinationFlowConfigList"]):
         connector_type = config["connectorType"]
-        spec = registry.CONNECTORS.get(connector_type)
+        spec = registry.spec_for(connector_type, request.destination_profiles[index].connector_label)
         if spec is None or spec.open_destination is None:
             raise RunFailed(
                 f"Sluice cannot yet write to {connector_type}: that connector's data path is not built in this "
@@ -119,7 +119,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
     """Execute the run; returns its outcome, or raises RunFailed / RunCanceled."""
     source_config = request.config["sourceFlowConfig"]
     source_type = source_config["connectorType"]
-    spec = registry.CONNECTORS.get(source_type)
+    spec = registry.spec_for(source_type, request.source_profile.connector_label)
     if request.event_batch is None and (spec is None or spec.open_source is None):
         raise RunFailed(
             f"Sluice cannot yet read from {source_type}: that connector's data path is not built in this version "

@@ -75,8 +75,8 @@ class _ReceivedRequestSigner(SigV4Auth):
     payload hash is the body's, computed once by the middleware.
     """
 
-    def __init__(self, secret: str, region: str, payload_hash: str) -> None:
-        super().__init__(Credentials("", secret), SERVICE, region)
+    def __init__(self, secret: str, region: str, payload_hash: str, service: str = SERVICE) -> None:
+        super().__init__(Credentials("", secret), service, region)
         self._payload_hash = payload_hash
 
     def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
@@ -221,8 +221,10 @@ class SigV4Middleware:
         exempt_paths: Iterable[str] = (),
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         clock: Callable[[], float] = time.time,
+        service: str = SERVICE,
     ) -> None:
         self.app = app
+        self.service = service
         self.resolve_key = resolve_key
         self.clock_skew_seconds = clock_skew_seconds
         self.exempt_paths = tuple(exempt_paths)
@@ -266,8 +268,8 @@ class SigV4Middleware:
         if found is None:
             raise _unrecognized()
         secret, account_id = found
-        if service != SERVICE:
-            raise _invalid(f"Credential should be scoped to correct service: '{SERVICE}'.")
+        if service != self.service:
+            raise _invalid(f"Credential should be scoped to correct service: '{self.service}'.")
 
         stamp = _request_time(auth, headers)
         if stamp[:8] != cred_date:
@@ -282,7 +284,7 @@ class SigV4Middleware:
         if declared_hash is not None and declared_hash != body_hash:
             raise _invalid("The provided 'x-amz-content-sha256' header does not match what was computed.")
 
-        expected = _signature(scope, pairs, body_hash, auth, stamp, region, secret)
+        expected = _signature(scope, pairs, body_hash, auth, stamp, region, secret, self.service)
         if not hmac.compare_digest(expected.encode(), auth.signature.encode()):
             raise _invalid(_MISMATCH)
         return RequestContext(
@@ -302,6 +304,7 @@ def _signature(
     stamp: str,
     region: str,
     secret: str,
+    service: str = SERVICE,
 ) -> str:
     """The signature the client should have sent, from botocore's string to sign."""
     raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
@@ -316,9 +319,9 @@ def _signature(
     # botocore re-encodes the decoded query pairs into the canonical form (RFC 3986, sorted).
     request.params = auth.query
     request.context["timestamp"] = stamp
-    signer = _ReceivedRequestSigner(secret, region, body_hash)
+    signer = _ReceivedRequestSigner(secret, region, body_hash, service)
     string_to_sign = signer.string_to_sign(request, signer.canonical_request(request))
-    key = _signing_key(secret, stamp[:8], region, SERVICE)
+    key = _signing_key(secret, stamp[:8], region, service)
     return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 

@@ -76,7 +76,7 @@ class Subscriber:
             if flow is None:
                 raise LookupError("the flow is gone")
             source = flow.config["sourceFlowConfig"]
-            spec = registry.CONNECTORS.get(source["connectorType"])
+            spec = registry.spec_for(source["connectorType"], flow.source_label)
             if spec is None or spec.open_events is None:
                 raise ConnectorError("InvalidArgument", f"{source['connectorType']} has no change events")
             row = session.scalars(select(ConnectorProfile).where(

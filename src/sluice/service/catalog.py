@@ -64,6 +64,16 @@ def builtin(connector_type: str) -> ConnectorSpec | None:
     return registry.CONNECTORS.get(connector_type)
 
 
+def plugin(label: str | None) -> ConnectorSpec | None:
+    """The native plug-in answering to a CustomConnector `label`, if one is installed."""
+    return registry.plugins().get(label) if label else None
+
+
+def spec(connector_type: str, label: str | None = None) -> ConnectorSpec | None:
+    """The spec serving a connector: a native plug-in for its CustomConnector label, else the built-in."""
+    return registry.spec_for(connector_type, label)
+
+
 def capabilities(connector_type: str, registration: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
     """The `ConnectorConfiguration` that governs `connector_type` (a registration's for custom)."""
     if connector_type == CUSTOM and registration is not None:

@@ -7,13 +7,15 @@ never leave this module in any response. A profile used by a flow cannot be dele
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Any
 
 from sluice.connectors.base import ConnectorError, ProfileView
-from sluice.engine.profiles import unwrap
+from sluice.engine.profiles import invocation_env, registration_view, unwrap
 from sluice.service import catalog, idempotency
 from sluice.service.common import credentials_arn, now, profile_arn, to_datetime
 from sluice.service.connector_errors import to_service_error
+from sluice.service.connector_secrets import ConnectorSecrets
 from sluice.service.context import Caller
 from sluice.service.errors import (
     ConflictException,
@@ -36,7 +38,7 @@ def flows_using_profile(tx: Scoped, name: str) -> list[str]:
 
 def _check_config(tx: Scoped, connector_type: str, label: str | None, config: dict[str, Any]) -> None:
     """The profile's properties (and credentials, if given) belong to its connector type."""
-    if connector_type == catalog.CUSTOM and label and tx.registration(label) is None:
+    if connector_type == catalog.CUSTOM and label and tx.registration(label) is None and catalog.plugin(label) is None:
         # CreateConnectorProfile models no ResourceNotFoundException: a label that names no
         # registered connector is an invalid request member, as AppFlow answers it.
         raise ValidationException(f"The connectorLabel {label} is not registered; register the connector first.")
@@ -73,20 +75,29 @@ class ConnectorProfiles:
 
     def __init__(self, store: Store, paginator: Paginator, max_profiles: int) -> None:
         self.store = store
+        self.secrets = ConnectorSecrets(store)
         self.paginator = paginator
         self.max_profiles = max_profiles
 
     def create_connector_profile(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         """CreateConnectorProfile; the credentials are checked against the vendor first."""
+        secret_arn = credentials_arn(caller, params["connectorProfileName"])
         config = self._checked_config(
-            caller, "CreateConnectorProfile", params, params["connectorType"], params.get("connectorLabel")
+            caller, "CreateConnectorProfile", params, params["connectorType"], params.get("connectorLabel"), secret_arn
         )
         return idempotency.once(
-            self.store, caller, "CreateConnectorProfile", params, lambda tx: self._create(tx, caller, params, config)
+            self.store, caller, "CreateConnectorProfile", params,
+            lambda tx: self._create(tx, caller, params, config, secret_arn),
         )
 
     def _checked_config(
-        self, caller: Caller, operation: str, params: dict[str, Any], connector_type: str, label: str | None
+        self,
+        caller: Caller,
+        operation: str,
+        params: dict[str, Any],
+        connector_type: str,
+        label: str | None,
+        secret_arn: str,
     ) -> dict[str, Any]:
         """The profile config to store: credentials checked (and e.g. exchanged) by the connector.
 
@@ -96,22 +107,57 @@ class ConnectorProfiles:
         """
         config: dict[str, Any] = params["connectorProfileConfig"]
         creds = config.get("connectorProfileCredentials")
-        spec = catalog.builtin(connector_type)
-        if creds is None or spec is None or spec.check_profile is None:
+        spec = catalog.spec(connector_type, label)
+        # A native plug-in is checked even without credentials (e.g. that its folder exists).
+        if spec is None or spec.check_profile is None or (creds is None and spec.label is None):
             return config
         if idempotency.seen(self.store, caller, operation, params):
             return config
         _check_members(connector_type, label, config)
         _, properties = unwrap(config.get("connectorProfileProperties"))
         member, credentials = unwrap(creds)
-        view = ProfileView(params["connectorProfileName"], connector_type, label, properties, credentials)
         try:
-            checked = spec.check_profile(view)
+            if connector_type == catalog.CUSTOM and label and spec.label is None:
+                checked = self._check_custom(caller, params["connectorProfileName"], label, properties,
+                                             credentials, secret_arn, spec.check_profile)
+            else:
+                view = ProfileView(params["connectorProfileName"], connector_type, label, properties, credentials,
+                                   credentials_arn=secret_arn)
+                checked = spec.check_profile(view)
         except ConnectorError as exc:
             raise to_service_error(exc) from exc
+        if creds is None:
+            return config
         return {**config, "connectorProfileCredentials": {member or connector_type: dict(checked)}}
 
-    def _create(self, tx: Scoped, caller: Caller, params: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    def _check_custom(
+        self,
+        caller: Caller,
+        name: str,
+        label: str,
+        properties: dict[str, Any],
+        credentials: dict[str, Any],
+        secret_arn: str,
+        check: Any,
+    ) -> Any:
+        """Check a custom connector profile: its code reads the credentials from the staged secret."""
+        registration = registration_view(self.store, caller.account_id, caller.region, label)
+        if not registration:
+            raise ValidationException(f"The connectorLabel {label} is not registered; register the connector first.")
+
+        def restage(new: Any) -> None:  # e.g. after an OAuth exchange, before ValidateCredentials
+            stack.enter_context(self.secrets.staged(caller.account_id, secret_arn, catalog.CUSTOM, new))
+
+        with ExitStack() as stack:
+            stack.enter_context(self.secrets.staged(caller.account_id, secret_arn, catalog.CUSTOM, credentials))
+            view = ProfileView(name, catalog.CUSTOM, label, properties, credentials, save_credentials=restage,
+                               credentials_arn=secret_arn, registration=registration,
+                               invocation_env=invocation_env(self.store, caller.account_id, caller.region))
+            return check(view)
+
+    def _create(
+        self, tx: Scoped, caller: Caller, params: dict[str, Any], config: dict[str, Any], secret_arn: str
+    ) -> dict[str, Any]:
         name = params["connectorProfileName"]
         connector_type = params["connectorType"]
         label = params.get("connectorLabel")
@@ -131,7 +177,7 @@ class ConnectorProfiles:
             connector_type=connector_type,
             connector_label=label if connector_type == catalog.CUSTOM else None,
             connection_mode=params["connectionMode"],
-            credentials_arn=credentials_arn(caller, name),
+            credentials_arn=secret_arn,
             kms_arn=params.get("kmsArn"),
             properties=config.get("connectorProfileProperties") or {},
             credentials_enc=self.store.box.seal_json(creds, arn) if creds is not None else None,
@@ -148,10 +194,13 @@ class ConnectorProfiles:
         """UpdateConnectorProfile: new properties, and new credentials (checked first) when given."""
         with self.store.scoped(caller.account_id, caller.region) as tx:
             current = tx.profile(params["connectorProfileName"])
-            kind = (current.connector_type, current.connector_label) if current is not None else None
+            kind = (
+                (current.connector_type, current.connector_label, current.credentials_arn)
+                if current is not None else None
+            )
         config = params["connectorProfileConfig"]
         if kind is not None:
-            config = self._checked_config(caller, "UpdateConnectorProfile", params, kind[0], kind[1])
+            config = self._checked_config(caller, "UpdateConnectorProfile", params, kind[0], kind[1], kind[2])
         return idempotency.once(
             self.store, caller, "UpdateConnectorProfile", params, lambda tx: self._update(tx, params, config)
         )

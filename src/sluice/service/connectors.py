@@ -77,6 +77,9 @@ class Connectors:
             return {"connectorConfiguration": catalog.capabilities(connector_type)}
         if not label:
             raise ValidationException("Describing a CustomConnector needs its connectorLabel.")
+        plugin = catalog.plugin(label)
+        if plugin is not None:
+            return {"connectorConfiguration": {**plugin.capabilities, "connectorLabel": label}}
         with self.store.scoped(caller.account_id, caller.region) as tx:
             registration = tx.registration(label)
             if registration is None:
@@ -106,7 +109,7 @@ class Connectors:
         connector_type = connector_type or (profile.connector_type if profile else None)
         if connector_type is None:
             raise ValidationException("Name a connectorProfileName or a connectorType.")
-        spec = catalog.builtin(connector_type)
+        spec = catalog.spec(connector_type, profile.connector_label if profile else None)
         if spec is None:
             raise ValidationException(f"{connector_type} is not a connector type Sluice knows.")
         if profile is None and (spec.requires_profile or connector_type == catalog.CUSTOM):

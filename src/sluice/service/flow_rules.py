@@ -91,6 +91,9 @@ def _configuration(tx: Scoped, connector_type: str, profile: ConnectorProfile | 
     if connector_type != catalog.CUSTOM:
         return catalog.capabilities(connector_type)
     label = profile.connector_label if profile is not None else None
+    plugin = catalog.plugin(label)
+    if plugin is not None:
+        return plugin.capabilities
     registration = tx.registration(label) if label else None
     if registration is None:
         raise ResourceNotFoundException(f"The custom connector {label} is not registered.")

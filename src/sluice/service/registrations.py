@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from sluice.connectors.base import ConnectorError
+from sluice.connectors.custom_connector import describe_lambda
+from sluice.engine.profiles import invocation_env
 from sluice.service import catalog, idempotency
 from sluice.service.common import connector_arn, now, to_datetime
 from sluice.service.context import Caller
-from sluice.service.errors import ConflictException, ResourceNotFoundException, ValidationException
+from sluice.service.errors import (
+    ConflictException,
+    ConnectorServerException,
+    ResourceNotFoundException,
+    ValidationException,
+)
 from sluice.store.models import ConnectorRegistration
 from sluice.store.repository import DuplicateError, Scoped, Store
 
@@ -79,22 +87,48 @@ class Registrations:
         self.store = store
 
     def register_connector(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
-        """RegisterConnector."""
-        return idempotency.once(
-            self.store, caller, "RegisterConnector", params, lambda tx: self._register(tx, caller, params)
-        )
-
-    def _register(self, tx: Scoped, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        """RegisterConnector: the Lambda describes itself; its answer is the registration's configuration."""
         label = params.get("connectorLabel")
         if not label:
             raise ValidationException("connectorLabel is required to register a connector.")
-        provisioning_type = params.get("connectorProvisioningType")
         provisioning = params.get("connectorProvisioningConfig") or {}
-        if provisioning_type != "LAMBDA" or not (provisioning.get("lambda") or {}).get("lambdaArn"):
+        lambda_arn = (provisioning.get("lambda") or {}).get("lambdaArn")
+        if params.get("connectorProvisioningType") != "LAMBDA" or not lambda_arn:
             raise ValidationException(
                 "Register a connector with connectorProvisioningType LAMBDA and "
                 "connectorProvisioningConfig.lambda.lambdaArn."
             )
+        described: dict[str, Any] = {}
+        if not idempotency.seen(self.store, caller, "RegisterConnector", params):
+            with self.store.scoped(caller.account_id, caller.region) as tx:
+                if tx.registration(label) is not None:
+                    raise ConflictException(f"A connector with the label {label} is already registered.")
+            described = self._describe(caller, lambda_arn)
+        return idempotency.once(
+            self.store, caller, "RegisterConnector", params, lambda tx: self._register(tx, caller, params, described)
+        )
+
+    def _describe(self, caller: Caller, lambda_arn: str) -> dict[str, Any]:
+        """The connector's own configuration, asked of its Lambda outside any transaction."""
+        try:
+            described = describe_lambda(lambda_arn, invocation_env(self.store, caller.account_id, caller.region))
+        except ConnectorError as exc:
+            raise ConnectorServerException(
+                f"The connector's Lambda {lambda_arn} could not describe itself ({exc.code}): {exc.message}"
+            ) from exc
+        if described.get("canUseAsSource") and not described.get("supportedDestinationConnectors"):
+            # Flow validation reads this list; the catalog's CustomConnector entry states it.
+            described["supportedDestinationConnectors"] = list(
+                catalog.capabilities(CUSTOM).get("supportedDestinationConnectors") or []
+            )
+        return described
+
+    def _register(
+        self, tx: Scoped, caller: Caller, params: dict[str, Any], described: dict[str, Any]
+    ) -> dict[str, Any]:
+        label = params["connectorLabel"]
+        provisioning_type = params["connectorProvisioningType"]
+        provisioning = params.get("connectorProvisioningConfig") or {}
         if tx.registration(label) is not None:
             raise ConflictException(f"A connector with the label {label} is already registered.")
         registration = ConnectorRegistration(
@@ -104,21 +138,7 @@ class Registrations:
             provisioning_type=provisioning_type,
             provisioning_config=provisioning,
             version=1,
-            configuration={
-                "canUseAsSource": True,
-                "canUseAsDestination": True,
-                "connectorName": label,
-                "connectorOwner": caller.account_id,
-                "connectorModes": ["Public"],
-                "supportedTriggerTypes": ["OnDemand", "Scheduled"],
-                "supportedSchedulingFrequencies": ["BYMINUTE", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "ONCE"],
-                "supportedDataTransferTypes": ["RECORD"],
-                # Without this a registered connector could be a source for no destination at all
-                # (flow validation reads it); the catalog's CustomConnector entry states the list.
-                "supportedDestinationConnectors": list(
-                    catalog.capabilities(CUSTOM).get("supportedDestinationConnectors") or []
-                ),
-            },
+            configuration=described,
             registered_at=now(),
             registered_by=caller.caller_arn,
         )
@@ -129,12 +149,24 @@ class Registrations:
         return {"connectorArn": registration.arn}
 
     def update_connector_registration(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
-        """UpdateConnectorRegistration: new description/provisioning, next version."""
+        """UpdateConnectorRegistration: new description/provisioning, re-described, next version."""
+        label = params["connectorLabel"]
+        described: dict[str, Any] | None = None
+        if not idempotency.seen(self.store, caller, "UpdateConnectorRegistration", params):
+            with self.store.scoped(caller.account_id, caller.region) as tx:
+                registration = tx.registration(label)
+                if registration is None:
+                    raise ResourceNotFoundException(f"No connector with the label {label} is registered.")
+                provisioning = params.get("connectorProvisioningConfig") or registration.provisioning_config
+            lambda_arn = (provisioning.get("lambda") or {}).get("lambdaArn")
+            if not lambda_arn:
+                raise ValidationException("connectorProvisioningConfig.lambda.lambdaArn is required.")
+            described = self._describe(caller, lambda_arn)
         return idempotency.once(
-            self.store, caller, "UpdateConnectorRegistration", params, lambda tx: self._update(tx, params)
+            self.store, caller, "UpdateConnectorRegistration", params, lambda tx: self._update(tx, params, described)
         )
 
-    def _update(self, tx: Scoped, params: dict[str, Any]) -> dict[str, Any]:
+    def _update(self, tx: Scoped, params: dict[str, Any], described: dict[str, Any] | None) -> dict[str, Any]:
         label = params["connectorLabel"]
         registration = tx.registration(label)
         if registration is None:
@@ -143,6 +175,8 @@ class Registrations:
             registration.description = params["description"]
         if params.get("connectorProvisioningConfig") is not None:
             registration.provisioning_config = params["connectorProvisioningConfig"]
+        if described is not None:
+            registration.configuration = described
         registration.version += 1
         return {"connectorArn": registration.arn}
 

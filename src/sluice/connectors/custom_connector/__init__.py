@@ -7,7 +7,10 @@ says about the type as a whole: either role, every `Operators` value (the model'
 authentication scheme the custom-connector SDK offers.
 """
 
-from sluice.connectors.base import ConnectorSpec
+from collections.abc import Mapping
+from typing import Any
+
+from sluice.connectors.base import ConnectorSpec, Destination, MetadataProvider, ProfileView, RunContext, Source
 from sluice.connectors.configuration import (
     ALL_FREQUENCIES,
     ON_DEMAND_AND_SCHEDULED,
@@ -45,4 +48,59 @@ CAPABILITIES = connector_configuration(
     transfer_types=("RECORD", "FILE"),
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+DESCRIBE_TIMEOUT = 30.0
+
+
+def describe_lambda(lambda_arn: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The AppFlow `ConnectorConfiguration` a connector's Lambda gives for itself.
+
+    Sends the SDK's `DescribeConnectorConfigurationRequest` through the real Lambda Invoke API, or
+    to the local handler the ARN is linked to (`sluice connectors link`). ConnectorError when the
+    function cannot be reached, fails, or answers something that is not a configuration.
+    """
+    from sluice.connectors.custom_connector import sdk
+    from sluice.connectors.custom_connector.invoke import invoker_for
+
+    answer = invoker_for(lambda_arn, env).invoke(sdk.describe_configuration_request(), timeout=DESCRIBE_TIMEOUT)
+    return sdk.connector_configuration(sdk.check(answer, "DescribeConnectorConfiguration"))
+
+
+def _load_metadata() -> MetadataProvider:
+    from sluice.connectors.custom_connector.metadata import CustomConnectorMetadata
+
+    return CustomConnectorMetadata()
+
+
+def _open_source(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Source:
+    from sluice.connectors.custom_connector.source import CustomConnectorSource
+
+    return CustomConnectorSource(profile, props, ctx)
+
+
+def _open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Destination:
+    from sluice.connectors.custom_connector.destination import CustomConnectorDestination
+
+    return CustomConnectorDestination(profile, props, ctx)
+
+
+def _cleanup_destination(props: Mapping[str, Any], data_dir: str, execution_id: str) -> None:
+    from sluice.connectors.custom_connector.destination import cleanup_staging
+
+    cleanup_staging(props, data_dir, execution_id)
+
+
+def _check_profile(profile: ProfileView) -> Mapping[str, Any]:
+    from sluice.connectors.custom_connector.profile import check_profile
+
+    return check_profile(profile)
+
+
+SPEC = ConnectorSpec(
+    connector_type=CONNECTOR_TYPE,
+    capabilities=CAPABILITIES,
+    load_metadata=_load_metadata,
+    open_source=_open_source,
+    open_destination=_open_destination,
+    cleanup_destination=_cleanup_destination,
+    check_profile=_check_profile,
+)
