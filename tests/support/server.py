@@ -6,11 +6,13 @@ boto3 AppFlow client pointed at it. `kill()` is SIGKILL, for the restart tests.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,28 @@ from botocore.config import Config
 ACCESS_KEY = "AKIDSLUICETEST000001"
 SECRET_KEY = "sluice-test-secret-key-0000000000000000"
 REGION = "us-east-1"
+
+
+CLOSED_ENDPOINT = "http://127.0.0.1:9"
+# Lambda ARNs the control-plane tests register; each runs an offline SDK connector locally.
+TEST_LAMBDA_ARNS = [
+    "arn:aws:lambda:us-east-1:123456789012:function:sluice-test-connector",
+    "arn:aws:lambda:us-east-1:123456789012:function:sluice-test-connector-v2",
+    "arn:aws:lambda:us-east-1:123456789012:function:c",
+    "arn:aws:lambda:us-east-1:123456789012:function:fuzz",
+]
+OFFLINE_HANDLER = f"{Path(__file__).resolve().parent.parent / 'fakes' / 'connectors' / 'offline.py'}:lambda_handler"
+_links_file: Path | None = None
+
+
+def test_connector_links() -> Path:
+    """A links file (one per test process) binding TEST_LAMBDA_ARNS to tests/fakes/connectors/offline.py."""
+    global _links_file
+    if _links_file is None:
+        folder = Path(tempfile.mkdtemp(prefix="sluice-links-"))
+        _links_file = folder / "connector-links.json"
+        _links_file.write_text(json.dumps({arn: OFFLINE_HANDLER for arn in TEST_LAMBDA_ARNS}))
+    return _links_file
 
 
 def free_port() -> int:
@@ -70,6 +94,10 @@ class SluiceServer:
         for name in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_GLUE"):
             env.pop(name, None)
         env["SLUICE_S3_BACKEND"] = "aws" if "AWS_ENDPOINT_URL_S3" in self.extra_env else "local"
+        # Custom connectors: the test Lambda ARNs run an offline SDK connector locally, and any
+        # other ARN meets a closed port at once rather than real AWS.
+        env["SLUICE_CONNECTOR_LINKS"] = str(test_connector_links())
+        env["AWS_ENDPOINT_URL_LAMBDA"] = CLOSED_ENDPOINT
         env.update(self.extra_env)
         return env
 

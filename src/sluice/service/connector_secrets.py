@@ -10,6 +10,7 @@ the few seconds the check takes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Iterator, Mapping
@@ -24,6 +25,11 @@ from sluice.store.repository import Store
 
 PENDING_PREFIX = "pending-secret:"
 PENDING_SECONDS = 600
+
+
+def _pending_key(arn: str) -> str:
+    """The server-setting key of a staged secret (keys are short; ARNs are not)."""
+    return PENDING_PREFIX + hashlib.sha256(arn.encode()).hexdigest()[:40]
 
 
 class SecretNotFound(Exception):
@@ -74,7 +80,7 @@ class ConnectorSecrets:
         self, account_id: str, arn: str, connector_type: str, credentials: Mapping[str, Any]
     ) -> Iterator[None]:
         """Make `credentials` readable under `arn` while a profile's check runs."""
-        key = PENDING_PREFIX + arn
+        key = _pending_key(arn)
         sealed = self.store.box.seal_json(
             {"account": account_id, "type": connector_type, "credentials": dict(credentials),
              "at": time.time()}, key)
@@ -87,7 +93,7 @@ class ConnectorSecrets:
                 session.execute(delete(ServerSetting).where(ServerSetting.key == key))
 
     def _staged(self, arn: str) -> tuple[str, str, dict[str, Any], float] | None:
-        key = PENDING_PREFIX + arn
+        key = _pending_key(arn)
         with self.store.admin() as session:
             row = session.get(ServerSetting, key)
             if row is None:
