@@ -145,8 +145,29 @@ def cmd_connectors(args: argparse.Namespace) -> int:
             return 1
         print(f"{args.arn} is invoked through Lambda again")
         return 0
+    if args.action == "env":
+        return _connector_env(args)
     for arn, target in sorted(links.links(data_dir).items()):
         print(f"{arn}  {target}")
+    return 0
+
+
+def _connector_env(args: argparse.Namespace) -> int:
+    """Print the environment a deployed connector needs to read its credentials from this server."""
+    from sluice.api.runtime import open_store
+    from sluice.engine.profiles import invocation_env
+    from sluice.store import accounts
+
+    settings = _settings(args)
+    store = open_store(settings)
+    found = [a for a in accounts.list_accounts(store) if args.account in (None, a.name)]
+    if not found:
+        print(f"error: no account named {args.account!r}", file=sys.stderr)
+        return 1
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    os.environ.setdefault("SLUICE_PUBLIC_URL", f"http://{host}:{settings.port}")
+    for name, value in invocation_env(store, found[0].account_id, args.region).items():
+        print(f"export {name}={value}")
     return 0
 
 
@@ -180,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     link.add_argument("target")
     con_sub.add_parser("unlink", help="invoke the ARN through Lambda again").add_argument("arn")
     con_sub.add_parser("links", help="list the local bindings")
+    env = con_sub.add_parser("env", help="print the environment a deployed connector needs (credentials secrets)")
+    env.add_argument("--account", help="account name (default: the first account)")
+    env.add_argument("--region", default="us-east-1")
     con.set_defaults(func=cmd_connectors)
     parser.add_argument("--version", action="version", version=f"sluice {_version()}")
     return parser

@@ -34,6 +34,13 @@ from sluice.store.connector_keys import resolve_connector_key
 
 log = logging.getLogger("sluice.api")
 HEALTH_PATH = "/health"
+# Operations that may wait on a connector's system (a vendor API, a Lambda, a local handler).
+# They always run in a worker thread: on the event loop they would stall every other request,
+# including a connector reading its credentials secret back from this very server.
+CALLS_CONNECTORS = frozenset({
+    "CreateConnectorProfile", "UpdateConnectorProfile", "ListConnectorEntities", "DescribeConnectorEntity",
+    "CreateFlow", "UpdateFlow", "RegisterConnector", "UpdateConnectorRegistration",
+})
 
 
 async def _send(send: Send, response: Response) -> None:
@@ -89,7 +96,7 @@ class AppFlowEndpoint:
         validate_input(op.input_shape, params)
         caller = Caller(context.account_id, context.region, context.caller_arn, context.request_id)
         handler = self.handlers[op.name]
-        if self.inline:
+        if self.inline and op.name not in CALLS_CONNECTORS:
             result: dict[str, Any] = handler(caller, params)
         else:
             result = await anyio.to_thread.run_sync(handler, caller, params)

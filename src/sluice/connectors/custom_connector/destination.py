@@ -1,0 +1,341 @@
+"""A custom connector as a flow destination (connectors layer): spool the run, WriteData at commit.
+
+`CustomConnectorDestination(profile, props, ctx)` implements `CustomConnectorDestinationProperties`
+{entityName, writeOperationType, idFieldNames, customProperties, errorHandlingConfig}:
+
+* `writeOperationType` INSERT (default), UPSERT, UPDATE or DELETE - one the registration's
+  `supportedWriteOperations` lists; all but INSERT need `idFieldNames`, which every record must
+  carry. DELETE sends only the id fields;
+* records go to the connector as `WriteDataRequest` {entityIdentifier, operation, idFieldNames,
+  records: [JSON strings], allOrNone: false, connectorContext (with the entity's definition)},
+  at most `write_batch_limit` records per request (a `maxBatchSize`-like runtime setting, else
+  100) and about 5 MB (Lambda's synchronous payload limit is 6 MB). Null values are left out of
+  a record, so the connector's defaults apply;
+* each request's `writeRecordResults` [{isSuccess, recordId, errorMessage}] say which records
+  were written; refused ones go to the `ErrorSink` (`errorHandlingConfig`) and count as
+  `put_failures`. An answer that fails as a whole (no per-record results) stops the commit;
+* with `failOnFirstDestinationError` the request holding the first refused record is the last
+  one sent, and commit fails saying exactly how many records were written before the stop.
+
+Writes cannot be rolled back, so `write()` only spools batches to Arrow IPC stream files,
+`<data_dir>/.sluice-spool/<execution_id>/custom-<n>.arrow`, and `commit()` sends them once the
+source was read completely. `abort()` and `cleanup_staging()` delete the spool.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from sluice.connectors.base import ConnectorError, ProfileView, RunContext, WriteResult
+from sluice.connectors.custom_connector import sdk
+from sluice.connectors.custom_connector.metadata import describe
+from sluice.connectors.custom_connector.profile import Session, configuration
+from sluice.connectors.custom_connector.types import json_value
+from sluice.connectors.error_records import ErrorSink
+
+log = logging.getLogger(__name__)
+
+SPOOL_DIR = ".sluice-spool"  # shared with the other spooling destinations; files are ours by prefix
+PREFIX = "custom-"
+DEFAULT_BATCH = 100
+MAX_REQUEST_BYTES = 5 * 1024 * 1024
+WRITE_TIMEOUT = 900.0
+OPERATIONS = ("INSERT", "UPSERT", "UPDATE", "DELETE")
+# Runtime settings (profile or flow) a connector may use to declare how many records one call takes.
+BATCH_SETTINGS = ("maxBatchSize", "maxWriteBatchSize", "writeBatchSize", "batchSize", "maxRecordsPerRequest")
+
+
+def spool_folder(data_dir: str, execution_id: str) -> Path:
+    return Path(data_dir, SPOOL_DIR, execution_id)
+
+
+def cleanup_staging(props: Mapping[str, Any], data_dir: str, execution_id: str) -> None:
+    """`ConnectorSpec.cleanup_destination`: delete what a (killed) run spooled; nothing there is fine."""
+    folder = spool_folder(data_dir, execution_id)
+    if not folder.is_dir():
+        return
+    for path in folder.glob(f"{PREFIX}*.arrow"):
+        path.unlink(missing_ok=True)
+    _remove_if_empty(folder)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    for path in (folder, folder.parent):
+        try:
+            path.rmdir()
+        except OSError:
+            return
+
+
+def write_batch_limit(settings: Mapping[str, Any], config: Mapping[str, Any]) -> int:
+    """Records per WriteData call: a declared batch-size setting or configuration entry, else 100."""
+    for source in (settings, config):
+        for key in BATCH_SETTINGS:
+            value = source.get(key)
+            try:
+                if value is not None and int(value) > 0:
+                    return int(value)
+            except (TypeError, ValueError):
+                continue
+    return DEFAULT_BATCH
+
+
+@dataclass(slots=True)
+class Progress:
+    """What a commit has done so far."""
+
+    written: int = 0
+    failed: int = 0
+    bytes_sent: int = 0
+    requests: int = 0
+    first_id: str | None = None
+    last_id: str | None = None
+
+
+class CustomConnectorDestination:
+    """`base.Destination` writing a flow's records into one entity of a registered custom connector."""
+
+    def __init__(self, profile: ProfileView, props: Mapping[str, Any], ctx: RunContext, *, invoker: Any = None,
+                 sink: ErrorSink | None = None) -> None:
+        self.entity_name = str(props.get("entityName") or "")
+        if not self.entity_name:
+            raise ConnectorError("InvalidArgument", "CustomConnectorDestinationProperties.entityName is required")
+        self.operation = str(props.get("writeOperationType") or "INSERT").upper()
+        supported = [str(o) for o in configuration(profile).get("supportedWriteOperations") or OPERATIONS]
+        if self.operation not in OPERATIONS or self.operation not in supported:
+            raise ConnectorError("InvalidArgument", f"writeOperationType {self.operation} is not one the connector "
+                                 f"supports ({', '.join(supported)})")
+        self.id_fields = [str(name) for name in props.get("idFieldNames") or []]
+        if self.operation != "INSERT" and not self.id_fields:
+            raise ConnectorError("InvalidArgument", f"writeOperationType {self.operation} needs idFieldNames: the "
+                                 "fields that identify the records to change")
+        custom = props.get("customProperties") or {}
+        self.settings = custom if isinstance(custom, Mapping) else {}
+        self.profile, self.ctx, self._invoker = profile, ctx, invoker
+        self.session: Session | None = None  # opened at commit: spooling needs no connector
+        profile_settings = (profile.properties or {}).get("profileProperties") or {}
+        self.limit = write_batch_limit({**profile_settings, **self.settings}, configuration(profile))
+        self.sink = sink or ErrorSink(props.get("errorHandlingConfig"), ctx)
+        self.sink.check()
+        self.folder = spool_folder(ctx.data_dir, ctx.execution_id)
+        self.spool: list[Path] = []
+        self._writer: Any = None
+        self._schema: pa.Schema | None = None
+        self.rows = 0
+        self._state = "open"
+
+    # -- the Destination protocol --------------------------------------------------------------
+
+    def write(self, batch: pa.RecordBatch, partition: Mapping[str, str] | None = None) -> None:
+        """Spool one batch (partition values mean nothing to a connector entity and are ignored)."""
+        if self._state != "open":
+            raise ConnectorError("InvalidArgument", f"the destination is already {self._state}")
+        if batch.num_rows == 0:
+            return
+        missing = [name for name in self.id_fields if name not in batch.schema.names]
+        if missing:
+            raise ConnectorError(
+                "InvalidArgument",
+                f"writeOperationType {self.operation} needs the field(s) {', '.join(map(repr, missing))} in every "
+                f"record, but the flow's output has only {', '.join(batch.schema.names) or 'no fields'}",
+            )
+        if self._writer is not None and not batch.schema.equals(self._schema):
+            try:
+                batch = batch.cast(self._schema)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+                self._close_writer()  # another type set: a new spool file
+        try:
+            if self._writer is None:
+                self._writer = ipc.new_stream(str(self._new_spool_file()), batch.schema)
+                self._schema = batch.schema
+            self._writer.write_batch(batch)
+        except OSError as exc:
+            raise ConnectorError("ServerError", f"could not spool records under {self.folder}: {exc}") from exc
+        self.rows += batch.num_rows
+
+    def commit(self) -> WriteResult:
+        """Send every spooled record; per-record refusals are counted, not fatal (unless fail-fast)."""
+        if self._state != "open":
+            raise ConnectorError("InvalidArgument", f"the destination is already {self._state}")
+        self._close_writer()
+        self._state = "committing"
+        progress = Progress()
+        try:
+            stopped = self._send(progress)
+            if not stopped:
+                self.sink.commit()
+        except ConnectorError as exc:
+            self._state = "failed"
+            raise self._interrupted(exc, progress) from exc
+        if stopped:
+            self._state = "failed"
+            raise self._stopped(progress)
+        if progress.failed:
+            log.warning("run %s: %s: %s", self.ctx.execution_id, self.entity_name, self.sink.summary())
+        self._drop_spool()
+        self._state = "committed"
+        return WriteResult(bytes_written=progress.bytes_sent, records_written=progress.written,
+                           put_failures=progress.failed)
+
+    def abort(self) -> None:
+        """Delete the spool. Records a failed commit had already sent stay in the connector's system."""
+        if self._state == "aborted":
+            return
+        self._close_writer()
+        self.sink.discard()
+        self._drop_spool()
+        self._state = "aborted"
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def _send(self, progress: Progress) -> bool:
+        """Send all records; True when fail-fast stopped the commit."""
+        if not self.rows:
+            return False
+        self.session = Session(self.profile, settings=self.settings, data_dir=self.ctx.data_dir,
+                               invoker=self._invoker)
+        definition = describe(self.session, self.entity_name)
+        for rows, texts in self._requests():
+            self._send_one(definition, rows, texts, progress)
+            if self.sink.fail_fast and progress.failed:
+                return True
+            if self.ctx.should_stop():
+                raise ConnectorError("InvalidArgument", "the run was canceled while records were being written")
+        return False
+
+    def _send_one(self, definition: Mapping[str, Any], rows: list[dict[str, Any]], texts: list[str],
+                  progress: Progress) -> None:
+        assert self.session is not None
+        progress.requests += 1
+        answer = self.session.call(
+            sdk.WRITE_DATA, "WriteData", timeout=WRITE_TIMEOUT, entity_definition=definition,
+            accept=lambda a: isinstance(a.get("writeRecordResults"), list) and bool(a["writeRecordResults"]),
+            entityIdentifier=self.entity_name, operation=self.operation,
+            idFieldNames=self.id_fields or None, records=texts, allOrNone=False,
+        )
+        progress.bytes_sent += sum(len(t.encode()) for t in texts)
+        results = answer.get("writeRecordResults") or []
+        if len(results) > len(rows):
+            raise ConnectorError("ServerError", f"the connector answered {len(results)} writeRecordResults for "
+                                 f"{len(rows)} records")
+        if len(results) < len(rows) and results:
+            log.warning("run %s: the connector answered %d writeRecordResults for %d records; the rest count as "
+                        "written", self.ctx.execution_id, len(results), len(rows))
+        details = answer.get("errorDetails") or {}
+        code = str(details.get("errorCode") or "WriteFailed") if isinstance(details, Mapping) else "WriteFailed"
+        for index, row in enumerate(rows):
+            result = results[index] if index < len(results) else {"isSuccess": True}
+            if isinstance(result, Mapping) and result.get("isSuccess"):
+                progress.written += 1
+                record_id = result.get("recordId")
+                if record_id is not None:
+                    progress.first_id = progress.first_id or str(record_id)
+                    progress.last_id = str(record_id)
+                continue
+            progress.failed += 1
+            message = str((result or {}).get("errorMessage") or "the connector refused the record")
+            self.sink.add([row], code, message)
+
+    def _requests(self) -> Iterator[tuple[list[dict[str, Any]], list[str]]]:
+        """The spooled records, as (rows, JSON texts) groups of at most `limit` records / ~5 MB."""
+        rows: list[dict[str, Any]] = []
+        texts: list[str] = []
+        size = 0
+        for batch in self._batches():
+            if self.operation == "DELETE":
+                batch = batch.select(self.id_fields)
+            for record in batch.to_pylist():
+                row = {name: json_value(value) for name, value in record.items() if value is not None}
+                text = json.dumps(row, separators=(",", ":"), ensure_ascii=False)
+                if rows and (len(rows) >= self.limit or size + len(text) > MAX_REQUEST_BYTES):
+                    yield rows, texts
+                    rows, texts, size = [], [], 0
+                rows.append(row)
+                texts.append(text)
+                size += len(text) + 3
+        if rows:
+            yield rows, texts
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
+        for path in self.spool:
+            with pa.memory_map(str(path)) as source, ipc.open_stream(source) as reader:
+                yield from reader
+
+    # -- reporting -----------------------------------------------------------------------------
+
+    def _written(self, progress: Progress) -> str:
+        if not progress.written:
+            return "no record was written"
+        ids = ""
+        if progress.first_id:
+            ids = (f" (record id {progress.first_id})" if progress.written == 1
+                   else f" (first record id {progress.first_id}, last {progress.last_id})")
+        return f"{progress.written} record(s) were written to {self.entity_name}{ids} and cannot be rolled back"
+
+    def _errors_where(self) -> str:
+        try:
+            location = self.sink.commit()
+        except ConnectorError as exc:
+            return f"the refused records could not be saved ({exc.message})"
+        if location:
+            return f"the refused records are in {location}"
+        return "no error bucket is configured (errorHandlingConfig.bucketName), so refused records were not saved"
+
+    def _stopped(self, progress: Progress) -> ConnectorError:
+        first = self.sink.messages[0] if self.sink.messages else "a record was refused"
+        unsent = max(0, self.rows - progress.written - progress.failed)
+        return ConnectorError(
+            "InvalidArgument",
+            f"Stopped at the first refused record (failOnFirstDestinationError): {first}. "
+            f"{self._written(progress)}; {progress.failed} record(s) were refused ({self._errors_where()}); "
+            f"{unsent} record(s) were not sent.",
+        )
+
+    def _interrupted(self, exc: ConnectorError, progress: Progress) -> ConnectorError:
+        if not progress.written and not progress.failed:
+            return ConnectorError(exc.code, f"{exc.message}. No record was written to {self.entity_name}.",
+                                  exc.retry_after)
+        return ConnectorError(exc.code, f"{exc.message}. {self._written(progress)}; {progress.failed} record(s) "
+                              f"were refused ({self._errors_where()}).", exc.retry_after)
+
+    # -- spool ---------------------------------------------------------------------------------
+
+    def _new_spool_file(self) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        number = 0
+        while True:
+            path = self.folder / f"{PREFIX}{number}.arrow"
+            try:
+                # O_EXCL: two destinations of one run never share a file.
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                number += 1
+                continue
+            self.spool.append(path)
+            return path
+
+    def _close_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def _drop_spool(self) -> None:
+        for path in self.spool:
+            path.unlink(missing_ok=True)
+        self.spool.clear()
+        if self.folder.is_dir():
+            _remove_if_empty(self.folder)
+
+
+def open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> CustomConnectorDestination:
+    """`ConnectorSpec.open_destination` for custom connectors."""
+    return CustomConnectorDestination(profile, props, ctx)

@@ -1,0 +1,1 @@
+"""Custom connectors for tests, written with AppFlow's Custom Connector SDK (plus deliberately broken ones)."""

@@ -1,0 +1,1 @@
+"""Tests of the custom connector runtime: SDK wire shapes, links, invocation."""

@@ -1,0 +1,1 @@
+"""Tests of the example connectors under examples/."""
