@@ -150,6 +150,9 @@ class _QuietServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeLambda/1.0"
+    # Headers and body go out in two writes: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms
+    # to every keep-alive call, which real Lambda does not.
+    disable_nagle_algorithm = True
 
     @property
     def fake(self) -> FakeLambda:

@@ -15,8 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
 from sluice.connectors.base import ConnectorError
-from sluice.connectors.configuration import TASK_OPERATORS
-from sluice.connectors.configuration import destinations_for
+from sluice.connectors.configuration import TASK_OPERATORS, destinations_for
 
 CONNECTOR_TYPE = "CustomConnector"
 
