@@ -37,6 +37,7 @@ import pyarrow.ipc as ipc
 
 from sluice.connectors.base import ConnectorError, ProfileView, RunContext, WriteResult
 from sluice.connectors.custom_connector import sdk
+from sluice.connectors.custom_connector.limits import call_timeout
 from sluice.connectors.custom_connector.metadata import describe
 from sluice.connectors.custom_connector.profile import Session, configuration
 from sluice.connectors.custom_connector.types import json_value
@@ -217,7 +218,7 @@ class CustomConnectorDestination:
         assert self.session is not None
         progress.requests += 1
         answer = self.session.call(
-            sdk.WRITE_DATA, "WriteData", timeout=WRITE_TIMEOUT, entity_definition=definition,
+            sdk.WRITE_DATA, "WriteData", timeout=call_timeout(WRITE_TIMEOUT), entity_definition=definition,
             accept=lambda a: isinstance(a.get("writeRecordResults"), list) and bool(a["writeRecordResults"]),
             entityIdentifier=self.entity_name, operation=self.operation,
             idFieldNames=self.id_fields or None, records=texts, allOrNone=False,

@@ -30,6 +30,7 @@ from typing import Any
 from sluice.connectors.base import ConnectorError, EntityPage, ProfileView
 from sluice.connectors.custom_connector import sdk
 from sluice.connectors.custom_connector.filters import DEFAULT_OPERATORS
+from sluice.connectors.custom_connector.limits import call_timeout
 from sluice.connectors.custom_connector.profile import Session
 
 METADATA_TIMEOUT = 60.0
@@ -126,7 +127,7 @@ def describe(session: Session, entity_name: str) -> dict[str, Any]:
     """The SDK `EntityDefinition` of `entity_name` ({entity, fields, customProperties})."""
     if not entity_name:
         raise ConnectorError("InvalidArgument", "an entity name is required")
-    answer = session.call(sdk.DESCRIBE_ENTITY, "DescribeEntity", timeout=METADATA_TIMEOUT,
+    answer = session.call(sdk.DESCRIBE_ENTITY, "DescribeEntity", timeout=call_timeout(METADATA_TIMEOUT),
                           entityIdentifier=entity_name)
     definition = answer.get("entityDefinition")
     if not isinstance(definition, Mapping) or not isinstance(definition.get("fields"), list):
@@ -146,7 +147,7 @@ class CustomConnectorMetadata:
         self, profile: ProfileView, parent: str | None, max_results: int | None, next_token: str | None
     ) -> EntityPage:
         session = Session(profile, invoker=self.invoker)
-        answer = session.call(sdk.LIST_ENTITIES, "ListEntities", timeout=METADATA_TIMEOUT,
+        answer = session.call(sdk.LIST_ENTITIES, "ListEntities", timeout=call_timeout(METADATA_TIMEOUT),
                               entitiesPath=parent or None, maxResult=max_results or DEFAULT_PAGE,
                               nextToken=next_token or None)
         items = answer.get("entities") or []

@@ -38,6 +38,7 @@ import httpx
 from sluice.connectors.base import ConnectorError, ProfileView
 from sluice.connectors.custom_connector import sdk
 from sluice.connectors.custom_connector.invoke import invoker_for
+from sluice.connectors.custom_connector.limits import call_timeout
 from sluice.connectors.custom_connector.secrets import authentication_type, sdk_authentication_type
 
 log = logging.getLogger(__name__)
@@ -300,8 +301,11 @@ def check_profile(profile: ProfileView, *, invoker: Any = None, client: httpx.Cl
             profile.save_credentials(credentials)
     session = Session(profile, invoker=invoker)
     settings = profile_properties(profile)
-    answer = session.invoker.invoke(sdk.request(sdk.VALIDATE_CONNECTOR_RUNTIME_SETTINGS, scope="CONNECTOR_PROFILE",
-                                                connectorRuntimeSettings=settings), timeout=VALIDATE_TIMEOUT)
+    answer = session.invoker.invoke(
+        sdk.request(sdk.VALIDATE_CONNECTOR_RUNTIME_SETTINGS, scope="CONNECTOR_PROFILE",
+                    connectorRuntimeSettings=settings),
+        timeout=call_timeout(VALIDATE_TIMEOUT),
+    )
     try:
         sdk.check(answer, "ValidateConnectorRuntimeSettings")
     except ConnectorError as exc:
@@ -310,8 +314,11 @@ def check_profile(profile: ProfileView, *, invoker: Any = None, client: httpx.Cl
         raise ConnectorError(code, f"the connector refused the profile properties: {exc.message}",
                              exc.retry_after) from None
     context = session.context()
-    answer = session.invoker.invoke(sdk.request(sdk.VALIDATE_CREDENTIALS, credentials=context.get("credentials"),
-                                                connectorRuntimeSettings=settings), timeout=VALIDATE_TIMEOUT)
+    answer = session.invoker.invoke(
+        sdk.request(sdk.VALIDATE_CREDENTIALS, credentials=context.get("credentials"),
+                    connectorRuntimeSettings=settings),
+        timeout=call_timeout(VALIDATE_TIMEOUT),
+    )
     try:
         sdk.check(answer, "ValidateCredentials")
     except ConnectorError as exc:

@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext
 from sluice.connectors.custom_connector import filters, sdk, types
+from sluice.connectors.custom_connector.limits import call_timeout
 from sluice.connectors.custom_connector.metadata import describe
 from sluice.connectors.custom_connector.profile import Session, configuration
 
@@ -222,8 +223,8 @@ class CustomConnectorSource:
     def _call(self, type_name: str, operation: str, definition: Mapping[str, Any], **fields: Any) -> dict[str, Any]:
         page = self.stats.pages_read + 1
         try:
-            return self.session.call(type_name, operation, timeout=PAGE_TIMEOUT, entity_definition=definition,
-                                     entityIdentifier=self.entity_name, **fields)
+            return self.session.call(type_name, operation, timeout=call_timeout(PAGE_TIMEOUT),
+                                     entity_definition=definition, entityIdentifier=self.entity_name, **fields)
         except ConnectorError as exc:
             raise ConnectorError(exc.code, f"{operation} page {page} of {self.entity_name} failed: {exc.message}",
                                  exc.retry_after) from exc
