@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import control_plane, s3_to_s3, salesforce, scheduler  # noqa: E402
+from bench import control_plane, custom_connector, s3_to_s3, salesforce, scheduler  # noqa: E402
 
 SECTIONS = {
     "control-plane": (
@@ -43,6 +43,15 @@ SECTIONS = {
         "OnDemand flow, Map_all, dataTransferApi BULKV2, into the embedded S3 backend, timed from StartFlow to "
         "Successful. Peer in the same run: simple-salesforce `bulk2.Account.download` of the same SOQL, then "
         "pyarrow CSV -> one Parquet file. Targets from issue #7: >= the peer's rows/s; server RSS < 600 MiB and flat.",
+    ),
+    "custom-connector": (
+        "Custom connectors: a SDK connector's source, local mode and behind a Lambda Invoke endpoint",
+        custom_connector.main,
+        "bench/connectors/synthetic.py (AWS's Custom Connector SDK, 100,000 generated records, 1,000 per QueryData "
+        "page) read by an OnDemand flow into S3 Parquet, timed from StartFlow to Successful: in local mode (worker "
+        "process) and through the fake Lambda Invoke endpoint (tests/fakes/lambda_endpoint, boto3). Protocol cost: "
+        "a handler answering a ready 1,000-record page (~100 KB JSON), median of 200 calls, minus the same handler "
+        "called in-process (the peer). Target from issue #8: < 2 ms per page in local mode.",
     ),
     "scheduler": (
         "Scheduler: 1,000 active rate(1minutes) flows for five minutes",

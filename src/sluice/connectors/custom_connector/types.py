@@ -33,6 +33,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.json as pj
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 BIG_INTEGER = pa.decimal128(38, 0)
@@ -206,6 +207,40 @@ def _column(values: list[Any], data_type: pa.DataType, name: str) -> pa.Array:
     return pa.array(read(_text), pa.string())
 
 
+def _read_strict(records: Sequence[Any], schema: pa.Schema) -> pa.RecordBatch | None:
+    """The records parsed by pyarrow's JSON reader in C, when every value already has its column's
+    JSON type; None otherwise (numbers as text, epoch datetimes, ...), for the lenient path.
+
+    Compact JSON objects never hold a raw newline, so the records joined by newlines are JSON lines.
+    """
+    if not records or not all(_strict_type(field.type) for field in schema):
+        return None
+    if not all(isinstance(record, str) for record in records):
+        return None
+    data = "\n".join(records).encode()
+    if data.count(b"\n") != len(records) - 1:
+        return None  # a record spread over several lines
+    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    try:
+        table = pj.read_json(pa.BufferReader(data), parse_options=options,
+                             read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    if table.num_rows != len(records) or table.schema != schema:
+        return None
+    return table.combine_chunks().to_batches()[0] if table.num_rows else None
+
+
+def _strict_type(data_type: pa.DataType) -> bool:
+    """Types pyarrow's JSON reader reads exactly as the lenient path does (or refuses to read).
+
+    Dates (pyarrow reads a number as days, not epoch seconds), bytes (not base64-decoded) and
+    decimals (rounding) always take the lenient path.
+    """
+    return (pa.types.is_string(data_type) or pa.types.is_boolean(data_type) or pa.types.is_integer(data_type)
+            or pa.types.is_floating(data_type) or pa.types.is_timestamp(data_type))
+
+
 def parse_records(records: Sequence[Any]) -> list[dict[str, Any]]:
     """Connector records (JSON strings, or objects) as dicts; ValueError naming the first bad one."""
     parsed = []
@@ -226,6 +261,9 @@ def records_to_batch(records: Sequence[Any], schema: pa.Schema) -> pa.RecordBatc
 
     ValueError (naming the field and value) when a value does not read as its column's type.
     """
+    fast = _read_strict(records, schema)
+    if fast is not None:
+        return fast
     rows = parse_records(records)
     arrays = [_column([row.get(field.name) for row in rows], field.type, field.name) for field in schema]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

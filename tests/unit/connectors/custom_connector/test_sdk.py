@@ -12,6 +12,7 @@ from custom_connector_sdk.connector import auth, configuration, context, fields,
 from custom_connector_sdk.lambda_handler import requests, responses
 
 from sluice.connectors.base import ConnectorError
+from sluice.connectors.configuration import TASK_OPERATORS
 from sluice.connectors.custom_connector import sdk
 
 _MODEL = botocore.session.get_session().get_service_model("appflow")
@@ -157,7 +158,8 @@ def test_custom_auth_oauth2_custom_properties_and_setting_options() -> None:
             logo_url="https://example.com/logo.png",
         )
     )
-    assert config["supportedOperators"] == ["PROJECTION", "EQUAL_TO"]
+    # The filter operators the connector evaluates, then the task operators the engine runs.
+    assert config["supportedOperators"] == ["PROJECTION", "EQUAL_TO", *TASK_OPERATORS]
     assert config["supportedTriggerTypes"] == ["OnDemand"]
     # On-demand only: no schedule to offer frequencies for.
     assert config["supportedSchedulingFrequencies"] == []

@@ -64,3 +64,23 @@ def test_json_value_for_writes() -> None:
         "0.1000000000000000001"
     assert types.json_value(b"hi") == "aGk=" and types.json_value(float("nan")) is None
     assert types.json_value([("k", 1)]) == {"k": 1} and types.json_value([1, 2]) == [1, 2]
+
+
+def test_the_c_reader_and_the_lenient_path_agree() -> None:
+    """JSON-typed records take pyarrow's C reader; dicts the lenient path: same batch either way."""
+    import json as _json
+
+    import pyarrow as _pa
+
+    from sluice.connectors.custom_connector.types import records_to_batch as _to_batch
+
+    schema = _pa.schema([("id", _pa.int64()), ("name", _pa.string()), ("amount", _pa.float64()),
+                         ("ok", _pa.bool_()), ("at", _pa.timestamp("us", tz="UTC"))])
+    records = [_json.dumps({"id": n, "name": f"n{n}", "amount": n / 4, "ok": n % 2 == 0,
+                            "at": f"2024-01-0{1 + n % 9}T10:00:0{n % 10}Z"}) for n in range(50)]
+    records.append(_json.dumps({"id": 99}))  # missing fields are null on both paths
+    fast = _to_batch(records, schema)
+    lenient = _to_batch([_json.loads(r) for r in records], schema)
+    assert fast.equals(lenient)
+    # A number where text is expected is read leniently (as text), not refused.
+    assert _to_batch(['{"name": 5}'], schema).column(1).to_pylist() == ["5"]
