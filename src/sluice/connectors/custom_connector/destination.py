@@ -26,14 +26,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.ipc as ipc
 
 from sluice.connectors.base import ConnectorError, ProfileView, RunContext, WriteResult
 from sluice.connectors.custom_connector import sdk
@@ -42,11 +39,11 @@ from sluice.connectors.custom_connector.metadata import describe
 from sluice.connectors.custom_connector.profile import Session, configuration
 from sluice.connectors.custom_connector.types import json_value
 from sluice.connectors.error_records import ErrorSink
+from sluice.connectors.spool import Spool, cleanup
 
 log = logging.getLogger(__name__)
 
-SPOOL_DIR = ".sluice-spool"  # shared with the other spooling destinations; files are ours by prefix
-PREFIX = "custom-"
+PREFIX = "custom"
 DEFAULT_BATCH = 100
 MAX_REQUEST_BYTES = 5 * 1024 * 1024
 WRITE_TIMEOUT = 900.0
@@ -55,26 +52,13 @@ OPERATIONS = ("INSERT", "UPSERT", "UPDATE", "DELETE")
 BATCH_SETTINGS = ("maxBatchSize", "maxWriteBatchSize", "writeBatchSize", "batchSize", "maxRecordsPerRequest")
 
 
-def spool_folder(data_dir: str, execution_id: str) -> Path:
-    return Path(data_dir, SPOOL_DIR, execution_id)
 
 
 def cleanup_staging(props: Mapping[str, Any], data_dir: str, execution_id: str) -> None:
     """`ConnectorSpec.cleanup_destination`: delete what a (killed) run spooled; nothing there is fine."""
-    folder = spool_folder(data_dir, execution_id)
-    if not folder.is_dir():
-        return
-    for path in folder.glob(f"{PREFIX}*.arrow"):
-        path.unlink(missing_ok=True)
-    _remove_if_empty(folder)
+    cleanup(data_dir, execution_id, PREFIX)
 
 
-def _remove_if_empty(folder: Path) -> None:
-    for path in (folder, folder.parent):
-        try:
-            path.rmdir()
-        except OSError:
-            return
 
 
 def write_batch_limit(settings: Mapping[str, Any], config: Mapping[str, Any]) -> int:
@@ -127,12 +111,14 @@ class CustomConnectorDestination:
         self.limit = write_batch_limit({**profile_settings, **self.settings}, configuration(profile))
         self.sink = sink or ErrorSink(props.get("errorHandlingConfig"), ctx)
         self.sink.check()
-        self.folder = spool_folder(ctx.data_dir, ctx.execution_id)
-        self.spool: list[Path] = []
-        self._writer: Any = None
-        self._schema: pa.Schema | None = None
-        self.rows = 0
+        self.spool = Spool(ctx.data_dir, ctx.execution_id, PREFIX)
+        self.folder = self.spool.folder
         self._state = "open"
+
+    @property
+    def rows(self) -> int:
+        """Records spooled so far."""
+        return self.spool.rows
 
     # -- the Destination protocol --------------------------------------------------------------
 
@@ -149,25 +135,13 @@ class CustomConnectorDestination:
                 f"writeOperationType {self.operation} needs the field(s) {', '.join(map(repr, missing))} in every "
                 f"record, but the flow's output has only {', '.join(batch.schema.names) or 'no fields'}",
             )
-        if self._writer is not None and not batch.schema.equals(self._schema):
-            try:
-                batch = batch.cast(self._schema)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
-                self._close_writer()  # another type set: a new spool file
-        try:
-            if self._writer is None:
-                self._writer = ipc.new_stream(str(self._new_spool_file()), batch.schema)
-                self._schema = batch.schema
-            self._writer.write_batch(batch)
-        except OSError as exc:
-            raise ConnectorError("ServerError", f"could not spool records under {self.folder}: {exc}") from exc
-        self.rows += batch.num_rows
+        self.spool.write(batch)
 
     def commit(self) -> WriteResult:
         """Send every spooled record; per-record refusals are counted, not fatal (unless fail-fast)."""
         if self._state != "open":
             raise ConnectorError("InvalidArgument", f"the destination is already {self._state}")
-        self._close_writer()
+        self.spool.close()
         self._state = "committing"
         progress = Progress()
         try:
@@ -182,7 +156,7 @@ class CustomConnectorDestination:
             raise self._stopped(progress)
         if progress.failed:
             log.warning("run %s: %s: %s", self.ctx.execution_id, self.entity_name, self.sink.summary())
-        self._drop_spool()
+        self.spool.drop()
         self._state = "committed"
         return WriteResult(bytes_written=progress.bytes_sent, records_written=progress.written,
                            put_failures=progress.failed)
@@ -191,9 +165,9 @@ class CustomConnectorDestination:
         """Delete the spool. Records a failed commit had already sent stay in the connector's system."""
         if self._state == "aborted":
             return
-        self._close_writer()
+        self.spool.close()
         self.sink.discard()
-        self._drop_spool()
+        self.spool.drop()
         self._state = "aborted"
 
     # -- sending -------------------------------------------------------------------------------
@@ -251,7 +225,7 @@ class CustomConnectorDestination:
         rows: list[dict[str, Any]] = []
         texts: list[str] = []
         size = 0
-        for batch in self._batches():
+        for batch in self.spool.batches():
             if self.operation == "DELETE":
                 batch = batch.select(self.id_fields)
             for record in batch.to_pylist():
@@ -266,10 +240,6 @@ class CustomConnectorDestination:
         if rows:
             yield rows, texts
 
-    def _batches(self) -> Iterator[pa.RecordBatch]:
-        for path in self.spool:
-            with pa.memory_map(str(path)) as source, ipc.open_stream(source) as reader:
-                yield from reader
 
     # -- reporting -----------------------------------------------------------------------------
 
@@ -310,31 +280,6 @@ class CustomConnectorDestination:
 
     # -- spool ---------------------------------------------------------------------------------
 
-    def _new_spool_file(self) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        number = 0
-        while True:
-            path = self.folder / f"{PREFIX}{number}.arrow"
-            try:
-                # O_EXCL: two destinations of one run never share a file.
-                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-            except FileExistsError:
-                number += 1
-                continue
-            self.spool.append(path)
-            return path
-
-    def _close_writer(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-
-    def _drop_spool(self) -> None:
-        for path in self.spool:
-            path.unlink(missing_ok=True)
-        self.spool.clear()
-        if self.folder.is_dir():
-            _remove_if_empty(self.folder)
 
 
 def open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> CustomConnectorDestination:

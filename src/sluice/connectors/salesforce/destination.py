@@ -24,13 +24,10 @@ commit that then failed stay in Salesforce (the failure message counts them).
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.ipc as ipc
 
 from sluice.connectors.base import ConnectorError, ProfileView, RunContext, WriteResult
 from sluice.connectors.error_records import ErrorSink
@@ -38,37 +35,23 @@ from sluice.connectors.salesforce import sobject_collections
 from sluice.connectors.salesforce.bulk_ingest import BulkWriter
 from sluice.connectors.salesforce.client import SalesforceClient
 from sluice.connectors.salesforce.write_common import Progress, WritePlan
+from sluice.connectors.spool import Spool, cleanup
 
 log = logging.getLogger(__name__)
 
-SPOOL_DIR = ".sluice-spool"
 BULK_THRESHOLD = 1_000  # AUTOMATIC: Bulk API 2.0 from this many records (AppFlow reference)
 OPERATIONS = {"INSERT": "insert", "UPSERT": "upsert", "UPDATE": "update", "DELETE": "delete"}
 APIS = {"AUTOMATIC", "BULKV2", "REST_SYNC"}
 MANIFEST = "written.csv"
 
 
-def spool_folder(data_dir: str, execution_id: str) -> Path:
-    """The folder holding a run's spooled batches (shared by every spooling destination)."""
-    return Path(data_dir, SPOOL_DIR, execution_id)
 
 
 def cleanup_staging(props: Mapping[str, Any], data_dir: str, execution_id: str) -> None:
     """Delete what a (killed) run spooled for Salesforce; nothing there is fine."""
-    folder = spool_folder(data_dir, execution_id)
-    if not folder.is_dir():
-        return
-    for path in folder.glob("salesforce-*.arrow"):
-        path.unlink(missing_ok=True)
-    _remove_if_empty(folder)
+    cleanup(data_dir, execution_id, "salesforce")
 
 
-def _remove_if_empty(folder: Path) -> None:
-    for path in (folder, folder.parent):
-        try:
-            path.rmdir()
-        except OSError:
-            return
 
 
 def plan_of(props: Mapping[str, Any]) -> WritePlan:
@@ -112,14 +95,16 @@ class SalesforceDestination:
         self.sink.check()
         self._client = client
         self._owns_client = False  # a client passed in (tests) is the caller's to close
-        self.folder = spool_folder(ctx.data_dir, ctx.execution_id)
-        self.spool: list[Path] = []
-        self._writer: Any = None
-        self._schema: pa.Schema | None = None
-        self.rows = 0
+        self.spool = Spool(ctx.data_dir, ctx.execution_id, "salesforce")
+        self.folder = self.spool.folder
         self.used_api: str | None = None
         self.bulk_options: dict[str, Any] = {}  # BulkWriter keyword overrides (tests: short pauses)
         self._state = "open"
+
+    @property
+    def rows(self) -> int:
+        """Records spooled so far."""
+        return self.spool.rows
 
     # -- the Destination protocol --------------------------------------------------------------
 
@@ -130,25 +115,13 @@ class SalesforceDestination:
         if batch.num_rows == 0:
             return
         self._check_columns(batch.schema)
-        if self._writer is not None and not batch.schema.equals(self._schema):
-            try:
-                batch = batch.cast(self._schema)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
-                self._close_writer()  # another type set: a new spool file
-        try:
-            if self._writer is None:
-                self._writer = ipc.new_stream(str(self._new_spool_file()), batch.schema)
-                self._schema = batch.schema
-            self._writer.write_batch(batch)
-        except OSError as exc:
-            raise ConnectorError("ServerError", f"could not spool records under {self.folder}: {exc}") from exc
-        self.rows += batch.num_rows
+        self.spool.write(batch)
 
     def commit(self) -> WriteResult:
         """Send every spooled record; per-record refusals are counted, not fatal (unless fail-fast)."""
         if self._state != "open":
             raise ConnectorError("InvalidArgument", f"the destination is already {self._state}")
-        self._close_writer()
+        self.spool.close()
         self._state = "committing"
         progress = Progress()
         try:
@@ -166,7 +139,7 @@ class SalesforceDestination:
             if progress.failed:
                 log.warning("run %s: Salesforce %s: %s", self.ctx.execution_id, self.plan.object_name,
                             self.sink.summary())
-            self._drop_spool()
+            self.spool.drop()
             self._state = "committed"
             return WriteResult(bytes_written=progress.bytes_sent, records_written=progress.written,
                                put_failures=progress.failed, location=None)
@@ -180,9 +153,9 @@ class SalesforceDestination:
         """Delete the spool. Records a failed commit had already sent stay in Salesforce."""
         if self._state == "aborted":
             return
-        self._close_writer()
+        self.spool.close()
         self.sink.discard()
-        self._drop_spool()
+        self.spool.drop()
         self._state = "aborted"
 
     # -- sending -------------------------------------------------------------------------------
@@ -203,15 +176,11 @@ class SalesforceDestination:
         if bulk:
             writer = BulkWriter(self.client, self.plan, progress, self.sink, self.ctx.should_stop,
                                 **self.bulk_options)
-            writer.send(self._batches())
+            writer.send(self.spool.batches())
         else:
-            sobject_collections.send(self.client, self.plan, self._batches(), progress, self.sink,
+            sobject_collections.send(self.client, self.plan, self.spool.batches(), progress, self.sink,
                                      self.ctx.should_stop)
 
-    def _batches(self) -> Iterator[pa.RecordBatch]:
-        for path in self.spool:
-            with pa.memory_map(str(path)) as source, ipc.open_stream(source) as reader:
-                yield from reader
 
     # -- reporting -----------------------------------------------------------------------------
 
@@ -272,31 +241,6 @@ class SalesforceDestination:
                 f"the flow's output has only {', '.join(sorted(names)) or 'no fields'}; map it in the flow's tasks",
             )
 
-    def _new_spool_file(self) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        number = 0
-        while True:
-            path = self.folder / f"salesforce-{number}.arrow"
-            try:
-                # O_EXCL: two Salesforce destinations of one run never share a file.
-                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-            except FileExistsError:
-                number += 1
-                continue
-            self.spool.append(path)
-            return path
-
-    def _close_writer(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-
-    def _drop_spool(self) -> None:
-        for path in self.spool:
-            path.unlink(missing_ok=True)
-        self.spool.clear()
-        if self.folder.is_dir():
-            _remove_if_empty(self.folder)
 
 
 def open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> SalesforceDestination:

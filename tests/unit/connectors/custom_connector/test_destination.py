@@ -128,7 +128,7 @@ def test_abort_and_cleanup_drop_the_spool(ctx: RunContext, tmp_path: Path) -> No
     assert not (tmp_path / ".sluice-spool").exists() and not invoker.events
     killed, _ = open_destination(connector, ctx)
     killed.write(batch(0, 5))
-    killed._close_writer()
+    killed.spool.close()
     cleanup_staging({}, str(tmp_path), "exec-1")
     assert not (tmp_path / ".sluice-spool").exists()
     cleanup_staging({}, str(tmp_path), "exec-1")  # nothing there is fine

@@ -278,7 +278,7 @@ def test_schema_change_starts_a_new_spool_file(org: MockOrg, ctx: RunContext) ->
     dest = open_dest(org, ctx)
     dest.write(pa.record_batch({"Name": ["a"], "N": pa.array([1], pa.int64())}))
     dest.write(pa.record_batch({"Name": ["b"], "N": pa.array(["x"], pa.string())}))
-    assert len(dest.spool) == 2
+    assert len(dest.spool.files) == 2
     assert dest.commit().records_written == 2
 
 
