@@ -36,11 +36,13 @@ import re
 import struct
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from sluice.connectors.custom_connector.types import FLOAT_TYPES, INTEGER_TYPES
+from sluice.connectors.literals import EPOCH as _EPOCH
+from sluice.connectors.literals import parse_micros, parse_number
 
 ORDERINGS = {"LESS_THAN": "<", "GREATER_THAN": ">", "LESS_THAN_OR_EQUAL_TO": "<=", "GREATER_THAN_OR_EQUAL_TO": ">="}
 SYMBOL_OPERATORS = {symbol: name for name, symbol in ORDERINGS.items()} | {"=": "EQUAL_TO", "!=": "NOT_EQUAL_TO"}
@@ -62,9 +64,6 @@ KEYWORDS = frozenset({
     "contains", "BETWEEN", "between", "null", "IN", "in", "LIMIT", "limit",
 })
 _IDENTIFIER = re.compile(r"[a-zA-Z][A-Za-z0-9_.-]*")
-_NUMBER_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_EPOCH_TEXT = re.compile(r"^-?\d{1,15}$")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DAY = 86_400 * 1_000_000  # microseconds
 _MAX_EXACT_INT = 2**53
 _MIN_MICROS = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
@@ -119,30 +118,8 @@ def date_literal(micros: int) -> str | None:
 # -- the engine's readings (engine/tasks/spec.py) -----------------------------------------------
 
 
-def parse_number(text: str) -> Decimal | None:
-    """The engine's number reading of `text`, exactly; None if the engine reads no number."""
-    text = text.strip()
-    if not _NUMBER_TEXT.match(text):
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
 
 
-def parse_micros(text: str) -> int | None:
-    """The engine's datetime reading: ISO-8601 (no zone = UTC) or epoch milliseconds -> epoch micros."""
-    text = text.strip()
-    if _EPOCH_TEXT.match(text):
-        return int(text) * 1000
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 _INTEGER_NAMES = frozenset({"integer", "int", "long", "short", "byte", "bigint", "smallint", "tinyint"})

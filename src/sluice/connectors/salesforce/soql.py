@@ -26,10 +26,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import timedelta
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+
+from sluice.connectors.literals import EPOCH as _EPOCH
+from sluice.connectors.literals import parse_micros, parse_number
 
 NUMBER_TYPES = frozenset({"int", "double", "percent", "currency"})
 TIME_TYPES = frozenset({"date", "datetime"})
@@ -41,9 +44,6 @@ ORDERINGS = {"LESS_THAN": "<", "GREATER_THAN": ">", "LESS_THAN_OR_EQUAL_TO": "<=
 COMPARISONS = frozenset({*ORDERINGS, "EQUAL_TO", "NOT_EQUAL_TO", "BETWEEN", "CONTAINS"})
 WINDOW_FIELDS = ("LastModifiedDate", "SystemModstamp")
 
-_NUMBER_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_EPOCH_TEXT = re.compile(r"^-?\d{1,15}$")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ESCAPES = {"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 _LIKE_ESCAPES = {"%": "\\%", "_": "\\_"}
 # Units of the values Salesforce stores, in microseconds (datetime, date) or ones (int).
@@ -78,30 +78,8 @@ def number_literal(value: Decimal) -> str:
     return format(value, "f")
 
 
-def parse_number(text: str) -> Decimal | None:
-    """The engine's decimal reading of `text` (no NaN, infinity or separators), exact; else None."""
-    text = text.strip()
-    if not _NUMBER_TEXT.match(text):
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
 
 
-def parse_micros(text: str) -> int | None:
-    """The engine's datetime reading: ISO-8601 (no zone = UTC) or epoch milliseconds -> epoch micros."""
-    text = text.strip()
-    if _EPOCH_TEXT.match(text):
-        return int(text) * 1000
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _parse_list(text: str) -> list[str] | None:

@@ -15,8 +15,9 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
+
+from sluice.connectors.literals import NUMBER_TEXT, parse_micros
 
 TASK_TYPES = frozenset({
     "Arithmetic", "Filter", "Map", "Map_all", "Mask", "Merge", "Passthrough", "Truncate", "Validate", "Partition",
@@ -46,8 +47,6 @@ _STRING_NAMES = frozenset({
     "string", "str", "text", "textarea", "varchar", "char", "id", "email", "phone", "url", "picklist",
     "multipicklist", "reference", "combobox",
 })
-NUMBER_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-EPOCH_TEXT = re.compile(r"^-?\d{1,15}$")
 _PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
 
 
@@ -90,19 +89,10 @@ def parse_number(text: str) -> float | None:
 def parse_datetime(text: str) -> int | None:
     """Microseconds since the epoch (UTC) for ISO-8601 text or integer epoch milliseconds, else None.
 
-    A datetime without a zone is taken as UTC; a bare date is its midnight UTC.
+    A datetime without a zone is taken as UTC; a bare date is its midnight UTC. The reading is
+    shared with the connectors that push filters down (`sluice.connectors.literals`).
     """
-    text = text.strip()
-    if EPOCH_TEXT.match(text):
-        return int(text) * 1000
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return parse_micros(text)
 
 
 def parse_list(text: str) -> list[str]:
