@@ -24,8 +24,8 @@ one from
 
 Several values (VALUE plus VALUES) become `(f = a or f = b)` rather than `in (...)`, so only the
 operator the field declares is needed. Every term is parenthesised, so `between ... and ...`
-never meets a logical `and` unbracketed. The literal readers mirror the engine's
-(`engine/tasks/spec.py`): connectors may not import the engine.
+never meets a logical `and` unbracketed. Operands are read with the engine's own literal readers
+(`sluice.connectors.literals`).
 """
 
 from __future__ import annotations

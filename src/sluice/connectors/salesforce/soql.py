@@ -17,8 +17,8 @@
 
 Salesforce stores datetimes to the second (dates to the day, int fields to 1), so an operand
 between two such values is rounded outward (`> floor`, `< ceil`), which keeps the same records.
-The literal readers below mirror the engine's (`engine/tasks/spec.py`): connectors may not import
-the engine.
+Operands are read with the engine's own literal readers (`sluice.connectors.literals`), so the
+pushed-down comparison and the engine's agree on what a value means.
 """
 
 from __future__ import annotations
