@@ -30,6 +30,7 @@ from typing import Any
 import pyarrow as pa
 
 from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext
+from sluice.connectors.batching import Rechunker
 from sluice.connectors.custom_connector import filters, sdk, types
 from sluice.connectors.custom_connector.limits import call_timeout
 from sluice.connectors.custom_connector.metadata import describe
@@ -113,30 +114,6 @@ def retrieve_ids(fields: Mapping[str, Mapping[str, Any]], ctx: RunContext) -> tu
     return (str(sources[0]), ids) if ids else None
 
 
-class _Rechunker:
-    """Turns batches of any size into batches of `size` rows (the last one may be smaller)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = max(1, size)
-        self.pending: list[pa.RecordBatch] = []
-        self.rows = 0
-
-    def add(self, batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
-        if batch.num_rows == 0:
-            return
-        self.pending.append(batch)
-        self.rows += batch.num_rows
-        while self.rows >= self.size:
-            combined = pa.concat_batches(self.pending) if len(self.pending) > 1 else self.pending[0]
-            yield combined.slice(0, self.size)
-            rest = combined.slice(self.size)
-            self.pending = [rest] if rest.num_rows else []
-            self.rows = rest.num_rows
-
-    def flush(self) -> Iterator[pa.RecordBatch]:
-        if self.rows:
-            yield pa.concat_batches(self.pending) if len(self.pending) > 1 else self.pending[0]
-        self.pending, self.rows = [], 0
 
 
 class CustomConnectorSource:
@@ -163,7 +140,7 @@ class CustomConnectorSource:
         fields = {str(f["fieldName"]): f for f in definition["fields"]}
         self.columns = select_fields(self.entity_name, fields, self.ctx)
         schema = types.arrow_schema(definition["fields"], self.columns)
-        chunks = _Rechunker(self.ctx.batch_size)
+        chunks = Rechunker(self.ctx.batch_size)
         for records in self._pages(definition, fields):
             batch = self._batch(records, schema)
             self.stats.records_read += batch.num_rows

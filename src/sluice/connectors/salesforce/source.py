@@ -27,6 +27,7 @@ from typing import Any
 import pyarrow as pa
 
 from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext
+from sluice.connectors.batching import Rechunker
 from sluice.connectors.salesforce import settings, soql, types
 from sluice.connectors.salesforce.bulk_query import BulkQuery, parse_page
 from sluice.connectors.salesforce.client import SalesforceApiError, SalesforceClient
@@ -123,30 +124,6 @@ def plan_read(
     return ReadPlan(str(described.get("name") or object_name), columns, chosen, schema, where)
 
 
-class _Rechunker:
-    """Turns batches of any size into batches of `size` rows (the last one may be smaller)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = max(1, size)
-        self.pending: list[pa.RecordBatch] = []
-        self.rows = 0
-
-    def add(self, batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
-        if batch.num_rows == 0:
-            return
-        self.pending.append(batch)
-        self.rows += batch.num_rows
-        while self.rows >= self.size:
-            combined = pa.concat_batches(self.pending) if len(self.pending) > 1 else self.pending[0]
-            yield combined.slice(0, self.size)
-            rest = combined.slice(self.size)
-            self.pending = [rest] if rest.num_rows else []
-            self.rows = rest.num_rows
-
-    def flush(self) -> Iterator[pa.RecordBatch]:
-        if self.rows:
-            yield pa.concat_batches(self.pending) if len(self.pending) > 1 else self.pending[0]
-        self.pending, self.rows = [], 0
 
 
 class SalesforceSource:
@@ -185,7 +162,7 @@ class SalesforceSource:
             log.info("run %s: reading %s through %s", self.ctx.execution_id, plan.object_name,
                      "Bulk API 2.0" if api == "BULKV2" else "REST")
             pages = self._bulk(client, plan) if api == "BULKV2" else self._rest(client, plan)
-            chunks = _Rechunker(self.ctx.batch_size)
+            chunks = Rechunker(self.ctx.batch_size)
             for batch in pages:
                 self.stats.records_read += batch.num_rows
                 yield from chunks.add(batch)
