@@ -30,7 +30,6 @@ never meets a logical `and` unbracketed. Operands are read with the engine's own
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import struct
@@ -42,7 +41,7 @@ from typing import Any
 
 from sluice.connectors.custom_connector.types import FLOAT_TYPES, INTEGER_TYPES
 from sluice.connectors.literals import EPOCH as _EPOCH
-from sluice.connectors.literals import parse_micros, parse_number
+from sluice.connectors.literals import comparison_kind, parse_list, parse_micros, parse_number
 
 ORDERINGS = {"LESS_THAN": "<", "GREATER_THAN": ">", "LESS_THAN_OR_EQUAL_TO": "<=", "GREATER_THAN_OR_EQUAL_TO": ">="}
 SYMBOL_OPERATORS = {symbol: name for name, symbol in ORDERINGS.items()} | {"=": "EQUAL_TO", "!=": "NOT_EQUAL_TO"}
@@ -122,21 +121,8 @@ def date_literal(micros: int) -> str | None:
 
 
 
-_INTEGER_NAMES = frozenset({"integer", "int", "long", "short", "byte", "bigint", "smallint", "tinyint"})
-_FLOAT_NAMES = frozenset({"double", "float", "number", "numeric", "decimal", "currency", "percent", "real"})
 
 
-def engine_kind(data_type: str | None) -> str | None:
-    """`spec.comparison_kind` of a DATA_TYPE: number / datetime / string; None when absent."""
-    if data_type is None:
-        return None
-    name = re.sub(r"[^a-z0-9]", "", data_type.lower())
-    if name in _INTEGER_NAMES or name in _FLOAT_NAMES or name.startswith(("int", "uint", "float", "double",
-                                                                           "decimal", "numeric")):
-        return "number"
-    if name == "date" or name.startswith(("datetime", "timestamp")):
-        return "datetime"
-    return "string"
 
 
 def natural_kind(data_type: str) -> str:
@@ -148,17 +134,12 @@ def natural_kind(data_type: str) -> str:
     return "string"
 
 
-def parse_list(text: str) -> list[str] | None:
-    stripped = text.strip()
-    if stripped.startswith(("[", "{")):
-        try:
-            items = json.loads(stripped)
-        except ValueError:
-            return None
-        if not isinstance(items, list) or not all(isinstance(i, str | int | float) for i in items):
-            return None
-        return [str(i) for i in items]
-    return [part.strip() for part in stripped.split(",") if part.strip()]
+def _list_values(text: str) -> list[str] | None:
+    """The engine's list reading of a VALUES property; None where the engine would refuse it."""
+    try:
+        return parse_list(text)
+    except ValueError:
+        return None
 
 
 def _operands(operator: str, props: Mapping[str, Any]) -> list[str] | None:
@@ -168,7 +149,7 @@ def _operands(operator: str, props: Mapping[str, Any]) -> list[str] | None:
         return [str(props["LOWER_BOUND"]), str(props["UPPER_BOUND"])]
     values = [str(props["VALUE"])] if "VALUE" in props else []
     if "VALUES" in props:
-        more = parse_list(str(props["VALUES"]))
+        more = _list_values(str(props["VALUES"]))
         if more is None:
             return None
         values += more
@@ -269,7 +250,7 @@ def _exact_float(value: Decimal, data_type: str) -> bool:
 
 def _term(field: _Field, operator: str, texts: list[str], data_type: str | None) -> str | None:
     kind = natural_kind(field.data_type)
-    wanted = engine_kind(data_type)
+    wanted = comparison_kind(data_type)
     if operator == "CONTAINS":
         if field.data_type != "String" or "CONTAINS" not in field.operators or wanted not in (None, "string"):
             return None

@@ -23,8 +23,6 @@ pushed-down comparison and the engine's agree on what a value means.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
@@ -32,7 +30,7 @@ from fractions import Fraction
 from typing import Any
 
 from sluice.connectors.literals import EPOCH as _EPOCH
-from sluice.connectors.literals import parse_micros, parse_number
+from sluice.connectors.literals import comparison_kind, parse_list, parse_micros, parse_number
 
 NUMBER_TYPES = frozenset({"int", "double", "percent", "currency"})
 TIME_TYPES = frozenset({"date", "datetime"})
@@ -83,35 +81,17 @@ def number_literal(value: Decimal) -> str:
 
 
 def _parse_list(text: str) -> list[str] | None:
-    stripped = text.strip()
-    if stripped.startswith(("[", "{")):
-        try:
-            items = json.loads(stripped)
-        except ValueError:
-            return None
-        if not isinstance(items, list) or not all(isinstance(i, str | int | float) for i in items):
-            return None
-        return [str(i) for i in items]
-    return [part.strip() for part in stripped.split(",") if part.strip()]
+    """The engine's list reading of a VALUES property; None where the engine would refuse it."""
+    try:
+        return parse_list(text)
+    except ValueError:
+        return None
 
 
 # -- how the engine compares ------------------------------------------------------------------
 
-_INTEGER_NAMES = frozenset({"integer", "int", "long", "short", "byte", "bigint", "smallint", "tinyint"})
-_FLOAT_NAMES = frozenset({"double", "float", "number", "numeric", "decimal", "currency", "percent", "real"})
 
 
-def _engine_kind(data_type: str | None) -> str | None:
-    """`spec.comparison_kind`: number / datetime / string by DATA_TYPE; None when absent."""
-    if data_type is None:
-        return None
-    name = re.sub(r"[^a-z0-9]", "", data_type.lower())
-    if name in _INTEGER_NAMES or name in _FLOAT_NAMES or name.startswith(("int", "uint", "float", "double",
-                                                                           "decimal", "numeric")):
-        return "number"
-    if name == "date" or name.startswith(("datetime", "timestamp")):
-        return "datetime"
-    return "string"
 
 
 def _natural_kind(sf_type: str, field: Mapping[str, Any]) -> str:
@@ -233,7 +213,7 @@ def condition(task: Mapping[str, Any], field: Mapping[str, Any] | None) -> str |
     name = str(field.get("name") or sources[0])
     sf_type = str(field.get("type") or "")
     natural = _natural_kind(sf_type, field)
-    kind = "string" if operator == "CONTAINS" else (_engine_kind(props.get("DATA_TYPE")) or natural)
+    kind = "string" if operator == "CONTAINS" else (comparison_kind(props.get("DATA_TYPE")) or natural)
     if kind != natural:
         return None  # the engine compares differently from Salesforce's own type
     if kind == "number":

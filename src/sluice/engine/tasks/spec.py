@@ -11,13 +11,20 @@ string map); where the reference is silent, docs/tasks.md says what Sluice accep
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from sluice.connectors.literals import NUMBER_TEXT, parse_micros
+from sluice.connectors.literals import (  # noqa: F401 - Kind, Family, family, parse_list are re-exported
+    NUMBER_TEXT,
+    Family,
+    Kind,
+    comparison_kind,
+    family,
+    parse_list,
+    parse_micros,
+)
 
 TASK_TYPES = frozenset({
     "Arithmetic", "Filter", "Map", "Map_all", "Mask", "Merge", "Passthrough", "Truncate", "Validate", "Partition",
@@ -38,46 +45,7 @@ OPERATORS: dict[str, frozenset[str]] = {
 }
 """Task types whose connectorOperator chooses what they do; every other type takes NO_OP or none."""
 
-Kind = Literal["number", "datetime", "string"]
-Family = Literal["integer", "float", "boolean", "datetime", "date", "string"]
-
-_INTEGER_NAMES = frozenset({"integer", "int", "long", "short", "byte", "bigint", "smallint", "tinyint"})
-_FLOAT_NAMES = frozenset({"double", "float", "number", "numeric", "decimal", "currency", "percent", "real"})
-_STRING_NAMES = frozenset({
-    "string", "str", "text", "textarea", "varchar", "char", "id", "email", "phone", "url", "picklist",
-    "multipicklist", "reference", "combobox",
-})
 _PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
-
-
-def family(type_name: str | None) -> Family | None:
-    """The value family a connector data type name belongs to (liberal); None if unknown."""
-    if not type_name:
-        return None
-    name = re.sub(r"[^a-z0-9]", "", type_name.lower())
-    if name in _INTEGER_NAMES or name.startswith(("int", "uint")):
-        return "integer"
-    if name in _FLOAT_NAMES or name.startswith(("float", "double", "decimal", "numeric")):
-        return "float"
-    if name in {"boolean", "bool"}:
-        return "boolean"
-    if name == "date":
-        return "date"
-    if name.startswith(("datetime", "timestamp")):
-        return "datetime"
-    if name in _STRING_NAMES:
-        return "string"
-    return None
-
-
-def comparison_kind(type_name: str | None) -> Kind | None:
-    """How a Filter compares: numbers, datetimes or strings; None lets the column's type decide."""
-    fam = family(type_name)
-    if fam in ("integer", "float"):
-        return "number"
-    if fam in ("datetime", "date"):
-        return "datetime"
-    return None if type_name is None else "string"
 
 
 def parse_number(text: str) -> float | None:
@@ -93,20 +61,6 @@ def parse_datetime(text: str) -> int | None:
     shared with the connectors that push filters down (`sluice.connectors.literals`).
     """
     return parse_micros(text)
-
-
-def parse_list(text: str) -> list[str]:
-    """A list property: a JSON array (`["a","b"]`, as AppFlow's console writes) or `a,b`."""
-    stripped = text.strip()
-    if stripped.startswith(("[", "{")):
-        try:
-            items = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"is not a valid JSON array ({exc.msg})") from None
-        if not isinstance(items, list) or not all(isinstance(i, str | int | float) for i in items):
-            raise ValueError("must be a JSON array of field names")
-        return [str(i) for i in items]
-    return [part.strip() for part in stripped.split(",") if part.strip()]
 
 
 # -- typed task specs -----------------------------------------------------------------------
