@@ -61,8 +61,12 @@ def serialize_output(op: OperationModel, result: dict[str, Any]) -> Response:
 
 
 def serialize_error(code: str, message: str, status: int, request_id: str) -> Response:
-    """The AWS REST-JSON error response for `code` (e.g. "ValidationException")."""
-    body = json.dumps({"message": message}, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """The AWS error response for `code` (e.g. "ValidationException").
+
+    REST-JSON clients read the code from `x-amzn-ErrorType`; JSON 1.1 clients (Secrets Manager,
+    answered for custom connectors) read `__type` from the body, so both carry it.
+    """
+    body = json.dumps({"__type": code, "message": message}, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     headers: Headers = [
         (b"x-amzn-errortype", code.encode("latin-1")),
         request_id_header(request_id),

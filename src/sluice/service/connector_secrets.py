@@ -54,12 +54,15 @@ class ConnectorSecrets:
     def get_secret_value(self, account_id: str, secret_id: str) -> dict[str, Any]:
         """GetSecretValue's answer for a profile's `credentialsArn` (or a staged one)."""
         staged = self._staged(secret_id)
-        if staged is not None and staged[0] == account_id:
+        if staged is not None and staged[0] == account_id and staged[1] == "CustomConnector":
             connector_type, credentials, created = staged[1], staged[2], staged[3]
         else:
             with self.store.admin() as session:
+                # Only custom connectors' secrets: connector code has no business reading, say, a
+                # Salesforce profile's tokens, even in its own account.
                 row = session.scalars(select(ConnectorProfile).where(
                     ConnectorProfile.account_id == account_id, ConnectorProfile.credentials_arn == secret_id,
+                    ConnectorProfile.connector_type == "CustomConnector",
                 )).one_or_none()
                 if row is None or not row.credentials_enc:
                     raise SecretNotFound(secret_id)
