@@ -42,7 +42,9 @@ SECTIONS = {
         "The fake org (tests/fakes/salesforce) in its own process, seeded with N Account rows (20 fields). Sluice: an "
         "OnDemand flow, Map_all, dataTransferApi BULKV2, into the embedded S3 backend, timed from StartFlow to "
         "Successful. Peer in the same run: simple-salesforce `bulk2.Account.download` of the same SOQL, then "
-        "pyarrow CSV -> one Parquet file. Targets from issue #7: >= the peer's rows/s; server RSS < 600 MiB and flat.",
+        "pyarrow CSV -> one Parquet file. The sides take turns, five runs each (medians), each after a write that "
+        "makes the fake generate its CSV afresh. Targets from issue #7: >= the peer's rows/s; server RSS < 600 MiB "
+        "and flat.",
     ),
     "custom-connector": (
         "Custom connectors: a SDK connector's source, local mode and behind a Lambda Invoke endpoint",

@@ -1,7 +1,8 @@
 """Bulk API 2.0 query jobs (connectors layer): create, wait, and stream the result pages as Arrow batches.
 
 `BulkQuery` creates a `query`/`queryAll` job and polls it with growing delays (0.2 s, growing by a
-quarter, at most 1 s apart in the first minute, 2 s up to five minutes, then 5 s; at most
+quarter, at most 0.25 s apart in the first 5 s, 1 s in the first minute, 2 s up to five minutes,
+then 5 s; at most
 `settings.bulk_max_wait()` in all), aborting it when the run is canceled. `pages()` then reads
 the result pages (`maxRecords` = `settings.bulk_page_records()`, following `Sforce-Locator`
 until `null`): one thread downloads, the caller parses each page as it arrives with `parse_page`
@@ -34,9 +35,10 @@ log = logging.getLogger(__name__)
 
 FIRST_POLL = 0.2
 POLL_GROWTH = 1.25
-# Polls are API calls, but a late look delays the whole run: most jobs finish within minutes, so
-# polls are at most 1 s apart in a job's first minute, 2 s until five minutes, then 5 s.
-POLL_CAPS = ((60.0, 1.0), (300.0, 2.0))
+# Polls are API calls, but a late look delays the whole run: most jobs finish within seconds or
+# minutes, so polls are at most 0.25 s apart in a job's first 5 s (about 20 calls), 1 s in its
+# first minute, 2 s until five minutes, then 5 s.
+POLL_CAPS = ((5.0, 0.25), (60.0, 1.0), (300.0, 2.0))
 MAX_POLL = 5.0
 # Downloaded bytes waiting for the parser, in chunks of about CHUNK_BYTES: the download runs
 # ahead of parsing by at most QUEUE_CHUNKS * CHUNK_BYTES.
