@@ -41,9 +41,9 @@ from typing import Any
 
 from sluice.connectors.custom_connector.types import FLOAT_TYPES, INTEGER_TYPES
 from sluice.connectors.literals import EPOCH as _EPOCH
-from sluice.connectors.literals import comparison_kind, parse_list, parse_micros, parse_number
+from sluice.connectors.literals import comparison_kind, parse_micros, parse_number
+from sluice.connectors.pushdown import ORDERINGS, operands
 
-ORDERINGS = {"LESS_THAN": "<", "GREATER_THAN": ">", "LESS_THAN_OR_EQUAL_TO": "<=", "GREATER_THAN_OR_EQUAL_TO": ">="}
 SYMBOL_OPERATORS = {symbol: name for name, symbol in ORDERINGS.items()} | {"=": "EQUAL_TO", "!=": "NOT_EQUAL_TO"}
 NUMBER_OPERATORS = ("NOT_EQUAL_TO", "EQUAL_TO", "LESS_THAN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN",
                     "GREATER_THAN_OR_EQUAL_TO")
@@ -134,28 +134,8 @@ def natural_kind(data_type: str) -> str:
     return "string"
 
 
-def _list_values(text: str) -> list[str] | None:
-    """The engine's list reading of a VALUES property; None where the engine would refuse it."""
-    try:
-        return parse_list(text)
-    except ValueError:
-        return None
 
 
-def _operands(operator: str, props: Mapping[str, Any]) -> list[str] | None:
-    if operator == "BETWEEN":
-        if "LOWER_BOUND" not in props or "UPPER_BOUND" not in props:
-            return None
-        return [str(props["LOWER_BOUND"]), str(props["UPPER_BOUND"])]
-    values = [str(props["VALUE"])] if "VALUE" in props else []
-    if "VALUES" in props:
-        more = _list_values(str(props["VALUES"]))
-        if more is None:
-            return None
-        values += more
-    if not values or (operator in ORDERINGS and len(values) != 1):
-        return None
-    return values
 
 
 # -- terms ------------------------------------------------------------------------------------
@@ -344,7 +324,7 @@ def filter_expression(
         if name is None or definition is None:
             continue
         props = task.get("taskProperties") or {}
-        texts = _operands(str(operators[0]), props)
+        texts = operands(str(operators[0]), props)
         if texts is None:
             continue
         data_type = props.get("DATA_TYPE")

@@ -24,7 +24,7 @@ accepted and ignored: the SDK has one record API.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -35,6 +35,7 @@ from sluice.connectors.custom_connector import filters, sdk, types
 from sluice.connectors.custom_connector.limits import call_timeout
 from sluice.connectors.custom_connector.metadata import describe
 from sluice.connectors.custom_connector.profile import Session, configuration
+from sluice.connectors.pushdown import operands, task_fields
 
 log = logging.getLogger(__name__)
 
@@ -44,23 +45,6 @@ PAGE_TIMEOUT = 900.0  # Lambda's own limit: a page that takes longer will never 
 FALLBACK_CODES = frozenset({"InvalidArgument", "ClientError", "ServerError"})
 
 
-def task_fields(tasks: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[str], bool]:
-    """(projected fields, fields other tasks read, whether a Map_all task exists)."""
-    projected: list[str] = []
-    others: list[str] = []
-    map_all = False
-    for task in tasks:
-        task_type = task.get("taskType")
-        if task_type == "Map_all":
-            map_all = True
-            continue
-        operators = [v for v in (task.get("connectorOperator") or {}).values() if v is not None]
-        names = [str(n) for n in task.get("sourceFields") or [] if n]
-        if task_type == "Filter" and operators == ["PROJECTION"]:
-            projected += names
-        elif task_type != "Partition":
-            others += names
-    return list(dict.fromkeys(projected)), list(dict.fromkeys(others)), map_all
 
 
 def select_fields(entity_name: str, fields: Mapping[str, Mapping[str, Any]], ctx: RunContext) -> list[str]:
@@ -105,12 +89,7 @@ def retrieve_ids(fields: Mapping[str, Mapping[str, Any]], ctx: RunContext) -> tu
     field = fields.get(str(sources[0])) or {}
     if not field.get("isPrimaryKey") or field.get("dataType") != "String":
         return None
-    ids = [str(props["VALUE"])] if "VALUE" in props else []
-    if "VALUES" in props:
-        more = filters.parse_list(str(props["VALUES"]))
-        if more is None:
-            return None
-        ids += more
+    ids = operands("EQUAL_TO", props)
     return (str(sources[0]), ids) if ids else None
 
 

@@ -30,7 +30,8 @@ from fractions import Fraction
 from typing import Any
 
 from sluice.connectors.literals import EPOCH as _EPOCH
-from sluice.connectors.literals import comparison_kind, parse_list, parse_micros, parse_number
+from sluice.connectors.literals import comparison_kind, parse_micros, parse_number
+from sluice.connectors.pushdown import ORDERINGS, operands
 
 NUMBER_TYPES = frozenset({"int", "double", "percent", "currency"})
 TIME_TYPES = frozenset({"date", "datetime"})
@@ -38,7 +39,6 @@ EQUALITY_STRING_TYPES = frozenset({
     "id", "reference", "string", "picklist", "phone", "url", "email", "combobox", "textarea",
 })
 LIKE_TYPES = frozenset({"string", "phone", "url", "email", "combobox", "textarea"})
-ORDERINGS = {"LESS_THAN": "<", "GREATER_THAN": ">", "LESS_THAN_OR_EQUAL_TO": "<=", "GREATER_THAN_OR_EQUAL_TO": ">="}
 COMPARISONS = frozenset({*ORDERINGS, "EQUAL_TO", "NOT_EQUAL_TO", "BETWEEN", "CONTAINS"})
 WINDOW_FIELDS = ("LastModifiedDate", "SystemModstamp")
 
@@ -80,12 +80,6 @@ def number_literal(value: Decimal) -> str:
 
 
 
-def _parse_list(text: str) -> list[str] | None:
-    """The engine's list reading of a VALUES property; None where the engine would refuse it."""
-    try:
-        return parse_list(text)
-    except ValueError:
-        return None
 
 
 # -- how the engine compares ------------------------------------------------------------------
@@ -103,20 +97,6 @@ def _natural_kind(sf_type: str, field: Mapping[str, Any]) -> str:
     return "string"
 
 
-def _operands(operator: str, props: Mapping[str, Any]) -> list[str] | None:
-    if operator == "BETWEEN":
-        if "LOWER_BOUND" not in props or "UPPER_BOUND" not in props:
-            return None
-        return [str(props["LOWER_BOUND"]), str(props["UPPER_BOUND"])]
-    values = [str(props["VALUE"])] if "VALUE" in props else []
-    if "VALUES" in props:
-        more = _parse_list(str(props["VALUES"]))
-        if more is None:
-            return None
-        values += more
-    if not values or (operator in ORDERINGS and len(values) != 1):
-        return None
-    return values
 
 
 # -- conditions -------------------------------------------------------------------------------
@@ -207,7 +187,7 @@ def condition(task: Mapping[str, Any], field: Mapping[str, Any] | None) -> str |
         return None
     operator = str(operators[0])
     props = task.get("taskProperties") or {}
-    texts = _operands(operator, props)
+    texts = operands(operator, props)
     if texts is None:
         return None
     name = str(field.get("name") or sources[0])

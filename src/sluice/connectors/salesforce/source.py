@@ -20,7 +20,7 @@ fields (address, location): they are not queried and their columns are null on t
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext
 from sluice.connectors.batching import Rechunker
+from sluice.connectors.pushdown import task_fields
 from sluice.connectors.salesforce import settings, soql, types
 from sluice.connectors.salesforce.bulk_query import BulkQuery, parse_page
 from sluice.connectors.salesforce.client import SalesforceApiError, SalesforceClient
@@ -55,23 +56,6 @@ class ReadPlan:
         return f"{select} WHERE {self.where}" if self.where else select
 
 
-def _task_fields(tasks: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[str], bool]:
-    """(projected fields, fields other tasks read, whether a Map_all task exists)."""
-    projected: list[str] = []
-    others: list[str] = []
-    map_all = False
-    for task in tasks:
-        task_type = task.get("taskType")
-        if task_type == "Map_all":
-            map_all = True
-            continue
-        operators = [v for v in (task.get("connectorOperator") or {}).values() if v is not None]
-        names = [str(n) for n in task.get("sourceFields") or [] if n]
-        if task_type == "Filter" and operators == ["PROJECTION"]:
-            projected += names
-        elif task_type != "Partition":
-            others += names
-    return list(dict.fromkeys(projected)), list(dict.fromkeys(others)), map_all
 
 
 def plan_read(
@@ -85,7 +69,7 @@ def plan_read(
     def lookup(name: str) -> Mapping[str, Any] | None:
         return exact.get(name) or folded.get(name.lower())
 
-    projected, others, map_all = _task_fields(ctx.tasks)
+    projected, others, map_all = task_fields(ctx.tasks)
     if props.get("enableDynamicFieldUpdate") or map_all or not (projected or others):
         columns = list(exact)
     else:
