@@ -126,29 +126,49 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     return 2
 
 
+def _account_ids(settings: Settings, names: list[str] | None) -> list[str] | None:
+    """The ids of the accounts called `names` (default: the default account); None after an error message."""
+    from sluice.api.runtime import open_store
+    from sluice.store import accounts
+
+    wanted = names or [accounts.DEFAULT_ACCOUNT_NAME]
+    by_name = {a.name: a.account_id for a in accounts.list_accounts(open_store(settings))}
+    missing = [name for name in wanted if name not in by_name]
+    if missing:
+        print(f"error: no account named {missing[0]!r}", file=sys.stderr)
+        return None
+    return [by_name[name] for name in wanted]
+
+
 def cmd_connectors(args: argparse.Namespace) -> int:
-    """`sluice connectors link|unlink|links`: run a custom connector's Lambda ARN from local code."""
+    """`sluice connectors link|unlink|links|env`: run a custom connector's Lambda ARN from local code."""
     from sluice.connectors.custom_connector import links
 
-    data_dir = str(_settings(args).data_dir)
-    if args.action == "link":
-        try:
-            links.link(args.arn, args.target, data_dir)
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+    settings = _settings(args)
+    data_dir = str(settings.data_dir)
+    if args.action in ("link", "unlink"):
+        account_ids = _account_ids(settings, args.account)
+        if account_ids is None:
             return 1
-        print(f"{args.arn} now runs {args.target} locally")
-        return 0
-    if args.action == "unlink":
-        if not links.unlink(args.arn, data_dir):
-            print(f"error: {args.arn} is not linked", file=sys.stderr)
+        who = ", ".join(args.account or ["default"])
+        if args.action == "link":
+            try:
+                links.link(args.arn, args.target, account_ids, data_dir)
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            print(f"{args.arn} now runs {args.target} locally for account {who}")
+            return 0
+        if not links.unlink(args.arn, account_ids, data_dir):
+            print(f"error: {args.arn} is not linked for account {who}", file=sys.stderr)
             return 1
-        print(f"{args.arn} is invoked through Lambda again")
+        print(f"{args.arn} is invoked through Lambda again for account {who}")
         return 0
     if args.action == "env":
         return _connector_env(args)
-    for arn, target in sorted(links.links(data_dir).items()):
-        print(f"{arn}  {target}")
+    for arn, bound in sorted(links.links(data_dir).items()):
+        for account, target in sorted(bound.items()):
+            print(f"{arn}  {account}  {target}")
     return 0
 
 
@@ -166,7 +186,7 @@ def _connector_env(args: argparse.Namespace) -> int:
         return 1
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     os.environ.setdefault("SLUICE_PUBLIC_URL", f"http://{host}:{settings.port}")
-    for name, value in invocation_env(store, found[0].account_id, args.region).items():
+    for name, value in invocation_env(store, found[0].account_id, args.region, args.label).items():
         print(f"export {name}={value}")
     return 0
 
@@ -199,9 +219,14 @@ def build_parser() -> argparse.ArgumentParser:
     link = con_sub.add_parser("link", help="bind a Lambda ARN to module:function or path/to/file.py:function")
     link.add_argument("arn")
     link.add_argument("target")
-    con_sub.add_parser("unlink", help="invoke the ARN through Lambda again").add_argument("arn")
-    con_sub.add_parser("links", help="list the local bindings")
+    unlink = con_sub.add_parser("unlink", help="invoke the ARN through Lambda again")
+    unlink.add_argument("arn")
+    for sub_parser in (link, unlink):
+        sub_parser.add_argument("--account", action="append", metavar="NAME",
+                                help="account the binding is for; repeat for several (default: the default account)")
+    con_sub.add_parser("links", help="list the local bindings (ARN, account id, handler)")
     env = con_sub.add_parser("env", help="print the environment a deployed connector needs (credentials secrets)")
+    env.add_argument("--label", required=True, help="the connector label the connector is registered under")
     env.add_argument("--account", help="account name (default: the first account)")
     env.add_argument("--region", default="us-east-1")
     con.set_defaults(func=cmd_connectors)

@@ -23,8 +23,8 @@ def secrets_client(server: SluiceServer, key: str, secret: str) -> Any:
                         config=Config(retries={"max_attempts": 1}))
 
 
-def connector_keys(server: SluiceServer) -> tuple[str, str]:
-    out = server.cli("connectors", "env")
+def connector_keys(server: SluiceServer, label: str) -> tuple[str, str]:
+    out = server.cli("connectors", "env", "--label", label)
     assert out.returncode == 0, out.stderr
     env = dict(line.removeprefix("export ").split("=", 1) for line in out.stdout.splitlines() if "=" in line)
     return env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
@@ -40,7 +40,7 @@ def test_connector_keys_open_custom_connector_secrets_only(server: SluiceServer,
     appflow.register_connector(**register_connector(label))
     appflow.create_connector_profile(**custom_profile(custom, label, api_key="the-api-key"))
     appflow.create_connector_profile(**salesforce_profile(salesforce))
-    key, secret = connector_keys(server)
+    key, secret = connector_keys(server, label)
     secrets = secrets_client(server, key, secret)
 
     value = json.loads(secrets.get_secret_value(SecretId=arn_of(appflow, custom))["SecretString"])

@@ -52,8 +52,8 @@ def sluice(
     server = SluiceServer(data_dir=data_dir, workers=1, extra_env={
         "SLUICE_S3_BACKEND": "local", "AWS_ENDPOINT_URL_LAMBDA": lambdas.url,
         "SLUICE_CONNECTOR_LINKS": str(data_dir / "links.json"),
-        # Local handlers inherit the server's environment (the stand-in's login URL included).
-        "FAKE_SALESFORCE_LOGIN_URL": org.url, **MOTO_KEYS,
+        # Local handlers get only the variables the operator passes on (the stand-in's login URL).
+        "FAKE_SALESFORCE_LOGIN_URL": org.url, "SLUICE_CONNECTOR_ENV": "FAKE_SALESFORCE_LOGIN_URL", **MOTO_KEYS,
     }).start()
     try:
         yield server
@@ -83,7 +83,7 @@ def test_sdk_example_against_the_fake_org(mode: str, sluice: SluiceServer, lambd
     client = sluice.client()
     label = unique(f"sfexample-{mode}")
     if mode == "lambda":
-        arn = lambdas.add_function(label, HANDLER, env={**connector_env(sluice), "FAKE_SALESFORCE_LOGIN_URL": org.url})
+        arn = lambdas.add_function(label, HANDLER, env={**connector_env(sluice, label), "FAKE_SALESFORCE_LOGIN_URL": org.url})
     else:
         arn = f"arn:aws:lambda:us-east-1:123456789012:function:{label}"
         assert sluice.cli("connectors", "link", arn, HANDLER).returncode == 0

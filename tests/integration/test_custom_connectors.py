@@ -51,9 +51,9 @@ def sluice(lambdas: FakeLambda, tmp_path_factory: pytest.TempPathFactory) -> Ite
     assert "Traceback" not in server.log(), server.log()[-4000:]
 
 
-def connector_env(server: SluiceServer) -> dict[str, str]:
-    """What `sluice connectors env` tells an operator to give a deployed connector."""
-    out = server.cli("connectors", "env")
+def connector_env(server: SluiceServer, label: str) -> dict[str, str]:
+    """What `sluice connectors env --label` tells an operator to give a deployed connector."""
+    out = server.cli("connectors", "env", "--label", label)
     assert out.returncode == 0, out.stderr
     env = dict(line.removeprefix("export ").split("=", 1) for line in out.stdout.splitlines() if "=" in line)
     env["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = server.url
@@ -63,7 +63,7 @@ def connector_env(server: SluiceServer) -> dict[str, str]:
 def deploy(mode: str, sluice: SluiceServer, lambdas: FakeLambda, name: str, handler: str) -> str:
     """The Lambda ARN of `handler`: a function on the fake Lambda, or an ARN linked to local code."""
     if mode == "lambda":
-        return lambdas.add_function(name, handler, env=connector_env(sluice), timeout=30)
+        return lambdas.add_function(name, handler, env=connector_env(sluice, name), timeout=30)
     arn = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
     out = sluice.cli("connectors", "link", arn, handler)
     assert out.returncode == 0, out.stderr
@@ -182,10 +182,10 @@ def test_sqlite_example_connector_end_to_end(mode: str, sluice: SluiceServer, la
 
 def test_registration_fails_naming_why(sluice: SluiceServer, lambdas: FakeLambda) -> None:
     client = sluice.client()
-    garbage = lambdas.add_function(unique("garbage"), "tests.fakes.connectors.broken:garbage",
-                                   env=connector_env(sluice))
+    label = unique("garbage")
+    garbage = lambdas.add_function(label, "tests.fakes.connectors.broken:garbage", env=connector_env(sluice, label))
     with pytest.raises(client.exceptions.ConnectorServerException) as caught:
-        client.register_connector(connectorLabel=unique("garbage"), connectorProvisioningType="LAMBDA",
+        client.register_connector(connectorLabel=label, connectorProvisioningType="LAMBDA",
                                   connectorProvisioningConfig={"lambda": {"lambdaArn": garbage}})
     assert garbage in caught.value.response["Error"]["Message"]
     missing = "arn:aws:lambda:us-east-1:123456789012:function:nobody-home"

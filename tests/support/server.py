@@ -40,12 +40,16 @@ _links_file: Path | None = None
 
 
 def test_connector_links() -> Path:
-    """A links file (one per test process) binding TEST_LAMBDA_ARNS to tests/fakes/connectors/offline.py."""
+    """A links file (one per test process) binding TEST_LAMBDA_ARNS to tests/fakes/connectors/offline.py.
+
+    For the default account only (whatever its id on each server): another account registering
+    one of these ARNs gets the Lambda path, here the closed endpoint.
+    """
     global _links_file
     if _links_file is None:
         folder = Path(tempfile.mkdtemp(prefix="sluice-links-"))
         _links_file = folder / "connector-links.json"
-        _links_file.write_text(json.dumps({arn: OFFLINE_HANDLER for arn in TEST_LAMBDA_ARNS}))
+        _links_file.write_text(json.dumps({arn: {"default": OFFLINE_HANDLER} for arn in TEST_LAMBDA_ARNS}))
     return _links_file
 
 

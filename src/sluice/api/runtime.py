@@ -17,39 +17,35 @@ from sluice.scheduler.events import EventSubscriptions
 from sluice.scheduler.loop import Scheduler
 from sluice.service.services import Services, build_services
 from sluice.store.accounts import AccountKeys, ensure_default_account, resolve_access_key
+from sluice.store.connector_keys import ensure_root
 from sluice.store.crypto import SecretBox, load_master_key
-from sluice.store.db import migrate, open_engine, sqlite_url
+from sluice.store.db import migrate, open_engine, protect_data_dir, sqlite_url
 from sluice.store.repository import Store
 
 log = logging.getLogger("sluice")
-KEY_CACHE_SECONDS = 5.0
 
 
 def open_store(settings: Settings) -> Store:
     """The migrated store for these settings (creating the data dir and master key if needed)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    protect_data_dir(settings.data_dir)
     engine = open_engine(settings.database_url or sqlite_url(settings.data_dir))
     migrate(engine)
     return Store(engine, SecretBox(load_master_key(settings.data_dir, settings.master_key)))
 
 
 class KeyResolver:
-    """Access key -> (secret, account id), cached briefly so signing checks stay cheap."""
+    """Access key -> (secret, account id), read from the store on every request.
+
+    No cache: a deleted account (or a replaced key) must stop working at once in every server
+    process, and the lookup is one indexed row plus one AES-GCM open, which a cache would save
+    little of.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._cache: dict[str, tuple[float, tuple[str, str] | None]] = {}
 
     def __call__(self, access_key_id: str) -> tuple[str, str] | None:
-        hit = self._cache.get(access_key_id)
-        stamp = time.monotonic()
-        if hit is not None and stamp - hit[0] < KEY_CACHE_SECONDS:
-            return hit[1]
-        found = resolve_access_key(self.store, access_key_id)
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[access_key_id] = (stamp, found)
-        return found
+        return resolve_access_key(self.store, access_key_id)
 
 
 def scheduler_clock(settings: Settings) -> dict[str, Any]:
@@ -83,6 +79,7 @@ class Runtime:
 def open_runtime(settings: Settings) -> Runtime:
     """Open the store, make sure the default account exists, and build the services."""
     store = open_store(settings)
+    ensure_root(store)  # seals a plaintext connector-key root an older Sluice left
     keys, created = ensure_default_account(store, settings.access_key_id, settings.secret_access_key)
     executor = LocalExecutor(store, settings.workers, str(settings.data_dir))
     services = build_services(store, executor, settings.max_profiles, settings.max_flows)

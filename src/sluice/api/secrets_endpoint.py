@@ -2,7 +2,8 @@
 
 Requests carry `X-Amz-Target: secretsmanager.GetSecretValue` (the JSON 1.1 protocol boto3 speaks
 for Secrets Manager) and are signed for the `secretsmanager` service with an account's connector
-keys (`store.connector_keys`). Only GetSecretValue is offered: it is all a connector needs.
+keys (`store.connector_keys`), each issued for one connector label of one account: the key's scope
+decides which profiles' secrets it reads. Only GetSecretValue is offered: it is all a connector needs.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from sluice.protocol.context import CONTEXT_KEY, RequestContext
 from sluice.service.connector_secrets import ConnectorSecrets, SecretNotFound
+from sluice.store.connector_keys import key_scope
 
 log = logging.getLogger("sluice.api.secrets")
 TARGET_PREFIX = "secretsmanager."
@@ -71,8 +73,12 @@ class SecretsEndpoint:
             await _answer(send, 400, _error("InvalidParameterException", "SecretId is required."),
                           context.request_id)
             return
+        scope = key_scope(context.access_key_id)
         try:
-            answer = await anyio.to_thread.run_sync(self.secrets.get_secret_value, context.account_id, secret_id)
+            if scope is None or scope[0] != context.account_id:
+                raise SecretNotFound(secret_id)
+            answer = await anyio.to_thread.run_sync(self.secrets.get_secret_value, context.account_id, scope[1],
+                                                    secret_id)
         except SecretNotFound:
             await _answer(send, 400, _error("ResourceNotFoundException",
                                             "Secrets Manager can't find the specified secret."), context.request_id)

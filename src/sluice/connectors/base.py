@@ -44,7 +44,8 @@ class ProfileView:
     # credentials from it; Sluice itself answers GetSecretValue for it (see docs/connectors.md).
     credentials_arn: str | None = None
     # CustomConnector profiles: the registration they belong to -
-    # {"connectorLabel", "lambdaArn", "connectorVersion", "configuration": <ConnectorConfiguration>}.
+    # {"connectorLabel", "lambdaArn", "connectorVersion", "configuration": <ConnectorConfiguration>,
+    #  "accountId", "defaultAccount"}.
     registration: Mapping[str, Any] = field(default_factory=dict)
     # Environment a connector's code runs with (local handlers, fake Lambda functions): where the
     # credentials secret can be read (AWS_ENDPOINT_URL_SECRETS_MANAGER) and the keys to sign with.

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from sluice.connectors.base import ProfileView
+from sluice.store.accounts import is_default_account
 from sluice.store.connector_keys import connector_keys
 from sluice.store.models import ConnectorProfile, ConnectorRegistration
 from sluice.store.repository import Store
@@ -49,7 +50,7 @@ def profile_view(store: Store, row: ConnectorProfile) -> ProfileView:
     env: dict[str, str] = {}
     if row.connector_type == CUSTOM and row.connector_label:
         registration = registration_view(store, account_id, region, row.connector_label)
-        env = invocation_env(store, account_id, region)
+        env = invocation_env(store, account_id, region, row.connector_label)
     return ProfileView(
         name=row.name,
         connector_type=row.connector_type,
@@ -64,7 +65,10 @@ def profile_view(store: Store, row: ConnectorProfile) -> ProfileView:
 
 
 def registration_view(store: Store, account_id: str, region: str, label: str) -> dict[str, Any]:
-    """What a custom connector's code path needs of its registration (empty if it is gone)."""
+    """What a custom connector's code path needs of its registration (empty if it is gone).
+
+    `accountId` and `defaultAccount` choose the local handler linked for the account, if any.
+    """
     with store.admin() as session:
         reg = session.scalars(select(ConnectorRegistration).where(
             ConnectorRegistration.account_id == account_id,
@@ -78,6 +82,8 @@ def registration_view(store: Store, account_id: str, region: str, label: str) ->
             "lambdaArn": ((reg.provisioning_config or {}).get("lambda") or {}).get("lambdaArn"),
             "connectorVersion": str(reg.version),
             "configuration": dict(reg.configuration or {}),
+            "accountId": account_id,
+            "defaultAccount": is_default_account(store, account_id),
         }
 
 
@@ -86,9 +92,9 @@ def public_url() -> str:
     return os.environ.get("SLUICE_PUBLIC_URL") or "http://127.0.0.1:8080"
 
 
-def invocation_env(store: Store, account_id: str, region: str) -> dict[str, str]:
-    """The environment connector code runs with: Sluice as its Secrets Manager, the account's connector keys."""
-    key_id, secret = connector_keys(store, account_id)
+def invocation_env(store: Store, account_id: str, region: str, label: str) -> dict[str, str]:
+    """The environment connector code runs with: Sluice as its Secrets Manager, the keys of connector `label`."""
+    key_id, secret = connector_keys(store, account_id, label)
     return {
         "AWS_ENDPOINT_URL_SECRETS_MANAGER": public_url(),
         "AWS_ACCESS_KEY_ID": key_id,

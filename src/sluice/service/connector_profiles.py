@@ -146,13 +146,13 @@ class ConnectorProfiles:
             raise ValidationException(f"The connectorLabel {label} is not registered; register the connector first.")
 
         def restage(new: Any) -> None:  # e.g. after an OAuth exchange, before ValidateCredentials
-            stack.enter_context(self.secrets.staged(caller.account_id, secret_arn, catalog.CUSTOM, new))
+            stack.enter_context(self.secrets.staged(caller.account_id, label, secret_arn, catalog.CUSTOM, new))
 
         with ExitStack() as stack:
-            stack.enter_context(self.secrets.staged(caller.account_id, secret_arn, catalog.CUSTOM, credentials))
+            stack.enter_context(self.secrets.staged(caller.account_id, label, secret_arn, catalog.CUSTOM, credentials))
             view = ProfileView(name, catalog.CUSTOM, label, properties, credentials, save_credentials=restage,
                                credentials_arn=secret_arn, registration=registration,
-                               invocation_env=invocation_env(self.store, caller.account_id, caller.region))
+                               invocation_env=invocation_env(self.store, caller.account_id, caller.region, label))
             return check(view)
 
     def _create(

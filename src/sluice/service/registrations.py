@@ -22,6 +22,7 @@ from sluice.service.errors import (
     ResourceNotFoundException,
     ValidationException,
 )
+from sluice.store.accounts import is_default_account
 from sluice.store.models import ConnectorRegistration
 from sluice.store.repository import DuplicateError, Scoped, Store
 
@@ -103,15 +104,18 @@ class Registrations:
             with self.store.scoped(caller.account_id, caller.region) as tx:
                 if tx.registration(label) is not None:
                     raise ConflictException(f"A connector with the label {label} is already registered.")
-            described = self._describe(caller, lambda_arn)
+            described = self._describe(caller, label, lambda_arn)
         return idempotency.once(
             self.store, caller, "RegisterConnector", params, lambda tx: self._register(tx, caller, params, described)
         )
 
-    def _describe(self, caller: Caller, lambda_arn: str) -> dict[str, Any]:
+    def _describe(self, caller: Caller, label: str, lambda_arn: str) -> dict[str, Any]:
         """The connector's own configuration, asked of its Lambda outside any transaction."""
         try:
-            described = describe_lambda(lambda_arn, invocation_env(self.store, caller.account_id, caller.region))
+            described = describe_lambda(
+                lambda_arn, invocation_env(self.store, caller.account_id, caller.region, label),
+                account_id=caller.account_id, default_account=is_default_account(self.store, caller.account_id),
+            )
         except ConnectorError as exc:
             raise ConnectorServerException(
                 f"The connector's Lambda {lambda_arn} could not describe itself ({exc.code}): {exc.message}"
@@ -161,7 +165,7 @@ class Registrations:
             lambda_arn = (provisioning.get("lambda") or {}).get("lambdaArn")
             if not lambda_arn:
                 raise ValidationException("connectorProvisioningConfig.lambda.lambdaArn is required.")
-            described = self._describe(caller, lambda_arn)
+            described = self._describe(caller, label, lambda_arn)
         return idempotency.once(
             self.store, caller, "UpdateConnectorRegistration", params, lambda tx: self._update(tx, params, described)
         )

@@ -87,17 +87,37 @@ def list_accounts(store: Store) -> list[Account]:
         return list(session.scalars(select(Account).order_by(Account.created_at)))
 
 
+def account_exists(store: Store, account_id: str) -> bool:
+    """True while the account exists (its keys work)."""
+    with store.admin() as session:
+        return session.get(Account, account_id) is not None
+
+
+def is_default_account(store: Store, account_id: str) -> bool:
+    """True for the default account (the one `sluice serve` creates on first start)."""
+    with store.admin() as session:
+        account = session.get(Account, account_id)
+        return account is not None and account.name == DEFAULT_ACCOUNT_NAME
+
+
 def delete_account(store: Store, name: str) -> bool:
-    """Delete the account called `name` and every resource it owns; False if there was none."""
+    """Delete the account called `name` and every resource it owns; False if there was none.
+
+    Takes effect at once in every server process: keys are looked up per request, not cached.
+    The account row goes first, in the same transaction as its resources, so the transaction
+    takes the row's lock before it looks for resources to delete.
+    """
     with store.admin() as session:
         account = session.scalar(select(Account).where(Account.name == name))
         if account is None:
             return False
+        account_id = account.account_id
+        session.delete(account)
+        session.flush()
         for model in (
             ExecutionRecord, Flow, ConnectorProfile, ConnectorRegistration, ClientToken, MetadataCacheEntry,
         ):
-            session.execute(delete(model).where(model.account_id == account.account_id))
-        session.delete(account)
+            session.execute(delete(model).where(model.account_id == account_id))
     return True
 
 

@@ -8,6 +8,7 @@ each backend needs, `migrate` brings the schema to head with Alembic.
 from __future__ import annotations
 
 import threading
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,15 @@ from sqlalchemy.pool import QueuePool
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _migrate_lock = threading.Lock()
 MIGRATION_LOCK_KEY = 0x51_1C_E0_01  # any constant; names Sluice's migration lock in pg_locks
+
+
+def protect_data_dir(data_dir: Path) -> None:
+    """Create the data dir if needed and make it 0700: the database, `master.key` and staged data
+    are the server's alone (local connector workers run as another user and must not open them)."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = data_dir.stat()
+    if st.st_uid == os.geteuid() and st.st_mode & 0o077:
+        data_dir.chmod(0o700)
 
 
 def sqlite_url(data_dir: Path) -> str:

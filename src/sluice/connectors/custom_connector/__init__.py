@@ -51,17 +51,22 @@ CAPABILITIES = connector_configuration(
 DESCRIBE_TIMEOUT = 30.0
 
 
-def describe_lambda(lambda_arn: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+def describe_lambda(
+    lambda_arn: str, env: Mapping[str, str] | None = None, *, account_id: str | None = None,
+    default_account: bool = False,
+) -> dict[str, Any]:
     """The AppFlow `ConnectorConfiguration` a connector's Lambda gives for itself.
 
     Sends the SDK's `DescribeConnectorConfigurationRequest` through the real Lambda Invoke API, or
-    to the local handler the ARN is linked to (`sluice connectors link`). ConnectorError when the
-    function cannot be reached, fails, or answers something that is not a configuration.
+    to the local handler the ARN is linked to for `account_id` (`sluice connectors link`).
+    ConnectorError when the function cannot be reached, fails, or answers something that is not a
+    configuration.
     """
     from sluice.connectors.custom_connector import sdk
     from sluice.connectors.custom_connector.invoke import invoker_for
 
-    answer = invoker_for(lambda_arn, env).invoke(sdk.describe_configuration_request(), timeout=DESCRIBE_TIMEOUT)
+    invoker = invoker_for(lambda_arn, env, account_id=account_id, default_account=default_account)
+    answer = invoker.invoke(sdk.describe_configuration_request(), timeout=DESCRIBE_TIMEOUT)
     return sdk.connector_configuration(sdk.check(answer, "DescribeConnectorConfiguration"))
 
 

@@ -9,7 +9,8 @@ Two ways to reach the code a `RegisterConnector` named:
   leaks, hangs, prints or crashes costs one worker, not the service. `worker_process.py` is the
   server's end of one worker (and describes the protocol), `local_worker.py` the child's.
 
-`invoker_for(arn)` picks the local handler `links.py` binds to the ARN, else Lambda. Every
+`invoker_for(arn, account_id=...)` picks the local handler `links.py` binds to the ARN for that
+account, else Lambda. Every
 failure is a `ConnectorError`: ServerError (raised, garbage, crashed, unreachable),
 ConnectorTimeout, ThrottlingError (Lambda kept throttling) or ResourceNotFound (no function).
 """
@@ -314,13 +315,24 @@ _bound_lock = threading.Lock()
 _MAX_BOUND = 32
 
 
-def invoker_for(lambda_arn: str, env: Mapping[str, str] | None = None, data_dir: str | None = None) -> Invoker:
-    """The local handler `links` binds to `lambda_arn`, else the Lambda function itself.
+def invoker_for(
+    lambda_arn: str,
+    env: Mapping[str, str] | None = None,
+    data_dir: str | None = None,
+    *,
+    account_id: str | None = None,
+    default_account: bool = False,
+) -> Invoker:
+    """The local handler `links` binds to `lambda_arn` for `account_id`, else the Lambda function itself.
+
+    Without an account no link applies: local code runs only for an account it was linked for.
 
     Local invokers are cached per (target, environment), so their workers serve every call and
     every run. The worker gets what the Lambda runtime would set: the function's name and region.
     """
-    target = links.target_for(lambda_arn, data_dir)
+    target = None
+    if account_id:
+        target = links.target_for(lambda_arn, account_id, default_account=default_account, data_dir=data_dir)
     if target is None:
         return LambdaInvoker(lambda_arn)
     parts = links.parse_arn(lambda_arn)

@@ -1,10 +1,17 @@
 """Local mode: which registered Lambda ARNs run a local Python handler instead of Lambda.
 
-`sluice connectors link <arn> <target>` binds a function ARN to a handler that Sluice runs in a
-worker process of its own (`invoke.LocalInvoker`). `target` is `package.module:function` (an
-importable module) or `/path/to/file.py:function` (a file; stored as an absolute path).
+`sluice connectors link <arn> <target> --account NAME` binds a function ARN, for one account (or
+several), to a handler that Sluice runs in a worker process of its own (`invoke.LocalInvoker`).
+`target` is `package.module:function` (an importable module) or `/path/to/file.py:function` (a
+file; stored as an absolute path).
 
-The bindings live in one JSON object `{arn: target}`: `$SLUICE_CONNECTOR_LINKS` if set, else
+A binding is per account: a lookup is `(account, arn) -> target`. Anyone can name any ARN in
+RegisterConnector, so another account registering a linked ARN must not get the operator's local
+code (which runs on the server's host): it gets the Lambda path, as it would on AWS.
+
+The bindings live in one JSON object `{arn: {account: target}}`, where `account` is a 12-digit
+account id or `"default"` (the default account, whatever its id). An older entry `{arn: target}`
+binds the ARN for the default account only. The file is `$SLUICE_CONNECTOR_LINKS` if set, else
 `<data_dir>/connector-links.json`, with `data_dir` from the argument, `$SLUICE_DATA_DIR` or
 `.sluice`. `target_for` re-reads the file when its mtime or size changes, so linking takes effect
 on a running server without a restart.
@@ -18,13 +25,15 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sluice.connectors.base import ConnectorError
 
 FILE_NAME = "connector-links.json"
+DEFAULT_ACCOUNT = "default"  # the account key that means "the default account"
+_ACCOUNT_KEY = re.compile(r"^(\d{12}|default)$")
 
 ARN_PATTERN = re.compile(
     r"^arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:"
@@ -34,8 +43,10 @@ _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
 _MODULE_TARGET = re.compile(rf"^{_IDENTIFIER}(\.{_IDENTIFIER})*:{_IDENTIFIER}(\.{_IDENTIFIER})*$")
 _FUNCTION = re.compile(rf"^{_IDENTIFIER}(\.{_IDENTIFIER})*$")
 
+Bindings = dict[str, dict[str, str]]  # arn -> account -> target
+
 # path -> ((mtime_ns, size), links): one stat per lookup instead of one parse.
-_cache: dict[str, tuple[tuple[int, int], dict[str, str]]] = {}
+_cache: dict[str, tuple[tuple[int, int], Bindings]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -78,50 +89,80 @@ def normalize_target(target: str) -> str:
     return target
 
 
-def links(data_dir: str | None = None) -> dict[str, str]:
-    """Every binding, `{arn: target}` (a copy)."""
-    return dict(_read(links_path(data_dir)))
+def links(data_dir: str | None = None) -> Bindings:
+    """Every binding, `{arn: {account: target}}` (a copy)."""
+    return {arn: dict(bound) for arn, bound in _read(links_path(data_dir)).items()}
 
 
-def target_for(arn: str, data_dir: str | None = None) -> str | None:
-    """The local handler bound to `arn` (or, for a qualified ARN, to its function), else None."""
-    bound = _read(links_path(data_dir))
-    if not bound:
+def target_for(
+    arn: str, account_id: str, *, default_account: bool = False, data_dir: str | None = None
+) -> str | None:
+    """The local handler bound to `arn` for `account_id` (or, for a qualified ARN, to its function), else None.
+
+    `default_account` says that `account_id` is the default account, which also gets bindings
+    made for `"default"`.
+    """
+    every = _read(links_path(data_dir))
+    if not every:
         return None
-    if arn in bound:
-        return bound[arn]
-    # A binding of the function covers its versions and aliases, as one deployment would.
-    match = ARN_PATTERN.match(arn)
-    if match and match.group("qualifier"):
-        return bound.get(arn.rsplit(":", 1)[0])
-    return None
+    bound = every.get(arn)
+    if bound is None:
+        # A binding of the function covers its versions and aliases, as one deployment would.
+        match = ARN_PATTERN.match(arn)
+        if match and match.group("qualifier"):
+            bound = every.get(arn.rsplit(":", 1)[0])
+    if bound is None:
+        return None
+    target = bound.get(account_id)
+    if target is None and default_account:
+        target = bound.get(DEFAULT_ACCOUNT)
+    return target
 
 
-def link(arn: str, target: str, data_dir: str | None = None) -> str:
-    """Bind `arn` to `target`; returns the target as stored (a file target is made absolute)."""
+def _accounts(accounts: Iterable[str]) -> list[str]:
+    if isinstance(accounts, str):  # a lone string is a caller's slip (a data dir in the wrong place)
+        raise TypeError("accounts must be a list of account ids")
+    chosen = list(dict.fromkeys(accounts))
+    if not chosen:
+        raise ConnectorError("InvalidArgument", "a link needs at least one account")
+    for account in chosen:
+        if not _ACCOUNT_KEY.match(account):
+            raise ConnectorError("InvalidArgument", f"{account!r} is not a 12-digit account id or 'default'")
+    return chosen
+
+
+def link(arn: str, target: str, accounts: Iterable[str] = (DEFAULT_ACCOUNT,), data_dir: str | None = None) -> str:
+    """Bind `arn` to `target` for `accounts` (ids, or "default"); returns the target as stored (a file made absolute)."""
     parse_arn(arn)
+    chosen = _accounts(accounts)
     stored = normalize_target(target)
     path = links_path(data_dir)
     with _locked(path):
         current = _load(path)
-        current[arn] = stored
+        bound = current.setdefault(arn, {})
+        for account in chosen:
+            bound[account] = stored
         _write(path, current)
     return stored
 
 
-def unlink(arn: str, data_dir: str | None = None) -> bool:
-    """Drop the binding of `arn`; False when there was none."""
+def unlink(arn: str, accounts: Iterable[str] = (DEFAULT_ACCOUNT,), data_dir: str | None = None) -> bool:
+    """Drop the binding of `arn` for `accounts`; False when none of them had one."""
+    chosen = _accounts(accounts)
     path = links_path(data_dir)
     with _locked(path):
         current = _load(path)
-        if arn not in current:
+        bound = current.get(arn, {})
+        dropped = [account for account in chosen if bound.pop(account, None) is not None]
+        if not dropped:
             return False
-        del current[arn]
+        if not bound:
+            del current[arn]
         _write(path, current)
     return True
 
 
-def _read(path: Path) -> dict[str, str]:
+def _read(path: Path) -> Bindings:
     """The file's bindings, parsed again only when the file changed."""
     try:
         st = path.stat()
@@ -139,7 +180,7 @@ def _read(path: Path) -> dict[str, str]:
     return data
 
 
-def _load(path: Path) -> dict[str, str]:
+def _load(path: Path) -> Bindings:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -150,18 +191,31 @@ def _load(path: Path) -> dict[str, str]:
         data = json.loads(text)
     except ValueError as exc:
         raise ConnectorError("InvalidArgument", f"the connector links file {path} is not JSON: {exc}") from exc
-    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise ConnectorError("InvalidArgument", f"the connector links file {path} is not an object of ARN -> target")
-    return data
+    refused = ConnectorError(
+        "InvalidArgument", f"the connector links file {path} is not an object of ARN -> {{account: target}}"
+    )
+    if not isinstance(data, dict):
+        raise refused
+    bindings: Bindings = {}
+    for arn, bound in data.items():
+        if isinstance(bound, str):  # the older form: the default account only
+            bindings[arn] = {DEFAULT_ACCOUNT: bound}
+        elif isinstance(bound, dict) and all(
+            isinstance(k, str) and _ACCOUNT_KEY.match(k) and isinstance(v, str) for k, v in bound.items()
+        ):
+            bindings[arn] = dict(bound)
+        else:
+            raise refused
+    return bindings
 
 
-def _write(path: Path, data: dict[str, str]) -> None:
+def _write(path: Path, data: Bindings) -> None:
     """Replace the file atomically, so a server reading it never sees half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(dict(sorted(data.items())), fh, indent=2)
+            json.dump({arn: dict(sorted(bound.items())) for arn, bound in sorted(data.items())}, fh, indent=2)
             fh.write("\n")
             fh.flush()
             os.fsync(fh.fileno())

@@ -233,6 +233,9 @@ def serve(target: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: `local_worker <target>`."""
     args = sys.argv[1:] if argv is None else argv
+    if args == ["--probe"]:  # the server checking that this interpreter and user can run workers
+        print(f"{sys.version_info[0]}.{sys.version_info[1]}")
+        return 0
     if len(args) != 1:
         print("usage: python -m sluice.connectors.custom_connector.local_worker <module:function|file.py:function>")
         return 2

@@ -11,7 +11,8 @@ that many bytes of UTF-8 JSON.
 
 Reads wait with `select` against the call's deadline; a worker that misses it is killed
 (SIGKILL to its process group) and never reused. The child's stderr goes to the server log at
-debug level; its last lines explain a crash.
+debug level; its last lines explain a crash. What the child may see (its user, environment and
+working directory) is `sandbox.py`'s business.
 """
 
 from __future__ import annotations
@@ -34,22 +35,29 @@ from pathlib import Path
 from typing import Any
 
 from sluice.connectors.base import ConnectorError
+from sluice.connectors.custom_connector import sandbox
 
 log = logging.getLogger("sluice.connectors.custom_connector")
 
-WORKER_MODULE = "sluice.connectors.custom_connector.local_worker"
 _HEADER = 4
 _MAX_FRAME = 1 << 30  # anything larger means the channel is out of step
 _STDERR_TAIL = 20
 
 
-def _server_secret(name: str) -> bool:
-    """Server settings a connector has no business reading (a Lambda would not see them either)."""
-    if not name.startswith("SLUICE_"):
-        return False
-    return name in ("SLUICE_MASTER_KEY", "SLUICE_DATABASE_URL") or any(
-        word in name for word in ("SECRET", "PASSWORD", "TOKEN")
-    )
+def _python_path(target: str) -> str:
+    """Where the child imports from: Sluice's source tree, the server's PYTHONPATH, its working directory."""
+    parts: list[str] = []
+    # A source tree the server imports Sluice from without an install: the child needs it too.
+    # (Never site-packages: ahead of the standard library it could shadow stdlib modules.)
+    src = str(Path(__file__).resolve().parents[3])
+    if src not in {str(Path(p).resolve()) for p in sys.path if p}:
+        parts.append(src)
+    parts += [p for p in (os.environ.get("PYTHONPATH") or "").split(os.pathsep) if p]
+    if not target.rpartition(":")[0].endswith(".py"):
+        # The child runs in an empty directory of its own; a module target still resolves as it
+        # would from the server's working directory.
+        parts.append(os.getcwd())
+    return os.pathsep.join(dict.fromkeys(parts))
 
 
 def _widen(pipe: Any) -> None:
@@ -91,6 +99,7 @@ class WorkerProcess:
         self._stderr_thread: threading.Thread | None = None
         self.generation = 0  # the pool's close() count when this worker started
         self.last_used = time.monotonic()
+        self.scratch: str | None = None  # the child's own working directory
 
     @property
     def alive(self) -> bool:
@@ -99,33 +108,36 @@ class WorkerProcess:
 
     def start(self, timeout: float) -> None:
         """Spawn the child and wait until it has loaded the handler."""
-        env = {key: value for key, value in os.environ.items() if not _server_secret(key)}
+        env = sandbox.base_environment()
+        env["PYTHONPATH"] = _python_path(self.target)
+        plan = sandbox.launch_plan(env)
+        location = self.target.rpartition(":")[0]
+        if plan.identity is not None and location.endswith(".py") \
+                and not sandbox.readable_by(Path(location), plan.identity):
+            log.warning("the connector %s handler %s is not readable by user %s: its worker runs as the "
+                        "server's user", self.name, location, plan.identity.name)
+            plan = sandbox.unconfined()
+        self.scratch = sandbox.make_scratch_dir(plan.identity)
         env.update(self.env)
+        for name in ("HOME", "TMPDIR", "TMP", "TEMP"):
+            env[name] = self.scratch
+        if plan.site_dirs:
+            env[sandbox.SITE_DIRS_VARIABLE] = plan.site_dirs
         # Lambda-sized native thread pools and few malloc arenas: under RLIMIT_AS every thread's
         # reserved (not used) memory counts, and on a many-core host OpenBLAS alone would reserve
         # gigabytes at import. Lambda gives one vCPU per 1,769 MB.
         threads = str(max(1, min(6, -(-self.memory_mb // 1769))))
         for key, value in (("OPENBLAS_NUM_THREADS", threads), ("OMP_NUM_THREADS", threads), ("MALLOC_ARENA_MAX", "2")):
             env.setdefault(key, value)
-        # A source tree the server imports Sluice from without an install: the child needs it too.
-        # (Never site-packages: ahead of the standard library it could shadow stdlib modules.)
-        src = str(Path(__file__).resolve().parents[3])
-        if src not in {str(Path(p).resolve()) for p in sys.path if p}:
-            env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
         env["PYTHONUNBUFFERED"] = "1"  # handler prints reach the log as they happen
         env["SLUICE_WORKER_MEMORY_MB"] = str(self.memory_mb)
         env.setdefault("AWS_LAMBDA_FUNCTION_NAME", self.name)
         env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(self.memory_mb)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", WORKER_MODULE, self.target],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            # Own process group: a Ctrl-C at the server's terminal does not kill a call midway, and
-            # a timeout kills whatever the handler spawned along with it.
-            start_new_session=True,
-        )
+        try:
+            self.proc = self._spawn(plan, env)
+        except OSError as exc:
+            sandbox.remove_scratch_dir(self.scratch)
+            raise ConnectorError("ServerError", f"the connector {self.name} could not start: {exc}") from exc
         for pipe in (self.proc.stdin, self.proc.stdout):
             _widen(pipe)
         self._stderr_thread = threading.Thread(
@@ -144,6 +156,21 @@ class WorkerProcess:
         if first.get("ready") is not True:
             self.stop(kill=True)
             raise function_error(self.name, first.get("error"))
+
+    def _spawn(self, plan: sandbox.Launch, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [*plan.command, self.target],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=self.scratch,
+            close_fds=True,  # nothing of the server's (database, sockets) but the three pipes
+            **sandbox.user_arguments(plan.identity),  # type: ignore[arg-type]
+            # Own process group: a Ctrl-C at the server's terminal does not kill a call midway, and
+            # a timeout kills whatever the handler spawned along with it.
+            start_new_session=True,
+        )
 
     def call(self, payload: bytes, timeout: float) -> dict[str, Any]:
         """Send one request (`payload`: the event as JSON) and wait up to `timeout` for the answer."""
@@ -201,6 +228,9 @@ class WorkerProcess:
                     pipe.close()
         if self._stderr_thread is not None:
             self._stderr_thread.join(timeout=1)
+        if self.scratch is not None:
+            sandbox.remove_scratch_dir(self.scratch)
+            self.scratch = None
 
     # -- the channel -------------------------------------------------------------------------
 

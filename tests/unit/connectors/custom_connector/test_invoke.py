@@ -124,16 +124,20 @@ def test_file_handler_with_sibling_import_and_context(local: LocalInvoker) -> No
     assert 0 < ctx["remaining"] <= 5000
 
 
-def test_worker_environment(handler_file: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("passed", [False, True])
+def test_worker_environment(handler_file: str, monkeypatch: pytest.MonkeyPatch, passed: bool) -> None:
+    """Workers get a scrubbed environment: the server's variables only when the operator names them."""
     monkeypatch.setenv("SLUICE_MASTER_KEY", "server-only")
     monkeypatch.setenv("ACME", "from-server")
+    if passed:
+        monkeypatch.setenv("SLUICE_CONNECTOR_ENV", "ACME, SLUICE_MASTER_KEY_NOT_SET")
     invoker = LocalInvoker(f"{handler_file}:main", env={"AWS_REGION": "ap-south-1"})
     try:
         ctx = invoker.invoke({"do": "context"})
     finally:
         invoker.close()
     assert ctx["master_key"] is None
-    assert ctx["acme"] == "from-server"
+    assert ctx["acme"] == ("from-server" if passed else None)
     assert ctx["region"] == "ap-south-1"
     assert ctx["openblas"] == "1"
     assert ctx["function_name"] == "main"
@@ -294,15 +298,19 @@ def test_per_call_overhead(handler_file: str) -> None:
 def test_invoker_for_uses_links_and_caches(handler_file: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLUICE_CONNECTOR_LINKS", str(tmp_path / "links.json"))
     arn = "arn:aws:lambda:eu-west-1:123456789012:function:acme"
-    assert isinstance(invoker_for(arn), LambdaInvoker)
+    me = "111111111111"
+    assert isinstance(invoker_for(arn, account_id=me), LambdaInvoker)
     from sluice.connectors.custom_connector import links
 
-    links.link(arn, f"{handler_file}:main")
-    first = invoker_for(arn, env={"ACME": "yes"})
+    links.link(arn, f"{handler_file}:main", [me])
+    first = invoker_for(arn, env={"ACME": "yes"}, account_id=me)
     assert isinstance(first, LocalInvoker)
-    assert invoker_for(arn, env={"ACME": "yes"}) is first
-    assert invoker_for(arn + ":prod", env={"ACME": "yes"}) is first
-    assert invoker_for(arn, env={"ACME": "no"}) is not first
+    assert invoker_for(arn, env={"ACME": "yes"}, account_id=me) is first
+    assert invoker_for(arn + ":prod", env={"ACME": "yes"}, account_id=me) is first
+    assert invoker_for(arn, env={"ACME": "no"}, account_id=me) is not first
+    # Another account (or no account) naming the same ARN goes to Lambda.
+    assert isinstance(invoker_for(arn, env={"ACME": "yes"}, account_id="222222222222"), LambdaInvoker)
+    assert isinstance(invoker_for(arn, env={"ACME": "yes"}), LambdaInvoker)
     ctx = first.invoke({"do": "context"})
     assert ctx == {**ctx, "function_name": "acme", "region": "eu-west-1", "acme": "yes"}
     pid = first.invoke({"do": "echo"})["pid"]
