@@ -20,8 +20,10 @@ from custom_connector_sdk.lambda_handler.responses import ErrorCode, ErrorDetail
 from database import (
     API_TOKEN_KEY,
     DATABASE_PATH_KEY,
+    FOLDER_VARIABLE,
     ConnectorFailure,
     check_token,
+    confined_path,
     connect,
     read_secret,
     token_from_secret,
@@ -55,8 +57,8 @@ def describe() -> responses.DescribeConnectorConfigurationResponse:
         data_type=settings.ConnectorRuntimeSettingDataType.String,
         required=False,
         label="Database path",
-        description="Path of the SQLite database file; built from the shipped shop.sql when it does not exist. "
-                    "Default: the shipped shop database.",
+        description=f"Name of the SQLite database file in the connector's databases folder (${FOLDER_VARIABLE}); "
+                    "built from the shipped shop.sql when it does not exist. Default: the shipped shop database.",
         scope=settings.ConnectorRuntimeSettingScope.CONNECTOR_PROFILE,
     )
     token_parameter = auth.AuthParameter(key=API_TOKEN_KEY, required=True, label="API token",
@@ -89,11 +91,14 @@ def database_path_error(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         return "databasePath must be a string"
-    path = Path(value).expanduser()
+    try:
+        path = confined_path(value)
+    except ValueError as exc:
+        return str(exc)
     if path.is_dir():
         return f"{value} is a directory"
     if not path.exists():
-        return None if path.parent.is_dir() else f"Folder {path.parent} does not exist"
+        return None if path.parent.is_dir() else f"Folder {Path(value).parent} does not exist"
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:

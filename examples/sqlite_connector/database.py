@@ -5,6 +5,12 @@ The database is `databasePath` from the profile's runtime settings, or the shipp
 data folder is read-only, as in a Lambda deployment package). A `databasePath` that does not
 exist yet is built from shop.sql too, which gives every test its own fresh copy.
 
+`databasePath` comes from whoever creates a connector profile, so it is confined to one folder
+the operator chooses: `$SLUICE_EXAMPLE_CONNECTOR_DIR`, else `<temp dir>/sluice-example-connector`.
+It is a relative name inside that folder; an absolute path, `..`, or a symlink leading out of it
+is refused (`confined_path`). Without that, a caller could open any SQLite file the connector's
+user can read (Sluice's own database) or create files anywhere it can write.
+
 Credentials come the way AppFlow gives them to custom connectors: `connectorContext.credentials
 .secretArn` names a Secrets Manager secret, read with boto3 (the endpoint and keys come from the
 environment). The token is the secret's `apiToken` key (also looked for under `customCredentials`
@@ -28,6 +34,7 @@ from custom_connector_sdk.lambda_handler.responses import ErrorCode, ErrorDetail
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SCHEMA_SQL = DATA_DIR / "shop.sql"
 DATABASE_PATH_KEY = "databasePath"
+FOLDER_VARIABLE = "SLUICE_EXAMPLE_CONNECTOR_DIR"
 API_TOKEN_KEY = "apiToken"
 EXAMPLE_TOKEN = "example-token"
 # Tables the connector keeps to itself.
@@ -72,12 +79,37 @@ def default_path() -> Path:
     return fallback if fallback.exists() else build(fallback)
 
 
+def databases_folder() -> Path:
+    """The one folder `databasePath` names files in (created when missing)."""
+    folder = Path(os.environ.get(FOLDER_VARIABLE) or Path(tempfile.gettempdir()) / "sluice-example-connector")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder.resolve()
+
+
+def confined_path(value: str) -> Path:
+    """`value` as a file inside `databases_folder()`; ValueError (saying why) for anything else."""
+    name = Path(value)
+    if not value or name.is_absolute() or value.startswith("~"):
+        raise ValueError(f"databasePath must be a file name relative to the connector's databases folder "
+                         f"(${FOLDER_VARIABLE}), not {value!r}")
+    if ".." in name.parts:
+        raise ValueError(f"databasePath must not contain '..': {value!r}")
+    folder = databases_folder()
+    path = (folder / name).resolve()  # follows symlinks: one pointing out of the folder is caught here
+    if folder not in path.parents:
+        raise ValueError(f"databasePath {value!r} leads out of the connector's databases folder")
+    return path
+
+
 def database_path(settings: dict[str, Any] | None) -> Path:
-    """The database a request works on: `databasePath` (built when missing) or the shipped one."""
+    """The database a request works on: `databasePath` in the databases folder (built when missing), or the shipped one."""
     configured = (settings or {}).get(DATABASE_PATH_KEY)
     if not configured:
         return default_path()
-    path = Path(str(configured)).expanduser()
+    try:
+        path = confined_path(str(configured))
+    except ValueError as exc:
+        raise ConnectorFailure(ErrorCode.InvalidArgument, str(exc)) from exc
     return path if path.exists() else build(path)
 
 

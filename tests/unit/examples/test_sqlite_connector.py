@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import socket
 import sqlite3
 from collections.abc import Iterator
@@ -62,6 +63,25 @@ def secrets() -> Iterator[dict[str, str]]:
     patch.undo()
 
 
+_FOLDER: list[Path] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def databases_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The operator's folder for `databasePath` (every tmp_path of this run lies inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    patch = pytest.MonkeyPatch()
+    patch.setenv("SLUICE_EXAMPLE_CONNECTOR_DIR", str(base))
+    _FOLDER[:] = [base]
+    yield base
+    patch.undo()
+
+
+def name(path: str | Path) -> str:
+    """`databasePath` for a file in the databases folder: its name relative to the folder."""
+    return os.path.relpath(path, _FOLDER[0])
+
+
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A read-only-by-convention copy of the shop database (built from shop.sql on first use)."""
@@ -70,7 +90,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def context(secret_arn: str, db_path: str) -> dict[str, Any]:
     """A ConnectorContext as Sluice sends it."""
-    return {"apiVersion": "v1", "connectorRuntimeSettings": {"databasePath": db_path},
+    return {"apiVersion": "v1", "connectorRuntimeSettings": {"databasePath": name(db_path)},
             "credentials": {"secretArn": secret_arn, "authenticationType": "CustomAuth"}}
 
 
@@ -106,7 +126,7 @@ def test_describe_connector_configuration() -> None:
 
 def test_validate_credentials(secrets: dict[str, str], db: str) -> None:
     def validate(secret_arn: str) -> dict[str, Any]:
-        return invoke({"type": "ValidateCredentialsRequest", "connectorRuntimeSettings": {"databasePath": db},
+        return invoke({"type": "ValidateCredentialsRequest", "connectorRuntimeSettings": {"databasePath": name(db)},
                        "credentials": {"secretArn": secret_arn, "authenticationType": "CustomAuth"}})
 
     assert validate(secrets["good"])["isSuccess"] is True
@@ -128,11 +148,29 @@ def test_validate_runtime_settings(tmp_path: Path) -> None:
                        "connectorRuntimeSettings": settings})
 
     assert validate({})["isSuccess"] is True
-    assert validate({"databasePath": str(tmp_path / "new.db")})["isSuccess"] is True
+    assert validate({"databasePath": name(tmp_path / "new.db")})["isSuccess"] is True
     (tmp_path / "junk.db").write_text("not a database at all" * 100)
-    for bad in (str(tmp_path / "nope" / "x.db"), str(tmp_path), str(tmp_path / "junk.db")):
+    for bad in (name(tmp_path / "nope" / "x.db"), name(tmp_path), name(tmp_path / "junk.db")):
         answer = validate({"databasePath": bad})
         assert answer["isSuccess"] is False and "databasePath" in answer["errorsByInputField"], bad
+
+
+def test_database_path_stays_in_the_operators_folder(secrets: dict[str, str], tmp_path: Path) -> None:
+    """A caller's databasePath cannot open or create files outside the configured folder."""
+    outside = _FOLDER[0].parent / f"outside-{_FOLDER[0].name}"
+    outside.mkdir(exist_ok=True)
+    (tmp_path / "escape").symlink_to(outside)
+    for bad in (str(outside / "x.db"), "../x.db", name(tmp_path) + "/../../../x.db", name(tmp_path / "escape" / "x.db"),
+                "~/x.db"):
+        answer = invoke({"type": "ValidateConnectorRuntimeSettingsRequest", "scope": "CONNECTOR_PROFILE",
+                         "connectorRuntimeSettings": {"databasePath": bad}})
+        assert answer["isSuccess"] is False and "databasePath" in answer["errorsByInputField"], bad
+        event = {"type": "ListEntitiesRequest", "connectorContext": {
+            "apiVersion": "v1", "connectorRuntimeSettings": {"databasePath": bad},
+            "credentials": {"secretArn": secrets["good"], "authenticationType": "CustomAuth"}}}
+        refused = invoke(event)
+        assert refused["isSuccess"] is False and refused["errorDetails"]["errorCode"] == "InvalidArgument", bad
+    assert list(outside.iterdir()) == []
 
 
 def test_list_entities_paged(secrets: dict[str, str], db: str) -> None:
@@ -321,7 +359,8 @@ def test_runs_as_a_lambda_function(tmp_path: Path) -> None:
                            aws_access_key_id="testing", aws_secret_access_key="testing").create_secret(
             Name="shop", SecretString=json.dumps({"apiToken": "example-token"}))["ARN"]
         fake.add_function("shop", f"{HANDLER_FILE}:lambda_handler",
-                          env={"AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoint, **keys})
+                          env={"AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoint,
+                               "SLUICE_EXAMPLE_CONNECTOR_DIR": str(_FOLDER[0]), **keys})
         client = boto3.client("lambda", endpoint_url=fake.url, region_name="us-east-1", aws_access_key_id="testing",
                               aws_secret_access_key="testing", config=Config(retries={"total_max_attempts": 1}))
         event = {"type": "QueryDataRequest", "entityIdentifier": "customers", "maxResults": 5,
