@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,14 +42,19 @@ def lambdas() -> Iterator[FakeLambda]:
 @pytest.fixture(scope="module")
 def sluice(lambdas: FakeLambda, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
     data_dir = tmp_path_factory.mktemp("custom")
+    # The example connector's databases folder: outside the data dir, open to the worker's user.
+    databases = Path(tempfile.mkdtemp(prefix="sluice-example-dbs-"))
+    databases.chmod(0o777)
     server = SluiceServer(data_dir=data_dir, workers=1, extra_env={
         "SLUICE_S3_BACKEND": "local", "AWS_ENDPOINT_URL_LAMBDA": lambdas.url,
         "SLUICE_CONNECTOR_LINKS": str(data_dir / "links.json"), **MOTO_KEYS,
+        "SLUICE_EXAMPLE_CONNECTOR_DIR": str(databases), "SLUICE_CONNECTOR_ENV": "SLUICE_EXAMPLE_CONNECTOR_DIR",
     }).start()
     try:
         yield server
     finally:
         server.stop()
+        shutil.rmtree(databases, ignore_errors=True)
     assert "Traceback" not in server.log(), server.log()[-4000:]
 
 
@@ -57,6 +64,8 @@ def connector_env(server: SluiceServer, label: str) -> dict[str, str]:
     assert out.returncode == 0, out.stderr
     env = dict(line.removeprefix("export ").split("=", 1) for line in out.stdout.splitlines() if "=" in line)
     env["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = server.url
+    if "SLUICE_EXAMPLE_CONNECTOR_DIR" in server.extra_env:
+        env["SLUICE_EXAMPLE_CONNECTOR_DIR"] = server.extra_env["SLUICE_EXAMPLE_CONNECTOR_DIR"]
     return env
 
 
@@ -75,7 +84,7 @@ def shop_profile(name: str, label: str, database: Path, token: str = "example-to
         "connectorProfileName": name, "connectorType": "CustomConnector", "connectorLabel": label,
         "connectionMode": "Public",
         "connectorProfileConfig": {
-            "connectorProfileProperties": {"CustomConnector": {"profileProperties": {"databasePath": str(database)}}},
+            "connectorProfileProperties": {"CustomConnector": {"profileProperties": {"databasePath": database.name}}},
             "connectorProfileCredentials": {"CustomConnector": {"authenticationType": "CUSTOM", "custom": {
                 "customAuthenticationType": "ApiToken", "credentialsMap": {"apiToken": token}}}},
         },
@@ -95,7 +104,7 @@ def test_sqlite_example_connector_end_to_end(mode: str, sluice: SluiceServer, la
     assert {"INSERT", "UPSERT", "UPDATE", "DELETE"} <= set(config["supportedWriteOperations"])
     assert config["authenticationConfig"]["isCustomAuthSupported"] is True
 
-    database = tmp_path / "shop.db"
+    database = Path(sluice.extra_env["SLUICE_EXAMPLE_CONNECTOR_DIR"]) / f"{label}.db"
     with pytest.raises(client.exceptions.ConnectorAuthenticationException):
         client.create_connector_profile(**shop_profile(unique("shop"), label, database, token="wrong"))
     profile = unique("shop")
