@@ -102,7 +102,7 @@ def confined_path(value: str) -> Path:
 
 
 def database_path(settings: dict[str, Any] | None) -> Path:
-    """The database a request works on: `databasePath` in the databases folder (built when missing), or the shipped one."""
+    """The database a request works on: `databasePath` in the databases folder (built when missing), or the shipped."""
     configured = (settings or {}).get(DATABASE_PATH_KEY)
     if not configured:
         return default_path()

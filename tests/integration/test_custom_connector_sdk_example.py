@@ -83,7 +83,8 @@ def test_sdk_example_against_the_fake_org(mode: str, sluice: SluiceServer, lambd
     client = sluice.client()
     label = unique(f"sfexample-{mode}")
     if mode == "lambda":
-        arn = lambdas.add_function(label, HANDLER, env={**connector_env(sluice, label), "FAKE_SALESFORCE_LOGIN_URL": org.url})
+        env = {**connector_env(sluice, label), "FAKE_SALESFORCE_LOGIN_URL": org.url}
+        arn = lambdas.add_function(label, HANDLER, env=env)
     else:
         arn = f"arn:aws:lambda:us-east-1:123456789012:function:{label}"
         assert sluice.cli("connectors", "link", arn, HANDLER).returncode == 0

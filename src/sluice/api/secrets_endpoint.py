@@ -73,12 +73,12 @@ class SecretsEndpoint:
             await _answer(send, 400, _error("InvalidParameterException", "SecretId is required."),
                           context.request_id)
             return
-        scope = key_scope(context.access_key_id)
+        issued_for = key_scope(context.access_key_id)  # (account id, connector label tag)
         try:
-            if scope is None or scope[0] != context.account_id:
+            if issued_for is None or issued_for[0] != context.account_id:
                 raise SecretNotFound(secret_id)
-            answer = await anyio.to_thread.run_sync(self.secrets.get_secret_value, context.account_id, scope[1],
-                                                    secret_id)
+            answer = await anyio.to_thread.run_sync(self.secrets.get_secret_value, context.account_id,
+                                                    issued_for[1], secret_id)
         except SecretNotFound:
             await _answer(send, 400, _error("ResourceNotFoundException",
                                             "Secrets Manager can't find the specified secret."), context.request_id)

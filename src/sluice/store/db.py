@@ -7,8 +7,8 @@ each backend needs, `migrate` brings the schema to head with Alembic.
 
 from __future__ import annotations
 
-import threading
 import os
+import threading
 from pathlib import Path
 from typing import Any
 

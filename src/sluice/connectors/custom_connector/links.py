@@ -132,7 +132,7 @@ def _accounts(accounts: Iterable[str]) -> list[str]:
 
 
 def link(arn: str, target: str, accounts: Iterable[str] = (DEFAULT_ACCOUNT,), data_dir: str | None = None) -> str:
-    """Bind `arn` to `target` for `accounts` (ids, or "default"); returns the target as stored (a file made absolute)."""
+    """Bind `arn` to `target` for `accounts` (ids, or "default"); the target as stored (a file: absolute)."""
     parse_arn(arn)
     chosen = _accounts(accounts)
     stored = normalize_target(target)

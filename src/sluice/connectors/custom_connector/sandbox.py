@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,7 +141,8 @@ def _probe(launch: Launch, env: Mapping[str, str]) -> bool:
         try:
             done = subprocess.run(
                 [*launch.command, "--probe"], env={**env, "HOME": folder, SITE_DIRS_VARIABLE: launch.site_dirs},
-                cwd=folder, capture_output=True, text=True, timeout=_PROBE_TIMEOUT, **user_arguments(launch.identity),
+                cwd=folder, capture_output=True, text=True, timeout=_PROBE_TIMEOUT, close_fds=True,
+                user=uid(launch.identity), group=gid(launch.identity), extra_groups=groups(launch.identity),
             )
         except (OSError, subprocess.SubprocessError) as exc:
             log.debug("worker interpreter %s: %s", launch.command[0], exc)
@@ -182,11 +183,23 @@ def reset() -> None:
         _plan = None
 
 
-def user_arguments(identity: Identity | None) -> dict[str, object]:
-    """`subprocess.Popen` arguments that start the child as `identity` (none for the server's user)."""
-    if identity is None:
-        return {}
-    return {"user": identity.uid, "group": identity.gid, "extra_groups": []}
+# `subprocess.Popen`'s user=, group= and extra_groups= for a child running as `identity` (None:
+# the server's own user, nothing changed).
+
+
+def uid(identity: Identity | None) -> int | None:
+    """Popen's `user=`."""
+    return identity.uid if identity else None
+
+
+def gid(identity: Identity | None) -> int | None:
+    """Popen's `group=`."""
+    return identity.gid if identity else None
+
+
+def groups(identity: Identity | None) -> list[int] | None:
+    """Popen's `extra_groups=`: none at all for another user (root's groups must not come along)."""
+    return [] if identity else None
 
 
 def readable_by(path: Path, identity: Identity) -> bool:
@@ -219,7 +232,7 @@ def base_environment() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def scratch_dir(identity: Identity | None):  # type: ignore[no-untyped-def]
+def scratch_dir(identity: Identity | None) -> Iterator[str]:
     """A fresh empty directory the worker owns (its cwd and HOME), removed afterwards."""
     folder = make_scratch_dir(identity)
     try:

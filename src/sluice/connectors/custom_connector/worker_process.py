@@ -166,7 +166,9 @@ class WorkerProcess:
             env=env,
             cwd=self.scratch,
             close_fds=True,  # nothing of the server's (database, sockets) but the three pipes
-            **sandbox.user_arguments(plan.identity),  # type: ignore[arg-type]
+            user=sandbox.uid(plan.identity),
+            group=sandbox.gid(plan.identity),
+            extra_groups=sandbox.groups(plan.identity),
             # Own process group: a Ctrl-C at the server's terminal does not kill a call midway, and
             # a timeout kills whatever the handler spawned along with it.
             start_new_session=True,
