@@ -210,7 +210,7 @@ class LocalInvoker:
 
     One call at a time per worker; a second concurrent call gets the second worker instead of
     waiting. A worker that timed out is killed, one that crashed is dropped; the next call starts
-    a fresh one. Workers inherit the server's environment plus `env`.
+    a fresh one. Workers get `env` on top of the scrubbed environment `sandbox.py` builds.
     """
 
     def __init__(
