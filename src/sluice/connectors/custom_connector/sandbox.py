@@ -103,12 +103,6 @@ def worker_identity() -> Identity | None:
     return Identity(name, entry.pw_uid, entry.pw_gid)
 
 
-def _same_interpreter(path: str) -> bool:
-    with contextlib.suppress(OSError):
-        return os.path.samefile(path, sys.executable)
-    return False
-
-
 def _candidates() -> list[str]:
     configured = os.environ.get(PYTHON_VARIABLE)
     if configured:
