@@ -71,9 +71,10 @@ def test_no_change_after_start_flow_returned_is_lost(
             org.org.write("Account", "update", [{"Id": ids[0], "Name": stopped_changes[-1]}])
         _start_of_a_later_second()  # StartFlow early in a second: most of it is left after the call
         assert client.start_flow(flowName=name)["flowStatus"] == "Active"
-        expected += _burst(org, ids, f"r{round_no}")
+        expected.extend(_burst(org, ids, f"r{round_no}"))
         # Lost changes never arrive: the wait ends at its bound and the count below says which.
-        _wait_for(lambda: set(expected) <= set(_names(server.data_dir, bucket)), 60)
+        wanted = set(expected)
+        _wait_for(lambda wanted=wanted: wanted <= set(_names(server.data_dir, bucket)), 60)
 
     counts = Counter(_names(server.data_dir, bucket))
     assert counts == Counter(expected), {
