@@ -80,14 +80,14 @@ def _check_present(
     """The connector's own member is there when the model makes any of its fields required.
 
     The parser drops members the model does not know, so `{}` and a wrongly spelled member
-    (`zendesk` for `Zendesk`) both arrive here as a missing member; AWS words it as a null.
+    (`zendesk` for `Zendesk`) both arrive here as a missing member. The request is model-valid,
+    so this is not worded as the model validator's "N validation errors detected".
     """
     if member is None or not required or given.get(member) is not None:
         return
     raise ValidationException(
-        f"1 validation error detected: Value null at 'connectorProfileConfig.{union}.{member}' failed to "
-        f"satisfy constraint: Member must not be null (a {connector_type} profile needs {union}.{member} "
-        f"with {', '.join(required)})"
+        f"A {connector_type} connector profile needs connectorProfileConfig.{union}.{member} "
+        f"(with {', '.join(required)}), and the request has none; member names are case-sensitive."
     )
 
 
