@@ -6,11 +6,12 @@ host that died, renews the leases it holds, and keeps one `Subscriber` thread pe
 a flow that is no longer Active (StopFlow, DeleteFlow) loses its subscriber, which unsubscribes.
 
 A subscriber opens the source connector's `open_events` stream from the flow's stored cursor (the
-replay id of the last event already turned into a run). Each batch of events is spooled to a
-JSON-lines file under `<data dir>/events/`, and then one transaction writes an `InProgress`
-execution record pointing at the file and moves the cursor to the batch's last replay id. So a
-killed server resumes from exactly the next event: nothing is missed and nothing runs twice
-(an interrupted event run is re-queued at restart; see `engine.executor`).
+replay id of the last event already turned into a run). For each batch of events one
+transaction spools them to a JSON-lines file under `<data dir>/events/` (before its commit),
+writes an `InProgress` execution record pointing at the file and moves the cursor to the
+batch's last replay id. So a killed server resumes from exactly the next event: nothing is
+missed and nothing runs twice (an interrupted event run is re-queued at restart; a finished
+run's outcome is committed before its file is deleted; see `engine.executor`).
 
 A flow just activated has no cursor: it subscribes to every retained event, so changes made
 right after StartFlow are not lost while the subscription is being set up, and keeps only those
