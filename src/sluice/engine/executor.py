@@ -123,8 +123,8 @@ class LocalExecutor:
     def _drop_finished_event_batches(self) -> None:
         """Delete spooled events whose run already ended (a kill came between commit and delete).
 
-        A file with no record yet is left alone: a subscriber writes the file just before the
-        transaction that creates the record.
+        A file with no record yet is left alone: a subscriber writes the file inside the
+        transaction that creates the record, before that commits.
         """
         folder = event_spool_dir(self.data_dir)
         if not folder.is_dir():
