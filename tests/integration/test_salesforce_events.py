@@ -34,6 +34,10 @@ def test_event_flow_runs_on_changes_and_resumes_after_a_restart(tmp_path: Path) 
         client.create_connector_profile(**token_profile(profile, fake))
         ids = [r[0] for r in fake.org.query("SELECT Id FROM Account ORDER BY Id LIMIT 6").rows]
         fake.org.write("Account", "update", [{"Id": ids[5], "Name": "before-activation"}])
+        # Commits are stamped in whole seconds and an activation keeps its whole second: this
+        # change is only "before" the activation when StartFlow comes in a later second.
+        written = int(time.time())
+        _wait_for(lambda: int(time.time()) > written, 5)
         client.create_flow(
             flowName=name,
             triggerConfig={"triggerType": "Event"},

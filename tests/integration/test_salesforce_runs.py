@@ -196,12 +196,12 @@ def test_rate_limits_back_off_then_fail_with_an_actionable_message(appflow: Any,
     fake.org.faults.clear() if hasattr(fake.org.faults, "clear") else None
 
 
-def test_unknown_object_fails_the_run_with_salesforce_message(appflow: Any, sluice: SluiceServer,
-                                                              profile: str) -> None:
+def test_unknown_object_is_refused_at_create_flow(appflow: Any, profile: str) -> None:
+    # The org answers NOT_FOUND to its describe: the flow could never run, so CreateFlow says so.
     flow = salesforce_flow(unique("sf-nope"), profile, unique("b"), map_all())
     flow["sourceFlowConfig"]["sourceConnectorProperties"]["Salesforce"]["object"] = "Nope__c"
-    record, rows = run(appflow, flow, sluice)
-    assert record["executionStatus"] == "Error"
-    message = record["executionResult"]["errorInfo"]["executionMessage"]
+    with pytest.raises(appflow.exceptions.ValidationException) as caught:
+        appflow.create_flow(**flow)
+    message = caught.value.response["Error"]["Message"]
     assert "Nope__c" in message and "Traceback" not in message
-    assert rows == []
+    assert flow["flowName"] not in [f["flowName"] for f in appflow.list_flows()["flows"]]

@@ -117,6 +117,10 @@ class ConnectorSpec:
     # Native plug-ins (the `sluice.connectors` entry-point group) are CustomConnector types that
     # answer to this connectorLabel without a RegisterConnector (see docs/connectors.md).
     label: str | None = None
+    # True when the vendor's entity catalog is fixed ahead of any data (Salesforce sObjects): an
+    # entity its describe answers `ResourceNotFound` for cannot be read, so CreateFlow refuses it.
+    # False where an entity may appear later (an S3 prefix that has no objects yet).
+    entities_fixed: bool = False
 
     @property
     def data_path_built(self) -> bool:

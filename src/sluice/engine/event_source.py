@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.json as pj
 
 from sluice.connectors.base import ConnectorError, ReadStats
+
+
+def event_spool_dir(data_dir: str) -> Path:
+    """Where event batches wait for their run: `<data dir>/events/<execution id>.jsonl`."""
+    return Path(data_dir) / "events"
+
+
+def drop_event_batch(path: str) -> None:
+    """Delete a run's spooled events; called only once the run's outcome is committed."""
+    Path(path).unlink(missing_ok=True)
 
 
 class EventSpoolSource:

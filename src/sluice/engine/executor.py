@@ -18,7 +18,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -26,7 +25,8 @@ from sqlalchemy.orm import Session
 
 from sluice.connectors import registry
 from sluice.connectors.base import ProfileView
-from sluice.engine.lifecycle import set_status
+from sluice.engine.event_source import drop_event_batch, event_spool_dir
+from sluice.engine.lifecycle import TERMINAL, set_status
 from sluice.engine.profiles import profile_view
 from sluice.engine.runner import RunCanceled, RunFailed, RunOutcome, RunRequest, connector_member, run_execution
 from sluice.store.models import ConnectorProfile, ExecutionRecord, Flow
@@ -118,6 +118,28 @@ class LocalExecutor:
                     set_status(session, record, "Canceled", "Canceled; the server restarted before the run stopped.")
                 else:
                     set_status(session, record, "Error", "The run was interrupted by a server restart.")
+        self._drop_finished_event_batches()
+
+    def _drop_finished_event_batches(self) -> None:
+        """Delete spooled events whose run already ended (a kill came between commit and delete).
+
+        A file with no record yet is left alone: a subscriber writes the file inside the
+        transaction that creates the record, before that commits.
+        """
+        folder = event_spool_dir(self.data_dir)
+        if not folder.is_dir():
+            return
+        names = {path.stem: path for path in folder.glob("*.jsonl")}
+        if not names:
+            return
+        with self.store.admin() as session:
+            ended = session.scalars(
+                select(ExecutionRecord.execution_id).where(
+                    ExecutionRecord.execution_id.in_(list(names)), ExecutionRecord.status.in_(list(TERMINAL))
+                )
+            ).all()
+        for execution_id in ended:
+            drop_event_batch(str(names[execution_id]))
 
     def _clean_staging(self, session: Session, record: ExecutionRecord) -> None:
         """Drop whatever the dead run staged in its destinations, so nothing partial is ever visible."""
@@ -226,6 +248,7 @@ class LocalExecutor:
 
     def _finish(self, execution_id: str, status: str, message: str | None, outcome: RunOutcome | None) -> None:
         self._cancels.discard(execution_id)
+        event_batch: str | None = None
         with self.store.admin() as session:
             record = session.scalars(
                 select(ExecutionRecord).where(ExecutionRecord.execution_id == execution_id)
@@ -243,8 +266,12 @@ class LocalExecutor:
                 if outcome.metadata_catalog_details:
                     record.metadata_catalog_details = outcome.metadata_catalog_details
             set_status(session, record, status, message, **result)
-            if record.event_batch:
-                Path(record.event_batch).unlink(missing_ok=True)
+            event_batch = record.event_batch
+        # Only once the outcome is committed: a kill before this line leaves a finished run and a
+        # file that recovery deletes; deleting first would let a kill turn a delivered run into an
+        # interrupted one whose events are gone (recovery marks such a run Error).
+        if event_batch:
+            drop_event_batch(event_batch)
 
     def _next_unclaimed(self) -> str | None:
         """The oldest queued run nobody claimed (e.g. started on a node without workers)."""

@@ -6,21 +6,29 @@ host that died, renews the leases it holds, and keeps one `Subscriber` thread pe
 a flow that is no longer Active (StopFlow, DeleteFlow) loses its subscriber, which unsubscribes.
 
 A subscriber opens the source connector's `open_events` stream from the flow's stored cursor (the
-replay id of the last event already turned into a run). Each batch of events is spooled to a
-JSON-lines file under `<data dir>/events/`, and then one transaction writes an `InProgress`
-execution record pointing at the file and moves the cursor to the batch's last replay id. So a
-killed server resumes from exactly the next event: nothing is missed and nothing runs twice
-(an interrupted event run is re-queued at restart; see `engine.executor`).
+replay id of the last event already turned into a run). For each batch of events one
+transaction spools them to a JSON-lines file under `<data dir>/events/` (before its commit),
+writes an `InProgress` execution record pointing at the file and moves the cursor to the
+batch's last replay id. So a killed server resumes from exactly the next event: nothing is
+missed and nothing runs twice (an interrupted event run is re-queued at restart; a finished
+run's outcome is committed before its file is deleted; see `engine.executor`).
 
-A flow just activated has no cursor: it subscribes to every retained event and keeps those
-committed at or after its activation, so changes made right after StartFlow are not lost while
-the subscription is being set up.
+A flow just activated has no cursor: it subscribes to every retained event, so changes made
+right after StartFlow are not lost while the subscription is being set up, and keeps only those
+of its activation. Salesforce stamps commits in whole seconds (`commitTimestamp` is epoch
+milliseconds, always a multiple of 1000), so the activation cut is the start of the second
+StartFlow ran in: every change committed after StartFlow returned is kept, and changes committed
+earlier in that same second may be kept too. Comparing with the exact activation instant would
+drop the rest of that second while the cursor moves past it. The cut is read from the flow in
+the transaction that queues the run, so it always belongs to the current activation (after
+StopFlow -> StartFlow too); it assumes the server's clock agrees with the vendor's (NTP).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import socket
 import threading
@@ -34,6 +42,7 @@ from sqlalchemy import or_, select
 
 from sluice.connectors import registry
 from sluice.connectors.base import ConnectorError, EventBatch, EventContext, EventStream
+from sluice.engine.event_source import event_spool_dir
 from sluice.engine.executor import process_alive
 from sluice.engine.profiles import profile_view
 from sluice.engine.runner import connector_member
@@ -49,9 +58,26 @@ ALL_RETAINED = "-2"  # the Bayeux replay id for "every retained event"
 COMMIT_FIELD = "ChangeEventCommitTimestamp"
 
 
-def spool_dir(data_dir: str) -> Path:
-    """Where event batches wait for their run."""
-    return Path(data_dir) / "events"
+def activation_cut_ms(activated_at: float) -> int:
+    """The earliest commit timestamp (epoch ms) an activation at `activated_at` keeps.
+
+    The start of the activation's second: vendors stamp commits in whole seconds.
+    """
+    return math.floor(activated_at) * 1000
+
+
+def of_activation(records: list[dict[str, Any]], cut_ms: int) -> list[dict[str, Any]]:
+    """The records committed at or after the cut (a record without a commit time is kept)."""
+    kept = []
+    for record in records:
+        stamp = record.get(COMMIT_FIELD)
+        try:
+            if stamp is not None and float(stamp) < cut_ms:
+                continue
+        except (TypeError, ValueError):
+            pass  # an unreadable stamp cannot prove the change is older: keep it
+        kept.append(record)
+    return kept
 
 
 class Subscriber:
@@ -69,8 +95,8 @@ class Subscriber:
         """Ask the thread to unsubscribe and end."""
         self.stop_event.set()
 
-    def _open(self) -> tuple[EventStream, float | None]:
-        """The flow's stream from its cursor, and the activation cut-off when there is no cursor."""
+    def _open(self) -> EventStream:
+        """The flow's stream from its cursor (every retained event when it has none)."""
         with self.owner.store.admin() as session:
             flow = session.get(Flow, self.flow_id)
             if flow is None:
@@ -90,24 +116,21 @@ class Subscriber:
             view = profile_view(self.owner.store, row)
             props = connector_member(source["sourceConnectorProperties"], source["connectorType"])
             cursor = flow.event_cursor
-            cutoff = None if cursor else float(flow.activated_at or flow.last_updated_at)
             name = flow.name
         context = EventContext(flow_name=name, replay_from=cursor or ALL_RETAINED, should_stop=self.stop_event.is_set)
-        return spec.open_events(view, props, context), cutoff
+        return spec.open_events(view, props, context)
 
     def _run(self) -> None:
         while not self.stop_event.is_set():
             stream: EventStream | None = None
             try:
-                stream, cutoff = self._open()
+                stream = self._open()
                 self.ready = True
                 self.failures = 0
                 while not self.stop_event.is_set():
                     batch = stream.poll(POLL_SECONDS)
-                    if batch is not None and not self.owner.record_batch(self, batch, cutoff):
+                    if batch is not None and not self.owner.record_batch(self, batch):
                         return
-                    if batch is not None:
-                        cutoff = None
             except LookupError:
                 return
             except Exception as exc:  # a connector failure must not end the subscription for good
@@ -225,43 +248,53 @@ class EventSubscriptions:
                 flow.event_owner = None
                 flow.event_lease_until = None
 
-    def record_batch(self, subscriber: Subscriber, batch: EventBatch, cutoff: float | None) -> bool:
-        """Queue a run for a batch and move the cursor, atomically; False when the flow stopped."""
-        records = batch.records
-        if cutoff is not None:  # a new flow: only what changed since it was activated
-            records = [r for r in records if float(r.get(COMMIT_FIELD) or 0) >= cutoff * 1000]
+    def record_batch(self, subscriber: Subscriber, batch: EventBatch) -> bool:
+        """Queue a run for a batch and move the cursor, atomically; False when the flow stopped.
+
+        The spool file is written inside the transaction, before its commit: a kill in between
+        leaves at most a file no record points to, never a record without its events.
+        """
         now = self.clock()
         execution_id = str(uuid.uuid4())
         path: Path | None = None
-        if records:
-            folder = spool_dir(self.data_dir)
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{execution_id}.jsonl"
-            with open(path, "w", encoding="utf-8") as out:
-                for record in records:
-                    out.write(json.dumps(record, default=str, separators=(",", ":")) + "\n")
-        with self.store.admin() as session:
-            flow = session.get(Flow, subscriber.flow_id, with_for_update=True)
-            if flow is None or flow.status != "Active" or flow.event_owner != self.node:
-                if path is not None:
-                    path.unlink(missing_ok=True)
-                return False
-            flow.event_cursor = batch.replay_id
-            flow.event_lease_until = now + LEASE_SECONDS
-            flow.status_message = None
-            if path is None:
-                return True
-            session.add(ExecutionRecord(
-                account_id=flow.account_id,
-                region=flow.region,
-                flow_id=flow.id,
-                execution_id=execution_id,
-                status="InProgress",
-                result={"bytesProcessed": 0, "bytesWritten": 0, "recordsProcessed": 0},
-                started_at=now,
-                last_updated_at=now,
-                event_batch=str(path),
-            ))
-            flow.last_run = {"mostRecentExecutionTime": now, "mostRecentExecutionStatus": "InProgress"}
+        try:
+            with self.store.admin() as session:
+                flow = session.get(Flow, subscriber.flow_id, with_for_update=True)
+                if flow is None or flow.status != "Active" or flow.event_owner != self.node:
+                    return False
+                cut = activation_cut_ms(float(flow.activated_at or flow.last_updated_at))
+                records = of_activation(batch.records, cut)
+                flow.event_cursor = batch.replay_id
+                flow.event_lease_until = now + LEASE_SECONDS
+                flow.status_message = None
+                if not records:
+                    return True
+                path = self._spool(execution_id, records)
+                session.add(ExecutionRecord(
+                    account_id=flow.account_id,
+                    region=flow.region,
+                    flow_id=flow.id,
+                    execution_id=execution_id,
+                    status="InProgress",
+                    result={"bytesProcessed": 0, "bytesWritten": 0, "recordsProcessed": 0},
+                    started_at=now,
+                    last_updated_at=now,
+                    event_batch=str(path),
+                ))
+                flow.last_run = {"mostRecentExecutionTime": now, "mostRecentExecutionStatus": "InProgress"}
+        except BaseException:
+            if path is not None:  # the run was not queued: its file must not linger
+                path.unlink(missing_ok=True)
+            raise
         self.submit(execution_id)
         return True
+
+    def _spool(self, execution_id: str, records: list[dict[str, Any]]) -> Path:
+        """Write a run's events as JSON lines under the event spool folder."""
+        folder = event_spool_dir(self.data_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{execution_id}.jsonl"
+        with open(path, "w", encoding="utf-8") as out:
+            for record in records:
+                out.write(json.dumps(record, default=str, separators=(",", ":")) + "\n")
+        return path

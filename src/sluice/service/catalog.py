@@ -9,7 +9,8 @@ new connector type in the model needs no edit here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from functools import cache
+from typing import Any, NotRequired, get_origin, get_type_hints
 
 from sluice.connectors import registry
 from sluice.connectors.base import ConnectorSpec
@@ -52,6 +53,30 @@ def profile_properties_member(connector_type: str) -> str | None:
 def profile_credentials_member(connector_type: str) -> str | None:
     """The `ConnectorProfileCredentials` member that belongs to `connector_type`."""
     return _member_for(_PROFILE_CREDS, connector_type)
+
+
+@cache
+def _required_fields(union: type, member: str) -> tuple[str, ...]:
+    """The fields the model makes required in `union`'s `member` structure (none when unknown)."""
+    shape = get_type_hints(union).get(member)
+    if shape is None or not hasattr(shape, "__annotations__"):
+        return ()
+    # The generated shapes postpone annotations, so TypedDict's own __required_keys__ cannot see
+    # NotRequired; the resolved hints can.
+    hints = get_type_hints(shape, include_extras=True)
+    return tuple(name for name, hint in hints.items() if get_origin(hint) is not NotRequired)
+
+
+def profile_properties_required(connector_type: str) -> tuple[str, ...]:
+    """Required fields of the connector type's `ConnectorProfileProperties` member."""
+    member = profile_properties_member(connector_type)
+    return _required_fields(shapes.ConnectorProfileProperties, member) if member else ()
+
+
+def profile_credentials_required(connector_type: str) -> tuple[str, ...]:
+    """Required fields of the connector type's `ConnectorProfileCredentials` member."""
+    member = profile_credentials_member(connector_type)
+    return _required_fields(shapes.ConnectorProfileCredentials, member) if member else ()
 
 
 def operator_member(connector_type: str) -> str | None:

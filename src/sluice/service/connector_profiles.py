@@ -59,6 +59,8 @@ def _check_members(connector_type: str, label: str | None, config: dict[str, Any
             f"connectorProfileConfig.connectorProfileProperties has {', '.join(sorted(wrong))}, "
             f"which does not belong to connector type {connector_type}."
         )
+    _check_present("connectorProfileProperties", props_member, props,
+                   catalog.profile_properties_required(connector_type), connector_type)
     creds = config.get("connectorProfileCredentials")
     if creds is not None:
         creds_member = catalog.profile_credentials_member(connector_type)
@@ -68,6 +70,25 @@ def _check_members(connector_type: str, label: str | None, config: dict[str, Any
                 f"connectorProfileConfig.connectorProfileCredentials has {', '.join(sorted(wrong))}, "
                 f"which does not belong to connector type {connector_type}."
             )
+        _check_present("connectorProfileCredentials", creds_member, creds,
+                       catalog.profile_credentials_required(connector_type), connector_type)
+
+
+def _check_present(
+    union: str, member: str | None, given: dict[str, Any], required: tuple[str, ...], connector_type: str
+) -> None:
+    """The connector's own member is there when the model makes any of its fields required.
+
+    The parser drops members the model does not know, so `{}` and a wrongly spelled member
+    (`zendesk` for `Zendesk`) both arrive here as a missing member. The request is model-valid,
+    so this is not worded as the model validator's "N validation errors detected".
+    """
+    if member is None or not required or given.get(member) is not None:
+        return
+    raise ValidationException(
+        f"A {connector_type} connector profile needs connectorProfileConfig.{union}.{member} "
+        f"(with {', '.join(required)}), and the request has none; member names are case-sensitive."
+    )
 
 
 class ConnectorProfiles:

@@ -203,7 +203,9 @@ class Connectors:
         """Warm the cache with a source entity's fields before a flow is validated.
 
         CreateFlow/UpdateFlow validate inside a transaction, where `known_fields` only reads the
-        cache; a failure here just means the fields cannot be checked this time.
+        cache; a failure here just means the fields cannot be checked this time - unless the
+        vendor answered that the entity does not exist and its entity catalog is fixed
+        (`ConnectorSpec.entities_fixed`): such a flow could never run, so it is refused now.
         """
         spec = catalog.builtin(connector_type)
         if spec is None or spec.load_metadata is None:
@@ -211,6 +213,12 @@ class Connectors:
         try:
             self.entity_fields(caller, connector_type, profile_name, entity)
         except ServiceError as exc:
+            cause = exc.__cause__  # the connector's own answer, when the vendor was asked
+            if spec.entities_fixed and isinstance(cause, ConnectorError) and cause.code == "ResourceNotFound":
+                raise ValidationException(
+                    f"The source object {entity} cannot be read with the connector profile {profile_name}: "
+                    f"{cause.message}."
+                ) from None
             log.info("fields of %s entity %s not checked: %s", connector_type, entity, exc.message)
 
     def known_fields(

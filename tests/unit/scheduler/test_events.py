@@ -166,3 +166,34 @@ def test_a_live_lease_of_another_process_is_respected(runtime: Runtime) -> None:
     finally:
         holder.stop()
         other.stop()
+
+
+def activated_at(rt: Runtime, name: str) -> float:
+    with rt.store.admin() as session:
+        return float(session.scalars(select(Flow.activated_at).where(Flow.name == name)).one())
+
+
+def test_the_activation_cut_is_the_start_of_the_activation_second(runtime: Runtime) -> None:
+    # Salesforce stamps commits in whole seconds: a change committed after StartFlow returned,
+    # in the same second, carries a stamp earlier than the activation instant.
+    event_flow(runtime, "ev")
+    runtime.services.flows.start_flow(caller(runtime), {"flowName": "ev"})
+    second_ms = int(activated_at(runtime, "ev")) * 1000
+    submitted: list[str] = []
+    subs = EventSubscriptions(runtime.store, submitted.append, str(runtime.settings.data_dir))
+    try:
+        subs.reconcile()
+        wait_until(lambda: subs.status()["ready"] == 1)
+        ScriptedStream.batches.put(EventBatch([change("001A", "previous-second", second_ms - 1000),
+                                               change("001B", "same-second", second_ms)], "5"))
+        wait_until(lambda: len(submitted) == 1)
+        # A later batch of the same replay (retained events come in several) is cut the same way.
+        ScriptedStream.batches.put(EventBatch([change("001C", "previous-second-too", second_ms - 1000),
+                                               change("001D", "later", second_ms + 1000)], "9"))
+        wait_until(lambda: len(submitted) == 2)
+        spooled = [json.loads(line)["Name"] for run in runs(runtime, "ev")
+                   for line in Path(run.event_batch or "").read_text().splitlines()]
+        assert spooled == ["same-second", "later"]
+        assert cursor(runtime, "ev") == "9"
+    finally:
+        subs.stop()

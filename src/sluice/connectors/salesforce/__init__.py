@@ -121,4 +121,5 @@ SPEC = ConnectorSpec(
     cleanup_destination=_cleanup_destination,
     check_profile=_check_profile,
     open_events=_open_events,
+    entities_fixed=True,  # an sObject exists in the org's schema before any record does
 )

@@ -5,7 +5,9 @@ The grants follow `SalesforceConnectorProfileCredentials` and docs/salesforce-wi
 * `accessToken` (+ `refreshToken`) given directly: kept, checked by one authenticated call, and
   refreshed when Salesforce says the session is invalid and a refresh token exists;
 * `oAuthRequest {authCode, redirectUri}`: the authorization-code grant with Sluice's connected app
-  (`SLUICE_SALESFORCE_CLIENT_ID` / `_SECRET`) at the login host;
+  (`SLUICE_SALESFORCE_CLIENT_ID` / `_SECRET`) at the login host - unless an `accessToken` comes
+  with the code, which is then used like a directly given one; without a connected app the
+  exchange is a server-side failure (`ServerError`), not the caller's;
 * `oAuth2GrantType: CLIENT_CREDENTIALS`: client id/secret read from the Secrets Manager secret
   `clientCredentialsArn`, posted to the org's own `instanceUrl`;
 * `oAuth2GrantType: JWT_BEARER`: the jwt-bearer grant with `assertion=jwtToken` at the login host.
@@ -129,13 +131,18 @@ def _obtain(creds: Mapping[str, Any], props: Mapping[str, Any], http: httpx.Clie
         form = {"grant_type": JWT_GRANT, "assertion": assertion}
         return _stored(creds, props, _token_request(http, login, form), grant)
     request = creds.get("oAuthRequest") or {}
-    if request.get("authCode"):
+    # A token given with the code is used as is: whoever obtained it has already spent the code
+    # (a code works once), so exchanging it again could only fail.
+    if request.get("authCode") and not creds.get("accessToken"):
         client_id, client_secret = settings.app_client()
         if not client_id:
+            # The request is sound; this server lacks configuration: the operator's problem, not
+            # the caller's, hence a server-side error rather than a ValidationException.
             raise ConnectorError(
-                "InvalidArgument",
-                "exchanging an authorization code needs Sluice's connected app: set SLUICE_SALESFORCE_CLIENT_ID "
-                "and SLUICE_SALESFORCE_CLIENT_SECRET",
+                "ServerError",
+                "this Sluice server has no Salesforce connected app to exchange the authorization code with: "
+                "the operator must set SLUICE_SALESFORCE_CLIENT_ID and SLUICE_SALESFORCE_CLIENT_SECRET "
+                "(or pass the accessToken obtained with the code)",
             )
         form = {"grant_type": "authorization_code", "code": str(request["authCode"]), "client_id": client_id}
         if request.get("redirectUri"):

@@ -156,6 +156,17 @@ def test_authorization_code_needs_the_app_client(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(ConnectorError) as caught:
         auth.obtain_tokens(profile({"oAuthRequest": {"authCode": "c"}}), FakeOrg().client())
     assert "SLUICE_SALESFORCE_CLIENT_ID" in caught.value.message
+    assert caught.value.code == "ServerError"  # the operator's configuration, not the caller's request
+
+
+def test_a_token_given_with_the_code_is_used_without_an_exchange(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SLUICE_SALESFORCE_CLIENT_ID")
+    org = FakeOrg()
+    stored = auth.obtain_tokens(profile({"accessToken": "given", "refreshToken": "r-1",
+                                         "oAuthRequest": {"authCode": "spent", "redirectUri": "https://app/cb"}}),
+                                org.client())
+    assert org.posts == []
+    assert stored == {"accessToken": "given", "refreshToken": "r-1", "instanceUrl": INSTANCE}
 
 
 def test_grants_against_the_fake_org(monkeypatch: pytest.MonkeyPatch) -> None:
