@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from sluice.connectors.base import ConnectorError
-from sluice.connectors.custom_connector import describe_lambda
-from sluice.engine.profiles import invocation_env
+from sluice.connectors.custom_connector import check_invocable, describe_lambda
+from sluice.engine.profiles import aws_identity, invocation_env
 from sluice.service import catalog, idempotency
 from sluice.service.common import connector_arn, now, to_datetime
 from sluice.service.context import Caller
@@ -110,8 +110,13 @@ class Registrations:
 
     def _describe(self, caller: Caller, lambda_arn: str) -> dict[str, Any]:
         """The connector's own configuration, asked of its Lambda outside any transaction."""
+        aws = aws_identity(self.store, caller.account_id)
         try:
-            described = describe_lambda(lambda_arn, invocation_env(self.store, caller.account_id, caller.region))
+            check_invocable(lambda_arn, aws)
+        except ConnectorError as exc:  # a function this account may not use (or no function ARN)
+            raise ValidationException(exc.message) from exc
+        try:
+            described = describe_lambda(lambda_arn, invocation_env(self.store, caller.account_id, caller.region), aws)
         except ConnectorError as exc:
             raise ConnectorServerException(
                 f"The connector's Lambda {lambda_arn} could not describe itself ({exc.code}): {exc.message}"

@@ -21,10 +21,10 @@ from sluice.store.models import (
     ExecutionRecord,
     Flow,
     MetadataCacheEntry,
+    ServerSetting,
 )
+from sluice.store.aws_identities import DEFAULT_ACCOUNT_NAME, setting_key
 from sluice.store.repository import Store
-
-DEFAULT_ACCOUNT_NAME = "default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +97,7 @@ def delete_account(store: Store, name: str) -> bool:
             ExecutionRecord, Flow, ConnectorProfile, ConnectorRegistration, ClientToken, MetadataCacheEntry,
         ):
             session.execute(delete(model).where(model.account_id == account.account_id))
+        session.execute(delete(ServerSetting).where(ServerSetting.key == setting_key(account.account_id)))
         session.delete(account)
     return True
 

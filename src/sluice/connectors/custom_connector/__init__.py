@@ -10,6 +10,7 @@ authentication scheme the custom-connector SDK offers.
 from collections.abc import Mapping
 from typing import Any
 
+from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ConnectorSpec, Destination, MetadataProvider, ProfileView, RunContext, Source
 from sluice.connectors.configuration import (
     ALL_FREQUENCIES,
@@ -51,18 +52,36 @@ CAPABILITIES = connector_configuration(
 DESCRIBE_TIMEOUT = 30.0
 
 
-def describe_lambda(lambda_arn: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+def describe_lambda(
+    lambda_arn: str, env: Mapping[str, str] | None = None, aws: AwsIdentity | None = None
+) -> dict[str, Any]:
     """The AppFlow `ConnectorConfiguration` a connector's Lambda gives for itself.
 
     Sends the SDK's `DescribeConnectorConfigurationRequest` through the real Lambda Invoke API, or
-    to the local handler the ARN is linked to (`sluice connectors link`). ConnectorError when the
-    function cannot be reached, fails, or answers something that is not a configuration.
+    to the local handler the ARN is linked to (`sluice connectors link`), as the registering
+    account's AWS identity `aws` may (`invoke.lambda_identity`). ConnectorError when the function
+    may not be invoked, cannot be reached, fails, or answers something that is not a configuration.
     """
     from sluice.connectors.custom_connector import sdk
     from sluice.connectors.custom_connector.invoke import invoker_for
 
-    answer = invoker_for(lambda_arn, env).invoke(sdk.describe_configuration_request(), timeout=DESCRIBE_TIMEOUT)
+    answer = invoker_for(lambda_arn, env, aws=aws).invoke(sdk.describe_configuration_request(), timeout=DESCRIBE_TIMEOUT)
     return sdk.connector_configuration(sdk.check(answer, "DescribeConnectorConfiguration"))
+
+
+def check_invocable(lambda_arn: str, aws: AwsIdentity | None, data_dir: str | None = None) -> None:
+    """`ConnectorError("InvalidArgument")` unless an account with identity `aws` may run `lambda_arn`.
+
+    A function linked to a local handler is the operator's binding and open to every account;
+    any other goes through `invoke.lambda_identity` (operator allow-list or the account's own
+    AWS identity).
+    """
+    from sluice.connectors.custom_connector import links
+    from sluice.connectors.custom_connector.invoke import lambda_identity
+
+    links.parse_arn(lambda_arn)
+    if links.target_for(lambda_arn, data_dir) is None:
+        lambda_identity(lambda_arn, aws)
 
 
 def _load_metadata() -> MetadataProvider:
@@ -83,10 +102,12 @@ def _open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunCo
     return CustomConnectorDestination(profile, props, ctx)
 
 
-def _cleanup_destination(props: Mapping[str, Any], data_dir: str, execution_id: str) -> None:
+def _cleanup_destination(
+    props: Mapping[str, Any], data_dir: str, execution_id: str, aws: AwsIdentity | None = None
+) -> None:
     from sluice.connectors.custom_connector.destination import cleanup_staging
 
-    cleanup_staging(props, data_dir, execution_id)
+    cleanup_staging(props, data_dir, execution_id, aws)
 
 
 def _check_profile(profile: ProfileView) -> Mapping[str, Any]:

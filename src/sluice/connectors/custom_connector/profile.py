@@ -97,7 +97,7 @@ class Session:
         self.profile = profile
         # Runtime settings: the profile's, then the flow's customProperties (SOURCE/DESTINATION scope).
         self.settings = {**profile_properties(profile), **(settings or {})}
-        self.invoker = invoker or invoker_for(lambda_arn(profile), profile.invocation_env, data_dir)
+        self.invoker = invoker or invoker_for(lambda_arn(profile), profile.invocation_env, data_dir, profile.aws)
         self.api_version = api_version(profile)
 
     def context(self, entity_definition: Mapping[str, Any] | None = None) -> dict[str, Any]:

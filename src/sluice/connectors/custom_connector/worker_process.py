@@ -22,6 +22,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import select
 import signal
 import subprocess
@@ -36,6 +37,7 @@ from typing import Any
 from sluice.connectors.base import ConnectorError
 
 log = logging.getLogger("sluice.connectors.custom_connector")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]{0,127}$")
 
 WORKER_MODULE = "sluice.connectors.custom_connector.local_worker"
 _HEADER = 4
@@ -64,18 +66,22 @@ class StaleWorker(Exception):
 
 
 def function_error(name: str, error: Any) -> ConnectorError:
-    """The ConnectorError for a handler that raised (a Lambda `FunctionError` payload)."""
+    """The ConnectorError for a handler that raised (a Lambda `FunctionError` payload).
+
+    The caller learns only that the function failed and its error type: a function's message
+    and stack can carry anything (a credential, a vendor's internals, another account's data), so
+    they go to the server log at debug level only.
+    """
     if not isinstance(error, Mapping):
-        return ConnectorError("ServerError", f"the connector {name} failed and said nothing about why")
+        return ConnectorError("ServerError", f"The connector's Lambda function {name} failed and said nothing about why")
     kind = str(error.get("errorType") or "Error")
     message = str(error.get("errorMessage") or "")
+    log.debug("connector %s failed: %s: %s (cause: %s)", name, kind, message, error.get("cause"))
     if "Task timed out after" in message:  # Lambda's own timeout, reported as a function error
-        return ConnectorError("ConnectorTimeout", f"the connector {name} did not answer in time: {message}")
-    text = f"the connector {name} failed: {kind}: {message}"
-    cause = error.get("cause")
-    if cause:
-        text += f" (caused by {cause})"
-    return ConnectorError("ServerError", text)
+        return ConnectorError("ConnectorTimeout", f"The connector's Lambda function {name} did not answer in time")
+    if not _IDENTIFIER.match(kind):  # the type is echoed: a name, never free text
+        kind = "Error"
+    return ConnectorError("ServerError", f"The connector's Lambda function {name} failed: {kind}")
 
 
 class WorkerProcess:
