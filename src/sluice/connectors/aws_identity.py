@@ -132,7 +132,7 @@ class AwsIdentity:
                     _credentials.popitem(last=False)
         assumed = credentials
 
-        class _Assumed(CredentialProvider):  # type: ignore[misc]
+        class _Assumed(CredentialProvider):
             METHOD = "assume-role"
 
             def load(self) -> Any:
@@ -164,7 +164,8 @@ class AwsIdentity:
                 known = str(self.session().client("sts").get_caller_identity()["Account"])
             except (BotoCoreError, ClientError) as exc:
                 raise ConnectorError(
-                    "InvalidCredentials", f"the AWS keys of account {self.account_id} were refused ({type(exc).__name__})"
+                    "InvalidCredentials",
+                    f"the AWS keys of account {self.account_id} were refused ({type(exc).__name__})",
                 ) from None
             with _lock:
                 _caller_accounts[key] = known

@@ -200,7 +200,8 @@ def register_partitions(
     existing: list[dict[str, Any]] = []
     for chunk in _chunks(entries, 100):
         response = glue.batch_create_partition(DatabaseName=database, TableName=table, PartitionInputList=chunk)
-        taken = {tuple(e.get("PartitionValues") or ()) for e in _failed(response.get("Errors", []), "AlreadyExistsException")}
+        errors = _failed(response.get("Errors", []), "AlreadyExistsException")
+        taken = {tuple(error.get("PartitionValues") or ()) for error in errors}
         existing += [entry for entry in chunk if tuple(entry["Values"]) in taken]
     for chunk in _chunks(existing, 100):
         response = glue.batch_update_partition(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
+from sluice.store.aws_identities import DEFAULT_ACCOUNT_NAME, setting_key
 from sluice.store.models import (
     Account,
     ClientToken,
@@ -23,7 +24,6 @@ from sluice.store.models import (
     MetadataCacheEntry,
     ServerSetting,
 )
-from sluice.store.aws_identities import DEFAULT_ACCOUNT_NAME, setting_key
 from sluice.store.repository import Store
 
 

@@ -65,7 +65,8 @@ def describe_lambda(
     from sluice.connectors.custom_connector import sdk
     from sluice.connectors.custom_connector.invoke import invoker_for
 
-    answer = invoker_for(lambda_arn, env, aws=aws).invoke(sdk.describe_configuration_request(), timeout=DESCRIBE_TIMEOUT)
+    invoker = invoker_for(lambda_arn, env, aws=aws)
+    answer = invoker.invoke(sdk.describe_configuration_request(), timeout=DESCRIBE_TIMEOUT)
     return sdk.connector_configuration(sdk.check(answer, "DescribeConnectorConfiguration"))
 
 

@@ -73,7 +73,7 @@ def function_error(name: str, error: Any) -> ConnectorError:
     they go to the server log at debug level only.
     """
     if not isinstance(error, Mapping):
-        return ConnectorError("ServerError", f"The connector's Lambda function {name} failed and said nothing about why")
+        return ConnectorError("ServerError", f"The connector's Lambda function {name} failed without saying why")
     kind = str(error.get("errorType") or "Error")
     message = str(error.get("errorMessage") or "")
     log.debug("connector %s failed: %s: %s (cause: %s)", name, kind, message, error.get("cause"))

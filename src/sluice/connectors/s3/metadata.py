@@ -40,8 +40,8 @@ class S3Metadata:
     """`MetadataProvider` for S3. S3 needs no connector profile; only `profile.aws` is read.
 
     `storage_factory` builds the backend for each call (default: `open_storage()`, which reads
-    the environment each time, as the profile's account's AWS identity); `client_factory` is a shortcut for real S3 with a given boto3
-    client (tests stub it).
+    the environment each time, as the profile's account's AWS identity); `client_factory` is a
+    shortcut for real S3 with a given boto3 client (tests stub it).
     """
 
     def __init__(

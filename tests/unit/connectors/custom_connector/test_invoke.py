@@ -156,7 +156,7 @@ def test_handler_that_raises(local: LocalInvoker) -> None:
     with pytest.raises(ConnectorError) as info:
         local.invoke({"do": "wrapped"})
     assert info.value.message.endswith("failed: RuntimeError") and "missing" not in info.value.message
-    with pytest.raises(ConnectorError, match="failed: SystemExit$"):
+    with pytest.raises(ConnectorError, match=r"failed: SystemExit$"):
         local.invoke({"do": "exit"})
     # Raising does not cost the worker.
     assert local.invoke({"do": "echo"})["pid"] == pid
