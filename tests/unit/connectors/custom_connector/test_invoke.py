@@ -108,8 +108,9 @@ def test_sdk_example_describes_itself() -> None:
         with pytest.raises(ConnectorError) as info:
             invoker.invoke({"type": "NoSuchRequest"})
         assert info.value.code == "ServerError"
-        assert "RuntimeError: Exception while processing the request" in info.value.message
-        assert "No operation is defined for request type: NoSuchRequest" in info.value.message
+        # The caller learns the error type only; the SDK's text goes to the server log.
+        assert info.value.message.endswith("failed: RuntimeError")
+        assert "NoSuchRequest" not in info.value.message
     finally:
         invoker.close()
 
@@ -231,7 +232,8 @@ def test_handlers_that_cannot_be_loaded(handler_file: str) -> None:
         with pytest.raises(ConnectorError) as info:
             invoker.invoke({"do": "echo"})
         assert info.value.code == "ServerError"
-        assert "Runtime.ImportModuleError" in info.value.message and why in info.value.message
+        # Lambda's error type for a handler it cannot load; why (and where) stays in the server log.
+        assert info.value.message.endswith("failed: Runtime.ImportModuleError") and why not in info.value.message
     with pytest.raises(ConnectorError, match="not a handler"):
         LocalInvoker("not a target")
 
