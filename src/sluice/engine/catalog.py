@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from sluice.connectors.aws_identity import resolve
 from sluice.connectors.base import ConnectorError, WriteResult
+from sluice.connectors.s3.destination import partition_path
 
 if TYPE_CHECKING:
     from sluice.engine.runner import RunRequest
@@ -169,7 +170,7 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 
 
 def _failed(errors: Sequence[Mapping[str, Any]], allowed: str = "") -> list[Mapping[str, Any]]:
-    """The Glue batch errors other than `allowed`; raises on the first one."""
+    """The Glue batch errors whose code is `allowed`; raises on the first error of any other code."""
     others = []
     for error in errors:
         detail = error.get("ErrorDetail", {})
@@ -193,9 +194,10 @@ def register_partitions(
     locations = written.partition_locations
     entries = []
     for index, values in enumerate(written.partitions):
-        location = locations[index] if index < len(locations) else None
-        if location is None:  # a writer that does not report its folders: Hive's unescaped form
-            location = written.location.rstrip("/") + "/" + "".join(f"{k}={values[k]}/" for k in keys)  # type: ignore[union-attr]
+        if index < len(locations):
+            location = locations[index]
+        else:  # a writer that does not report its folders: the S3 writer's layout
+            location = str(written.location).rstrip("/") + "/" + partition_path((k, values[k]) for k in keys)
         entries.append({"Values": [values[k] for k in keys], "StorageDescriptor": {**storage, "Location": location}})
     existing: list[dict[str, Any]] = []
     for chunk in _chunks(entries, 100):
