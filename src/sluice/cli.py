@@ -12,8 +12,12 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sluice.config import Settings
+
+if TYPE_CHECKING:
+    from sluice.store.repository import Store
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -86,7 +90,7 @@ def _version() -> str:
 
 
 def cmd_accounts(args: argparse.Namespace) -> int:
-    """`sluice accounts create|list|delete|credentials`."""
+    """`sluice accounts create|list|delete|credentials|aws`."""
     from sluice.api.runtime import open_store
     from sluice.store import accounts
 
@@ -123,6 +127,8 @@ def cmd_accounts(args: argparse.Namespace) -> int:
                 return 0
         print(f"error: no account named {args.name!r}", file=sys.stderr)
         return 1
+    if args.action == "aws":
+        return _account_aws(store, args)
     return 2
 
 
@@ -138,6 +144,63 @@ def _account_ids(settings: Settings, names: list[str] | None) -> list[str] | Non
         print(f"error: no account named {missing[0]!r}", file=sys.stderr)
         return None
     return [by_name[name] for name in wanted]
+
+
+def _account_aws(store: Store, args: argparse.Namespace) -> int:
+    """`sluice accounts aws NAME [...]`: set, clear or show the AWS identity an account's work runs as."""
+    from sluice.store import aws_identities
+
+    account_id = aws_identities.account_id_of(store, args.name)
+    if account_id is None:
+        print(f"error: no account named {args.name!r}", file=sys.stderr)
+        return 1
+    keys = args.access_key_id or args.secret_access_key or args.session_token
+    role = args.role_arn or args.external_id
+    if sum(map(bool, (keys, role, args.clear))) > 1:
+        print("error: give access keys, a role, or --clear (one of them)", file=sys.stderr)
+        return 2
+    if args.name == aws_identities.DEFAULT_ACCOUNT_NAME and (keys or role):
+        print("error: the default account always runs as the server's own AWS identity", file=sys.stderr)
+        return 2
+    if args.clear:
+        cleared = aws_identities.clear_identity(store, account_id)
+        print(f"account {args.name}: AWS identity {'cleared' if cleared else 'was not configured'}")
+        return 0
+    if keys and not (args.access_key_id and args.secret_access_key):
+        print("error: --access-key-id and --secret-access-key go together", file=sys.stderr)
+        return 2
+    if role and not (args.role_arn and args.external_id):
+        print("error: --role-arn needs --external-id (the role's trust policy must require it)", file=sys.stderr)
+        return 2
+    try:
+        if keys:
+            aws_identities.set_identity(store, account_id, {
+                "kind": "keys", "access_key_id": args.access_key_id, "secret_access_key": args.secret_access_key,
+                "session_token": args.session_token,
+            })
+        elif role:
+            aws_identities.set_identity(store, account_id, {
+                "kind": "role", "role_arn": args.role_arn, "external_id": args.external_id,
+            })
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"account {args.name}: {_describe_identity(store, args.name, account_id)}")
+    return 0
+
+
+def _describe_identity(store: Store, name: str, account_id: str) -> str:
+    """How an account reaches AWS, without its secrets."""
+    from sluice.store import aws_identities
+
+    if name == aws_identities.DEFAULT_ACCOUNT_NAME:
+        return "runs as the server's own AWS identity"
+    identity = aws_identities.load_identity(store, account_id)
+    if identity is None:
+        return "no AWS identity configured (the aws S3 backend, Glue, Secrets Manager and Lambda are refused)"
+    if identity.get("kind") == "keys":
+        return f"runs as access key {identity.get('access_key_id')}"
+    return f"assumes role {identity.get('role_arn')} (with its external id)"
 
 
 def cmd_connectors(args: argparse.Namespace) -> int:
@@ -213,6 +276,16 @@ def build_parser() -> argparse.ArgumentParser:
         p = acc_sub.add_parser(action, help=text)
         if needs_name:
             p.add_argument("name")
+    aws = acc_sub.add_parser(
+        "aws", help="set (or --clear, or show) the AWS identity an account's S3/Glue/Secrets Manager/Lambda calls use"
+    )
+    aws.add_argument("name")
+    aws.add_argument("--access-key-id", help="the account's own AWS access key id")
+    aws.add_argument("--secret-access-key", help="its secret access key (stored sealed with the master key)")
+    aws.add_argument("--session-token", help="a session token for temporary keys")
+    aws.add_argument("--role-arn", help="a role of the account's AWS account that the server assumes")
+    aws.add_argument("--external-id", help="the external id the role's trust policy requires")
+    aws.add_argument("--clear", action="store_true", help="forget the account's AWS identity")
     acc.set_defaults(func=cmd_accounts)
     con = sub.add_parser("connectors", help="run custom connectors' Lambda ARNs from local handlers")
     con_sub = con.add_subparsers(dest="action", required=True)

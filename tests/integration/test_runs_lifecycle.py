@@ -176,7 +176,8 @@ def glue_server(moto_s3: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     """A server whose S3 and Glue are moto's; yields it, S3 buckets on moto and a Glue client."""
     data_dir = tmp_path_factory.mktemp("lifecycle-glue")
     server = SluiceServer(data_dir=data_dir, workers=1, extra_env={
-        "SLUICE_S3_BACKEND": "aws", "AWS_ENDPOINT_URL_S3": moto_s3, "AWS_ENDPOINT_URL_GLUE": moto_s3, **MOTO_KEYS})
+        "SLUICE_S3_BACKEND": "aws", "AWS_ENDPOINT_URL_S3": moto_s3, "AWS_ENDPOINT_URL_GLUE": moto_s3,
+        "AWS_ENDPOINT_URL_STS": moto_s3, **MOTO_KEYS})
     keys = {"region_name": "us-east-1", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
     s3 = boto3.client("s3", endpoint_url=moto_s3, **keys)
     glue = boto3.client("glue", endpoint_url=moto_s3, **keys)

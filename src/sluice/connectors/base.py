@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from sluice.connectors.aws_identity import AwsIdentity
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,9 @@ class ProfileView:
     # Environment a connector's code runs with (local handlers, fake Lambda functions): where the
     # credentials secret can be read (AWS_ENDPOINT_URL_SECRETS_MANAGER) and the keys to sign with.
     invocation_env: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # The AWS identity of the profile's account (S3 buckets, Secrets Manager, Lambda); see
+    # `aws_identity`. The engine and service always set it; None (unit tests) is the server's own.
+    aws: AwsIdentity | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +111,9 @@ class ConnectorSpec:
     # (profile, the connector's member of Source/DestinationConnectorProperties, run) -> reader/writer.
     open_source: Callable[[ProfileView, Mapping[str, Any], RunContext], Source] | None = None
     open_destination: Callable[[ProfileView, Mapping[str, Any], RunContext], Destination] | None = None
-    # (destination properties member, data dir, execution id): drop what a killed run staged.
-    cleanup_destination: Callable[[Mapping[str, Any], str, str], None] | None = None
+    # (destination properties member, data dir, execution id, the account's AWS identity): drop
+    # what a killed run staged.
+    cleanup_destination: Callable[[Mapping[str, Any], str, str, AwsIdentity | None], None] | None = None
     # Called by CreateConnectorProfile / UpdateConnectorProfile when credentials are given: checks
     # them against the vendor (ConnectorError("InvalidCredentials", reason) when refused) and
     # returns the credentials to store (e.g. an authorization code exchanged for tokens).
@@ -161,6 +168,9 @@ class RunContext:
     # The flow's task list (model-shaped dicts), so a source can push projections and filters
     # down to its system. The engine still applies every task: pushing down is an optimisation.
     tasks: tuple[Mapping[str, Any], ...] = ()
+    # The AWS identity of the flow's account (error buckets and the S3 backend); None (unit tests)
+    # is the server's own. See `aws_identity`.
+    aws: AwsIdentity | None = None
 
 
 @dataclass(slots=True)
@@ -184,6 +194,9 @@ class WriteResult:
     # Where the data landed, for catalog registration: e.g. "s3://bucket/prefix/flow/exec/".
     location: str | None = None
     partitions: list[dict[str, str]] = field(default_factory=list)
+    # Where each of `partitions` landed (same order), as the writer spelled the folder: values it
+    # escapes (`n/a` -> `region=n%2Fa/`) appear escaped, so a catalog points at the real data.
+    partition_locations: list[str] = field(default_factory=list)
     # The Arrow schema of what was written (for catalog registration).
     schema: Any = None
 

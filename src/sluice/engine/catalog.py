@@ -3,9 +3,19 @@
 For a flow with `metadataCatalogConfig.glueDataCatalog`, each S3 destination's output is
 registered as a Glue table `<tablePrefix>_<flowName>` in `databaseName` (created when missing),
 with the run's output schema, file format and S3 location, and one partition per partition
-path the run wrote. Glue is reached through boto3, which honours `AWS_ENDPOINT_URL_GLUE`.
-The outcome is reported as AppFlow's `MetadataCatalogDetail`; a catalog failure is recorded
-there and does not undo the data the run already published.
+path the run wrote, at the folder the writer used (escaped values included).
+
+Each run moves the table to its own output folder (AppFlow's per-execution folders), so its
+partitions move too: existing ones are updated to the new run's folders, and partitions an
+earlier run of the flow registered that this run did not write are dropped, so a query never
+mixes runs. Partitions outside the flow's own output folder are left alone.
+
+Glue is called as AppFlow does: with the `roleArn` of `glueDataCatalog` assumed through STS by
+the flow's account's AWS identity (`RunRequest.aws`; the server's own only for the default
+account), never with the server's identity on another account's behalf. boto3 honours
+`AWS_ENDPOINT_URL_GLUE` / `AWS_ENDPOINT_URL_STS`. The outcome is reported as AppFlow's
+`MetadataCatalogDetail`; a catalog failure is recorded there and does not undo the data the run
+already published.
 """
 
 from __future__ import annotations
@@ -16,7 +26,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sluice.connectors.base import WriteResult
+from sluice.connectors.aws_identity import resolve
+from sluice.connectors.base import ConnectorError, WriteResult
+from sluice.connectors.s3.destination import partition_path
 
 if TYPE_CHECKING:
     from sluice.engine.runner import RunRequest
@@ -70,6 +82,17 @@ def _output(message: str, status: str, result: str = "") -> dict[str, str]:
     return {"message": message, "result": result, "status": status}
 
 
+def glue_client(glue_config: Mapping[str, Any], request: RunRequest, region: str) -> Any:
+    """A Glue client as the catalog's `roleArn`, assumed by the flow's account (chained)."""
+    identity = resolve(request.aws)
+    role_arn = glue_config.get("roleArn")
+    if role_arn:
+        session = identity.assume(str(role_arn), region, f"sluice-{request.account_id}")
+    else:
+        session = identity.session(region)
+    return session.client("glue", region_name=region)
+
+
 def register(
     glue_config: Mapping[str, Any],
     request: RunRequest,
@@ -78,10 +101,9 @@ def register(
     region: str,
 ) -> list[dict[str, Any]]:
     """Create or update the Glue table (and partitions) for each S3 destination's output."""
-    import boto3
-
     details: list[dict[str, Any]] = []
     name = table_name(glue_config["tablePrefix"], request.flow_name)
+    glue: Any = None
     for index, (connector_type, written) in enumerate(results):
         if connector_type != "S3" or not written.location or written.schema is None:
             continue
@@ -109,7 +131,8 @@ def register(
         }
         detail: dict[str, Any] = {"catalogType": "GLUE", "tableName": name}
         try:
-            glue = boto3.client("glue", region_name=region)
+            if glue is None:
+                glue = glue_client(glue_config, request, region)
             with contextlib.suppress(glue.exceptions.AlreadyExistsException):
                 glue.create_database(DatabaseInput={"Name": glue_config["databaseName"]})
             try:
@@ -118,11 +141,16 @@ def register(
             except glue.exceptions.AlreadyExistsException:
                 glue.update_table(DatabaseName=glue_config["databaseName"], TableInput=table_input)
                 detail["tableRegistrationOutput"] = _output(f"Updated table {name}", "Successful", name)
-            if partition_keys and written.partitions:
-                _register_partitions(glue, glue_config["databaseName"], name, storage, partition_keys, written)
-                detail["partitionRegistrationOutput"] = _output(
-                    f"Registered {len(written.partitions)} partition(s)", "Successful"
+            if partition_keys:
+                flow_folder = _flow_folder(s3_props, request.flow_name)
+                count = register_partitions(
+                    glue, glue_config["databaseName"], name, storage, partition_keys, written, flow_folder
                 )
+                if written.partitions:
+                    detail["partitionRegistrationOutput"] = _output(f"Registered {count} partition(s)", "Successful")
+        except ConnectorError as exc:  # the account's identity was refused before any call
+            log.warning("run %s: Glue registration of %s refused: %s", request.execution_id, name, exc.message)
+            detail["tableRegistrationOutput"] = _output(f"Glue registration failed: {exc.message}", "Error")
         except Exception as exc:  # the data is published; the catalog outcome is reported, not raised
             log.warning("run %s: Glue registration of %s failed: %s", request.execution_id, name, exc)
             detail["tableRegistrationOutput"] = _output(f"Glue registration failed: {exc}", "Error")
@@ -130,17 +158,70 @@ def register(
     return details
 
 
-def _register_partitions(
-    glue: Any, database: str, table: str, storage: Mapping[str, Any], keys: Sequence[str], written: WriteResult
-) -> None:
+def _flow_folder(s3_props: Mapping[str, Any], flow_name: str) -> str:
+    """`s3://bucket/<bucketPrefix>/<flowName>/`: everything any run of the flow writes is below it."""
+    prefix = str(s3_props.get("bucketPrefix") or "").strip("/")
+    path = f"{prefix}/{flow_name}" if prefix else flow_name
+    return f"s3://{s3_props.get('bucketName')}/{path}/"
+
+
+def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def _failed(errors: Sequence[Mapping[str, Any]], allowed: str = "") -> list[Mapping[str, Any]]:
+    """The Glue batch errors whose code is `allowed`; raises on the first error of any other code."""
+    others = []
+    for error in errors:
+        detail = error.get("ErrorDetail", {})
+        if detail.get("ErrorCode") == allowed:
+            others.append(error)
+            continue
+        raise RuntimeError(detail.get("ErrorMessage") or "partition registration failed")
+    return others
+
+
+def register_partitions(
+    glue: Any, database: str, table: str, storage: Mapping[str, Any], keys: Sequence[str],
+    written: WriteResult, flow_folder: str,
+) -> int:
+    """Point the table's partitions at this run's folders; returns how many this run wrote.
+
+    New partitions are created, ones an earlier run registered are updated to this run's folder
+    (Glue refuses to create them again), and ones under `flow_folder` that this run did not write
+    and not under this run's location are deleted: the table now describes this run's output only.
+    """
+    locations = written.partition_locations
     entries = []
-    for values in written.partitions:
-        location = written.location.rstrip("/") + "/" + "/".join(f"{k}={values[k]}" for k in keys) + "/"  # type: ignore[union-attr]
+    for index, values in enumerate(written.partitions):
+        if index < len(locations):
+            location = locations[index]
+        else:  # a writer that does not report its folders: the S3 writer's layout
+            location = str(written.location).rstrip("/") + "/" + partition_path((k, values[k]) for k in keys)
         entries.append({"Values": [values[k] for k in keys], "StorageDescriptor": {**storage, "Location": location}})
-    for start in range(0, len(entries), 100):
-        response = glue.batch_create_partition(
-            DatabaseName=database, TableName=table, PartitionInputList=entries[start:start + 100]
+    existing: list[dict[str, Any]] = []
+    for chunk in _chunks(entries, 100):
+        response = glue.batch_create_partition(DatabaseName=database, TableName=table, PartitionInputList=chunk)
+        errors = _failed(response.get("Errors", []), "AlreadyExistsException")
+        taken = {tuple(error.get("PartitionValues") or ()) for error in errors}
+        existing += [entry for entry in chunk if tuple(entry["Values"]) in taken]
+    for chunk in _chunks(existing, 100):
+        response = glue.batch_update_partition(
+            DatabaseName=database, TableName=table,
+            Entries=[{"PartitionValueList": entry["Values"], "PartitionInput": entry} for entry in chunk],
         )
-        for error in response.get("Errors", []):
-            if error.get("ErrorDetail", {}).get("ErrorCode") != "AlreadyExistsException":
-                raise RuntimeError(error.get("ErrorDetail", {}).get("ErrorMessage", "partition registration failed"))
+        _failed(response.get("Errors", []))
+    written_values = {tuple(entry["Values"]) for entry in entries}
+    stale = []
+    for page in glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=table):
+        for partition in page.get("Partitions", []):
+            location = str((partition.get("StorageDescriptor") or {}).get("Location") or "")
+            # Folders of earlier runs only: with a shared folder (no execution-id level) the old
+            # partitions sit under this run's location and still hold data.
+            moved = location.startswith(flow_folder) and not location.startswith(str(written.location))
+            if tuple(partition["Values"]) not in written_values and moved:
+                stale.append({"Values": partition["Values"]})
+    for chunk in _chunks(stale, 25):
+        response = glue.batch_delete_partition(DatabaseName=database, TableName=table, PartitionsToDelete=chunk)
+        _failed(response.get("Errors", []))
+    return len(entries)

@@ -27,7 +27,7 @@ from sluice.connectors import registry
 from sluice.connectors.base import ProfileView
 from sluice.engine.event_source import drop_event_batch, event_spool_dir
 from sluice.engine.lifecycle import TERMINAL, set_status
-from sluice.engine.profiles import profile_view
+from sluice.engine.profiles import aws_identity, profile_view
 from sluice.engine.runner import RunCanceled, RunFailed, RunOutcome, RunRequest, connector_member, run_execution
 from sluice.store.models import ConnectorProfile, ExecutionRecord, Flow
 from sluice.store.repository import Store
@@ -152,7 +152,8 @@ class LocalExecutor:
                 continue
             props = connector_member(destination["destinationConnectorProperties"], destination["connectorType"])
             try:
-                spec.cleanup_destination(props, self.data_dir, record.execution_id)
+                aws = aws_identity(self.store, record.account_id)
+                spec.cleanup_destination(props, self.data_dir, record.execution_id, aws)
             except Exception:
                 log.exception("could not clean the staging area of run %s", record.execution_id)
 
@@ -167,7 +168,7 @@ class LocalExecutor:
 
     def _profile(self, session: Session, account_id: str, region: str, name: str | None, kind: str) -> ProfileView:
         if not name:
-            return ProfileView(name=None, connector_type=kind)
+            return ProfileView(name=None, connector_type=kind, aws=aws_identity(self.store, account_id))
         profile = session.scalars(
             select(ConnectorProfile).where(
                 ConnectorProfile.account_id == account_id,
@@ -227,6 +228,7 @@ class LocalExecutor:
                 window_start=record.data_pull_start_time if record.scheduled_for is not None else None,
                 window_end=record.data_pull_end_time if record.scheduled_for is not None else None,
                 event_batch=record.event_batch,
+                aws=aws_identity(self.store, record.account_id),
             )
 
     def _should_stop(self, execution_id: str) -> Callable[[], bool]:

@@ -4,7 +4,9 @@ A stored profile keeps AppFlow's union-shaped dicts (`{"Salesforce": {...}}`); a
 its own member only (see `ProfileView`). `profile_view` unwraps a stored row and gives the view
 a `save_credentials` that seals replacement credentials (a refreshed OAuth token) back into the
 row, wrapped again. The service layer and the run executor both build views here, so the two
-forms cannot drift apart.
+forms cannot drift apart. `aws_identity` is the AWS identity every view and run of an account
+carries (`connectors.aws_identity`): the server's own for the default account, else only what
+`sluice accounts aws` configured for the account.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from sluice.connectors import aws_identity as identities
+from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ProfileView
+from sluice.store import aws_identities
 from sluice.store.accounts import is_default_account
 from sluice.store.connector_keys import connector_keys
 from sluice.store.models import ConnectorProfile, ConnectorRegistration
@@ -33,6 +38,13 @@ def unwrap(union: Mapping[str, Any] | None) -> tuple[str | None, dict[str, Any]]
         if isinstance(value, Mapping):
             return key, dict(value)
     return None, dict(union)
+
+
+def aws_identity(store: Store, account_id: str) -> AwsIdentity:
+    """The AWS identity the account's work runs as (never the server's, unless it is the default account)."""
+    if aws_identities.is_default(store, account_id):
+        return identities.SERVER
+    return identities.from_settings(account_id, aws_identities.load_identity(store, account_id))
 
 
 def profile_view(store: Store, row: ConnectorProfile) -> ProfileView:
@@ -61,6 +73,7 @@ def profile_view(store: Store, row: ConnectorProfile) -> ProfileView:
         credentials_arn=row.credentials_arn,
         registration=registration,
         invocation_env=env,
+        aws=aws_identity(store, account_id),
     )
 
 

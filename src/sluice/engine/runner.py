@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sluice.connectors import registry
+from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ConnectorError, Destination, ProfileView, RunContext, Source, WriteResult
 from sluice.engine import catalog
 from sluice.engine.event_source import EventSpoolSource
@@ -56,6 +57,8 @@ class RunRequest:
     window_end: float | None = None
     # An Event flow's run reads the change events spooled to this file instead of the source.
     event_batch: str | None = None
+    # The account's AWS identity (S3 backend, error buckets, Glue); None only in unit tests.
+    aws: AwsIdentity | None = None
 
 
 @dataclass(slots=True)
@@ -138,6 +141,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         window_field=(source_config.get("incrementalPullConfig") or {}).get("datetimeTypeFieldName")
         if request.window_end is not None else None,
         tasks=tuple(request.config["tasks"]),
+        aws=request.aws,
     )
     try:
         pipeline = compile_tasks(list(request.config["tasks"]))

@@ -11,7 +11,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from sluice.connectors.base import ConnectorError, ProfileView
-from sluice.engine.profiles import invocation_env, registration_view, unwrap
+from sluice.engine.profiles import aws_identity, invocation_env, registration_view, unwrap
 from sluice.service import catalog, idempotency
 from sluice.service.common import credentials_arn, now, profile_arn, to_datetime
 from sluice.service.connector_errors import to_service_error
@@ -143,7 +143,7 @@ class ConnectorProfiles:
                                              credentials, secret_arn, spec.check_profile)
             else:
                 view = ProfileView(params["connectorProfileName"], connector_type, label, properties, credentials,
-                                   credentials_arn=secret_arn)
+                                   credentials_arn=secret_arn, aws=aws_identity(self.store, caller.account_id))
                 checked = spec.check_profile(view)
         except ConnectorError as exc:
             raise to_service_error(exc) from exc
@@ -173,7 +173,8 @@ class ConnectorProfiles:
             stack.enter_context(self.secrets.staged(caller.account_id, label, secret_arn, catalog.CUSTOM, credentials))
             view = ProfileView(name, catalog.CUSTOM, label, properties, credentials, save_credentials=restage,
                                credentials_arn=secret_arn, registration=registration,
-                               invocation_env=invocation_env(self.store, caller.account_id, caller.region, label))
+                               invocation_env=invocation_env(self.store, caller.account_id, caller.region, label),
+                               aws=aws_identity(self.store, caller.account_id))
             return check(view)
 
     def _create(

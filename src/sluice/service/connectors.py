@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sluice.connectors.base import ConnectorError, MetadataProvider, ProfileView
-from sluice.engine.profiles import profile_view
+from sluice.engine.profiles import aws_identity, profile_view
 from sluice.service import catalog, registrations
 from sluice.service.common import now
 from sluice.service.connector_errors import to_service_error
@@ -120,7 +120,7 @@ class Connectors:
                 "in this version (see the README's feature matrix)."
             )
         view = profile_view(self.store, profile) if profile is not None else ProfileView(
-            name=None, connector_type=connector_type
+            name=None, connector_type=connector_type, aws=aws_identity(self.store, tx.account_id)
         )
         key = connector_type if not view.connector_label else f"{connector_type}:{view.connector_label}"
         return key, view, spec.load_metadata()

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from sluice.connectors.base import ConnectorError
-from sluice.connectors.custom_connector import describe_lambda
-from sluice.engine.profiles import invocation_env
+from sluice.connectors.custom_connector import check_invocable, describe_lambda
+from sluice.engine.profiles import aws_identity, invocation_env
 from sluice.service import catalog, idempotency
 from sluice.service.common import connector_arn, now, to_datetime
 from sluice.service.context import Caller
@@ -111,10 +111,16 @@ class Registrations:
 
     def _describe(self, caller: Caller, label: str, lambda_arn: str) -> dict[str, Any]:
         """The connector's own configuration, asked of its Lambda outside any transaction."""
+        aws = aws_identity(self.store, caller.account_id)
+        default_account = is_default_account(self.store, caller.account_id)
+        try:
+            check_invocable(lambda_arn, aws, account_id=caller.account_id, default_account=default_account)
+        except ConnectorError as exc:  # a function this account may not use (or no function ARN)
+            raise ValidationException(exc.message) from exc
         try:
             described = describe_lambda(
-                lambda_arn, invocation_env(self.store, caller.account_id, caller.region, label),
-                account_id=caller.account_id, default_account=is_default_account(self.store, caller.account_id),
+                lambda_arn, invocation_env(self.store, caller.account_id, caller.region, label), aws,
+                account_id=caller.account_id, default_account=default_account,
             )
         except ConnectorError as exc:
             raise ConnectorServerException(

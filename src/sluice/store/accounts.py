@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
+from sluice.store.aws_identities import DEFAULT_ACCOUNT_NAME, setting_key
 from sluice.store.models import (
     Account,
     ClientToken,
@@ -21,10 +22,9 @@ from sluice.store.models import (
     ExecutionRecord,
     Flow,
     MetadataCacheEntry,
+    ServerSetting,
 )
 from sluice.store.repository import Store
-
-DEFAULT_ACCOUNT_NAME = "default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +118,7 @@ def delete_account(store: Store, name: str) -> bool:
             ExecutionRecord, Flow, ConnectorProfile, ConnectorRegistration, ClientToken, MetadataCacheEntry,
         ):
             session.execute(delete(model).where(model.account_id == account_id))
+        session.execute(delete(ServerSetting).where(ServerSetting.key == setting_key(account_id)))
     return True
 
 

@@ -10,6 +10,7 @@ authentication scheme the custom-connector SDK offers.
 from collections.abc import Mapping
 from typing import Any
 
+from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ConnectorSpec, Destination, MetadataProvider, ProfileView, RunContext, Source
 from sluice.connectors.configuration import (
     ALL_FREQUENCIES,
@@ -52,22 +53,44 @@ DESCRIBE_TIMEOUT = 30.0
 
 
 def describe_lambda(
-    lambda_arn: str, env: Mapping[str, str] | None = None, *, account_id: str | None = None,
-    default_account: bool = False,
+    lambda_arn: str, env: Mapping[str, str] | None = None, aws: AwsIdentity | None = None, *,
+    account_id: str | None = None, default_account: bool = False,
 ) -> dict[str, Any]:
     """The AppFlow `ConnectorConfiguration` a connector's Lambda gives for itself.
 
     Sends the SDK's `DescribeConnectorConfigurationRequest` through the real Lambda Invoke API, or
-    to the local handler the ARN is linked to for `account_id` (`sluice connectors link`).
-    ConnectorError when the function cannot be reached, fails, or answers something that is not a
+    to the local handler the ARN is linked to for `account_id` (`sluice connectors link`), else as
+    the registering account's AWS identity `aws` may (`invoke.lambda_identity`). ConnectorError when
+    the function may not be invoked, cannot be reached, fails, or answers something that is not a
     configuration.
     """
     from sluice.connectors.custom_connector import sdk
     from sluice.connectors.custom_connector.invoke import invoker_for
 
-    invoker = invoker_for(lambda_arn, env, account_id=account_id, default_account=default_account)
+    invoker = invoker_for(lambda_arn, env, aws=aws, account_id=account_id, default_account=default_account)
     answer = invoker.invoke(sdk.describe_configuration_request(), timeout=DESCRIBE_TIMEOUT)
     return sdk.connector_configuration(sdk.check(answer, "DescribeConnectorConfiguration"))
+
+
+def check_invocable(
+    lambda_arn: str, aws: AwsIdentity | None, data_dir: str | None = None, *,
+    account_id: str | None = None, default_account: bool = False,
+) -> None:
+    """`ConnectorError("InvalidArgument")` unless an account with identity `aws` may run `lambda_arn`.
+
+    A function the operator linked to a local handler for this account (`sluice connectors link
+    --account`) is allowed; any other goes through `invoke.lambda_identity` (operator allow-list
+    or the account's own AWS identity).
+    """
+    from sluice.connectors.custom_connector import links
+    from sluice.connectors.custom_connector.invoke import lambda_identity
+
+    links.parse_arn(lambda_arn)
+    linked = account_id is not None and links.target_for(
+        lambda_arn, account_id, default_account=default_account, data_dir=data_dir
+    ) is not None
+    if not linked:
+        lambda_identity(lambda_arn, aws)
 
 
 def _load_metadata() -> MetadataProvider:
@@ -88,10 +111,12 @@ def _open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunCo
     return CustomConnectorDestination(profile, props, ctx)
 
 
-def _cleanup_destination(props: Mapping[str, Any], data_dir: str, execution_id: str) -> None:
+def _cleanup_destination(
+    props: Mapping[str, Any], data_dir: str, execution_id: str, aws: AwsIdentity | None = None
+) -> None:
     from sluice.connectors.custom_connector.destination import cleanup_staging
 
-    cleanup_staging(props, data_dir, execution_id)
+    cleanup_staging(props, data_dir, execution_id, aws)
 
 
 def _check_profile(profile: ProfileView) -> Mapping[str, Any]:

@@ -32,6 +32,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ConnectorError, ProfileView, RunContext, WriteResult
 from sluice.connectors.custom_connector import sdk
 from sluice.connectors.custom_connector.limits import call_timeout
@@ -54,7 +55,9 @@ BATCH_SETTINGS = ("maxBatchSize", "maxWriteBatchSize", "writeBatchSize", "batchS
 
 
 
-def cleanup_staging(props: Mapping[str, Any], data_dir: str, execution_id: str) -> None:
+def cleanup_staging(
+    props: Mapping[str, Any], data_dir: str, execution_id: str, aws: AwsIdentity | None = None
+) -> None:
     """`ConnectorSpec.cleanup_destination`: delete what a (killed) run spooled; nothing there is fine."""
     cleanup(data_dir, execution_id, PREFIX)
 

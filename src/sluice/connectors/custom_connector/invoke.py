@@ -2,15 +2,18 @@
 
 Two ways to reach the code a `RegisterConnector` named:
 
-* `LambdaInvoker` - the real Lambda `Invoke` API through boto3 (`AWS_ENDPOINT_URL_LAMBDA` and the
-  standard credential chain apply, so a local Lambda emulator works too).
+* `LambdaInvoker` - the real Lambda `Invoke` API through boto3 (`AWS_ENDPOINT_URL_LAMBDA` applies,
+  so a local Lambda emulator works too), signed as the identity `lambda_identity` picks: the
+  server's own for the default account and for functions the operator allows every account
+  (`SLUICE_LAMBDA_ALLOWED_ARNS`, comma-separated `fnmatch` patterns); otherwise the account's own
+  AWS identity (`sluice accounts aws`). An account with neither may not invoke the function.
 * `LocalInvoker` - a Python handler (`package.module:function` or `/path/file.py:function`) run
   in long-lived worker processes of its own, never in the server process: a connector that
   leaks, hangs, prints or crashes costs one worker, not the service. `worker_process.py` is the
   server's end of one worker (and describes the protocol), `local_worker.py` the child's.
 
 `invoker_for(arn, account_id=...)` picks the local handler `links.py` binds to the ARN for that
-account, else Lambda. Every
+account, else Lambda (signed as the account's identity). Every
 failure is a `ConnectorError`: ServerError (raised, garbage, crashed, unreachable),
 ConnectorTimeout, ThrottlingError (Lambda kept throttling) or ResourceNotFound (no function).
 """
@@ -18,6 +21,7 @@ ConnectorTimeout, ThrottlingError (Lambda kept throttling) or ResourceNotFound (
 from __future__ import annotations
 
 import atexit
+import fnmatch
 import json
 import math
 import os
@@ -28,6 +32,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from sluice.connectors.aws_identity import SERVER, AwsIdentity, resolve
 from sluice.connectors.base import ConnectorError
 from sluice.connectors.custom_connector import links
 from sluice.connectors.custom_connector.worker_process import StaleWorker, WorkerProcess, function_error
@@ -37,6 +42,33 @@ _RETRYABLE = {"TooManyRequestsException", "ServiceException", "EC2ThrottledExcep
 _THROTTLING = {"TooManyRequestsException", "EC2ThrottledException"}
 _MAX_ATTEMPTS = 4
 _BACKOFF = 0.25
+ALLOWED_ENV = "SLUICE_LAMBDA_ALLOWED_ARNS"
+
+
+def operator_allows(lambda_arn: str) -> bool:
+    """True when `SLUICE_LAMBDA_ALLOWED_ARNS` names the function (a pattern or an exact ARN)."""
+    patterns = [p.strip() for p in (os.environ.get(ALLOWED_ENV) or "").split(",") if p.strip()]
+    return any(fnmatch.fnmatchcase(lambda_arn, pattern) for pattern in patterns)
+
+
+def lambda_identity(lambda_arn: str, aws: AwsIdentity | None) -> AwsIdentity:
+    """The identity that invokes `lambda_arn` for an account whose identity is `aws`.
+
+    Functions the operator allows are invoked as the server (they are the operator's); any other
+    as the account's own identity, so AWS decides what the account may run. An account without an
+    identity is refused before any call.
+    """
+    identity = resolve(aws)
+    if identity.is_server or operator_allows(lambda_arn):
+        return SERVER
+    if identity.kind == "none":
+        raise ConnectorError(
+            "InvalidArgument",
+            f"account {identity.account_id} may not invoke the Lambda function {lambda_arn}: the operator has not "
+            f"allowed it ({ALLOWED_ENV}) and the account has no AWS identity of its own configured; see "
+            "`sluice accounts aws`",
+        )
+    return identity
 
 
 class Invoker(Protocol):
@@ -55,23 +87,23 @@ _clients_lock = threading.Lock()
 _MAX_CLIENTS = 32
 
 
-def _lambda_client(region: str, timeout: float) -> Any:
+def _lambda_client(region: str, timeout: float, identity: AwsIdentity = SERVER) -> Any:
     """A cached boto3 Lambda client: building one costs tens of milliseconds.
 
     The read timeout is the call's timeout (rounded up to a second, so a few clients serve every
-    caller); the endpoint and credentials come from the environment as boto3 reads them, and are
-    part of the key so that changing them takes effect.
+    caller); the endpoint and the server's credentials come from the environment as boto3 reads
+    them, and are part of the key (with the identity) so that changing them takes effect.
     """
     read_timeout = float(max(1, math.ceil(timeout)))
     endpoint = os.environ.get("AWS_ENDPOINT_URL_LAMBDA") or os.environ.get("AWS_ENDPOINT_URL")
-    key = (region, endpoint, read_timeout, os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_PROFILE"))
+    key = (region, endpoint, read_timeout, os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_PROFILE"),
+           identity)
     with _clients_lock:
         client = _clients.get(key)
         if client is not None:
             _clients.move_to_end(key)
             return client
-    import boto3  # deferred: only deployments that really call Lambda pay for the import
-    from botocore.config import Config
+    from botocore.config import Config  # deferred: only deployments that really call Lambda pay for it
 
     config = Config(
         read_timeout=read_timeout,
@@ -81,7 +113,7 @@ def _lambda_client(region: str, timeout: float) -> Any:
         retries={"mode": "standard", "total_max_attempts": 1},
     )
     # A session of its own: the default session would keep the credentials it resolved first.
-    client = boto3.session.Session().client("lambda", region_name=region, config=config)
+    client = identity.session(region).client("lambda", region_name=region, config=config)
     with _clients_lock:
         client = _clients.setdefault(key, client)
         while len(_clients) > _MAX_CLIENTS:
@@ -92,8 +124,9 @@ def _lambda_client(region: str, timeout: float) -> Any:
 class LambdaInvoker:
     """Invokes a deployed Lambda function synchronously (`InvocationType=RequestResponse`)."""
 
-    def __init__(self, lambda_arn: str, timeout: float = 60.0) -> None:
+    def __init__(self, lambda_arn: str, timeout: float = 60.0, aws: AwsIdentity | None = None) -> None:
         parts = links.parse_arn(lambda_arn)
+        self.identity = lambda_identity(lambda_arn, aws)  # refused here, before any call
         self.lambda_arn = lambda_arn
         self.region = str(parts["region"])
         self.name = str(parts["name"])
@@ -105,7 +138,7 @@ class LambdaInvoker:
 
         limit = self.timeout if timeout is None else timeout
         payload = _encode(event)
-        client = _lambda_client(self.region, limit)
+        client = _lambda_client(self.region, limit, self.identity)
         attempt = 0
         while True:
             attempt += 1
@@ -319,11 +352,12 @@ def invoker_for(
     lambda_arn: str,
     env: Mapping[str, str] | None = None,
     data_dir: str | None = None,
+    aws: AwsIdentity | None = None,
     *,
     account_id: str | None = None,
     default_account: bool = False,
 ) -> Invoker:
-    """The local handler `links` binds to `lambda_arn` for `account_id`, else the Lambda function itself.
+    """The local handler `links` binds to `lambda_arn` for `account_id`, else the Lambda function itself (as `aws` may).
 
     Without an account no link applies: local code runs only for an account it was linked for.
 
@@ -334,7 +368,7 @@ def invoker_for(
     if account_id:
         target = links.target_for(lambda_arn, account_id, default_account=default_account, data_dir=data_dir)
     if target is None:
-        return LambdaInvoker(lambda_arn)
+        return LambdaInvoker(lambda_arn, aws=aws)
     parts = links.parse_arn(lambda_arn)
     full_env = {
         "AWS_REGION": str(parts["region"]),

@@ -101,6 +101,7 @@ class Session:
         self.invoker = invoker or invoker_for(
             lambda_arn(profile), profile.invocation_env, data_dir,
             account_id=registration.get("accountId"), default_account=bool(registration.get("defaultAccount")),
+            aws=profile.aws,
         )
         self.api_version = api_version(profile)
 

@@ -23,6 +23,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import select
 import signal
 import subprocess
@@ -38,6 +39,7 @@ from sluice.connectors.base import ConnectorError
 from sluice.connectors.custom_connector import sandbox
 
 log = logging.getLogger("sluice.connectors.custom_connector")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]{0,127}$")
 
 _HEADER = 4
 _MAX_FRAME = 1 << 30  # anything larger means the channel is out of step
@@ -72,18 +74,22 @@ class StaleWorker(Exception):
 
 
 def function_error(name: str, error: Any) -> ConnectorError:
-    """The ConnectorError for a handler that raised (a Lambda `FunctionError` payload)."""
+    """The ConnectorError for a handler that raised (a Lambda `FunctionError` payload).
+
+    The caller learns only that the function failed and its error type: a function's message
+    and stack can carry anything (a credential, a vendor's internals, another account's data), so
+    they go to the server log at debug level only.
+    """
     if not isinstance(error, Mapping):
-        return ConnectorError("ServerError", f"the connector {name} failed and said nothing about why")
+        return ConnectorError("ServerError", f"The connector's Lambda function {name} failed without saying why")
     kind = str(error.get("errorType") or "Error")
     message = str(error.get("errorMessage") or "")
+    log.debug("connector %s failed: %s: %s (cause: %s)", name, kind, message, error.get("cause"))
     if "Task timed out after" in message:  # Lambda's own timeout, reported as a function error
-        return ConnectorError("ConnectorTimeout", f"the connector {name} did not answer in time: {message}")
-    text = f"the connector {name} failed: {kind}: {message}"
-    cause = error.get("cause")
-    if cause:
-        text += f" (caused by {cause})"
-    return ConnectorError("ServerError", text)
+        return ConnectorError("ConnectorTimeout", f"The connector's Lambda function {name} did not answer in time")
+    if not _IDENTIFIER.match(kind):  # the type is echoed: a name, never free text
+        kind = "Error"
+    return ConnectorError("ServerError", f"The connector's Lambda function {name} failed: {kind}")
 
 
 class WorkerProcess:

@@ -11,6 +11,7 @@ importing the registry imports neither boto3 nor pyarrow.
 from collections.abc import Mapping
 from typing import Any
 
+from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import (
     ConnectorSpec,
     Destination,
@@ -73,10 +74,12 @@ def _open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunCo
     return S3Destination(profile, props, ctx)
 
 
-def _cleanup_destination(props: Mapping[str, Any], data_dir: str, execution_id: str) -> None:
+def _cleanup_destination(
+    props: Mapping[str, Any], data_dir: str, execution_id: str, aws: AwsIdentity | None = None
+) -> None:
     from sluice.connectors.s3.destination import cleanup_staging
 
-    cleanup_staging(props, data_dir, execution_id)
+    cleanup_staging(props, data_dir, execution_id, aws)
 
 
 SPEC = ConnectorSpec(

@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 import json
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ConnectorError, ProfileView, RunContext, WriteResult
 from sluice.connectors.s3.storage import Storage, open_storage
 
@@ -48,12 +49,14 @@ def staging_prefix(execution_id: str) -> str:
     return f"{STAGING_DIR}/{execution_id}/"
 
 
-def cleanup_staging(props: Mapping[str, Any], data_dir: str, execution_id: str) -> None:
-    """Delete what a (killed) run staged in the bucket `props` names; nothing there is fine."""
+def cleanup_staging(
+    props: Mapping[str, Any], data_dir: str, execution_id: str, aws: AwsIdentity | None = None
+) -> None:
+    """Delete what a (killed) run staged in the bucket `props` names, as the flow's account."""
     bucket = props.get("bucketName")
     if not bucket:
         return
-    storage = open_storage(data_dir)
+    storage = open_storage(data_dir, aws)
     try:
         with storage.errors(storage.location(bucket, staging_prefix(execution_id))):
             storage.delete_prefix(bucket, staging_prefix(execution_id))
@@ -141,7 +144,7 @@ class S3Destination:
         self.base = posixpath.join(*[part for part in (str(props.get("bucketPrefix") or "").strip("/"),
                                                         ctx.flow_name, *folders) if part])
         self.staging = staging_prefix(ctx.execution_id)
-        self.storage = storage or open_storage(ctx.data_dir)
+        self.storage = storage or open_storage(ctx.data_dir, ctx.aws)
         with self.storage.errors(self.storage.location(self.bucket)):
             self.storage.require_bucket(self.bucket)
         self._open: dict[tuple[tuple[str, str], ...], _OutputFile] = {}
@@ -200,12 +203,14 @@ class S3Destination:
                 self._published.append(final)
             storage.delete_prefix(self.bucket, self.staging)
         self._state = "committed"
+        location = storage.location(self.bucket, f"{self.base}/")
         return WriteResult(
             bytes_written=sum(output.size for output in self._closed),
             records_written=sum(output.rows for output in self._closed),
             files=list(self._published),
-            location=storage.location(self.bucket, f"{self.base}/"),
+            location=location,
             partitions=list(self._partitions),
+            partition_locations=[location + partition_path(values.items()) for values in self._partitions],
             schema=self._schema,
         )
 
@@ -232,12 +237,11 @@ class S3Destination:
         return sum(output.pending_rows for output in self._open.values())
 
     def _new_file(self, values: tuple[tuple[str, str], ...], schema: pa.Schema) -> _OutputFile:
-        segments = [f"{name}={escape_segment(value)}" for name, value in values]
         name = f"{self.ctx.execution_id}-part-{self._sequence:05d}.{EXTENSIONS[self.file_type]}"
         if self.file_prefix:
             name = f"{self.file_prefix}-{name}"
         self._sequence += 1
-        key = posixpath.join(self.staging + self.base, *segments, name)
+        key = posixpath.join(self.staging + self.base, partition_path(values), name)
         output = _OutputFile(self.storage, self.bucket, key, self.file_type, schema, self.ctx.batch_size)
         self._open[values] = output
         return output
@@ -278,6 +282,11 @@ def layout(prefix_config: Mapping[str, Any] | None, ctx: RunContext) -> tuple[li
         else:
             raise ConnectorError("InvalidArgument", f"pathPrefixHierarchy value {element!r} is not known")
     return folders, file_prefix
+
+
+def partition_path(values: Iterable[tuple[str, str]]) -> str:
+    """The `key=value/...` folders of one partition (values escaped), ending in `/`; "" for none."""
+    return "".join(f"{name}={escape_segment(value)}/" for name, value in values)
 
 
 def escape_segment(value: str) -> str:

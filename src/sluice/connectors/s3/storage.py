@@ -10,7 +10,9 @@ destination of the S3 connector talk only to it, so they work the same against b
   `pyarrow.fs.S3FileSystem` (ranged reads, multipart uploads); listing, copying and deleting go
   through boto3, which pages with continuation tokens and never writes the "directory marker"
   objects pyarrow creates when a prefix empties. Both use the standard AWS configuration chain,
-  including `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL`.
+  including `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL`, signed as the account's AWS identity
+  (`sluice.connectors.aws_identity`: the server's own for the default account, the account's
+  configured keys or role otherwise; an account with none is refused before any call).
 
 Selection: `SLUICE_S3_BACKEND=local|aws`; unset, `aws` when an S3 endpoint URL is configured,
 else `local` (see docs/s3.md). Every failure becomes a `ConnectorError`.
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sluice.connectors.aws_identity import AwsIdentity, resolve
 from sluice.connectors.base import ConnectorError
 
 BACKEND_ENV = "SLUICE_S3_BACKEND"
@@ -136,10 +139,13 @@ def default_data_dir() -> str:
     return str(Path(os.environ.get("SLUICE_DATA_DIR") or ".sluice").resolve())
 
 
-def open_storage(data_dir: str | None = None) -> Storage:
-    """The storage backend for this process (see the module docstring for the selection)."""
+def open_storage(data_dir: str | None = None, aws: AwsIdentity | None = None) -> Storage:
+    """The storage backend for this process (see the module docstring for the selection).
+
+    `aws` is the identity of the account the storage works for (real S3 only).
+    """
     if backend_name() == "aws":
-        return AwsStorage()
+        return AwsStorage(aws=aws)
     return LocalStorage(os.path.join(data_dir or default_data_dir(), "s3"))
 
 
@@ -337,12 +343,6 @@ def endpoint_url() -> str | None:
     return next((os.environ[name] for name in ENDPOINT_ENVS if os.environ.get(name)), None)
 
 
-def _default_client() -> Any:
-    import boto3
-
-    return boto3.client("s3", region_name=region())
-
-
 def client_error_code(exc: Any) -> str:
     """The S3 error code of a botocore `ClientError`."""
     return str(exc.response.get("Error", {}).get("Code", ""))
@@ -353,21 +353,27 @@ class AwsStorage(Storage):
 
     kind = "aws"
 
-    def __init__(self, client_factory: Callable[[], Any] | None = None) -> None:
-        self.client = (client_factory or _default_client)()
+    def __init__(self, client_factory: Callable[[], Any] | None = None, aws: AwsIdentity | None = None) -> None:
+        # Refused here, before any call, for an account without an AWS identity.
+        self._session = resolve(aws).session(region())
+        self.client = client_factory() if client_factory else self._session.client("s3")
         self._filesystem: Any = None
+        self._filesystem_keys: Any = None
 
     @property
     def filesystem(self) -> Any:
-        """The pyarrow S3 filesystem, built on first use with boto3's resolved credentials."""
-        if self._filesystem is None:
-            import boto3
-            import pyarrow.fs as pafs
+        """The pyarrow S3 filesystem, signed with the identity's current credentials.
 
+        Assumed-role credentials expire and refresh; the filesystem is rebuilt when they change.
+        """
+        import pyarrow.fs as pafs
+
+        credentials = self._session.get_credentials()
+        frozen = credentials.get_frozen_credentials() if credentials is not None else None
+        keys = (frozen.access_key, frozen.secret_key, frozen.token) if frozen is not None else None
+        if self._filesystem is None or keys != self._filesystem_keys:
             options: dict[str, Any] = {"region": region()}
-            credentials = boto3.Session().get_credentials()
-            if credentials is not None:
-                frozen = credentials.get_frozen_credentials()
+            if frozen is not None:
                 options.update(access_key=frozen.access_key, secret_key=frozen.secret_key)
                 if frozen.token:
                     options["session_token"] = frozen.token
@@ -375,7 +381,7 @@ class AwsStorage(Storage):
             if endpoint:
                 parts = urlsplit(endpoint)
                 options.update(endpoint_override=parts.netloc + parts.path.rstrip("/"), scheme=parts.scheme or "https")
-            self._filesystem = pafs.S3FileSystem(**options)
+            self._filesystem, self._filesystem_keys = pafs.S3FileSystem(**options), keys
         return self._filesystem
 
     def list_buckets(self, max_results: int | None = None, token: str | None = None) -> tuple[list[str], str | None]:

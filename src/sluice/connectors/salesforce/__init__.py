@@ -8,6 +8,7 @@ the `SalesforceDataTransferApi` and `OAuth2GrantType` enums the reference docume
 from collections.abc import Mapping
 from typing import Any
 
+from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import (
     ConnectorSpec,
     Destination,
@@ -94,10 +95,12 @@ def _open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunCo
     return SalesforceDestination(profile, props, ctx)
 
 
-def _cleanup_destination(props: Mapping[str, Any], data_dir: str, execution_id: str) -> None:
+def _cleanup_destination(
+    props: Mapping[str, Any], data_dir: str, execution_id: str, aws: AwsIdentity | None = None
+) -> None:
     from sluice.connectors.salesforce.destination import cleanup_staging
 
-    cleanup_staging(props, data_dir, execution_id)
+    cleanup_staging(props, data_dir, execution_id, aws)
 
 
 def _check_profile(profile: ProfileView) -> Mapping[str, Any]:

@@ -9,7 +9,9 @@ The grants follow `SalesforceConnectorProfileCredentials` and docs/salesforce-wi
   with the code, which is then used like a directly given one; without a connected app the
   exchange is a server-side failure (`ServerError`), not the caller's;
 * `oAuth2GrantType: CLIENT_CREDENTIALS`: client id/secret read from the Secrets Manager secret
-  `clientCredentialsArn`, posted to the org's own `instanceUrl`;
+  `clientCredentialsArn` as the profile's account (`ProfileView.aws`: the server's identity only
+  for the default account; a secret of another AWS account is refused before any call), posted
+  to the org's own `instanceUrl`;
 * `oAuth2GrantType: JWT_BEARER`: the jwt-bearer grant with `assertion=jwtToken` at the login host.
 
 Profiles reach connectors either as the connector's member (`{"accessToken": ...}`) or wrapped
@@ -21,11 +23,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from sluice.connectors.aws_identity import AwsIdentity, resolve
 from sluice.connectors.base import ConnectorError, ProfileView
 from sluice.connectors.salesforce import settings
 
@@ -66,7 +70,7 @@ def obtain_tokens(profile: ProfileView, http: httpx.Client | None = None) -> dic
     """Perform the grant the credentials ask for; the credentials to store (same shape as given)."""
     creds, props = member(profile.credentials), member(profile.properties)
     with _session(http) as client:
-        flat = _obtain(creds, props, client)
+        flat = _obtain(creds, props, client, profile.aws)
     return wrap_like(profile.credentials, flat)
 
 
@@ -74,21 +78,24 @@ def check_profile(profile: ProfileView, http: httpx.Client | None = None) -> dic
     """`ConnectorSpec.check_profile`: obtain tokens and prove them with one authenticated call."""
     creds, props = member(profile.credentials), member(profile.properties)
     with _session(http) as client:
-        flat = _obtain(creds, props, client)
+        flat = _obtain(creds, props, client, profile.aws)
         if not _verify(flat, client):
             # A directly given token Salesforce no longer accepts: refresh it once if we can.
-            flat = refresh(flat, props, client)
+            flat = refresh(flat, props, client, profile.aws)
             if not _verify(flat, client):
                 raise ConnectorError("InvalidCredentials", "Salesforce did not accept the access token")
     return wrap_like(profile.credentials, flat)
 
 
-def refresh(creds: Mapping[str, Any], props: Mapping[str, Any], http: httpx.Client) -> dict[str, Any]:
+def refresh(
+    creds: Mapping[str, Any], props: Mapping[str, Any], http: httpx.Client, aws: AwsIdentity | None = None
+) -> dict[str, Any]:
     """New credentials after Salesforce refused the access token: a refresh-token grant, or the
-    client-credentials / JWT grant run again. `InvalidCredentials` when nothing can renew it."""
+    client-credentials / JWT grant run again. `InvalidCredentials` when nothing can renew it.
+    `aws` is the profile's account's AWS identity (it reads a client-credentials secret)."""
     grant = str(creds.get("oAuth2GrantType") or "")
     if grant == "CLIENT_CREDENTIALS" or (grant == "JWT_BEARER" and not creds.get("refreshToken")):
-        return _obtain({**creds, "accessToken": None, "oAuthRequest": None}, props, http)
+        return _obtain({**creds, "accessToken": None, "oAuthRequest": None}, props, http, aws)
     refresh_token = creds.get("refreshToken")
     if not refresh_token:
         raise ConnectorError(
@@ -109,7 +116,9 @@ def refresh(creds: Mapping[str, Any], props: Mapping[str, Any], http: httpx.Clie
 # -- grants ---------------------------------------------------------------------------------
 
 
-def _obtain(creds: Mapping[str, Any], props: Mapping[str, Any], http: httpx.Client) -> dict[str, Any]:
+def _obtain(
+    creds: Mapping[str, Any], props: Mapping[str, Any], http: httpx.Client, aws: AwsIdentity | None = None
+) -> dict[str, Any]:
     grant = str(creds.get("oAuth2GrantType") or "")
     login = settings.login_url(is_sandbox(props)) + TOKEN_PATH
     if grant == "CLIENT_CREDENTIALS":
@@ -121,7 +130,7 @@ def _obtain(creds: Mapping[str, Any], props: Mapping[str, Any], http: httpx.Clie
             raise ConnectorError(
                 "InvalidArgument", "the CLIENT_CREDENTIALS grant needs the profile's instanceUrl (My Domain URL)"
             )
-        secret_id, secret_key = read_client_secret(arn)
+        secret_id, secret_key = read_client_secret(arn, aws)
         form = {"grant_type": "client_credentials", "client_id": secret_id, "client_secret": secret_key}
         return _stored(creds, props, _token_request(http, instance + TOKEN_PATH, form), grant)
     if grant == "JWT_BEARER":
@@ -157,7 +166,7 @@ def _obtain(creds: Mapping[str, Any], props: Mapping[str, Any], http: httpx.Clie
             raise ConnectorError("InvalidArgument", "an accessToken needs the profile's instanceUrl")
         return flat
     if creds.get("refreshToken"):
-        return refresh(creds, props, http)
+        return refresh(creds, props, http, aws)
     raise ConnectorError(
         "InvalidArgument",
         "SalesforceConnectorProfileCredentials needs an accessToken, an oAuthRequest, or an oAuth2GrantType "
@@ -165,18 +174,36 @@ def _obtain(creds: Mapping[str, Any], props: Mapping[str, Any], http: httpx.Clie
     )
 
 
-def read_client_secret(arn: str) -> tuple[str, str]:
-    """(client id, client secret) from the Secrets Manager secret `arn` (JSON)."""
-    import boto3  # boto3 is slow to import; only this grant needs it
+SECRET_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:secretsmanager:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):secret:.+$")
+
+
+def read_client_secret(arn: str, aws: AwsIdentity | None = None) -> tuple[str, str]:
+    """(client id, client secret) from the Secrets Manager secret `arn` (JSON), read as `aws`.
+
+    Only a secret of the identity's own AWS account is read: an ARN naming another account is
+    refused before any call (the server's identity, used for the default account, is not checked:
+    its reach is the operator's own choice).
+    """
     from botocore.exceptions import BotoCoreError, ClientError
 
-    parts = arn.split(":")
-    region = parts[3] if len(parts) > 3 and parts[3] else None
+    identity = resolve(aws)
+    match = SECRET_ARN.match(arn)
+    if match is None:
+        raise ConnectorError("InvalidArgument", f"clientCredentialsArn {arn!r} is not a Secrets Manager secret ARN")
+    identity.require()
+    if not identity.is_server:
+        own = identity.aws_account_id()
+        if match.group("account") != own:
+            raise ConnectorError(
+                "InvalidArgument",
+                f"the secret {arn} belongs to AWS account {match.group('account')}, not to this account's "
+                f"AWS identity ({own}); AppFlow reads only secrets of its own account",
+            )
     try:
         # boto3 reads AWS_ENDPOINT_URL_SECRETS_MANAGER (the service id) by itself; the spelling
         # without the underscore, as people often write it, is honoured here too.
         endpoint = os.environ.get("AWS_ENDPOINT_URL_SECRETSMANAGER") or None
-        client = boto3.client("secretsmanager", region_name=region, endpoint_url=endpoint)
+        client = identity.session(match.group("region")).client("secretsmanager", endpoint_url=endpoint)
         secret = client.get_secret_value(SecretId=arn)
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "Error")

@@ -290,7 +290,8 @@ class SalesforceClient:
             if used_token is None:
                 new = auth.member(auth.obtain_tokens(self._view(), self._http))
             else:
-                new = auth.refresh({**self._creds, "instanceUrl": self.instance_url}, self._props, self._http)
+                new = auth.refresh({**self._creds, "instanceUrl": self.instance_url}, self._props, self._http,
+                                   self.profile.aws)
             self._creds = new
             self.access_token = new["accessToken"]
             self.instance_url = new.get("instanceUrl") or self.instance_url
@@ -307,6 +308,7 @@ class SalesforceClient:
             connector_type=self.profile.connector_type,
             properties=self._props,
             credentials=self._creds,
+            aws=self.profile.aws,
         )
 
     def _note_usage(self, response: httpx.Response) -> None:

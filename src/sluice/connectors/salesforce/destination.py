@@ -29,6 +29,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ConnectorError, ProfileView, RunContext, WriteResult
 from sluice.connectors.error_records import ErrorSink
 from sluice.connectors.salesforce import sobject_collections
@@ -47,7 +48,9 @@ MANIFEST = "written.csv"
 
 
 
-def cleanup_staging(props: Mapping[str, Any], data_dir: str, execution_id: str) -> None:
+def cleanup_staging(
+    props: Mapping[str, Any], data_dir: str, execution_id: str, aws: AwsIdentity | None = None
+) -> None:
     """Delete what a (killed) run spooled for Salesforce; nothing there is fine."""
     cleanup(data_dir, execution_id, "salesforce")
 

@@ -299,7 +299,8 @@ class ChangeEventStream:
     def _reauthenticate(self) -> None:
         """Obtain a new access token (auth.refresh: refresh-token or grant again) and store it."""
         instance = auth.instance_url_of(self._credentials, self._props)
-        self._credentials = auth.refresh({**self._credentials, "instanceUrl": instance}, self._props, self._http)
+        self._credentials = auth.refresh({**self._credentials, "instanceUrl": instance}, self._props, self._http,
+                                         self._profile.aws)
         self._url = f"{auth.instance_url_of(self._credentials, self._props)}/cometd/{settings.API_VERSION}"
         self._save()
 

@@ -265,7 +265,7 @@ def test_a_profile_without_instance_url_is_refused() -> None:
 def test_client_credentials_profile_gets_a_token_on_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
     from sluice.connectors.salesforce import auth
 
-    monkeypatch.setattr(auth, "read_client_secret", lambda arn: ("id-1", "secret-1"))
+    monkeypatch.setattr(auth, "read_client_secret", lambda arn, aws=None: ("id-1", "secret-1"))
     forms: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
