@@ -65,6 +65,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, lambda_capture: Capture) ->
         srv.stop()
 
 
+BOB_AWS_KEY = "AKIABOBOWNIDENTITY01"
+
+
 @pytest.fixture(scope="module")
 def alice(server: SluiceServer) -> Tenant:
     return default_account(server)
@@ -72,7 +75,11 @@ def alice(server: SluiceServer) -> Tenant:
 
 @pytest.fixture(scope="module")
 def bob(server: SluiceServer) -> Tenant:
-    return new_account(server, "bob")
+    tenant = new_account(server, "bob")
+    # bob reaches AWS as himself (never as the server): Lambda calls for him are signed with these keys.
+    done = server.cli("accounts", "aws", "bob", "--access-key-id", BOB_AWS_KEY, "--secret-access-key", "bob-secret")
+    assert done.returncode == 0, done.stderr
+    return tenant
 
 
 def link(server: SluiceServer, function: str, target: str, *accounts: str) -> None:
@@ -120,6 +127,7 @@ def test_a_link_runs_local_code_only_for_the_accounts_it_names(
     while not any(w in b"".join(lambda_capture.requests) for w in wanted) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert any(w in b"".join(lambda_capture.requests) for w in wanted), lambda_capture.requests[:3]
+    assert f"Credential={BOB_AWS_KEY}/".encode() in b"".join(lambda_capture.requests)
 
     # The operator can link it for bob too, naming him.
     link(server, arn(function), OFFLINE, "bob")
