@@ -31,6 +31,7 @@ A vendor whose API host is not part of the profile takes its base URL from
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import re
 import socket
@@ -43,6 +44,8 @@ import httpcore
 import httpx
 
 from sluice.connectors.base import ConnectorError
+
+log = logging.getLogger(__name__)
 
 ALLOW_PRIVATE_ENV = "SLUICE_ALLOW_PRIVATE_ENDPOINTS"
 
@@ -332,6 +335,7 @@ class _GuardedBackend(httpcore.SyncBackend):
     ) -> httpcore.NetworkStream:
         failure: Exception | None = None
         for address in checked_addresses(host, port, self._suffixes):
+            log.debug("connecting to %s port %d at %s", host, port, address)
             try:
                 # A numeric address: the socket layer does not resolve the name a second time.
                 return super().connect_tcp(address, port, timeout, local_address, socket_options)
