@@ -2,22 +2,26 @@
 
 `sluice serve` runs the AppFlow-compatible API on the embedded default (SQLite + local data
 dir under ./.sluice) unless `SLUICE_DATABASE_URL` points elsewhere. On the very first start it
-creates the default account and prints its keys once, as ready-to-paste `export` lines.
+creates the default account and prints its keys once, as ready-to-paste `export` lines (on a
+terminal; otherwise they go to `<data dir>/initial-keys.txt`, mode 0600, and the log names it).
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sluice import logs
 from sluice.config import Settings
 
 if TYPE_CHECKING:
     from sluice.store.repository import Store
+
+# Where the first start writes the default account's keys when stdout is not a terminal.
+KEYS_FILE = "initial-keys.txt"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -52,12 +56,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from sluice.api.runtime import open_runtime
 
     settings = _settings(args)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    # httpx logs every vendor request URL at INFO: noise at best (a REST pull is one line per page),
-    # and a place a careless URL could leak a value. Connectors log what matters themselves.
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Libraries that print bodies or URLs are clamped and secrets scrubbed, even at debug (sluice/logs.py).
+    logs.configure(settings.log_level)
     # Connectors that keep data under the data dir (the embedded S3 backend) read it from here.
     os.environ["SLUICE_DATA_DIR"] = str(settings.data_dir)
     # Custom connectors' code reads its credentials secret from this server (docs/connectors.md).
@@ -67,8 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     runtime = open_runtime(settings)
     endpoint = f"http://{settings.host}:{settings.port}"
     if runtime.keys_are_new and not settings.access_key_id:
-        print("Sluice created the default account. Its keys are shown this once; paste these lines:", flush=True)
-        print(_exports(runtime.default_keys, endpoint), flush=True)
+        _hand_over_keys(_exports(runtime.default_keys, endpoint), settings.data_dir)
     print(f"Sluice {_version()} serving the AppFlow API on {endpoint} "
           f"(data dir {settings.data_dir}, account {runtime.default_keys.account_id})", flush=True)
     common = {"host": settings.host, "port": settings.port, "log_level": "warning", "access_log": False,
@@ -81,6 +80,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.update(settings.to_env())
     uvicorn.run("sluice.api.app:app_from_env", factory=True, workers=settings.processes, **common)  # type: ignore[arg-type]
     return 0
+
+
+def _hand_over_keys(exports: str, data_dir: Path) -> None:
+    """Show the new default account's keys once: on the terminal, or - when stdout is not one (a
+    log collector, systemd, a container) - in a file only the server's user can read, named in
+    the log, so the secret key never lands in a log stream."""
+    if sys.stdout.isatty():
+        print("Sluice created the default account. Its keys are shown this once; paste these lines:", flush=True)
+        print(exports, flush=True)
+        return
+    path = data_dir / KEYS_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        os.fchmod(out.fileno(), 0o600)  # also when the file already existed with other modes
+        out.write("# Sluice's default account; `source` this file, then delete it.\n" + exports + "\n")
+    print(f"Sluice created the default account. Its keys are in {path} (readable by this user only); "
+          "source it, then delete it.", flush=True)
 
 
 def _version() -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -69,7 +70,7 @@ class SluiceServer:
     workers: int = 1
     extra_env: dict[str, str] = field(default_factory=dict)
     # False: no SLUICE_ACCESS_KEY_ID/SECRET, so the server generates the default account's keys
-    # on first start and prints them once as `export` lines (see `printed_keys`).
+    # on first start and hands them over once (see `printed_keys`).
     fixed_keys: bool = True
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
@@ -87,6 +88,8 @@ class SluiceServer:
             "SLUICE_ACCESS_KEY_ID": ACCESS_KEY,
             "SLUICE_SECRET_ACCESS_KEY": SECRET_KEY,
             "SLUICE_LOG_LEVEL": "warning",
+            # The vendor fakes listen on http://127.0.0.1; the security suite's servers set "false".
+            "SLUICE_ALLOW_PRIVATE_ENDPOINTS": "true",
         })
         if not self.fixed_keys:
             env.pop("SLUICE_ACCESS_KEY_ID")
@@ -148,15 +151,19 @@ class SluiceServer:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def printed_keys(self) -> list[dict[str, str]]:
-        """Every set of `export` lines the server printed, oldest first (name -> value)."""
+        """Every set of keys the server handed over, oldest first (name -> value).
+
+        The server's stdout is a log file, not a terminal, so it writes the `export` lines to a
+        keys file and logs the file's path: one set per path the log names.
+        """
         blocks: list[dict[str, str]] = []
-        for line in self.log().splitlines():
-            name, _, value = line.removeprefix("export ").partition("=")
-            if not line.startswith("export ") or not value:
-                continue
-            if name == "AWS_ACCESS_KEY_ID" or not blocks:
-                blocks.append({})
-            blocks[-1][name] = value
+        for match in re.finditer(r"Its keys are in (\S+) ", self.log()):
+            block: dict[str, str] = {}
+            for line in Path(match.group(1)).read_text().splitlines():
+                name, _, value = line.removeprefix("export ").partition("=")
+                if line.startswith("export ") and value:
+                    block[name] = value
+            blocks.append(block)
         return blocks
 
     def client(self, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY, region: str = REGION) -> Any:

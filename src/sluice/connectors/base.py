@@ -121,6 +121,9 @@ class ConnectorSpec:
     # (profile, source properties member, event context) -> a change-event subscription, for
     # flows with triggerType Event.
     open_events: Callable[[ProfileView, Mapping[str, Any], EventContext], EventStream] | None = None
+    # The vendor's known API hosts (a host matches itself and its subdomains), read at call time so
+    # the operator's endpoint overrides count; None: any public host (connectors/outbound.py).
+    vendor_hosts: Callable[[], tuple[str, ...]] | None = None
     # Native plug-ins (the `sluice.connectors` entry-point group) are CustomConnector types that
     # answer to this connectorLabel without a RegisterConnector (see docs/connectors.md).
     label: str | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import Any
 
+from sluice.connectors import outbound
 from sluice.connectors.base import ConnectorError, ProfileView
 from sluice.engine.profiles import aws_identity, invocation_env, registration_view, unwrap
 from sluice.service import catalog, idempotency
@@ -72,6 +73,7 @@ def _check_members(connector_type: str, label: str | None, config: dict[str, Any
             )
         _check_present("connectorProfileCredentials", creds_member, creds,
                        catalog.profile_credentials_required(connector_type), connector_type)
+    _check_urls(connector_type, label, props)
 
 
 def _check_present(
@@ -89,6 +91,18 @@ def _check_present(
         f"A {connector_type} connector profile needs connectorProfileConfig.{union}.{member} "
         f"(with {', '.join(required)}), and the request has none; member names are case-sensitive."
     )
+
+
+def _check_urls(connector_type: str, label: str | None, props: dict[str, Any]) -> None:
+    """The vendor URLs among the properties are ones Sluice may call (https, public, the vendor's
+    own hosts): refused before anything is sent anywhere, without DNS (connectors/outbound.py)."""
+    spec = catalog.spec(connector_type, label)
+    hosts = spec.vendor_hosts() if spec is not None and spec.vendor_hosts is not None else None
+    _, member = unwrap(props)
+    try:
+        outbound.check_profile_urls(member, hosts)
+    except ConnectorError as exc:
+        raise to_service_error(exc) from None
 
 
 class ConnectorProfiles:

@@ -66,7 +66,7 @@ def caller(rt: Runtime) -> Caller:
 def event_flow(rt: Runtime, name: str) -> None:
     rt.services.connector_profiles.create_connector_profile(caller(rt), {
         "connectorProfileName": "sf", "connectorType": "Salesforce", "connectionMode": "Public",
-        "connectorProfileConfig": {"connectorProfileProperties": {"Salesforce": {"instanceUrl": "https://x"}},
+        "connectorProfileConfig": {"connectorProfileProperties": {"Salesforce": {"instanceUrl": "https://acme.my.salesforce.com"}},
                                    "connectorProfileCredentials": {"Salesforce": {"accessToken": "t"}}},
     })
     rt.services.flows.create_flow(caller(rt), {

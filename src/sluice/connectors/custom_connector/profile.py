@@ -35,6 +35,7 @@ from typing import Any
 
 import httpx
 
+from sluice.connectors import outbound
 from sluice.connectors.base import ConnectorError, ProfileView
 from sluice.connectors.custom_connector import sdk
 from sluice.connectors.custom_connector.invoke import invoker_for
@@ -159,8 +160,9 @@ def _template(url: str) -> re.Pattern[str]:
 
 
 def http_client() -> httpx.Client:
-    """The HTTP client token requests use (one per request; tests replace this factory)."""
-    return httpx.Client(timeout=TOKEN_TIMEOUT)
+    """The HTTP client token requests use (one per request; tests replace this factory): it calls
+    only public https endpoints (connectors/outbound.py)."""
+    return outbound.vendor_http_client(timeout=TOKEN_TIMEOUT)
 
 
 def token_url(profile: ProfileView) -> str:
@@ -169,6 +171,8 @@ def token_url(profile: ProfileView) -> str:
     url = str(props.get("tokenUrl") or "")
     if not url:
         raise ConnectorError("InvalidArgument", "an OAUTH2 custom connector profile needs oAuth2Properties.tokenUrl")
+    # The client secret and codes are posted there: a public https endpoint only, whatever the registration says.
+    url = outbound.check_vendor_url(url, what="oAuth2Properties.tokenUrl")
     allowed = [str(u) for u in _oauth2_defaults(profile).get("tokenUrls") or []]
     if allowed and not any(_template(u).fullmatch(url) for u in allowed):
         raise ConnectorError(
@@ -195,8 +199,8 @@ def request_token(
     http = client or http_client()
     try:
         response = http.post(url, data=body, headers={"Accept": "application/json"})
-    except httpx.HTTPError as exc:
-        raise ConnectorError("ServerError", f"the token endpoint {url} could not be reached: {exc}") from exc
+    except httpx.HTTPError:
+        raise outbound.unreachable("the token endpoint", url) from None
     finally:
         if client is None:
             http.close()

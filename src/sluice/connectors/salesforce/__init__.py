@@ -109,6 +109,12 @@ def _check_profile(profile: ProfileView) -> Mapping[str, Any]:
     return check_profile(profile)
 
 
+def _vendor_hosts() -> tuple[str, ...]:
+    from sluice.connectors.salesforce.settings import vendor_hosts
+
+    return vendor_hosts()
+
+
 def _open_events(profile: ProfileView, props: Mapping[str, Any], ctx: EventContext) -> EventStream:
     from sluice.connectors.salesforce.streaming import ChangeEventStream
 
@@ -125,4 +131,5 @@ SPEC = ConnectorSpec(
     check_profile=_check_profile,
     open_events=_open_events,
     entities_fixed=True,  # an sObject exists in the org's schema before any record does
+    vendor_hosts=_vendor_hosts,
 )

@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from sluice.connectors import outbound
 from sluice.connectors.aws_identity import AwsIdentity, resolve
 from sluice.connectors.base import ConnectorError, ProfileView
 from sluice.connectors.salesforce import settings
@@ -125,11 +126,14 @@ def _obtain(
         arn = str(creds.get("clientCredentialsArn") or "")
         if not arn:
             raise ConnectorError("InvalidArgument", "the CLIENT_CREDENTIALS grant needs a clientCredentialsArn")
-        instance = str(props.get("instanceUrl") or creds.get("instanceUrl") or "").rstrip("/")
+        instance = str(props.get("instanceUrl") or creds.get("instanceUrl") or "").strip().rstrip("/")
         if not instance:
             raise ConnectorError(
                 "InvalidArgument", "the CLIENT_CREDENTIALS grant needs the profile's instanceUrl (My Domain URL)"
             )
+        # The client secret goes to a URL the caller chose: read it only for one of Salesforce's hosts.
+        outbound.check_vendor_url(instance + TOKEN_PATH, allowed_host_suffixes=settings.vendor_hosts(),
+                                  what="instanceUrl")
         secret_id, secret_key = read_client_secret(arn, aws)
         form = {"grant_type": "client_credentials", "client_id": secret_id, "client_secret": secret_key}
         return _stored(creds, props, _token_request(http, instance + TOKEN_PATH, form), grant)
@@ -240,7 +244,7 @@ class _session:
     def __enter__(self) -> httpx.Client:
         if self._given is not None:
             return self._given
-        self._own = httpx.Client(timeout=settings.timeout())
+        self._own = settings.http_client()
         return self._own
 
     def __exit__(self, *exc: object) -> None:
@@ -251,10 +255,8 @@ class _session:
 def _token_request(http: httpx.Client, url: str, form: Mapping[str, str]) -> dict[str, Any]:
     try:
         response = http.post(url, data=dict(form), headers={"Accept": "application/json"})
-    except httpx.HTTPError as exc:
-        raise ConnectorError(
-            "ServerError", f"could not reach Salesforce's token endpoint {_host(url)} ({type(exc).__name__})"
-        ) from None
+    except httpx.HTTPError:
+        raise outbound.unreachable("Salesforce's token endpoint", url) from None
     try:
         body = response.json()
     except ValueError:
@@ -278,10 +280,8 @@ def _verify(flat: Mapping[str, Any], http: httpx.Client) -> bool:
     try:
         # The version's resource list: any API user may read it (/limits needs more permissions).
         response = http.get(base, headers=headers)
-    except httpx.HTTPError as exc:
-        raise ConnectorError(
-            "ServerError", f"could not reach Salesforce at {_host(base)} ({type(exc).__name__})"
-        ) from None
+    except httpx.HTTPError:
+        raise outbound.unreachable("Salesforce", base) from None
     if response.status_code == 200:
         return True
     if response.status_code == 401:
@@ -323,12 +323,3 @@ def _stored(
         raise ConnectorError("ServerError", "Salesforce's token answer has no instance_url")
     flat["oAuth2GrantType"] = grant
     return flat
-
-
-def _host(url: str) -> str:
-    """Scheme and host of `url`, for messages (never a query string)."""
-    try:
-        parsed = httpx.URL(url)
-        return f"{parsed.scheme}://{parsed.netloc.decode()}"
-    except Exception:  # only used to shape a message
-        return "Salesforce"

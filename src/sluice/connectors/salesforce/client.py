@@ -114,8 +114,7 @@ class SalesforceClient:
         if not self.instance_url and not self._can_obtain():
             raise ConnectorError("InvalidArgument", "the Salesforce connector profile has no instanceUrl")
         self._own_http = http is None
-        self._http = http or httpx.Client(
-            timeout=settings.timeout(),
+        self._http = http or settings.http_client(
             limits=httpx.Limits(max_keepalive_connections=8, keepalive_expiry=60),
         )
         self._sleep = sleep

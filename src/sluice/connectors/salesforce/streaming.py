@@ -141,7 +141,9 @@ class ChangeEventStream:
         self._error: ConnectorError | None = None
         self._closed = threading.Event()
         # One client for CometD and token calls: it keeps the session cookies the handshake sets.
-        self._http = httpx.Client(transport=transport, timeout=SHORT_TIMEOUT)
+        # Tests hand in a scripted transport; otherwise the client calls only Salesforce's hosts.
+        self._http = (httpx.Client(transport=transport, timeout=SHORT_TIMEOUT) if transport is not None
+                      else settings.http_client(request_timeout=SHORT_TIMEOUT))
         try:
             if not self._credentials.get("accessToken"):
                 self._credentials = auth.member(auth.obtain_tokens(profile, self._http))

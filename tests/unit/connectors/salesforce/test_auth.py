@@ -191,3 +191,27 @@ def test_grants_against_the_fake_org(monkeypatch: pytest.MonkeyPatch) -> None:
         renewed = auth.check_profile(ProfileView("p", "Salesforce", properties=props, credentials=stored))
         assert renewed["accessToken"] != stored["accessToken"]
         assert renewed["refreshToken"] == stored["refreshToken"]
+
+
+@pytest.mark.parametrize("instance", ["https://evil.example", "https://acme.my.salesforce.com.evil.example",
+                                      "https://169.254.169.254"])
+def test_client_credentials_are_read_only_for_salesforce_hosts(instance: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+    monkeypatch.setattr(auth, "read_client_secret", lambda arn: read.append(arn) or ("id", "secret"))
+    org = FakeOrg()
+    with pytest.raises(ConnectorError) as caught:
+        auth.obtain_tokens(ProfileView("p", "Salesforce", properties={"instanceUrl": instance}, credentials={
+            "oAuth2GrantType": "CLIENT_CREDENTIALS", "clientCredentialsArn": "arn:aws:secretsmanager:x"}), org.client())
+    assert caught.value.code == "InvalidArgument" and "instanceUrl" in caught.value.message
+    assert read == [] and org.posts == []
+
+
+def test_the_endpoint_override_is_the_login_host_and_a_known_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sluice.connectors.salesforce import settings
+
+    monkeypatch.delenv("SLUICE_SALESFORCE_LOGIN_URL")
+    monkeypatch.delenv("SLUICE_SALESFORCE_SANDBOX_LOGIN_URL")
+    assert settings.login_url(False) == "https://login.salesforce.com"
+    monkeypatch.setenv("SLUICE_ENDPOINT_URL_SALESFORCE", "https://sf-gateway.corp.example/")
+    assert settings.login_url(False) == settings.login_url(True) == "https://sf-gateway.corp.example"
+    assert "sf-gateway.corp.example" in settings.vendor_hosts()
