@@ -14,9 +14,23 @@ properties and decrypted credentials) and return plain dicts in the model's shap
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+
+class BucketPolicy(Protocol):
+    """Which buckets of Sluice's embedded (`local`) S3 store one account may use.
+
+    The store's ownership rule (`sluice.store.buckets`) answers; the local backend asks before it
+    touches a bucket, and a bucket the account may not use looks exactly like a missing one.
+    Connectors receive it as `ProfileView.buckets` (metadata) and `RunContext.buckets` (runs);
+    None there means no account is involved (tests, tools) and the whole store is reachable.
+    """
+
+    def allowed(self, names: Collection[str]) -> set[str]:
+        """The names among `names` the account may list, read and write."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +63,8 @@ class ProfileView:
     # Environment a connector's code runs with (local handlers, fake Lambda functions): where the
     # credentials secret can be read (AWS_ENDPOINT_URL_SECRETS_MANAGER) and the keys to sign with.
     invocation_env: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # The local S3 buckets the calling account may use (metadata calls of profile-less S3).
+    buckets: BucketPolicy | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +172,8 @@ class RunContext:
     # The flow's task list (model-shaped dicts), so a source can push projections and filters
     # down to its system. The engine still applies every task: pushing down is an optimisation.
     tasks: tuple[Mapping[str, Any], ...] = ()
+    # The local S3 buckets the flow's account may use (S3 source/destination, error buckets).
+    buckets: BucketPolicy | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True)

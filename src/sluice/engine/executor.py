@@ -29,6 +29,7 @@ from sluice.connectors.base import ProfileView
 from sluice.engine.lifecycle import set_status
 from sluice.engine.profiles import profile_view
 from sluice.engine.runner import RunCanceled, RunFailed, RunOutcome, RunRequest, connector_member, run_execution
+from sluice.store.buckets import BucketAccess
 from sluice.store.models import ConnectorProfile, ExecutionRecord, Flow
 from sluice.store.repository import Store
 
@@ -205,6 +206,7 @@ class LocalExecutor:
                 window_start=record.data_pull_start_time if record.scheduled_for is not None else None,
                 window_end=record.data_pull_end_time if record.scheduled_for is not None else None,
                 event_batch=record.event_batch,
+                buckets=BucketAccess(self.store, record.account_id),
             )
 
     def _should_stop(self, execution_id: str) -> Callable[[], bool]:

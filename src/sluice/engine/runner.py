@@ -19,7 +19,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sluice.connectors import registry
-from sluice.connectors.base import ConnectorError, Destination, ProfileView, RunContext, Source, WriteResult
+from sluice.connectors.base import (
+    BucketPolicy,
+    ConnectorError,
+    Destination,
+    ProfileView,
+    RunContext,
+    Source,
+    WriteResult,
+)
 from sluice.engine import catalog
 from sluice.engine.event_source import EventSpoolSource
 from sluice.engine.incremental import WindowFieldError, window_split
@@ -56,6 +64,8 @@ class RunRequest:
     window_end: float | None = None
     # An Event flow's run reads the change events spooled to this file instead of the source.
     event_batch: str | None = None
+    # The local S3 buckets the flow's account may use (None: the whole store, outside the server).
+    buckets: BucketPolicy | None = None
 
 
 @dataclass(slots=True)
@@ -138,6 +148,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         window_field=(source_config.get("incrementalPullConfig") or {}).get("datetimeTypeFieldName")
         if request.window_end is not None else None,
         tasks=tuple(request.config["tasks"]),
+        buckets=request.buckets,
     )
     try:
         pipeline = compile_tasks(list(request.config["tasks"]))

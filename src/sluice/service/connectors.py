@@ -25,6 +25,7 @@ from sluice.service.errors import (
     ValidationException,
 )
 from sluice.service.pagination import Paginator
+from sluice.store.buckets import BucketAccess
 from sluice.store.models import MetadataCacheEntry
 from sluice.store.repository import DuplicateError, Scoped, Store
 
@@ -119,8 +120,9 @@ class Connectors:
                 f"Sluice does not talk to {connector_type} yet: that connector's data path is not built "
                 "in this version (see the README's feature matrix)."
             )
+        # Profile-less S3 reaches the embedded store's buckets as the caller's account may.
         view = profile_view(self.store, profile) if profile is not None else ProfileView(
-            name=None, connector_type=connector_type
+            name=None, connector_type=connector_type, buckets=BucketAccess(self.store, tx.account_id)
         )
         key = connector_type if not view.connector_label else f"{connector_type}:{view.connector_label}"
         return key, view, spec.load_metadata()

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 
 from sluice.store.models import (
     Account,
+    BucketGrant,
     ClientToken,
     ConnectorProfile,
     ConnectorRegistration,
@@ -88,13 +89,18 @@ def list_accounts(store: Store) -> list[Account]:
 
 
 def delete_account(store: Store, name: str) -> bool:
-    """Delete the account called `name` and every resource it owns; False if there was none."""
+    """Delete the account called `name` and every resource it owns; False if there was none.
+
+    Grants it held on local S3 buckets go; buckets it owned stay recorded as its own, so their data
+    passes to no other account until `sluice buckets create BUCKET --account NAME` re-homes them.
+    """
     with store.admin() as session:
         account = session.scalar(select(Account).where(Account.name == name))
         if account is None:
             return False
         for model in (
             ExecutionRecord, Flow, ConnectorProfile, ConnectorRegistration, ClientToken, MetadataCacheEntry,
+            BucketGrant,
         ):
             session.execute(delete(model).where(model.account_id == account.account_id))
         session.delete(account)

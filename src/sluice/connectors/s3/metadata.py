@@ -37,19 +37,25 @@ StorageFactory = Callable[[], Storage]
 
 
 class S3Metadata:
-    """`MetadataProvider` for S3. S3 needs no connector profile; `profile` is not read.
+    """`MetadataProvider` for S3. S3 needs no connector profile; of `profile` only `buckets` is read.
 
-    `storage_factory` builds the backend for each call (default: `open_storage()`, which reads
-    the environment each time); `client_factory` is a shortcut for real S3 with a given boto3
-    client (tests stub it).
+    Each call opens the backend with `open_storage(buckets=profile.buckets)` (which reads the
+    environment each time), so the local store shows the caller only the buckets its account may
+    use. `storage_factory` replaces that; `client_factory` is a shortcut for real S3 with a given
+    boto3 client (tests stub both).
     """
 
     def __init__(
         self, client_factory: ClientFactory | None = None, storage_factory: StorageFactory | None = None
     ) -> None:
-        if storage_factory is None:
-            storage_factory = (lambda: AwsStorage(client_factory)) if client_factory else open_storage
+        if storage_factory is None and client_factory is not None:
+            storage_factory = lambda: AwsStorage(client_factory)  # noqa: E731
         self._storage_factory = storage_factory
+
+    def _storage(self, profile: ProfileView | None) -> Storage:
+        if self._storage_factory is not None:
+            return self._storage_factory()
+        return open_storage(buckets=profile.buckets if profile is not None else None)
 
     def list_entities(
         self,
@@ -58,7 +64,7 @@ class S3Metadata:
         max_results: int | None = None,
         next_token: str | None = None,
     ) -> EntityPage:
-        storage = self._storage_factory()
+        storage = self._storage(profile)
         if not parent:
             with storage.errors("the bucket list"):
                 names, token = storage.list_buckets(max_results, next_token)
@@ -76,7 +82,7 @@ class S3Metadata:
         return EntityPage(entities=entities, next_token=listing.next_token)
 
     def describe_entity(self, profile: ProfileView | None, entity_name: str) -> list[dict[str, Any]]:
-        storage = self._storage_factory()
+        storage = self._storage(profile)
         bucket, key = split_entity(entity_name)
         with storage.errors(storage.location(bucket, key)):
             data_key = key if is_data_file(key) else _first_data_file(storage, bucket, key)
