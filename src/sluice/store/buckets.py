@@ -56,9 +56,8 @@ def usable(session: Session, account_id: str, names: Collection[str]) -> set[str
     wanted = set(names)
     if not wanted:
         return set()
-    owners = dict(session.execute(
-        select(Bucket.name, Bucket.owner_account_id).where(Bucket.name.in_(wanted))
-    ).tuples())
+    rows = session.execute(select(Bucket.name, Bucket.owner_account_id).where(Bucket.name.in_(wanted)))
+    owners = {name: owner for name, owner in rows}
     granted = set(session.scalars(
         select(BucketGrant.bucket).where(BucketGrant.account_id == account_id, BucketGrant.bucket.in_(wanted))
     ))
