@@ -128,8 +128,8 @@ def test_b_does_not_see_a_bucket_folders(secured_server: SluiceServer, tenant_a:
         lambda name: b.describe_connector_entity(connectorType="S3", connectorEntityName=f"{name}/in"),
         lambda name: b.describe_connector_entity(connectorType="S3", connectorEntityName=f"{name}/in/orders.csv"),
     ):
-        hidden, missing = error_of(lambda: call(mine), "ResourceNotFoundException"), error_of(
-            lambda: call(nowhere), "ResourceNotFoundException")
+        hidden = error_of(lambda call=call: call(mine), "ResourceNotFoundException")
+        missing = error_of(lambda call=call: call(nowhere), "ResourceNotFoundException")
         assert HIDDEN in hidden
         assert hidden.replace(mine, "X") == missing.replace(nowhere, "X")
         assert str(secured_server.data_dir) not in hidden
