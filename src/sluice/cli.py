@@ -131,11 +131,15 @@ def cmd_buckets(args: argparse.Namespace) -> int:
     from sluice.api.runtime import open_store
     from sluice.connectors.base import ConnectorError
     from sluice.connectors.s3.local import LocalStorage
+    from sluice.service.flow_rules import local_s3
     from sluice.store import buckets
 
     settings = _settings(args)
     store = open_store(settings)
     local = LocalStorage(str(Path(settings.data_dir) / "s3"))
+    if args.action != "list" and not local_s3():
+        print("note: S3 is real S3 here (SLUICE_S3_BACKEND=aws); these records govern only the local store",
+              file=sys.stderr)
     try:
         if args.action == "list":
             print(f"{'BUCKET':<40} {'OWNER':<24} {'FOLDER':<8} SHARED WITH")

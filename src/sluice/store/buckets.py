@@ -108,7 +108,8 @@ def find_account(session: Session, name_or_id: str) -> Account:
         select(Account).where(or_(Account.name == name_or_id, Account.account_id == name_or_id))
     )
     if account is None:
-        raise BucketError(f"no account named {name_or_id!r}")
+        hint = " (the server creates it on its first start)" if name_or_id == DEFAULT_ACCOUNT_NAME else ""
+        raise BucketError(f"no account named {name_or_id!r}{hint}")
     return account
 
 

@@ -14,9 +14,11 @@ from sluice.store.models import MetadataCacheEntry
 from sluice.store.repository import Store
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    engine = open_engine(sqlite_url(tmp_path))
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A migrated, empty store on each backend."""
+    postgres = request.param == "postgres"
+    engine = open_engine(request.getfixturevalue("postgres").create_database() if postgres else sqlite_url(tmp_path))
     migrate(engine)
     try:
         yield Store(engine, SecretBox(b"k" * 32))

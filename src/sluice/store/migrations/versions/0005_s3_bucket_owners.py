@@ -6,7 +6,8 @@ Create Date: 2026-12-05 00:20:00
 
 A local bucket (a folder under `<data dir>/s3`) belongs to one account; other accounts may use it
 only when granted (`sluice buckets grant`). Folders without a row belong to the default account,
-so an existing single-user data dir needs no data migration.
+so an existing single-user data dir needs no data migration. Cached S3 metadata is dropped: it
+was fetched before buckets had owners (and could show what links pointed at).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("bucket", "account_id"),
     )
     op.create_index("ix_s3_bucket_grants_account_id", "s3_bucket_grants", ["account_id"])
+    op.execute(sa.text("DELETE FROM metadata_cache WHERE connector_key = 'S3'"))
 
 
 def downgrade() -> None:
