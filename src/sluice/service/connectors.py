@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sluice.connectors.base import ConnectorError, MetadataProvider, ProfileView
@@ -120,10 +121,11 @@ class Connectors:
                 f"Sluice does not talk to {connector_type} yet: that connector's data path is not built "
                 "in this version (see the README's feature matrix)."
             )
-        # Profile-less S3 reaches the embedded store's buckets as the caller's account may.
         view = profile_view(self.store, profile) if profile is not None else ProfileView(
-            name=None, connector_type=connector_type, buckets=BucketAccess(self.store, tx.account_id)
+            name=None, connector_type=connector_type
         )
+        # Whatever the profile, the embedded S3 store shows only the buckets the caller's account may use.
+        view = replace(view, buckets=BucketAccess(self.store, tx.account_id))
         key = connector_type if not view.connector_label else f"{connector_type}:{view.connector_label}"
         return key, view, spec.load_metadata()
 

@@ -4,8 +4,8 @@ The protocol layer already enforced every constraint the model states; this modu
 meaning: the connector types exist and may play their role, the source may feed each
 destination, profiles exist and are of the right type, local S3 buckets are the account's to
 use, the trigger and schedule are ones the source supports, and every task's operator is one
-the source connector offers; the task list
-itself is checked by the engine (`sluice.engine.tasks.check_tasks`), which must be able to run it.
+the source connector offers; the task list itself is checked by the engine
+(`sluice.engine.tasks.check_tasks`), which must be able to run it.
 """
 
 from __future__ import annotations

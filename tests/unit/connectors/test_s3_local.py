@@ -1,4 +1,4 @@
-"""sluice.connectors.s3.local: the bucket policy, and no symlink followed anywhere under the root."""
+"""sluice.connectors.s3.local: the bucket policy (also for error buckets), and no symlink followed under the root."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sluice.connectors.base import ConnectorError
+from sluice.connectors.base import ConnectorError, RunContext
+from sluice.connectors.error_records import ErrorSink
 from sluice.connectors.s3.local import LocalStorage
 
 SECRET = b"top-secret-key-material\n"
@@ -133,3 +134,14 @@ def test_create_bucket_makes_a_folder_but_not_over_a_link(tree: Path) -> None:
     assert local.create_bucket("fresh") is False
     assert code(lambda: local.create_bucket("alias")) == "InvalidArgument"
     assert local.folders() == ["b", "fresh", "other"]
+
+
+def test_error_buckets_follow_the_runs_policy(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLUICE_S3_BACKEND", "local")
+    ctx = RunContext(flow_name="f", execution_id="e", schema_version=1, started_at=0.0, data_dir=str(tree),
+                     buckets=Only("b"))
+    assert code(lambda: ErrorSink({"bucketName": "other"}, ctx).check()) == "ResourceNotFound"
+    sink = ErrorSink({"bucketName": "b", "bucketPrefix": "errs"}, ctx)
+    sink.check()
+    sink.add([{"id": 1}], "E", "refused")
+    assert sink.commit() == "s3://b/errs/f/e/errors.jsonl"
