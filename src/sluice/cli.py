@@ -150,11 +150,14 @@ def cmd_buckets(args: argparse.Namespace) -> int:
                       f"{', '.join(row.grantees) or '-'}")
             return 0
         if args.action == "create":
+            place = Path(settings.data_dir) / "s3" / args.bucket
+            if place.is_symlink() or (place.exists() and not place.is_dir()):
+                print(f"error: {place} exists and is not a folder (links are never used as buckets)", file=sys.stderr)
+                return 1
             owner, _ = buckets.create_bucket(store, args.bucket, args.account)
             made = local.create_bucket(args.bucket)
-            where = Path(settings.data_dir) / "s3" / args.bucket
             state = "created" if made else "existing"
-            print(f"bucket {args.bucket} belongs to account {owner} ({state} folder {where})")
+            print(f"bucket {args.bucket} belongs to account {owner} ({state} folder {place})")
             return 0
         if args.action == "grant":
             name = buckets.grant(store, args.bucket, args.account)

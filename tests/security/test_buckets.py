@@ -309,6 +309,9 @@ def test_a_linked_bucket_folder_is_refused(secured_server: SluiceServer, tenant_
     (root(secured_server) / alias).symlink_to(root(secured_server) / real, target_is_directory=True)
     a = tenant_a.client()
     assert real in listed_buckets(tenant_a) and alias not in listed_buckets(tenant_a)
+    refused = secured_server.cli("buckets", "create", alias)
+    assert refused.returncode == 1 and "is not a folder" in refused.stderr
+    assert alias not in secured_server.cli("buckets", "list").stdout
     for call in (
         lambda: a.list_connector_entities(connectorType="S3", entitiesPath=alias),
         lambda: a.describe_connector_entity(connectorType="S3", connectorEntityName=f"{alias}/in"),
