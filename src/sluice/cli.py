@@ -1,4 +1,4 @@
-"""The `sluice` command: `serve`, and the `accounts` admin commands.
+"""The `sluice` command: `serve`, and the `accounts`, `buckets` and `connectors` admin commands.
 
 `sluice serve` runs the AppFlow-compatible API on the embedded default (SQLite + local data
 dir under ./.sluice) unless `SLUICE_DATABASE_URL` points elsewhere. On the very first start it
@@ -219,6 +219,55 @@ def _describe_identity(store: Store, name: str, account_id: str) -> str:
     return f"assumes role {identity.get('role_arn')} (with its external id)"
 
 
+def cmd_buckets(args: argparse.Namespace) -> int:
+    """`sluice buckets list|create|grant|revoke`: which account owns or may use each local S3 bucket."""
+    from sluice.api.runtime import open_store
+    from sluice.connectors.base import ConnectorError
+    from sluice.connectors.s3.local import LocalStorage
+    from sluice.service.flow_rules import local_s3
+    from sluice.store import buckets
+
+    settings = _settings(args)
+    store = open_store(settings)
+    local = LocalStorage(str(Path(settings.data_dir) / "s3"))
+    if args.action != "list" and not local_s3():
+        print("note: S3 is real S3 here (SLUICE_S3_BACKEND=aws); these records govern only the local store",
+              file=sys.stderr)
+    try:
+        if args.action == "list":
+            print(f"{'BUCKET':<40} {'OWNER':<24} {'FOLDER':<8} SHARED WITH")
+            folders = set(local.folders())
+            for row in buckets.records(store, folders):
+                owner = row.owner if row.recorded else f"{row.owner} (unrecorded)"
+                print(f"{row.name:<40} {owner:<24} {'yes' if row.name in folders else 'missing':<8} "
+                      f"{', '.join(row.grantees) or '-'}")
+            return 0
+        if args.action == "create":
+            place = Path(settings.data_dir) / "s3" / args.bucket
+            if place.is_symlink() or (place.exists() and not place.is_dir()):
+                print(f"error: {place} exists and is not a folder (links are never used as buckets)", file=sys.stderr)
+                return 1
+            owner, _ = buckets.create_bucket(store, args.bucket, args.account)
+            made = local.create_bucket(args.bucket)
+            state = "created" if made else "existing"
+            print(f"bucket {args.bucket} belongs to account {owner} ({state} folder {place})")
+            return 0
+        if args.action == "grant":
+            name = buckets.grant(store, args.bucket, args.account)
+            print(f"account {name} may now use bucket {args.bucket}")
+            return 0
+        if args.action == "revoke":
+            if not buckets.revoke(store, args.bucket, args.account):
+                print(f"error: account {args.account} has no grant on bucket {args.bucket}", file=sys.stderr)
+                return 1
+            print(f"account {args.account} may no longer use bucket {args.bucket}")
+            return 0
+    except (buckets.BucketError, ConnectorError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 2
+
+
 def cmd_connectors(args: argparse.Namespace) -> int:
     """`sluice connectors link|unlink|links|env`: run a custom connector's Lambda ARN from local code."""
     from sluice.connectors.custom_connector import links
@@ -303,6 +352,18 @@ def build_parser() -> argparse.ArgumentParser:
     aws.add_argument("--external-id", help="the external id the role's trust policy requires")
     aws.add_argument("--clear", action="store_true", help="forget the account's AWS identity")
     acc.set_defaults(func=cmd_accounts)
+    bkt = sub.add_parser("buckets", help="owners and grants of the local S3 store's buckets")
+    bkt_sub = bkt.add_subparsers(dest="action", required=True)
+    bkt_sub.add_parser("list", help="every bucket folder or record: owner, grants")
+    create = bkt_sub.add_parser("create", help="make a bucket folder owned by an account (or hand one over)")
+    create.add_argument("bucket")
+    create.add_argument("--account", "--owner", dest="account", default="default",
+                        help="owning account, by name or id (default: the default account)")
+    for action, text in (("grant", "let an account use a bucket"), ("revoke", "withdraw an account's grant")):
+        p = bkt_sub.add_parser(action, help=text)
+        p.add_argument("bucket")
+        p.add_argument("account", help="account name or id")
+    bkt.set_defaults(func=cmd_buckets)
     con = sub.add_parser("connectors", help="run custom connectors' Lambda ARNs from local handlers")
     con_sub = con.add_subparsers(dest="action", required=True)
     link = con_sub.add_parser("link", help="bind a Lambda ARN to module:function or path/to/file.py:function")

@@ -25,10 +25,18 @@ from tests.integration.builders import (
 pytestmark = pytest.mark.usefixtures("server_log_stays_clean")
 
 
+def share_s3_buckets(server, keys):
+    """Let a second account use the local buckets `s3_flow` names (they are the default account's)."""
+    for bucket in ("sluice-source", "sluice-destination"):
+        done = server.cli("buckets", "grant", bucket, keys["name"])
+        assert done.returncode == 0, done.stderr
+
+
 @pytest.fixture(scope="module")
 def other(server):
     """A client for a second account, and that account's keys."""
     keys = create_account(server)
+    share_s3_buckets(server, keys)
     return server.client(keys["access_key_id"], keys["secret_access_key"]), keys
 
 
@@ -93,6 +101,7 @@ def test_another_account_cannot_touch_my_profiles(appflow, other, mine):
 
 def test_a_new_account_starts_empty_and_owns_its_arns(server, appflow):
     keys = create_account(server)
+    share_s3_buckets(server, keys)
     client = server.client(keys["access_key_id"], keys["secret_access_key"])
     assert client.list_flows()["flows"] == []
     assert client.describe_connector_profiles()["connectorProfileDetails"] == []
@@ -148,6 +157,7 @@ def test_accounts_create_refuses_a_taken_name(server, other):
 
 def test_deleted_account_key_is_refused_within_seconds(server):
     keys = create_account(server)
+    share_s3_buckets(server, keys)
     client = server.client(keys["access_key_id"], keys["secret_access_key"])
     client.create_flow(**s3_flow(unique("doomed")))
 

@@ -14,12 +14,26 @@ properties and decrypted credentials) and return plain dicts in the model's shap
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from sluice.connectors.aws_identity import AwsIdentity
+
+
+class BucketPolicy(Protocol):
+    """Which buckets of Sluice's embedded (`local`) S3 store one account may use.
+
+    The store's ownership rule (`sluice.store.buckets`) answers; the local backend asks before it
+    touches a bucket, and a bucket the account may not use looks exactly like a missing one.
+    Connectors receive it as `ProfileView.buckets` (metadata) and `RunContext.buckets` (runs);
+    None there means no account is involved (tests, tools) and the whole store is reachable.
+    """
+
+    def allowed(self, names: Collection[str]) -> set[str]:
+        """The names among `names` the account may list, read and write."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +70,8 @@ class ProfileView:
     # The AWS identity of the profile's account (S3 buckets, Secrets Manager, Lambda); see
     # `aws_identity`. The engine and service always set it; None (unit tests) is the server's own.
     aws: AwsIdentity | None = field(default=None, compare=False, repr=False)
+    # The local S3 buckets the calling account may use (metadata calls of profile-less S3).
+    buckets: BucketPolicy | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +190,8 @@ class RunContext:
     # The AWS identity of the flow's account (error buckets and the S3 backend); None (unit tests)
     # is the server's own. See `aws_identity`.
     aws: AwsIdentity | None = None
+    # The local S3 buckets the flow's account may use (S3 source/destination, error buckets).
+    buckets: BucketPolicy | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True)

@@ -90,7 +90,7 @@ class ErrorSink:
     def storage(self) -> Storage:
         """The S3 backend (opened on first use, so a run without failures never touches it)."""
         if self._storage is None:
-            self._storage = open_storage(self.ctx.data_dir, self.ctx.aws)
+            self._storage = open_storage(self.ctx.data_dir, self.ctx.aws, self.ctx.buckets)
         return self._storage
 
     def location(self, name: str = ERRORS_FILE) -> str | None:

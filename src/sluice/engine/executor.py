@@ -29,6 +29,7 @@ from sluice.engine.event_source import drop_event_batch, event_spool_dir
 from sluice.engine.lifecycle import TERMINAL, set_status
 from sluice.engine.profiles import aws_identity, profile_view
 from sluice.engine.runner import RunCanceled, RunFailed, RunOutcome, RunRequest, connector_member, run_execution
+from sluice.store.buckets import BucketAccess
 from sluice.store.models import ConnectorProfile, ExecutionRecord, Flow
 from sluice.store.repository import Store
 
@@ -229,6 +230,7 @@ class LocalExecutor:
                 window_end=record.data_pull_end_time if record.scheduled_for is not None else None,
                 event_batch=record.event_batch,
                 aws=aws_identity(self.store, record.account_id),
+                buckets=BucketAccess(self.store, record.account_id),
             )
 
     def _should_stop(self, execution_id: str) -> Callable[[], bool]:

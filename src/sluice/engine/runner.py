@@ -20,7 +20,15 @@ import pyarrow.compute as pc
 
 from sluice.connectors import registry
 from sluice.connectors.aws_identity import AwsIdentity
-from sluice.connectors.base import ConnectorError, Destination, ProfileView, RunContext, Source, WriteResult
+from sluice.connectors.base import (
+    BucketPolicy,
+    ConnectorError,
+    Destination,
+    ProfileView,
+    RunContext,
+    Source,
+    WriteResult,
+)
 from sluice.engine import catalog
 from sluice.engine.event_source import EventSpoolSource
 from sluice.engine.incremental import WindowFieldError, window_split
@@ -59,6 +67,8 @@ class RunRequest:
     event_batch: str | None = None
     # The account's AWS identity (S3 backend, error buckets, Glue); None only in unit tests.
     aws: AwsIdentity | None = None
+    # The local S3 buckets the flow's account may use (None: the whole store, outside the server).
+    buckets: BucketPolicy | None = None
 
 
 @dataclass(slots=True)
@@ -142,6 +152,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         if request.window_end is not None else None,
         tasks=tuple(request.config["tasks"]),
         aws=request.aws,
+        buckets=request.buckets,
     )
     try:
         pipeline = compile_tasks(list(request.config["tasks"]))

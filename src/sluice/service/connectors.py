@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sluice.connectors.base import ConnectorError, MetadataProvider, ProfileView
@@ -25,6 +26,7 @@ from sluice.service.errors import (
     ValidationException,
 )
 from sluice.service.pagination import Paginator
+from sluice.store.buckets import BucketAccess
 from sluice.store.models import MetadataCacheEntry
 from sluice.store.repository import DuplicateError, Scoped, Store
 
@@ -122,6 +124,8 @@ class Connectors:
         view = profile_view(self.store, profile) if profile is not None else ProfileView(
             name=None, connector_type=connector_type, aws=aws_identity(self.store, tx.account_id)
         )
+        # Whatever the profile, the embedded S3 store shows only the buckets the caller's account may use.
+        view = replace(view, buckets=BucketAccess(self.store, tx.account_id))
         key = connector_type if not view.connector_label else f"{connector_type}:{view.connector_label}"
         return key, view, spec.load_metadata()
 

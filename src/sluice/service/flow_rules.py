@@ -2,9 +2,10 @@
 
 The protocol layer already enforced every constraint the model states; this module checks
 meaning: the connector types exist and may play their role, the source may feed each
-destination, profiles exist and are of the right type, the trigger and schedule are ones the
-source supports, and every task's operator is one the source connector offers; the task list
-itself is checked by the engine (`sluice.engine.tasks.check_tasks`), which must be able to run it.
+destination, profiles exist and are of the right type, local S3 buckets are the account's to
+use, the trigger and schedule are ones the source supports, and every task's operator is one
+the source connector offers; the task list itself is checked by the engine
+(`sluice.engine.tasks.check_tasks`), which must be able to run it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sluice.connectors.base import ConnectorError
+from sluice.connectors.s3.storage import backend_name
 from sluice.engine.tasks import check_tasks as check_task_semantics
 from sluice.scheduler import triggers
 from sluice.service import catalog, schedules
@@ -130,6 +133,50 @@ def _check_write_operation(
         raise ValidationException(
             f"{where}: an UPSERT needs idFieldNames naming the external id field that matches records."
         )
+
+
+def named_buckets(params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(where, bucket) for every S3 bucket a flow reads or writes: S3 sides and error buckets."""
+    found: list[tuple[str, str]] = []
+    source = params["sourceFlowConfig"]
+    if source["connectorType"] == "S3":
+        bucket = (source["sourceConnectorProperties"].get("S3") or {}).get("bucketName")
+        if bucket:
+            found.append(("sourceFlowConfig", str(bucket)))
+    for index, destination in enumerate(params["destinationFlowConfigList"]):
+        member = catalog.destination_member(destination["connectorType"]) or ""
+        props = destination["destinationConnectorProperties"].get(member) or {}
+        where = f"destinationFlowConfigList[{index}]"
+        if destination["connectorType"] == "S3" and props.get("bucketName"):
+            found.append((where, str(props["bucketName"])))
+        error_bucket = (props.get("errorHandlingConfig") or {}).get("bucketName")
+        if error_bucket:
+            found.append((f"{where}.errorHandlingConfig", str(error_bucket)))
+    return found
+
+
+def check_buckets(tx: Scoped, params: Mapping[str, Any]) -> None:
+    """Every local S3 bucket the flow names is one its account may use (`sluice.store.buckets`).
+
+    The rule does not look at the disk, so the answer never says whether another account's bucket
+    exists: a bucket this account may not use and a name nobody uses get the same message. With
+    the `aws` backend, S3 itself decides at run time.
+    """
+    if not local_s3():
+        return
+    named = named_buckets(params)
+    usable = tx.usable_buckets([bucket for _, bucket in named])
+    for where, bucket in named:
+        if bucket not in usable:
+            raise ValidationException(f"{where}: the S3 bucket {bucket} does not exist or this account may not use it.")
+
+
+def local_s3() -> bool:
+    """True when S3 is Sluice's embedded store (an unreadable backend setting counts as local: stricter)."""
+    try:
+        return backend_name() == "local"
+    except ConnectorError:
+        return True
 
 
 def check_trigger(trigger: Mapping[str, Any], source_config: Mapping[str, Any], source_type: str) -> None:
@@ -270,6 +317,7 @@ def check_flow(tx: Scoped, params: Mapping[str, Any], fields_of: FieldLookup | N
         shape.destination_labels.append(profile.connector_label if profile else None)
     if not params["destinationFlowConfigList"]:
         raise ValidationException("destinationFlowConfigList must name at least one destination.")
+    check_buckets(tx, params)
     check_trigger(params["triggerConfig"], source_config, source_type)
     check_tasks(params["tasks"], source_type, source_config)
     entity = catalog.source_entity(source_type, source["sourceConnectorProperties"])

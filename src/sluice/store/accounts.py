@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sluice.store.aws_identities import DEFAULT_ACCOUNT_NAME, setting_key
 from sluice.store.models import (
     Account,
+    BucketGrant,
     ClientToken,
     ConnectorProfile,
     ConnectorRegistration,
@@ -106,6 +107,9 @@ def delete_account(store: Store, name: str) -> bool:
     Takes effect at once in every server process: keys are looked up per request, not cached.
     The account row goes first, in the same transaction as its resources, so the transaction
     takes the row's lock before it looks for resources to delete.
+
+    Grants it held on local S3 buckets go; buckets it owned stay recorded as its own, so their data
+    passes to no other account until `sluice buckets create BUCKET --account NAME` re-homes them.
     """
     with store.admin() as session:
         account = session.scalar(select(Account).where(Account.name == name))
@@ -116,6 +120,7 @@ def delete_account(store: Store, name: str) -> bool:
         session.flush()
         for model in (
             ExecutionRecord, Flow, ConnectorProfile, ConnectorRegistration, ClientToken, MetadataCacheEntry,
+            BucketGrant,
         ):
             session.execute(delete(model).where(model.account_id == account_id))
         session.execute(delete(ServerSetting).where(ServerSetting.key == setting_key(account_id)))

@@ -196,3 +196,28 @@ class ServerSetting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Bucket(Base):
+    """A bucket of the embedded (`local`) S3 store and the account that owns it.
+
+    Bucket names are global, as in S3, so the key is the name alone. A bucket folder with no row
+    belongs to the default account (the single-user layout: `mkdir <data dir>/s3/raw`).
+    `sluice.store.buckets` holds the rule; rows are written only by `sluice buckets`.
+    """
+
+    __tablename__ = "s3_buckets"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    owner_account_id: Mapped[str] = mapped_column(String(12), index=True)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class BucketGrant(Base):
+    """Another account's permission to use a local bucket (read its objects and write new ones)."""
+
+    __tablename__ = "s3_bucket_grants"
+
+    bucket: Mapped[str] = mapped_column(String(255), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(12), primary_key=True, index=True)
+    granted_at: Mapped[float] = mapped_column(Float)

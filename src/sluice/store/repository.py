@@ -231,6 +231,13 @@ class Scoped:
             )
         )
 
+    # -- local S3 buckets ------------------------------------------------------------------
+    def usable_buckets(self, names: Sequence[str]) -> set[str]:
+        """The local S3 buckets among `names` this account may use (`sluice.store.buckets.usable`)."""
+        from sluice.store.buckets import usable  # buckets imports this module
+
+        return usable(self.session, self.account_id, names)
+
     # -- connector metadata cache ----------------------------------------------------------
     def cached_metadata(
         self, connector_key: str, profile_name: str, kind: str, entity: str, page: str

@@ -9,8 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from sluice.connectors.base import ConnectorError, ProfileView
+from sluice.connectors.s3.local import LocalStorage
 from sluice.connectors.s3.metadata import S3Metadata
-from sluice.connectors.s3.storage import AwsStorage, LocalStorage, backend_name, open_storage
+from sluice.connectors.s3.storage import AwsStorage, backend_name, open_storage
 from tests.unit.connectors import s3_fixtures
 from tests.unit.connectors.s3_fixtures import S3Env
 

@@ -56,6 +56,8 @@ def cleanup_staging(
     bucket = props.get("bucketName")
     if not bucket:
         return
+    # No account's bucket policy here: restart recovery deletes only the dead run's own staging
+    # folder (its id is the server's), and the local store reaches it without following any link.
     storage = open_storage(data_dir, aws)
     try:
         with storage.errors(storage.location(bucket, staging_prefix(execution_id))):
@@ -144,7 +146,7 @@ class S3Destination:
         self.base = posixpath.join(*[part for part in (str(props.get("bucketPrefix") or "").strip("/"),
                                                         ctx.flow_name, *folders) if part])
         self.staging = staging_prefix(ctx.execution_id)
-        self.storage = storage or open_storage(ctx.data_dir, ctx.aws)
+        self.storage = storage or open_storage(ctx.data_dir, ctx.aws, ctx.buckets)
         with self.storage.errors(self.storage.location(self.bucket)):
             self.storage.require_bucket(self.bucket)
         self._open: dict[tuple[tuple[str, str], ...], _OutputFile] = {}

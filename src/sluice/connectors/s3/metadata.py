@@ -37,11 +37,14 @@ StorageFactory = Callable[[], Storage]
 
 
 class S3Metadata:
-    """`MetadataProvider` for S3. S3 needs no connector profile; only `profile.aws` is read.
+    """`MetadataProvider` for S3. S3 needs no connector profile; of `profile` only `aws` and
+    `buckets` are read.
 
-    `storage_factory` builds the backend for each call (default: `open_storage()`, which reads
-    the environment each time, as the profile's account's AWS identity); `client_factory` is a
-    shortcut for real S3 with a given boto3 client (tests stub it).
+    Each call opens the backend with `open_storage(aws=profile.aws, buckets=profile.buckets)`
+    (which reads the environment each time), so real S3 is signed as the profile's account and
+    the local store shows the caller only the buckets its account may use. `storage_factory`
+    replaces that; `client_factory` is a shortcut for real S3 with a given boto3 client (tests
+    stub both).
     """
 
     def __init__(
@@ -51,13 +54,13 @@ class S3Metadata:
         self._storage_factory = storage_factory
 
     def _storage(self, profile: ProfileView | None) -> Storage:
-        """The backend for one call, as the account's AWS identity (`ProfileView.aws`)."""
+        """The backend for one call, as the account's AWS identity and bucket policy."""
         if self._storage_factory is not None:
             return self._storage_factory()
         aws = profile.aws if profile is not None else None
         if self._client_factory is not None:
             return AwsStorage(self._client_factory, aws=aws)
-        return open_storage(aws=aws)
+        return open_storage(aws=aws, buckets=profile.buckets if profile is not None else None)
 
     def list_entities(
         self,

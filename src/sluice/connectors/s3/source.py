@@ -68,7 +68,7 @@ class S3Source:
             raise ConnectorError("InvalidArgument", f"s3InputFileType {file_type!r} is not CSV or JSON")
         self.file_type = file_type
         self.ctx = ctx
-        self.storage = storage or open_storage(ctx.data_dir, ctx.aws)
+        self.storage = storage or open_storage(ctx.data_dir, ctx.aws, ctx.buckets)
         self.block_size = block_size
         self.prefetch_files = max(1, prefetch_files)
         self.stats = ReadStats()

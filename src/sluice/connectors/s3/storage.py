@@ -3,9 +3,10 @@
 `open_storage(data_dir)` returns a `Storage`. The metadata provider, the source and the
 destination of the S3 connector talk only to it, so they work the same against both backends:
 
-* `LocalStorage` - the embedded default. Each bucket is a folder `<data_dir>/s3/<bucket>/` and
-  each object a file below it (`sales/2024/a.csv` is `<data_dir>/s3/<bucket>/sales/2024/a.csv`).
-  A bucket exists when its folder exists; a missing one is `ResourceNotFound`, as in S3.
+* `LocalStorage` (`local.py`) - the embedded default. Each bucket is a folder
+  `<data_dir>/s3/<bucket>/` and each object a file below it. A bucket exists when its folder
+  exists; a missing one, or one the calling account may not use, is `ResourceNotFound`, as in S3.
+  Symbolic links are never followed.
 * `AwsStorage` - real S3 (or MinIO, moto, ...). Object bodies stream through
   `pyarrow.fs.S3FileSystem` (ranged reads, multipart uploads); listing, copying and deleting go
   through boto3, which pages with continuation tokens and never writes the "directory marker"
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sluice.connectors.aws_identity import AwsIdentity, resolve
-from sluice.connectors.base import ConnectorError
+from sluice.connectors.base import BucketPolicy, ConnectorError
 
 BACKEND_ENV = "SLUICE_S3_BACKEND"
 ENDPOINT_ENVS = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
@@ -139,14 +139,20 @@ def default_data_dir() -> str:
     return str(Path(os.environ.get("SLUICE_DATA_DIR") or ".sluice").resolve())
 
 
-def open_storage(data_dir: str | None = None, aws: AwsIdentity | None = None) -> Storage:
+def open_storage(
+    data_dir: str | None = None, aws: AwsIdentity | None = None, buckets: BucketPolicy | None = None
+) -> Storage:
     """The storage backend for this process (see the module docstring for the selection).
 
-    `aws` is the identity of the account the storage works for (real S3 only).
+    `aws` is the identity of the account the storage works for (real S3 only). `buckets` is the
+    calling account's `BucketPolicy`; the local backend lets it use only those buckets
+    (`sluice.connectors.s3.local`). None: no account is involved, the whole store is used.
     """
     if backend_name() == "aws":
         return AwsStorage(aws=aws)
-    return LocalStorage(os.path.join(data_dir or default_data_dir(), "s3"))
+    from sluice.connectors.s3.local import LocalStorage  # it imports this module
+
+    return LocalStorage(os.path.join(data_dir or default_data_dir(), "s3"), buckets)
 
 
 def _page(names: list[str], max_results: int | None, token: str | None) -> tuple[list[str], str | None]:
@@ -166,155 +172,6 @@ def _page(names: list[str], max_results: int | None, token: str | None) -> tuple
 def _order(key: str) -> bytes:
     """S3 lists keys in UTF-8 byte order."""
     return key.encode()
-
-
-# -- the embedded backend -------------------------------------------------------------------
-
-
-class LocalStorage(Storage):
-    """Buckets as folders under `root` (`<data_dir>/s3`)."""
-
-    kind = "local"
-
-    def __init__(self, root: str) -> None:
-        import pyarrow.fs as pafs
-
-        self.root = Path(root)
-        self._fs = pafs.LocalFileSystem()
-
-    def bucket_path(self, bucket: str) -> Path:
-        if not bucket or "/" in bucket or "\\" in bucket or bucket in {".", ".."}:
-            raise ConnectorError("InvalidArgument", f"{bucket!r} is not a valid bucket name")
-        return self.root / bucket
-
-    def path(self, bucket: str, key: str) -> Path:
-        parts = key.split("/")
-        if not key or key.startswith("/") or any(part in {".", ".."} for part in parts) or "\\" in key:
-            raise ConnectorError("InvalidArgument", f"{key!r} is not an object key the local store can hold")
-        return self.bucket_path(bucket).joinpath(*[part for part in parts if part])
-
-    def list_buckets(self, max_results: int | None = None, token: str | None = None) -> tuple[list[str], str | None]:
-        if not self.root.is_dir():
-            return [], None
-        names = sorted((entry.name for entry in os.scandir(self.root) if entry.is_dir()), key=_order)
-        return _page(names, max_results, token)
-
-    def require_bucket(self, bucket: str) -> None:
-        if not self.bucket_path(bucket).is_dir():
-            raise ConnectorError(
-                "ResourceNotFound", f"{self.location(bucket)} does not exist: the bucket folder "
-                f"{self.bucket_path(bucket)} is missing"
-            )
-
-    def list_level(self, bucket: str, prefix: str, max_keys: int | None = None, token: str | None = None) -> Listing:
-        self.require_bucket(bucket)
-        folder = self.path(bucket, prefix) if prefix.strip("/") else self.bucket_path(bucket)
-        entries: dict[str, os.stat_result | None] = {}
-        if folder.is_dir():
-            for entry in os.scandir(folder):
-                if entry.is_dir():
-                    entries[f"{prefix}{entry.name}/"] = None
-                elif entry.is_file():
-                    entries[f"{prefix}{entry.name}"] = entry.stat()
-        names, next_token = _page(sorted(entries, key=_order), max_keys, token)
-        listing = Listing(next_token=next_token)
-        for name in names:
-            stat = entries[name]
-            if stat is None:
-                listing.folders.append(name)
-            else:
-                listing.objects.append(_local_info(name, stat))
-        return listing
-
-    def walk(self, bucket: str, prefix: str) -> Iterator[ObjectInfo]:
-        self.require_bucket(bucket)
-        base = self.bucket_path(bucket)
-        # Start from the deepest folder the prefix names, then filter by the full prefix.
-        folder_part = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
-        start = self.path(bucket, folder_part) if folder_part else base
-        if not start.is_dir():
-            return
-        found: list[ObjectInfo] = []
-        for directory, _subdirs, files in os.walk(start):
-            relative = os.path.relpath(directory, base).replace(os.sep, "/")
-            relative = "" if relative == "." else f"{relative}/"
-            for name in files:
-                key = f"{relative}{name}"
-                if key.startswith(prefix):
-                    found.append(_local_info(key, os.stat(os.path.join(directory, name))))
-        yield from sorted(found, key=lambda item: _order(item.key))
-
-    def head(self, bucket: str, key: str) -> ObjectInfo | None:
-        self.require_bucket(bucket)
-        path = self.path(bucket, key)
-        return _local_info(key, path.stat()) if path.is_file() else None
-
-    def read_head(self, bucket: str, key: str, length: int) -> bytes:
-        self._require_object(bucket, key)
-        with open(self.path(bucket, key), "rb") as handle:
-            return handle.read(length)
-
-    def open_input_file(self, bucket: str, key: str) -> Any:
-        self._require_object(bucket, key)
-        return self._fs.open_input_file(str(self.path(bucket, key)))
-
-    def open_input_stream(self, bucket: str, key: str) -> Any:
-        self._require_object(bucket, key)
-        return self._fs.open_input_stream(str(self.path(bucket, key)))
-
-    def open_output_stream(self, bucket: str, key: str) -> Any:
-        self.require_bucket(bucket)
-        path = self.path(bucket, key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return self._fs.open_output_stream(str(path))
-
-    def move(self, bucket: str, source: str, target: str) -> None:
-        destination = self.path(bucket, target)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.path(bucket, source), destination)
-
-    def delete(self, bucket: str, key: str) -> None:
-        path = self.path(bucket, key)
-        if path.is_file():
-            path.unlink()
-            self._prune(bucket, path.parent)
-
-    def delete_prefix(self, bucket: str, prefix: str) -> None:
-        folder = self.path(bucket, prefix)
-        if folder.is_dir():
-            shutil.rmtree(folder)
-            self._prune(bucket, folder.parent)
-
-    def _prune(self, bucket: str, folder: Path) -> None:
-        """Remove folders left empty, as S3 has no folders once their last object is gone."""
-        base = self.bucket_path(bucket)
-        while folder != base and base in folder.parents:
-            try:
-                folder.rmdir()
-            except OSError:
-                return
-            folder = folder.parent
-
-    def _require_object(self, bucket: str, key: str) -> None:
-        self.require_bucket(bucket)
-        if not self.path(bucket, key).is_file():
-            raise ConnectorError("ResourceNotFound", f"{self.location(bucket, key)} does not exist")
-
-    @contextmanager
-    def errors(self, target: str) -> Iterator[None]:
-        try:
-            yield
-        except ConnectorError:
-            raise
-        except FileNotFoundError as exc:
-            raise ConnectorError("ResourceNotFound", f"{target} does not exist: {exc}") from exc
-        except OSError as exc:
-            raise ConnectorError("ServerError", f"the local S3 store failed on {target}: {exc}") from exc
-
-
-def _local_info(key: str, stat: os.stat_result) -> ObjectInfo:
-    """A file as an object; its mtime (integer ns, so exact) becomes epoch seconds."""
-    return ObjectInfo(key, stat.st_size, stat.st_mtime_ns / 1_000_000_000)
 
 
 # -- real S3 ----------------------------------------------------------------------------------
