@@ -41,6 +41,9 @@ def refused(call: Any) -> str:
 
 def test_a_deleted_accounts_keys_stop_working_at_once(secured_server: SluiceServer) -> None:
     tenant: Tenant = new_account(secured_server, unique("doomed"))
+    for bucket in ("sluice-source", "sluice-destination"):  # the default account's; shared for the flow
+        granted = secured_server.cli("buckets", "grant", bucket, tenant.name)
+        assert granted.returncode == 0, granted.stderr
     client = tenant.client()
     function = f"arn:aws:lambda:us-east-1:123456789012:function:{unique('doomed')}"
     done = secured_server.cli("connectors", "link", function, OFFLINE_HANDLER, "--account", tenant.name)

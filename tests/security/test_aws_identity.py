@@ -144,6 +144,9 @@ def test_no_identity_calls_no_glue_secrets_manager_or_lambda(
     (offline_server.data_dir / "s3" / dst).mkdir(parents=True)
     (offline_server.data_dir / "s3" / src / "in").mkdir(parents=True)
     (offline_server.data_dir / "s3" / src / "in" / "a.csv").write_bytes(csv_bytes([{"id": "1", "region": "eu"}]))
+    for bucket in (src, dst):  # the embedded store's buckets belong to the tenant
+        done = offline_server.cli("buckets", "create", bucket, "--account", tenant.name)
+        assert done.returncode == 0, done.stderr
     flow = s3_flow(name, src, dst, MAP_ALL)
     flow["metadataCatalogConfig"] = {"glueDataCatalog": {
         "roleArn": f"arn:aws:iam::{SERVER_ACCOUNT}:role/glue", "databaseName": "tenant_db", "tablePrefix": "t"}}
