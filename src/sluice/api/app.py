@@ -161,11 +161,3 @@ class SluiceApp:
 def create_app(runtime: Runtime) -> SluiceApp:
     """The ASGI app over an opened runtime."""
     return SluiceApp(runtime)
-
-
-def app_from_env() -> SluiceApp:
-    """ASGI factory for `sluice serve --processes N`: each process opens its own runtime."""
-    from sluice.api.runtime import open_runtime
-    from sluice.config import Settings
-
-    return SluiceApp(open_runtime(Settings.from_env()))

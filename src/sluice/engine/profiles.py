@@ -9,13 +9,13 @@ forms cannot drift apart.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
 
 from sluice.connectors.base import ProfileView
+from sluice.settings import current
 from sluice.store.connector_keys import connector_keys
 from sluice.store.models import ConnectorProfile, ConnectorRegistration
 from sluice.store.repository import Store
@@ -82,8 +82,8 @@ def registration_view(store: Store, account_id: str, region: str, label: str) ->
 
 
 def public_url() -> str:
-    """Where connector code reaches this server (SLUICE_PUBLIC_URL; `sluice serve` sets it)."""
-    return os.environ.get("SLUICE_PUBLIC_URL") or "http://127.0.0.1:8080"
+    """Where connector code reaches this server (SLUICE_PUBLIC_URL, else the address `sluice serve` listens on)."""
+    return current().public_url
 
 
 def invocation_env(store: Store, account_id: str, region: str) -> dict[str, str]:
