@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import weakref
 
 from sluice.store.repository import Store
 
@@ -17,14 +18,16 @@ SETTING = "connector_secrets_key"
 PREFIX = "ASLC"  # access key ids of connector keys: ASLC + the 12-digit account id
 
 
-_roots: dict[int, bytes] = {}
+# Per store object, not per id(store): ids are reused once a store is gone, and a new store (a
+# test's, another database's) must not inherit an old one's root.
+_roots: weakref.WeakKeyDictionary[Store, bytes] = weakref.WeakKeyDictionary()
 
 
 def connector_keys(store: Store, account_id: str) -> tuple[str, str]:
     """`(access key id, secret access key)` for the connectors of `account_id`."""
-    root = _roots.get(id(store))
+    root = _roots.get(store)
     if root is None:  # one read per store: the setting never changes once created
-        root = _roots[id(store)] = store.setting(SETTING)
+        root = _roots[store] = store.setting(SETTING)
     secret = hmac.new(root, f"connector-secrets:{account_id}".encode(), hashlib.sha256).hexdigest()
     return f"{PREFIX}{account_id}", secret
 
