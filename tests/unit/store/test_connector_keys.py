@@ -22,5 +22,6 @@ def test_each_store_derives_from_its_own_root_and_a_gone_store_leaves_no_entry(t
     # key would: Python hands a freed object's id to the next one).
     assert len(connector_keys._roots) == cached - 1
     second = open_store(Settings(data_dir=tmp_path / "two"))
-    assert connector_keys.connector_keys(second, "111122223333") != first_keys
-    assert connector_keys.connector_keys(second, "111122223333") == connector_keys.connector_keys(second, "111122223333")
+    second_keys = connector_keys.connector_keys(second, "111122223333")
+    assert second_keys != first_keys
+    assert connector_keys.connector_keys(second, "111122223333") == second_keys
