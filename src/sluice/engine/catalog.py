@@ -14,12 +14,10 @@ import contextlib
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sluice.connectors.base import WriteResult
-
-if TYPE_CHECKING:
-    from sluice.engine.runner import RunRequest
+from sluice.engine.request import RunRequest
 
 log = logging.getLogger("sluice.engine.catalog")
 
