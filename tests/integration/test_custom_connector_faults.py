@@ -139,7 +139,9 @@ def test_refused_records_land_in_the_error_bucket(sluice: SluiceServer, api: Fak
     assert created == [(f"{tag}-{i}", "d") for i in range(3)]
 
 
-@pytest.mark.parametrize(("handler", "words"), [(HANG, ("did not answer within 3 s",)), (CRASH, ("exited with code 1",))])
+@pytest.mark.parametrize(
+    ("handler", "words"), [(HANG, ("did not answer within 3 s",)), (CRASH, ("exited with code 1",))]
+)
 def test_a_hanging_or_crashing_handler_fails_the_run_not_the_server(
     handler: str, words: tuple[str, ...], sluice: SluiceServer, api: FakeJsonApi
 ) -> None:
