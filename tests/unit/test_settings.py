@@ -92,3 +92,36 @@ def test_the_public_url_defaults_to_the_listen_address() -> None:
 @pytest.mark.parametrize("argv", [["serve", "--data-dir", "X"], ["--data-dir", "X", "serve"]])
 def test_data_dir_goes_before_or_after_the_command(argv: list[str]) -> None:
     assert build_parser().parse_args(argv).data_dir == "X"
+
+
+def test_local_workers_get_the_configured_memory(tmp_path: Path) -> None:
+    from sluice.connectors.custom_connector import invoke, links
+
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:memory-check"
+    chosen = ProcessSettings.from_mapping({
+        "SLUICE_WORKER_MEMORY_MB": "256", "SLUICE_CONNECTOR_LINKS": str(tmp_path / "links.json")})
+    with settings.use(chosen):
+        links.link(arn, "json:dumps")
+        invoker = invoke.invoker_for(arn)
+    try:
+        assert isinstance(invoker, invoke.LocalInvoker) and invoker.memory_mb == 256
+    finally:
+        invoke.close_all()
+
+
+def test_registration_waits_as_long_as_the_connector_timeout_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sluice.connectors import custom_connector
+    from sluice.connectors.custom_connector import invoke
+
+    waited: list[float | None] = []
+
+    class Recorder:
+        def invoke(self, event: object, timeout: float | None = None) -> dict[str, object]:
+            waited.append(timeout)
+            raise RuntimeError("recorded")
+
+    monkeypatch.setattr(invoke, "invoker_for", lambda arn, env=None: Recorder())
+    for value, expected in (({}, 30.0), ({"SLUICE_CONNECTOR_TIMEOUT": "4"}, 4.0)):
+        with settings.use(ProcessSettings.from_mapping(value)), pytest.raises(RuntimeError, match="recorded"):
+            custom_connector.describe_lambda("arn:aws:lambda:us-east-1:123456789012:function:x")
+        assert waited.pop() == expected
