@@ -14,12 +14,14 @@ A malformed value is a `SettingsError` naming the variable, for the server's set
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 
 class SettingsError(ValueError):
@@ -31,30 +33,36 @@ def text(env: Mapping[str, str], name: str) -> str | None:
     return env.get(name) or None
 
 
-def number(env: Mapping[str, str], name: str, default: float, *, minimum: float | None = None) -> float:
-    """A decimal setting; `default` when unset, raised to `minimum`; SettingsError when not a number."""
+def _finite(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError(raw)
+    return value
+
+
+T = TypeVar("T", int, float)
+
+
+def _read(env: Mapping[str, str], name: str, default: T, minimum: T | None, convert: Callable[[str], T],
+          what: str) -> T:
     raw = env.get(name)
     if not raw:
         return default
     try:
-        value = float(raw)
+        value = convert(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise SettingsError(f"{name} must be a finite number, not {raw!r}")
+        raise SettingsError(f"{name} must be {what}, not {raw!r}") from None
     return value if minimum is None else max(minimum, value)
+
+
+def number(env: Mapping[str, str], name: str, default: float, *, minimum: float | None = None) -> float:
+    """A decimal setting; `default` when unset, raised to `minimum`; SettingsError when not a number."""
+    return _read(env, name, default, minimum, _finite, "a number")
 
 
 def whole(env: Mapping[str, str], name: str, default: int, *, minimum: int | None = None) -> int:
     """A whole-number setting; `default` when unset, raised to `minimum`; SettingsError otherwise."""
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
-    return value if minimum is None else max(minimum, value)
+    return _read(env, name, default, minimum, int, "a whole number")
 
 
 DEFAULT_SALESFORCE_LOGIN_URL = "https://login.salesforce.com"
