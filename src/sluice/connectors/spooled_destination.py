@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Generic, Protocol, TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import pyarrow as pa
 
@@ -24,15 +25,18 @@ from sluice.connectors.spool import Spool
 log = logging.getLogger(__name__)
 
 
-class Counts(Protocol):
-    """What a commit has done so far, as the shared protocol reads it."""
+@dataclass(slots=True)
+class CommitProgress:
+    """What a commit has done so far; a destination's own progress type adds what it tracks."""
 
-    written: int
-    failed: int
-    bytes_sent: int
+    written: int = 0
+    failed: int = 0
+    bytes_sent: int = 0
+    first_id: str | None = None  # ids the system gave the first and last written records
+    last_id: str | None = None
 
 
-P = TypeVar("P", bound=Counts)
+P = TypeVar("P", bound=CommitProgress)
 
 
 class SpooledDestination(ABC, Generic[P]):

@@ -40,7 +40,7 @@ from sluice.connectors.custom_connector.profile import Session, configuration
 from sluice.connectors.custom_connector.types import json_value
 from sluice.connectors.error_records import ErrorSink
 from sluice.connectors.spool import cleanup
-from sluice.connectors.spooled_destination import SpooledDestination
+from sluice.connectors.spooled_destination import CommitProgress, SpooledDestination
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +72,10 @@ def write_batch_limit(settings: Mapping[str, Any], config: Mapping[str, Any]) ->
 
 
 @dataclass(slots=True)
-class Progress:
-    """What a commit has done so far."""
+class Progress(CommitProgress):
+    """What a commit has done so far, and how many WriteData calls it made."""
 
-    written: int = 0
-    failed: int = 0
-    bytes_sent: int = 0
     requests: int = 0
-    first_id: str | None = None
-    last_id: str | None = None
 
 
 class CustomConnectorDestination(SpooledDestination[Progress]):
