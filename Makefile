@@ -6,7 +6,7 @@ PIP    := $(BIN)/pip install -q -c constraints.txt
 SERVE_STAMP := $(VENV)/.serve-installed
 TEST_STAMP  := $(VENV)/.test-installed
 
-.PHONY: serve test lint bench install install-test postgres-server clean generate
+.PHONY: serve test lint bench install install-test postgres-server bench-tools clean generate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +48,15 @@ lint: $(TEST_STAMP)
 generate: $(TEST_STAMP)
 	$(BIN)/python tools/generate_api.py
 
-bench: $(TEST_STAMP)
+## Load generator for the control-plane benchmark: Debian's wrk, installed when absent. (The
+## benchmarks' Python tools - moto, simple-salesforce, the Custom Connector SDK - are test extras.)
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian's wrk for the control-plane benchmark"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q wrk; }
+
+bench: $(TEST_STAMP) bench-tools
 	$(BIN)/python bench/run.py
 
 clean:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import platform
 import shutil
-import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,14 +64,11 @@ SECTIONS = {
 }
 
 
-def ensure_wrk() -> None:
-    """Install wrk (Debian package) if it is missing."""
-    if shutil.which("wrk"):
-        return
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    subprocess.run([*sudo, "apt-get", "update", "-q"], check=True)
-    subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], check=True,
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+def check_tools(wanted: list[str]) -> None:
+    """Stop early, saying how to get it, when a selected benchmark's external tool is missing."""
+    if "control-plane" in wanted and not shutil.which("wrk"):
+        sys.exit("bench: the control-plane benchmark needs wrk; `make bench-tools` (run by `make bench`) "
+                 "installs Debian's package")
 
 
 def replace_section(text: str, key: str, body: str) -> str:
@@ -88,8 +84,8 @@ def replace_section(text: str, key: str, body: str) -> str:
 
 def main() -> int:
     """Run the selected (default: all) benchmarks and update BENCHMARKS.md."""
-    ensure_wrk()
     wanted = sys.argv[1:] or list(SECTIONS)
+    check_tools(wanted)
     path = ROOT / "BENCHMARKS.md"
     text = path.read_text() if path.exists() else "# Benchmarks\n\nWritten by `make bench` (bench/run.py).\n"
     cpu = platform.processor() or platform.machine()

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sluice import logs
-from sluice.config import Settings
+from sluice.config import Settings, SettingsError
+from sluice.settings import install
 
 if TYPE_CHECKING:
     from sluice.store.repository import Store
@@ -53,17 +54,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sluice.api.app import create_app
+    from sluice.api.processes import serve_processes
     from sluice.api.runtime import open_runtime
 
     settings = _settings(args)
     # Libraries that print bodies or URLs are clamped and secrets scrubbed, even at debug (sluice/logs.py).
     logs.configure(settings.log_level)
-    # Connectors that keep data under the data dir (the embedded S3 backend) read it from here.
-    os.environ["SLUICE_DATA_DIR"] = str(settings.data_dir)
-    # Custom connectors' code reads its credentials secret from this server (docs/connectors.md).
-    if not os.environ.get("SLUICE_PUBLIC_URL"):
-        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
-        os.environ["SLUICE_PUBLIC_URL"] = f"http://{host}:{settings.port}"
+    # Read once: connectors' settings (data dir, public URL, Salesforce, ...) for this process.
+    process = settings.process_settings()
+    install(process)
     runtime = open_runtime(settings)
     endpoint = f"http://{settings.host}:{settings.port}"
     if runtime.keys_are_new and not settings.access_key_id:
@@ -75,10 +74,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.processes <= 1:
         uvicorn.run(create_app(runtime), **common)  # type: ignore[arg-type]
         return 0
-    # Several processes share the port; each opens its own runtime from the environment.
+    # Several processes share the port; each opens its own runtime from the settings read here.
     runtime.store.engine.dispose()
-    os.environ.update(settings.to_env())
-    uvicorn.run("sluice.api.app:app_from_env", factory=True, workers=settings.processes, **common)  # type: ignore[arg-type]
+    serve_processes(settings, process, **common)
     return 0
 
 
@@ -312,8 +310,7 @@ def _connector_env(args: argparse.Namespace) -> int:
     if not found:
         print(f"error: no account named {args.account!r}", file=sys.stderr)
         return 1
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
-    os.environ.setdefault("SLUICE_PUBLIC_URL", f"http://{host}:{settings.port}")
+    install(settings.process_settings())
     for name, value in invocation_env(store, found[0].account_id, args.region, args.label).items():
         print(f"export {name}={value}")
     return 0
@@ -381,13 +378,31 @@ def build_parser() -> argparse.ArgumentParser:
     env.add_argument("--region", default="us-east-1")
     con.set_defaults(func=cmd_connectors)
     parser.add_argument("--version", action="version", version=f"sluice {_version()}")
+    _data_dir_after_command(parser)
     return parser
+
+
+def _data_dir_after_command(parser: argparse.ArgumentParser) -> None:
+    """Accept `--data-dir` after any sub-command too (`sluice serve --data-dir X`), not only before it.
+
+    SUPPRESS as the default: a sub-command not given the flag leaves the one given before it alone.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                if "--data-dir" not in child._option_string_actions:
+                    child.add_argument("--data-dir", default=argparse.SUPPRESS, help="data directory (as before it)")
+                _data_dir_after_command(child)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `sluice` console script."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,19 +1,21 @@
 """Server settings from the command line and the environment.
 
 Every setting has an environment variable (documented in the README's configuration table);
-command-line flags override the environment.
+command-line flags override the environment. A malformed value is a `SettingsError` naming the
+variable. What connectors and the engine read lives in `sluice.settings`; `process_settings`
+builds it from the same environment, once, when the server starts.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from sluice.settings import ProcessSettings, SettingsError, number, text, whole
 
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
+__all__ = ["Settings", "SettingsError"]
 
 
 @dataclass(slots=True)
@@ -37,48 +39,38 @@ class Settings:
     scheduler_speedup: float = 1.0
     scheduler_epoch: float | None = None
 
-    def to_env(self) -> dict[str, str]:
-        """The environment variables that reproduce these settings (for worker processes)."""
-        env = {
-            "SLUICE_DATA_DIR": str(self.data_dir),
-            "SLUICE_HOST": self.host,
-            "SLUICE_PORT": str(self.port),
-            "SLUICE_WORKERS": str(self.workers),
-            "SLUICE_PROCESSES": str(self.processes),
-            "SLUICE_MAX_CONNECTOR_PROFILES": str(self.max_profiles),
-            "SLUICE_MAX_FLOWS": str(self.max_flows),
-            "SLUICE_LOG_LEVEL": self.log_level,
-            "SLUICE_SCHEDULER_SPEEDUP": str(self.scheduler_speedup),
-        }
-        if self.scheduler_epoch is not None:
-            env["SLUICE_SCHEDULER_EPOCH"] = str(self.scheduler_epoch)
-        for name, value in (
-            ("SLUICE_DATABASE_URL", self.database_url),
-            ("SLUICE_ACCESS_KEY_ID", self.access_key_id),
-            ("SLUICE_SECRET_ACCESS_KEY", self.secret_access_key),
-            ("SLUICE_MASTER_KEY", self.master_key),
-        ):
-            if value:
-                env[name] = value
-        return env
-
     @classmethod
-    def from_env(cls) -> Settings:
-        """Settings from `SLUICE_*` environment variables, with the embedded defaults."""
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Settings from `SLUICE_*` variables of `env` (default `os.environ`), with the embedded defaults."""
+        env = os.environ if env is None else env
+        epoch = env.get("SLUICE_SCHEDULER_EPOCH")
         return cls(
-            data_dir=Path(os.environ.get("SLUICE_DATA_DIR") or ".sluice").resolve(),
-            database_url=os.environ.get("SLUICE_DATABASE_URL") or None,
-            host=os.environ.get("SLUICE_HOST") or "127.0.0.1",
-            port=_int("SLUICE_PORT", 8080),
-            access_key_id=os.environ.get("SLUICE_ACCESS_KEY_ID") or None,
-            secret_access_key=os.environ.get("SLUICE_SECRET_ACCESS_KEY") or None,
-            master_key=os.environ.get("SLUICE_MASTER_KEY") or None,
-            workers=_int("SLUICE_WORKERS", os.cpu_count() or 2),
-            processes=_int("SLUICE_PROCESSES", 1),
-            max_profiles=_int("SLUICE_MAX_CONNECTOR_PROFILES", 100),
-            max_flows=_int("SLUICE_MAX_FLOWS", 1000),
-            log_level=os.environ.get("SLUICE_LOG_LEVEL") or "info",
-            scheduler_speedup=float(os.environ.get("SLUICE_SCHEDULER_SPEEDUP") or 1.0),
-            scheduler_epoch=float(os.environ["SLUICE_SCHEDULER_EPOCH"]) if os.environ.get("SLUICE_SCHEDULER_EPOCH")
-            else None,
+            data_dir=Path(text(env, "SLUICE_DATA_DIR") or ".sluice").resolve(),
+            database_url=text(env, "SLUICE_DATABASE_URL"),
+            host=text(env, "SLUICE_HOST") or "127.0.0.1",
+            port=whole(env, "SLUICE_PORT", 8080),
+            access_key_id=text(env, "SLUICE_ACCESS_KEY_ID"),
+            secret_access_key=text(env, "SLUICE_SECRET_ACCESS_KEY"),
+            master_key=text(env, "SLUICE_MASTER_KEY"),
+            workers=whole(env, "SLUICE_WORKERS", os.cpu_count() or 2),
+            processes=whole(env, "SLUICE_PROCESSES", 1),
+            max_profiles=whole(env, "SLUICE_MAX_CONNECTOR_PROFILES", 100),
+            max_flows=whole(env, "SLUICE_MAX_FLOWS", 1000),
+            log_level=text(env, "SLUICE_LOG_LEVEL") or "info",
+            scheduler_speedup=number(env, "SLUICE_SCHEDULER_SPEEDUP", 1.0),
+            scheduler_epoch=number(env, "SLUICE_SCHEDULER_EPOCH", 0.0) if epoch else None,
+        )
+
+    @property
+    def public_url(self) -> str:
+        """Where processes on this machine reach the server (a wildcard listen address is reached on loopback)."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    def process_settings(self, env: Mapping[str, str] | None = None) -> ProcessSettings:
+        """The connectors' and engine's settings for a server with these settings: `env`'s, with
+        this data dir, and `SLUICE_PUBLIC_URL` defaulting to the address the server listens on."""
+        env = os.environ if env is None else env
+        return ProcessSettings.from_mapping(
+            env, data_dir=self.data_dir, public_url=text(env, "SLUICE_PUBLIC_URL") or self.public_url
         )

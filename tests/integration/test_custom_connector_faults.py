@@ -133,9 +133,15 @@ def test_refused_records_land_in_the_error_bucket(sluice: SluiceServer, api: Fak
     assert record["executionResult"]["errorInfo"]["putFailuresCount"] == 1
     failed = [json.loads(line) for f in published(sluice, errors, "*.jsonl") for line in f.read_text().splitlines()]
     assert len(failed) == 1 and failed[0].get("description") == "x"
+    # The three valid records reached the connector's system, once each.
+    with api.lock:
+        created = sorted((t["subject"], t["description"]) for t in api.tickets if str(t["subject"]).startswith(tag))
+    assert created == [(f"{tag}-{i}", "d") for i in range(3)]
 
 
-@pytest.mark.parametrize(("handler", "words"), [(HANG, ("did not answer", "3")), (CRASH, ("exit",))])
+@pytest.mark.parametrize(
+    ("handler", "words"), [(HANG, ("did not answer within 3 s",)), (CRASH, ("exited with code 1",))]
+)
 def test_a_hanging_or_crashing_handler_fails_the_run_not_the_server(
     handler: str, words: tuple[str, ...], sluice: SluiceServer, api: FakeJsonApi
 ) -> None:

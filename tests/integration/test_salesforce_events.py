@@ -68,14 +68,23 @@ def test_event_flow_runs_on_changes_and_resumes_after_a_restart(tmp_path: Path) 
         assert client.stop_flow(flowName=name)["flowStatus"] == "Suspended"
         _wait_for(lambda: _health(server)["events"]["subscriptions"] == 0, 30)
         fake.org.write("Account", "update", [{"Id": ids[0], "Name": "while-stopped"}])
-        time.sleep(3)
+        # The positive signal that the change made while Suspended was passed over: activate the
+        # flow again and make a later change; the stream is ordered, so once the later one has
+        # arrived the earlier one would have too.
+        assert client.start_flow(flowName=name)["flowStatus"] == "Active"
+        fake.org.write("Account", "update", [{"Id": ids[1], "Name": "after-resume"}])
+        _wait_for(lambda: "after-resume" in _names(data_dir, bucket), 60)
 
         counts = Counter(_names(data_dir, bucket))
         assert counts == Counter({"live-0": 1, "live-1": 1, "downtime-2": 1, "downtime-3": 1,
-                                  "after-restart": 1}), counts
-        records = client.describe_flow_execution_records(flowName=name)["flowExecutions"]
-        assert records and {r["executionStatus"] for r in records} == {"Successful"}, records
-        assert sum(r["executionResult"]["recordsProcessed"] for r in records) == 5
+                                  "after-restart": 1, "after-resume": 1}), counts
+
+        def records() -> list[dict[str, Any]]:
+            return client.describe_flow_execution_records(flowName=name)["flowExecutions"]
+
+        _wait_for(lambda: all(r["executionStatus"] != "InProgress" for r in records()), 60)
+        assert {r["executionStatus"] for r in records()} == {"Successful"}, records()
+        assert sum(r["executionResult"]["recordsProcessed"] for r in records()) == 6
     finally:
         server.stop()
         fake.stop()

@@ -185,8 +185,9 @@ def test_fail_on_first_error_stops_and_says_what_was_written(sluice: SluiceServe
     assert record["executionStatus"] == "Error"
     message = record["executionResult"]["errorInfo"]["executionMessage"]
     written = names(fake, f"Name LIKE '{tag}-%'")
-    # Collections send 200 records per call: the first call succeeded, the second hit the reject,
-    # and no third call was made.
-    assert len(written) < 449
-    assert str(len(written)) in message, (message, len(written))
+    # Collections send 200 records per call (allOrNone false): the first call wrote 200, the second
+    # wrote 199 and refused the reject, and no third call was made.
+    assert len(written) == 399
+    assert "399 record(s) were written to Account before the stop" in message, message
+    assert "50 record(s) were not sent" in message, message
     assert [r["Name"] for r in error_records(sluice, errors)] == [f"REJECT-{tag}"]

@@ -58,9 +58,15 @@ def test_unknown_flow_arn_is_not_found(appflow, flow_arn):
 
 
 def test_deleted_flow_loses_its_tags(appflow, flow_arn):
-    appflow.delete_flow(flowName=flow_arn.rsplit("/", 1)[1])
+    name = flow_arn.rsplit("/", 1)[1]
+    appflow.tag_resource(resourceArn=flow_arn, tags={"env": "prod"})
+    appflow.delete_flow(flowName=name)
     with raises(appflow, "ResourceNotFoundException", 404):
         appflow.list_tags_for_resource(resourceArn=flow_arn)
+    # A new flow of the same name starts with only the tags it is created with.
+    again = appflow.create_flow(**s3_flow(name))["flowArn"]
+    assert tags_of(appflow, again) == {}
+    assert appflow.describe_flow(flowName=name).get("tags", {}) == {}
 
 
 def test_malformed_arn_is_a_validation_error(server, appflow):

@@ -161,14 +161,3 @@ class SluiceApp:
 def create_app(runtime: Runtime) -> SluiceApp:
     """The ASGI app over an opened runtime."""
     return SluiceApp(runtime)
-
-
-def app_from_env() -> SluiceApp:
-    """ASGI factory for `sluice serve --processes N`: each process opens its own runtime."""
-    from sluice import logs
-    from sluice.api.runtime import open_runtime
-    from sluice.config import Settings
-
-    settings = Settings.from_env()
-    logs.configure(settings.log_level)  # a spawned process starts with logging unconfigured
-    return SluiceApp(open_runtime(settings))

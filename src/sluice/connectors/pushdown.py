@@ -2,7 +2,7 @@
 
 Salesforce (SOQL) and custom connectors (filter expressions) both read the same facts from the
 task list: which fields are projected or read, and a Filter's operands, with the engine's own
-list reading (`connectors.literals`), so a pushed-down filter compares what the engine compares.
+list reading (`sluice.literals`), so a pushed-down filter compares what the engine compares.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sluice.connectors.literals import parse_list
+from sluice.literals import parse_list
 
 ORDERINGS = {"LESS_THAN": "<", "GREATER_THAN": ">", "LESS_THAN_OR_EQUAL_TO": "<=", "GREATER_THAN_OR_EQUAL_TO": ">="}
 

@@ -24,14 +24,12 @@ import contextlib
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sluice.connectors.aws_identity import resolve
 from sluice.connectors.base import ConnectorError, WriteResult
 from sluice.connectors.s3.destination import partition_path
-
-if TYPE_CHECKING:
-    from sluice.engine.runner import RunRequest
+from sluice.engine.request import RunRequest
 
 log = logging.getLogger("sluice.engine.catalog")
 

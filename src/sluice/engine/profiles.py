@@ -11,7 +11,6 @@ carries (`connectors.aws_identity`): the server's own for the default account, e
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy import select
 from sluice.connectors import aws_identity as identities
 from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ProfileView
+from sluice.settings import current
 from sluice.store import aws_identities
 from sluice.store.accounts import is_default_account
 from sluice.store.connector_keys import connector_keys
@@ -101,8 +101,8 @@ def registration_view(store: Store, account_id: str, region: str, label: str) ->
 
 
 def public_url() -> str:
-    """Where connector code reaches this server (SLUICE_PUBLIC_URL; `sluice serve` sets it)."""
-    return os.environ.get("SLUICE_PUBLIC_URL") or "http://127.0.0.1:8080"
+    """Where connector code reaches this server (SLUICE_PUBLIC_URL, else the address `sluice serve` listens on)."""
+    return current().public_url
 
 
 def invocation_env(store: Store, account_id: str, region: str, label: str) -> dict[str, str]:

@@ -19,12 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sluice.connectors import registry
-from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import (
-    BucketPolicy,
     ConnectorError,
     Destination,
-    ProfileView,
     RunContext,
     Source,
     WriteResult,
@@ -32,6 +29,7 @@ from sluice.connectors.base import (
 from sluice.engine import catalog
 from sluice.engine.event_source import EventSpoolSource
 from sluice.engine.incremental import WindowFieldError, window_split
+from sluice.engine.request import RunRequest
 from sluice.engine.tasks import TaskError, compile_tasks
 
 log = logging.getLogger("sluice.engine.runner")
@@ -43,32 +41,6 @@ class RunFailed(Exception):
 
 class RunCanceled(Exception):
     """The run stopped because a cancel was requested."""
-
-
-@dataclass(frozen=True, slots=True)
-class RunRequest:
-    """Everything a run needs, read from the store when a worker claims it."""
-
-    account_id: str
-    region: str
-    execution_id: str
-    flow_name: str
-    schema_version: int
-    config: Mapping[str, Any]
-    source_profile: ProfileView
-    destination_profiles: tuple[ProfileView, ...]
-    started_at: float
-    data_dir: str
-    batch_size: int = 65_536
-    # The incremental window of a scheduled run, (window_start, window_end]; None for complete pulls.
-    window_start: float | None = None
-    window_end: float | None = None
-    # An Event flow's run reads the change events spooled to this file instead of the source.
-    event_batch: str | None = None
-    # The account's AWS identity (S3 backend, error buckets, Glue); None only in unit tests.
-    aws: AwsIdentity | None = None
-    # The local S3 buckets the flow's account may use (None: the whole store, outside the server).
-    buckets: BucketPolicy | None = None
 
 
 @dataclass(slots=True)

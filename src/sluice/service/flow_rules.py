@@ -17,33 +17,17 @@ from typing import Any
 from sluice.connectors.base import ConnectorError
 from sluice.connectors.s3.storage import backend_name
 from sluice.engine.tasks import check_tasks as check_task_semantics
+from sluice.engine.tasks.spec import COMPARISONS, OPERATORS
 from sluice.scheduler import triggers
 from sluice.service import catalog, schedules
 from sluice.service.errors import ResourceNotFoundException, ValidationException
 from sluice.store.models import ConnectorProfile
 from sluice.store.repository import Scoped
 
-COMPARISONS = frozenset({
-    "LESS_THAN", "GREATER_THAN", "CONTAINS", "BETWEEN", "LESS_THAN_OR_EQUAL_TO",
-    "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO",
-})
-ARITHMETIC = frozenset({"ADDITION", "SUBTRACTION", "MULTIPLICATION", "DIVISION"})
-MASKS = frozenset({"MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N"})
-VALIDATIONS = frozenset({"VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC"})
-
-# Which operators each task type accepts, and which task properties it cannot do without.
-TASK_OPERATORS: dict[str, frozenset[str]] = {
-    "Arithmetic": ARITHMETIC,
-    "Filter": COMPARISONS | {"PROJECTION"},
-    "Map": frozenset({"NO_OP"}),
-    "Map_all": frozenset({"NO_OP"}),
-    "Mask": MASKS,
-    "Merge": frozenset({"NO_OP"}),
-    "Passthrough": frozenset({"NO_OP"}),
-    "Truncate": frozenset({"NO_OP"}),
-    "Validate": VALIDATIONS,
-    "Partition": frozenset({"NO_OP"}),
-}
+# The operators each task type accepts are the engine's (`engine/tasks/spec.py` OPERATORS): one
+# table for what CreateFlow accepts and what a run can do. Types it does not list take NO_OP.
+NO_OP_ONLY = frozenset({"NO_OP"})
+# Which task properties a task type or operator cannot do without.
 REQUIRED_PROPERTIES: dict[str, tuple[str, ...]] = {
     "MASK_FIRST_N": ("MASK_LENGTH",),
     "MASK_LAST_N": ("MASK_LENGTH",),
@@ -238,10 +222,11 @@ def check_tasks(tasks: Sequence[Mapping[str, Any]], source_type: str, source_con
                 raise ValidationException(
                     f"{where}: the {source_type} connector does not support the {operator} operator."
                 )
-            if operator not in TASK_OPERATORS[task_type]:
+            allowed = OPERATORS.get(task_type, NO_OP_ONLY)
+            if operator not in allowed:
                 raise ValidationException(
                     f"{where}: operator {operator} cannot be used in a {task_type} task "
-                    f"(allowed: {', '.join(sorted(TASK_OPERATORS[task_type]))})."
+                    f"(allowed: {', '.join(sorted(allowed))})."
                 )
         properties = task.get("taskProperties") or {}
         for name in REQUIRED_PROPERTIES.get(task_type, ()) + REQUIRED_PROPERTIES.get(operator or "", ()):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import weakref
 
 from sqlalchemy import delete
 
@@ -30,12 +31,14 @@ _CONTEXT = "server-setting:" + SETTING
 PREFIX = "ASLC"  # access key ids of connector keys: ASLC + the 12-digit account id + label tag
 _TAG_LENGTH = 16
 
-_roots: dict[int, bytes] = {}
+# Per store object, not per id(store): ids are reused once a store is gone, and a new store (a
+# test's, another database's) must not inherit an old one's root.
+_roots: weakref.WeakKeyDictionary[Store, bytes] = weakref.WeakKeyDictionary()
 
 
 def ensure_root(store: Store) -> bytes:
     """The root secret, sealed into the store on first use (adopting and removing a plaintext one)."""
-    root = _roots.get(id(store))
+    root = _roots.get(store)
     if root is not None:  # one read per store: the root never changes once created
         return root
     with store.admin() as session:
@@ -50,7 +53,7 @@ def ensure_root(store: Store) -> bytes:
     if plaintext is not None:
         with store.admin() as session:
             session.execute(delete(ServerSetting).where(ServerSetting.key == LEGACY_SETTING))
-    _roots[id(store)] = root
+    _roots[store] = root
     return root
 
 

@@ -141,6 +141,7 @@ class Function:
     sys_path: list[str] = field(default_factory=list)
     invocations: int = 0
     throttles_pending: int = 0
+    service_errors_pending: int = 0
     logs: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:

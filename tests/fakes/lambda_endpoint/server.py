@@ -7,7 +7,8 @@ runs in the background) or DryRun (204); `X-Amz-Log-Type: Tail` returns the last
 invocation's log base64-encoded in `X-Amz-Log-Result`. Handler errors, crashes and timeouts are
 200 responses with `X-Amz-Function-Error: Unhandled` and Lambda's error document; unknown
 functions are 404 `ResourceNotFoundException`; injected throttles (and a function at its
-concurrency limit) are 429 `TooManyRequestsException` with `Retry-After`.
+concurrency limit) are 429 `TooManyRequestsException` with `Retry-After`; injected service
+errors are 500 `ServiceException` (Lambda's "internal service error").
 
 Extra, for out-of-process use: `POST /__control/functions` (register: name, handler, env,
 timeout), `POST /__control/throttle` ({"name", "count"}), `GET /__control/invocations`.
@@ -89,6 +90,10 @@ class FakeLambda:
     def throttle(self, name: str, count: int = 1) -> None:
         """Answer the next `count` invocations of `name` with 429 TooManyRequestsException."""
         self.functions[name].throttles_pending += count
+
+    def fail_service(self, name: str, count: int = 1) -> None:
+        """Answer the next `count` invocations of `name` with 500 ServiceException."""
+        self.functions[name].service_errors_pending += count
 
     @property
     def invocations(self) -> dict[str, int]:
@@ -228,7 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
         if invocation_type not in ("RequestResponse", "Event", "DryRun"):
             self._error(400, "InvalidParameterValueException", f"Unsupported invocation type {invocation_type}")
             return
-        if self._throttled(function):
+        if self._throttled(function) or self._service_error(function):
             return
         if invocation_type == "DryRun":
             self._send(204)
@@ -257,6 +262,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.fake.throttled[function.name] = self.fake.throttled.get(function.name, 0) + 1
         self._error(429, "TooManyRequestsException", "Rate Exceeded.", {"Retry-After": str(self.fake.retry_after)},
                     Reason="CallerRateLimitExceeded")
+        return True
+
+    def _service_error(self, function: Function) -> bool:
+        with self.fake._lock:
+            if function.service_errors_pending <= 0:
+                return False
+            function.service_errors_pending -= 1
+        self._error(500, "ServiceException", "The AWS Lambda service encountered an internal error.")
         return True
 
     def _control(self, path: str, body: dict[str, Any]) -> None:

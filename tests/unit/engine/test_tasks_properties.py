@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 import operator
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -199,7 +201,7 @@ def test_merge_matches_python(rows: list[tuple[str | None, str | None]], glue: s
     assert out.column(0).to_pylist() == [(a or "") + literal + (b or "") for a, b in rows]
 
 
-# -- any task list: refused with ValueError, or runs (raising nothing but TaskError) -------------
+# -- any task list: refused with a model-worded ValueError, or runs (raising nothing but TaskError) --
 FIELDS = st.sampled_from(["a", "b", "c"])
 OPERATORS = st.sampled_from([
     "PROJECTION", "LESS_THAN", "GREATER_THAN", "BETWEEN", "EQUAL_TO", "NOT_EQUAL_TO", "CONTAINS", "ADDITION",
@@ -224,78 +226,212 @@ tasks_strategy = st.lists(st.fixed_dictionaries(
 ), min_size=1, max_size=5)
 
 
+# -- task lists valid by construction: accepted, run, and write exactly the fields they declare ----
 OPERATORS_OF = {
     "Arithmetic": ["ADDITION", "SUBTRACTION", "MULTIPLICATION", "DIVISION"],
-    "Filter": ["PROJECTION", "LESS_THAN", "GREATER_THAN", "BETWEEN", "EQUAL_TO", "NOT_EQUAL_TO", "CONTAINS"],
+    "Filter": ["LESS_THAN", "GREATER_THAN", "BETWEEN", "EQUAL_TO", "NOT_EQUAL_TO", "CONTAINS"],
     "Mask": ["MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N"],
     "Validate": ["VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC"],
 }
-USUAL_PROPERTIES = {
-    "Filter": {"VALUE": st.sampled_from(["1", "a", "2024-01-01"]), "DATA_TYPE": st.sampled_from(["integer", "string"]),
-               "LOWER_BOUND": st.just("0"), "UPPER_BOUND": st.just("5")},
-    "Mask": {"MASK_LENGTH": st.sampled_from(["0", "2"]), "MASK_VALUE": st.sampled_from(["*", "ab"])},
-    "Truncate": {"TRUNCATE_LENGTH": st.sampled_from(["0", "3"])},
-    "Merge": {"CONCAT_FORMAT": st.sampled_from(["${a}", "${a}-${b}", "x${b}${a}"])},
-    "Validate": {"VALIDATION_ACTION": st.sampled_from(["DropRecord", "TerminateFlow"])},
-    "Map": {"DESTINATION_DATA_TYPE": st.sampled_from(["integer", "double", "boolean", "date", "string"])},
-    "Map_all": {"INCLUDE_NEW_FIELDS": st.sampled_from(["true", "false"]), "EXCLUDE_SOURCE_FIELDS_LIST": st.just("b")},
-    "Partition": {"ORDERED_PARTITION_KEYS_LIST": st.sampled_from(["a", "x", "a,b"])},
-    "Arithmetic": {"MATH_OPERATION_FIELDS_ORDER": st.sampled_from(["b,a", "a,b,c"])},
-}
+SOURCES = ["a", "b", "c"]
+NEW_NAMES = ["x", "y", "z", "w", "v", "u"]
+GLUE = st.text(st.sampled_from("-_ :x"), max_size=2)
+
+
+def some_sources(draw: st.DrawFn, least: int = 1, most: int = 3) -> list[str]:
+    return draw(st.lists(st.sampled_from(SOURCES), min_size=least, max_size=most, unique=True))
 
 
 @st.composite
-def likely_task(draw: st.DrawFn) -> dict[str, Any]:
-    """A task that is usually well formed, so that most generated lists get past check_tasks."""
-    task_type = draw(st.sampled_from([*sorted(USUAL_PROPERTIES), "Passthrough"]))
-    task: dict[str, Any] = {"taskType": task_type,
-                            "sourceFields": draw(st.lists(FIELDS, min_size=1, max_size=3, unique=True))}
-    if task_type in OPERATORS_OF:
-        task["connectorOperator"] = {"S3": draw(st.sampled_from(OPERATORS_OF[task_type]))}
-    if task_type in ("Map", "Merge", "Arithmetic") or draw(st.booleans()):
-        task["destinationField"] = draw(st.sampled_from(["x", "y", "z", "a"]))
-    if task_type in ("Map", "Filter") and draw(st.integers(0, 3)):
-        task["sourceFields"] = task["sourceFields"][:1]
-    usual = USUAL_PROPERTIES.get(task_type, {})
-    required = {"ORDERED_PARTITION_KEYS_LIST", "TRUNCATE_LENGTH", "VALIDATION_ACTION", "CONCAT_FORMAT",
-                "MASK_LENGTH", "VALUE", "LOWER_BOUND", "UPPER_BOUND"}
-    task["taskProperties"] = {key: draw(value) for key, value in usual.items()
-                              if key in required or draw(st.booleans())}
-    return task
+def row_task(draw: st.DrawFn) -> dict[str, Any]:
+    """A task that writes no field: a comparison or projection Filter, a Validate, an in-place Mask or Truncate."""
+    kind = draw(st.sampled_from(["compare", "project", "validate", "mask", "truncate"]))
+    if kind == "project":
+        return {"taskType": "Filter", "sourceFields": some_sources(draw), "connectorOperator": {"S3": "PROJECTION"}}
+    if kind == "compare":
+        op = draw(st.sampled_from(OPERATORS_OF["Filter"]))
+        numeric = op != "CONTAINS" and draw(st.booleans())
+        if op == "BETWEEN":
+            low, high = sorted(draw(st.lists(st.integers(-5, 5) if numeric else st.text("ab", max_size=2),
+                                             min_size=2, max_size=2)))
+            props = {"LOWER_BOUND": str(low), "UPPER_BOUND": str(high)}
+        else:
+            props = {"VALUE": str(draw(st.integers(-5, 5))) if numeric else draw(st.text("ab", min_size=1, max_size=2))}
+        props["DATA_TYPE"] = "integer" if numeric else "string"
+        return {"taskType": "Filter", "sourceFields": [draw(st.sampled_from(SOURCES))],
+                "connectorOperator": {"S3": op}, "taskProperties": props}
+    if kind == "validate":
+        # TerminateFlow stops the run on the first bad value: rare, so most lists run to the end.
+        action = draw(st.sampled_from(["DropRecord"] * 4 + ["TerminateFlow"]))
+        return {"taskType": "Validate", "sourceFields": some_sources(draw),
+                "connectorOperator": {"S3": draw(st.sampled_from(OPERATORS_OF["Validate"]))},
+                "taskProperties": {"VALIDATION_ACTION": action}}
+    return in_place(draw, "Mask" if kind == "mask" else "Truncate")
 
 
-OUTPUT = {"taskType": "Map", "sourceFields": ["c"], "destinationField": "out"}
-likely_tasks = st.tuples(st.lists(likely_task(), min_size=1, max_size=4), st.booleans()).map(
-    lambda drawn: [*drawn[0], OUTPUT] if drawn[1] else drawn[0])
+def in_place(draw: st.DrawFn, task_type: str) -> dict[str, Any]:
+    """A Mask or Truncate task changing its source fields in place."""
+    if task_type == "Mask":
+        return {"taskType": "Mask", "sourceFields": some_sources(draw),
+                "connectorOperator": {"S3": draw(st.sampled_from(OPERATORS_OF["Mask"]))},
+                "taskProperties": {"MASK_LENGTH": str(draw(st.integers(0, 3))), "MASK_VALUE": "*"}}
+    return {"taskType": "Truncate", "sourceFields": some_sources(draw),
+            "taskProperties": {"TRUNCATE_LENGTH": str(draw(st.integers(0, 3)))}}
+
+
+@st.composite
+def valid_task_list(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str]]:
+    """(tasks, the output fields they declare in order): every task well formed, one writer per field."""
+    names = iter(draw(st.permutations(NEW_NAMES)))
+    tasks: list[dict[str, Any]] = []
+    written: list[str] = []  # destinations of the explicit writers, in task order
+    map_all: dict[str, Any] | None = None
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["Map", "Passthrough", "Merge", "Arithmetic", "Mask", "Truncate"]))
+        if kind == "Map":
+            task: dict[str, Any] = {"taskType": "Map", "sourceFields": [draw(st.sampled_from(SOURCES))],
+                                    "destinationField": next(names)}
+            if draw(st.booleans()):
+                cast = draw(st.sampled_from(["integer", "double", "boolean", "date", "string"]))
+                task["taskProperties"] = {"DESTINATION_DATA_TYPE": cast}
+        elif kind == "Passthrough":
+            free = [f for f in SOURCES if f not in written]
+            if free and draw(st.booleans()):  # keeps its name: needs no destinationField
+                task = {"taskType": "Passthrough", "sourceFields": [draw(st.sampled_from(free))]}
+            else:
+                task = {"taskType": "Passthrough", "sourceFields": [draw(st.sampled_from(SOURCES))],
+                        "destinationField": next(names)}
+        elif kind == "Merge":
+            sources = some_sources(draw)
+            used = draw(st.lists(st.sampled_from(sources), min_size=1, max_size=3))
+            template = "".join(draw(GLUE) + "${" + name + "}" for name in used) + draw(GLUE)
+            task = {"taskType": "Merge", "sourceFields": sources, "destinationField": next(names),
+                    "taskProperties": {"CONCAT_FORMAT": template}}
+        elif kind == "Arithmetic":
+            sources = some_sources(draw, least=2)
+            task = {"taskType": "Arithmetic", "sourceFields": sources, "destinationField": next(names),
+                    "connectorOperator": {"S3": draw(st.sampled_from(OPERATORS_OF["Arithmetic"]))}}
+            if draw(st.booleans()):
+                order = draw(st.permutations(sources))
+                task["taskProperties"] = {"MATH_OPERATION_FIELDS_ORDER": ",".join(order)}
+        else:  # a Mask or Truncate writing its result to a new field
+            task = in_place(draw, kind)
+            task["sourceFields"] = task["sourceFields"][:1]
+            task["destinationField"] = next(names)
+        tasks.append(task)
+        written.append(task.get("destinationField") or task["sourceFields"][0])
+    if draw(st.booleans()):
+        exclude = draw(st.lists(st.sampled_from(SOURCES), max_size=2, unique=True))
+        map_all = {"taskType": "Map_all", "sourceFields": [],
+                   "taskProperties": {"EXCLUDE_SOURCE_FIELDS_LIST": json.dumps(exclude),
+                                      "INCLUDE_NEW_FIELDS": draw(st.sampled_from(["true", "false"]))}}
+        tasks.insert(draw(st.integers(0, len(tasks))), map_all)
+    for _ in range(draw(st.integers(0, 3))):
+        tasks.insert(draw(st.integers(0, len(tasks))), draw(row_task()))
+    # What the run writes: each writer's field at its place; Map_all's, the read fields no writer names.
+    projected = [f for t in tasks if t.get("connectorOperator") == {"S3": "PROJECTION"} for f in t["sourceFields"]]
+    declared: list[str] = []
+    writers = iter(written)
+    for task in tasks:
+        if task is map_all:
+            excluded = set(json.loads(task["taskProperties"]["EXCLUDE_SOURCE_FIELDS_LIST"])) | set(written)
+            declared += [f for f in dict.fromkeys(projected or SOURCES) if f not in excluded]
+        elif task["taskType"] in ("Map", "Passthrough", "Merge", "Arithmetic") or task.get("destinationField"):
+            declared.append(next(writers))
+    if draw(st.booleans()):
+        keys = draw(st.lists(st.sampled_from(declared), min_size=1, max_size=2, unique=True))
+        tasks.insert(draw(st.integers(0, len(tasks))), {
+            "taskType": "Partition", "sourceFields": keys,
+            "taskProperties": {"ORDERED_PARTITION_KEYS_LIST": json.dumps(keys)}})
+    return tasks, declared
+
+
 rows_strategy = st.lists(st.tuples(text, text, text), max_size=6)
+MODEL_WORDED = re.compile(r"^tasks(\[(?P<index>\d+)\])?: [a-zA-Z$'\"].*\.$", re.DOTALL)
 
 
-def refused_cleanly_or_runs(tasks: list[dict[str, Any]], rows: list[Any]) -> bool:
-    """True if the list ran; False if check_tasks refused it (with a ValueError naming the task)."""
+def batch_of(rows: list[Any]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pydict({name: pa.array([r[i] for r in rows], pa.string())
+                                       for i, name in enumerate(SOURCES)})
+
+
+def run_accepted(tasks: list[dict[str, Any]], rows: list[Any]) -> pa.RecordBatch | None:
+    """The output of an accepted list; None when a TerminateFlow Validate stopped it, as it may."""
+    pipeline = compile_tasks(tasks, SOURCES)
+    try:
+        out = pipeline.apply(batch_of(rows))
+    except TaskError as exc:
+        match = MODEL_WORDED.match(str(exc))
+        assert match and match["index"] is not None, str(exc)
+        stopper = tasks[int(match["index"])]
+        assert stopper["taskType"] == "Validate"
+        assert stopper["taskProperties"]["VALIDATION_ACTION"] == "TerminateFlow"
+        return None
+    assert out.num_rows + pipeline.dropped <= len(rows)
+    if not any(t["taskType"] in ("Filter", "Validate") and t.get("connectorOperator") != {"S3": "PROJECTION"}
+               for t in tasks):
+        assert out.num_rows == len(rows)  # nothing filters or drops: every record comes out
+    assert len(set(out.schema.names)) == len(out.schema.names)
+    return out
+
+
+def refused_cleanly(tasks: list[dict[str, Any]]) -> bool:
+    """True when check_tasks refused the list with a message in the model's words naming a real task."""
     try:
         check_tasks(tasks)
     except ValueError as exc:
-        assert str(exc).startswith("tasks")
-        return False
-    batch = pa.RecordBatch.from_pydict({name: pa.array([r[i] for r in rows], pa.string())
-                                        for i, name in enumerate("abc")})
-    pipeline = compile_tasks(tasks, ["a", "b", "c"])
-    try:
-        out = pipeline.apply(batch)
-    except TaskError:
+        match = MODEL_WORDED.match(str(exc))
+        assert match, f"not a model-worded refusal: {exc}"
+        assert match["index"] is None or int(match["index"]) < len(tasks)
+        assert not re.search(r"Traceback|NoneType|KeyError|object has no attribute", str(exc))
         return True
-    assert out.num_rows + pipeline.dropped <= len(rows)
-    assert len(set(out.schema.names)) == len(out.schema.names)
-    return True
+    return False
+
+
+def mutated(drawn: tuple[list[dict[str, Any]], list[str]], data: st.DataObject) -> list[dict[str, Any]]:
+    """A valid list with one thing changed that usually makes it invalid."""
+    tasks = [dict(t, taskProperties=dict(t.get("taskProperties") or {})) for t in drawn[0]]
+    task = data.draw(st.sampled_from(tasks))
+    change = data.draw(st.sampled_from(["property", "operator", "sources", "destination", "type", "value"]))
+    if change == "property" and task["taskProperties"]:
+        del task["taskProperties"][data.draw(st.sampled_from(sorted(task["taskProperties"])))]
+    elif change == "operator":
+        task["connectorOperator"] = {"S3": data.draw(OPERATORS)}
+    elif change == "sources":
+        task["sourceFields"] = data.draw(st.lists(st.sampled_from(["a", "b", "c", ""]), max_size=3))
+    elif change == "destination":
+        task["destinationField"] = data.draw(st.sampled_from(["", "a", "x", "y"]))
+    elif change == "type":
+        task["taskType"] = data.draw(st.sampled_from([*OPERATORS_OF, "Map", "Merge", "Partition", "Nope"]))
+    else:
+        task["taskProperties"][data.draw(PROPERTY_KEYS)] = data.draw(PROPERTY_VALUES)
+    return tasks
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tasks_strategy, rows_strategy)
-def test_any_task_list_is_refused_cleanly_or_runs(tasks: list[dict[str, Any]], rows: list[Any]) -> None:
-    refused_cleanly_or_runs(tasks, rows)
+@given(valid_task_list(), rows_strategy)
+def test_an_accepted_task_list_runs(drawn: tuple[list[dict[str, Any]], list[str]], rows: list[Any]) -> None:
+    tasks, declared = drawn
+    check_tasks(tasks)  # valid by construction: a refusal here is the engine refusing a good list
+    out = run_accepted(tasks, rows)
+    if out is not None:
+        assert out.schema.names == declared
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(likely_tasks, rows_strategy)
-def test_an_accepted_task_list_runs(tasks: list[dict[str, Any]], rows: list[Any]) -> None:
-    refused_cleanly_or_runs(tasks, rows)
+@given(st.data())
+def test_any_task_list_is_refused_cleanly_or_runs(data: st.DataObject) -> None:
+    # Mostly lists one change away from valid (what a person gets wrong), some raw noise, some valid.
+    source = data.draw(st.sampled_from(["valid", "valid", "mutated", "mutated", "raw"]))
+    if source == "raw":
+        tasks = data.draw(tasks_strategy)
+    else:
+        drawn = data.draw(valid_task_list())
+        tasks = drawn[0] if source == "valid" else mutated(drawn, data)
+    if refused_cleanly(tasks):
+        assert source != "valid"
+        return
+    out = run_accepted(tasks, data.draw(rows_strategy))
+    if out is not None:  # every output field is one a task names
+        named = {t.get("destinationField") for t in tasks} | {f for t in tasks for f in t.get("sourceFields") or []}
+        assert set(out.schema.names) <= named | set(SOURCES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import os
@@ -10,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from sluice.api.runtime import open_store
+from sluice.config import Settings
 from sluice.store import accounts
+from sluice.store import connector_keys as keys_module
 from sluice.store.connector_keys import (
     LEGACY_SETTING,
     SETTING,
@@ -75,3 +79,20 @@ def test_a_plaintext_root_is_sealed_and_kept(tmp_path: Path) -> None:
     rows = stored(store)
     assert LEGACY_SETTING not in rows and legacy not in rows[SETTING]
     engine.dispose()
+
+
+def test_each_store_derives_from_its_own_root_and_a_gone_store_leaves_no_entry(tmp_path: Path) -> None:
+    first = open_store(Settings(data_dir=tmp_path / "one"))
+    first_keys = keys_module.connector_keys(first, "111122223333", "c")
+    assert first in keys_module._roots
+    cached = len(keys_module._roots)
+    first.engine.dispose()
+    del first
+    gc.collect()
+    # The cache is keyed by the store object, so nothing of the old store survives it (an id()
+    # key would: Python hands a freed object's id to the next one).
+    assert len(keys_module._roots) == cached - 1
+    second = open_store(Settings(data_dir=tmp_path / "two"))
+    second_keys = keys_module.connector_keys(second, "111122223333", "c")
+    assert second_keys != first_keys
+    assert keys_module.connector_keys(second, "111122223333", "c") == second_keys

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sluice.connectors.aws_identity import AwsIdentity
-from sluice.connectors.base import ConnectorSpec, Destination, MetadataProvider, ProfileView, RunContext, Source
+from sluice.connectors.base import ConnectorSpec
 from sluice.connectors.configuration import (
     ALL_FREQUENCIES,
     ON_DEMAND_AND_SCHEDULED,
@@ -19,6 +19,7 @@ from sluice.connectors.configuration import (
     authentication,
     connector_configuration,
 )
+from sluice.connectors.lazy import lazy
 
 CONNECTOR_TYPE = "CustomConnector"
 
@@ -66,9 +67,10 @@ def describe_lambda(
     """
     from sluice.connectors.custom_connector import sdk
     from sluice.connectors.custom_connector.invoke import invoker_for
+    from sluice.connectors.custom_connector.limits import call_timeout
 
     invoker = invoker_for(lambda_arn, env, aws=aws, account_id=account_id, default_account=default_account)
-    answer = invoker.invoke(sdk.describe_configuration_request(), timeout=DESCRIBE_TIMEOUT)
+    answer = invoker.invoke(sdk.describe_configuration_request(), timeout=call_timeout(DESCRIBE_TIMEOUT))
     return sdk.connector_configuration(sdk.check(answer, "DescribeConnectorConfiguration"))
 
 
@@ -93,44 +95,12 @@ def check_invocable(
         lambda_identity(lambda_arn, aws)
 
 
-def _load_metadata() -> MetadataProvider:
-    from sluice.connectors.custom_connector.metadata import CustomConnectorMetadata
-
-    return CustomConnectorMetadata()
-
-
-def _open_source(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Source:
-    from sluice.connectors.custom_connector.source import CustomConnectorSource
-
-    return CustomConnectorSource(profile, props, ctx)
-
-
-def _open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Destination:
-    from sluice.connectors.custom_connector.destination import CustomConnectorDestination
-
-    return CustomConnectorDestination(profile, props, ctx)
-
-
-def _cleanup_destination(
-    props: Mapping[str, Any], data_dir: str, execution_id: str, aws: AwsIdentity | None = None
-) -> None:
-    from sluice.connectors.custom_connector.destination import cleanup_staging
-
-    cleanup_staging(props, data_dir, execution_id, aws)
-
-
-def _check_profile(profile: ProfileView) -> Mapping[str, Any]:
-    from sluice.connectors.custom_connector.profile import check_profile
-
-    return check_profile(profile)
-
-
 SPEC = ConnectorSpec(
     connector_type=CONNECTOR_TYPE,
     capabilities=CAPABILITIES,
-    load_metadata=_load_metadata,
-    open_source=_open_source,
-    open_destination=_open_destination,
-    cleanup_destination=_cleanup_destination,
-    check_profile=_check_profile,
+    load_metadata=lazy("sluice.connectors.custom_connector.metadata:CustomConnectorMetadata"),
+    open_source=lazy("sluice.connectors.custom_connector.source:CustomConnectorSource"),
+    open_destination=lazy("sluice.connectors.custom_connector.destination:CustomConnectorDestination"),
+    cleanup_destination=lazy("sluice.connectors.custom_connector.destination:cleanup_staging"),
+    check_profile=lazy("sluice.connectors.custom_connector.profile:check_profile"),
 )

@@ -33,14 +33,15 @@ from typing import Any
 import pyarrow as pa
 
 from sluice.connectors.aws_identity import AwsIdentity
-from sluice.connectors.base import ConnectorError, ProfileView, RunContext, WriteResult
+from sluice.connectors.base import ConnectorError, ProfileView, RunContext
 from sluice.connectors.custom_connector import sdk
 from sluice.connectors.custom_connector.limits import call_timeout
 from sluice.connectors.custom_connector.metadata import describe
 from sluice.connectors.custom_connector.profile import Session, configuration
 from sluice.connectors.custom_connector.types import json_value
 from sluice.connectors.error_records import ErrorSink
-from sluice.connectors.spool import Spool, cleanup
+from sluice.connectors.spool import cleanup
+from sluice.connectors.spooled_destination import CommitProgress, SpooledDestination
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +54,11 @@ OPERATIONS = ("INSERT", "UPSERT", "UPDATE", "DELETE")
 BATCH_SETTINGS = ("maxBatchSize", "maxWriteBatchSize", "writeBatchSize", "batchSize", "maxRecordsPerRequest")
 
 
-
-
 def cleanup_staging(
     props: Mapping[str, Any], data_dir: str, execution_id: str, aws: AwsIdentity | None = None
 ) -> None:
     """`ConnectorSpec.cleanup_destination`: delete what a (killed) run spooled; nothing there is fine."""
     cleanup(data_dir, execution_id, PREFIX)
-
-
 
 
 def write_batch_limit(settings: Mapping[str, Any], config: Mapping[str, Any]) -> int:
@@ -78,18 +75,13 @@ def write_batch_limit(settings: Mapping[str, Any], config: Mapping[str, Any]) ->
 
 
 @dataclass(slots=True)
-class Progress:
-    """What a commit has done so far."""
+class Progress(CommitProgress):
+    """What a commit has done so far, and how many WriteData calls it made."""
 
-    written: int = 0
-    failed: int = 0
-    bytes_sent: int = 0
     requests: int = 0
-    first_id: str | None = None
-    last_id: str | None = None
 
 
-class CustomConnectorDestination:
+class CustomConnectorDestination(SpooledDestination[Progress]):
     """`base.Destination` writing a flow's records into one entity of a registered custom connector."""
 
     def __init__(self, profile: ProfileView, props: Mapping[str, Any], ctx: RunContext, *, invoker: Any = None,
@@ -108,72 +100,25 @@ class CustomConnectorDestination:
                                  "fields that identify the records to change")
         custom = props.get("customProperties") or {}
         self.settings = custom if isinstance(custom, Mapping) else {}
-        self.profile, self.ctx, self._invoker = profile, ctx, invoker
+        self.profile, self._invoker = profile, invoker
         self.session: Session | None = None  # opened at commit: spooling needs no connector
         profile_settings = (profile.properties or {}).get("profileProperties") or {}
         self.limit = write_batch_limit({**profile_settings, **self.settings}, configuration(profile))
-        self.sink = sink or ErrorSink(props.get("errorHandlingConfig"), ctx)
-        self.sink.check()
-        self.spool = Spool(ctx.data_dir, ctx.execution_id, PREFIX)
-        self.folder = self.spool.folder
-        self._state = "open"
+        super().__init__(ctx, sink or ErrorSink(props.get("errorHandlingConfig"), ctx), PREFIX, self.entity_name)
 
-    @property
-    def rows(self) -> int:
-        """Records spooled so far."""
-        return self.spool.rows
-
-    # -- the Destination protocol --------------------------------------------------------------
-
-    def write(self, batch: pa.RecordBatch, partition: Mapping[str, str] | None = None) -> None:
-        """Spool one batch (partition values mean nothing to a connector entity and are ignored)."""
-        if self._state != "open":
-            raise ConnectorError("InvalidArgument", f"the destination is already {self._state}")
-        if batch.num_rows == 0:
-            return
-        missing = [name for name in self.id_fields if name not in batch.schema.names]
+    def _check_columns(self, schema: pa.Schema) -> None:
+        missing = [name for name in self.id_fields if name not in schema.names]
         if missing:
             raise ConnectorError(
                 "InvalidArgument",
                 f"writeOperationType {self.operation} needs the field(s) {', '.join(map(repr, missing))} in every "
-                f"record, but the flow's output has only {', '.join(batch.schema.names) or 'no fields'}",
+                f"record, but the flow's output has only {', '.join(schema.names) or 'no fields'}",
             )
-        self.spool.write(batch)
-
-    def commit(self) -> WriteResult:
-        """Send every spooled record; per-record refusals are counted, not fatal (unless fail-fast)."""
-        if self._state != "open":
-            raise ConnectorError("InvalidArgument", f"the destination is already {self._state}")
-        self.spool.close()
-        self._state = "committing"
-        progress = Progress()
-        try:
-            stopped = self._send(progress)
-            if not stopped:
-                self.sink.commit()
-        except ConnectorError as exc:
-            self._state = "failed"
-            raise self._interrupted(exc, progress) from exc
-        if stopped:
-            self._state = "failed"
-            raise self._stopped(progress)
-        if progress.failed:
-            log.warning("run %s: %s: %s", self.ctx.execution_id, self.entity_name, self.sink.summary())
-        self.spool.drop()
-        self._state = "committed"
-        return WriteResult(bytes_written=progress.bytes_sent, records_written=progress.written,
-                           put_failures=progress.failed)
-
-    def abort(self) -> None:
-        """Delete the spool. Records a failed commit had already sent stay in the connector's system."""
-        if self._state == "aborted":
-            return
-        self.spool.close()
-        self.sink.discard()
-        self.spool.drop()
-        self._state = "aborted"
 
     # -- sending -------------------------------------------------------------------------------
+
+    def _progress(self) -> Progress:
+        return Progress()
 
     def _send(self, progress: Progress) -> bool:
         """Send all records; True when fail-fast stopped the commit."""
@@ -243,10 +188,9 @@ class CustomConnectorDestination:
         if rows:
             yield rows, texts
 
-
     # -- reporting -----------------------------------------------------------------------------
 
-    def _written(self, progress: Progress) -> str:
+    def _written(self, progress: Progress, *, stopped: bool) -> str:
         if not progress.written:
             return "no record was written"
         ids = ""
@@ -254,35 +198,6 @@ class CustomConnectorDestination:
             ids = (f" (record id {progress.first_id})" if progress.written == 1
                    else f" (first record id {progress.first_id}, last {progress.last_id})")
         return f"{progress.written} record(s) were written to {self.entity_name}{ids} and cannot be rolled back"
-
-    def _errors_where(self) -> str:
-        try:
-            location = self.sink.commit()
-        except ConnectorError as exc:
-            return f"the refused records could not be saved ({exc.message})"
-        if location:
-            return f"the refused records are in {location}"
-        return "no error bucket is configured (errorHandlingConfig.bucketName), so refused records were not saved"
-
-    def _stopped(self, progress: Progress) -> ConnectorError:
-        first = self.sink.messages[0] if self.sink.messages else "a record was refused"
-        unsent = max(0, self.rows - progress.written - progress.failed)
-        return ConnectorError(
-            "InvalidArgument",
-            f"Stopped at the first refused record (failOnFirstDestinationError): {first}. "
-            f"{self._written(progress)}; {progress.failed} record(s) were refused ({self._errors_where()}); "
-            f"{unsent} record(s) were not sent.",
-        )
-
-    def _interrupted(self, exc: ConnectorError, progress: Progress) -> ConnectorError:
-        if not progress.written and not progress.failed:
-            return ConnectorError(exc.code, f"{exc.message}. No record was written to {self.entity_name}.",
-                                  exc.retry_after)
-        return ConnectorError(exc.code, f"{exc.message}. {self._written(progress)}; {progress.failed} record(s) "
-                              f"were refused ({self._errors_where()}).", exc.retry_after)
-
-    # -- spool ---------------------------------------------------------------------------------
-
 
 
 def open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> CustomConnectorDestination:

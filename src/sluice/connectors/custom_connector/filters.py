@@ -25,7 +25,7 @@ one from
 Several values (VALUE plus VALUES) become `(f = a or f = b)` rather than `in (...)`, so only the
 operator the field declares is needed. Every term is parenthesised, so `between ... and ...`
 never meets a logical `and` unbracketed. Operands are read with the engine's own literal readers
-(`sluice.connectors.literals`).
+(`sluice.literals`).
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ from fractions import Fraction
 from typing import Any
 
 from sluice.connectors.custom_connector.types import FLOAT_TYPES, INTEGER_TYPES
-from sluice.connectors.literals import EPOCH as _EPOCH
-from sluice.connectors.literals import comparison_kind, parse_micros, parse_number
 from sluice.connectors.pushdown import ORDERINGS, operands
+from sluice.literals import EPOCH as _EPOCH
+from sluice.literals import comparison_kind, parse_micros, parse_number
 
 SYMBOL_OPERATORS = {symbol: name for name, symbol in ORDERINGS.items()} | {"=": "EQUAL_TO", "!=": "NOT_EQUAL_TO"}
 NUMBER_OPERATORS = ("NOT_EQUAL_TO", "EQUAL_TO", "LESS_THAN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN",

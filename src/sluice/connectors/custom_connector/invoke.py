@@ -36,6 +36,7 @@ from sluice.connectors.aws_identity import SERVER, AwsIdentity, resolve
 from sluice.connectors.base import ConnectorError
 from sluice.connectors.custom_connector import links
 from sluice.connectors.custom_connector.worker_process import StaleWorker, WorkerProcess, function_error
+from sluice.settings import current
 
 # Lambda's throttling and transient service errors, retried with backoff before giving up.
 _RETRYABLE = {"TooManyRequestsException", "ServiceException", "EC2ThrottledException", "ResourceConflictException"}
@@ -381,7 +382,9 @@ def invoker_for(
     with _bound_lock:
         invoker = _bound.get(key)
         if invoker is None:
-            invoker = LocalInvoker(target, full_env, name=str(parts["name"]))
+            invoker = LocalInvoker(
+                target, full_env, memory_mb=current().connectors.worker_memory_mb, name=str(parts["name"])
+            )
             _bound[key] = invoker
             while len(_bound) > _MAX_BOUND:
                 evicted.append(_bound.popitem(last=False)[1])

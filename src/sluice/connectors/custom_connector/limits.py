@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
-TIMEOUT_ENV = "SLUICE_CONNECTOR_TIMEOUT"
+from sluice.settings import current
 
 
 def call_timeout(default: float) -> float:
     """`SLUICE_CONNECTOR_TIMEOUT` seconds when set (deployments, tests), else the operation's default."""
-    value = os.environ.get(TIMEOUT_ENV)
-    try:
-        return float(value) if value else default
-    except ValueError:
-        return default
+    return current().connectors.timeout or default

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sluice.connectors.base import ConnectorError
+from sluice.settings import current
 
 FILE_NAME = "connector-links.json"
 DEFAULT_ACCOUNT = "default"  # the account key that means "the default account"
@@ -52,10 +53,10 @@ _cache_lock = threading.Lock()
 
 def links_path(data_dir: str | None = None) -> Path:
     """The links file in use."""
-    explicit = os.environ.get("SLUICE_CONNECTOR_LINKS")
-    if explicit:
-        return Path(explicit)
-    base = data_dir or os.environ.get("SLUICE_DATA_DIR") or ".sluice"
+    chosen = current()
+    if chosen.connectors.links_file:
+        return Path(chosen.connectors.links_file)
+    base = data_dir or chosen.data_dir
     return Path(base) / FILE_NAME
 
 

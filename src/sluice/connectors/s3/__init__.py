@@ -8,24 +8,14 @@ embedded local store or real S3, see docs/s3.md). Each is imported only when fir
 importing the registry imports neither boto3 nor pyarrow.
 """
 
-from collections.abc import Mapping
-from typing import Any
-
-from sluice.connectors.aws_identity import AwsIdentity
-from sluice.connectors.base import (
-    ConnectorSpec,
-    Destination,
-    MetadataProvider,
-    ProfileView,
-    RunContext,
-    Source,
-)
+from sluice.connectors.base import ConnectorSpec
 from sluice.connectors.configuration import (
     ALL_FREQUENCIES,
     ON_DEMAND_AND_SCHEDULED,
     TASK_OPERATORS,
     connector_configuration,
 )
+from sluice.connectors.lazy import lazy
 
 CONNECTOR_TYPE = "S3"
 
@@ -56,38 +46,12 @@ CAPABILITIES = connector_configuration(
 )
 
 
-def _load_metadata() -> MetadataProvider:
-    from sluice.connectors.s3.metadata import S3Metadata
-
-    return S3Metadata()
-
-
-def _open_source(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Source:
-    from sluice.connectors.s3.source import S3Source
-
-    return S3Source(profile, props, ctx)
-
-
-def _open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Destination:
-    from sluice.connectors.s3.destination import S3Destination
-
-    return S3Destination(profile, props, ctx)
-
-
-def _cleanup_destination(
-    props: Mapping[str, Any], data_dir: str, execution_id: str, aws: AwsIdentity | None = None
-) -> None:
-    from sluice.connectors.s3.destination import cleanup_staging
-
-    cleanup_staging(props, data_dir, execution_id, aws)
-
-
 SPEC = ConnectorSpec(
     connector_type=CONNECTOR_TYPE,
     capabilities=CAPABILITIES,
     requires_profile=False,
-    load_metadata=_load_metadata,
-    open_source=_open_source,
-    open_destination=_open_destination,
-    cleanup_destination=_cleanup_destination,
+    load_metadata=lazy("sluice.connectors.s3.metadata:S3Metadata"),
+    open_source=lazy("sluice.connectors.s3.source:S3Source"),
+    open_destination=lazy("sluice.connectors.s3.destination:S3Destination"),
+    cleanup_destination=lazy("sluice.connectors.s3.destination:cleanup_staging"),
 )

@@ -27,12 +27,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from sluice.connectors.aws_identity import AwsIdentity, resolve
 from sluice.connectors.base import BucketPolicy, ConnectorError
+from sluice.settings import SettingsError, current
 
 BACKEND_ENV = "SLUICE_S3_BACKEND"
 ENDPOINT_ENVS = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
@@ -126,17 +126,18 @@ class Storage(ABC):
 
 def backend_name() -> str:
     """`local` or `aws`: `SLUICE_S3_BACKEND`, else `aws` when an S3 endpoint URL is set."""
-    chosen = (os.environ.get(BACKEND_ENV) or "").strip().lower()
+    try:
+        chosen = current().s3.backend
+    except SettingsError as exc:
+        raise ConnectorError("InvalidArgument", str(exc)) from None
     if chosen:
-        if chosen not in {"local", "aws"}:
-            raise ConnectorError("InvalidArgument", f"{BACKEND_ENV} must be 'local' or 'aws', not {chosen!r}")
         return chosen
     return "aws" if any(os.environ.get(name) for name in ENDPOINT_ENVS) else "local"
 
 
 def default_data_dir() -> str:
-    """The server's data directory as the environment names it (`SLUICE_DATA_DIR`, else ./.sluice)."""
-    return str(Path(os.environ.get("SLUICE_DATA_DIR") or ".sluice").resolve())
+    """The server's data directory (`SLUICE_DATA_DIR`, else ./.sluice)."""
+    return current().data_dir
 
 
 def open_storage(

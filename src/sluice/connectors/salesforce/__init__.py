@@ -5,21 +5,9 @@ Event triggers follow the Salesforce example in the DescribeConnector reference
 the `SalesforceDataTransferApi` and `OAuth2GrantType` enums the reference documents for Salesforce.
 """
 
-from collections.abc import Mapping
-from typing import Any
-
-from sluice.connectors.aws_identity import AwsIdentity
-from sluice.connectors.base import (
-    ConnectorSpec,
-    Destination,
-    EventContext,
-    EventStream,
-    MetadataProvider,
-    ProfileView,
-    RunContext,
-    Source,
-)
+from sluice.connectors.base import ConnectorSpec
 from sluice.connectors.configuration import ALL_FREQUENCIES, TASK_OPERATORS, connector_configuration, oauth2
+from sluice.connectors.lazy import lazy
 
 CONNECTOR_TYPE = "Salesforce"
 
@@ -76,60 +64,15 @@ CAPABILITIES = connector_configuration(
 )
 
 
-
-def _load_metadata() -> MetadataProvider:
-    from sluice.connectors.salesforce.metadata import SalesforceMetadata
-
-    return SalesforceMetadata()
-
-
-def _open_source(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Source:
-    from sluice.connectors.salesforce.source import SalesforceSource
-
-    return SalesforceSource(profile, props, ctx)
-
-
-def _open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Destination:
-    from sluice.connectors.salesforce.destination import SalesforceDestination
-
-    return SalesforceDestination(profile, props, ctx)
-
-
-def _cleanup_destination(
-    props: Mapping[str, Any], data_dir: str, execution_id: str, aws: AwsIdentity | None = None
-) -> None:
-    from sluice.connectors.salesforce.destination import cleanup_staging
-
-    cleanup_staging(props, data_dir, execution_id, aws)
-
-
-def _check_profile(profile: ProfileView) -> Mapping[str, Any]:
-    from sluice.connectors.salesforce.auth import check_profile
-
-    return check_profile(profile)
-
-
-def _vendor_hosts() -> tuple[str, ...]:
-    from sluice.connectors.salesforce.settings import vendor_hosts
-
-    return vendor_hosts()
-
-
-def _open_events(profile: ProfileView, props: Mapping[str, Any], ctx: EventContext) -> EventStream:
-    from sluice.connectors.salesforce.streaming import ChangeEventStream
-
-    return ChangeEventStream(profile, props, ctx)
-
-
 SPEC = ConnectorSpec(
     connector_type=CONNECTOR_TYPE,
     capabilities=CAPABILITIES,
-    load_metadata=_load_metadata,
-    open_source=_open_source,
-    open_destination=_open_destination,
-    cleanup_destination=_cleanup_destination,
-    check_profile=_check_profile,
-    open_events=_open_events,
+    load_metadata=lazy("sluice.connectors.salesforce.metadata:SalesforceMetadata"),
+    open_source=lazy("sluice.connectors.salesforce.source:SalesforceSource"),
+    open_destination=lazy("sluice.connectors.salesforce.destination:SalesforceDestination"),
+    cleanup_destination=lazy("sluice.connectors.salesforce.destination:cleanup_staging"),
+    check_profile=lazy("sluice.connectors.salesforce.auth:check_profile"),
+    open_events=lazy("sluice.connectors.salesforce.streaming:ChangeEventStream"),
     entities_fixed=True,  # an sObject exists in the org's schema before any record does
-    vendor_hosts=_vendor_hosts,
+    vendor_hosts=lazy("sluice.connectors.salesforce.settings:vendor_hosts"),
 )

@@ -30,13 +30,14 @@ from typing import Any
 import pyarrow as pa
 
 from sluice.connectors.aws_identity import AwsIdentity
-from sluice.connectors.base import ConnectorError, ProfileView, RunContext, WriteResult
+from sluice.connectors.base import ConnectorError, ProfileView, RunContext
 from sluice.connectors.error_records import ErrorSink
 from sluice.connectors.salesforce import sobject_collections
 from sluice.connectors.salesforce.bulk_ingest import BulkWriter
 from sluice.connectors.salesforce.client import SalesforceClient
 from sluice.connectors.salesforce.write_common import Progress, WritePlan
-from sluice.connectors.spool import Spool, cleanup
+from sluice.connectors.spool import cleanup
+from sluice.connectors.spooled_destination import SpooledDestination
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +47,11 @@ APIS = {"AUTOMATIC", "BULKV2", "REST_SYNC"}
 MANIFEST = "written.csv"
 
 
-
-
 def cleanup_staging(
     props: Mapping[str, Any], data_dir: str, execution_id: str, aws: AwsIdentity | None = None
 ) -> None:
     """Delete what a (killed) run spooled for Salesforce; nothing there is fine."""
     cleanup(data_dir, execution_id, "salesforce")
-
-
 
 
 def plan_of(props: Mapping[str, Any]) -> WritePlan:
@@ -83,7 +80,7 @@ def plan_of(props: Mapping[str, Any]) -> WritePlan:
     return WritePlan(object_name, "insert")
 
 
-class SalesforceDestination:
+class SalesforceDestination(SpooledDestination[Progress]):
     """`base.Destination` writing a flow's records into one Salesforce object."""
 
     def __init__(self, profile: ProfileView, props: Mapping[str, Any], ctx: RunContext, *,
@@ -93,73 +90,13 @@ class SalesforceDestination:
         if self.api not in APIS:
             raise ConnectorError("InvalidArgument", f"dataTransferApi {self.api!r} is not AUTOMATIC, BULKV2 or "
                                  "REST_SYNC")
-        self.profile, self.ctx = profile, ctx
-        self.sink = sink or ErrorSink(props.get("errorHandlingConfig"), ctx)
-        self.sink.check()
+        self.profile = profile
+        super().__init__(ctx, sink or ErrorSink(props.get("errorHandlingConfig"), ctx), "salesforce",
+                         self.plan.object_name)
         self._client = client
         self._owns_client = False  # a client passed in (tests) is the caller's to close
-        self.spool = Spool(ctx.data_dir, ctx.execution_id, "salesforce")
-        self.folder = self.spool.folder
         self.used_api: str | None = None
         self.bulk_options: dict[str, Any] = {}  # BulkWriter keyword overrides (tests: short pauses)
-        self._state = "open"
-
-    @property
-    def rows(self) -> int:
-        """Records spooled so far."""
-        return self.spool.rows
-
-    # -- the Destination protocol --------------------------------------------------------------
-
-    def write(self, batch: pa.RecordBatch, partition: Mapping[str, str] | None = None) -> None:
-        """Spool one batch (partition values mean nothing to Salesforce and are ignored)."""
-        if self._state != "open":
-            raise ConnectorError("InvalidArgument", f"the destination is already {self._state}")
-        if batch.num_rows == 0:
-            return
-        self._check_columns(batch.schema)
-        self.spool.write(batch)
-
-    def commit(self) -> WriteResult:
-        """Send every spooled record; per-record refusals are counted, not fatal (unless fail-fast)."""
-        if self._state != "open":
-            raise ConnectorError("InvalidArgument", f"the destination is already {self._state}")
-        self.spool.close()
-        self._state = "committing"
-        progress = Progress()
-        try:
-            try:
-                self._send(progress)
-                stop = self.sink.fail_fast and progress.failed > 0
-                if not stop:
-                    self.sink.commit()
-            except ConnectorError as exc:
-                self._state = "failed"
-                raise self._interrupted(exc, progress) from exc
-            if stop:
-                self._state = "failed"
-                raise self._stopped(progress)
-            if progress.failed:
-                log.warning("run %s: Salesforce %s: %s", self.ctx.execution_id, self.plan.object_name,
-                            self.sink.summary())
-            self.spool.drop()
-            self._state = "committed"
-            return WriteResult(bytes_written=progress.bytes_sent, records_written=progress.written,
-                               put_failures=progress.failed, location=None)
-        finally:
-            progress.close()
-            if self._client is not None and self._owns_client:
-                self._client.close()
-                self._client = None
-
-    def abort(self) -> None:
-        """Delete the spool. Records a failed commit had already sent stay in Salesforce."""
-        if self._state == "aborted":
-            return
-        self.spool.close()
-        self.sink.discard()
-        self.spool.drop()
-        self._state = "aborted"
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -171,9 +108,18 @@ class SalesforceDestination:
             self._owns_client = True
         return self._client
 
-    def _send(self, progress: Progress) -> None:
+    def _progress(self) -> Progress:
+        return Progress()
+
+    def _release(self, progress: Progress) -> None:
+        progress.close()
+        if self._client is not None and self._owns_client:
+            self._client.close()
+            self._client = None
+
+    def _send(self, progress: Progress) -> bool:
         if not self.rows:
-            return
+            return False
         bulk = self.api == "BULKV2" or (self.api == "AUTOMATIC" and self.rows >= BULK_THRESHOLD)
         self.used_api = "BULKV2" if bulk else "REST_SYNC"
         if bulk:
@@ -183,9 +129,14 @@ class SalesforceDestination:
         else:
             sobject_collections.send(self.client, self.plan, self.spool.batches(), progress, self.sink,
                                      self.ctx.should_stop)
-
+        return self.sink.fail_fast and progress.failed > 0
 
     # -- reporting -----------------------------------------------------------------------------
+
+    def _written(self, progress: Progress, *, stopped: bool) -> str:
+        told = (f"were written to {self.plan.object_name} before the stop" if stopped
+                else f"had already been written to {self.plan.object_name}")
+        return f"{progress.written} record(s) {told} and cannot be rolled back ({self._written_where(progress)})"
 
     def _written_where(self, progress: Progress) -> str:
         """Where the ids of written records are: the manifest, else the first and last id."""
@@ -201,37 +152,6 @@ class SalesforceDestination:
             return f"its id is {progress.first_id}"
         return f"the first written id is {progress.first_id} and the last {progress.last_id}"
 
-    def _errors_where(self) -> str:
-        try:
-            location = self.sink.commit()
-        except ConnectorError as exc:
-            return f"the refused records could not be saved ({exc.message})"
-        if location:
-            return f"the refused records are in {location}"
-        return "no error bucket is configured (errorHandlingConfig.bucketName), so refused records were not saved"
-
-    def _stopped(self, progress: Progress) -> ConnectorError:
-        first = self.sink.messages[0] if self.sink.messages else "a record was refused"
-        text = (
-            f"Stopped at the first refused record (failOnFirstDestinationError): {first}. "
-            f"{progress.written} record(s) were written to {self.plan.object_name} before the stop "
-            f"and cannot be rolled back ({self._written_where(progress)}); {progress.failed} record(s) were "
-            f"refused ({self._errors_where()}); {max(0, self.rows - progress.written - progress.failed)} "
-            "record(s) were not sent."
-        )
-        return ConnectorError("InvalidArgument", text)
-
-    def _interrupted(self, exc: ConnectorError, progress: Progress) -> ConnectorError:
-        if not progress.written and not progress.failed:
-            return ConnectorError(exc.code, f"{exc.message}. No record was written to {self.plan.object_name}.",
-                                  exc.retry_after)
-        text = (
-            f"{exc.message}. {progress.written} record(s) had already been written to {self.plan.object_name} "
-            f"and cannot be rolled back ({self._written_where(progress)}); {progress.failed} record(s) were "
-            f"refused ({self._errors_where()})."
-        )
-        return ConnectorError(exc.code, text, exc.retry_after)
-
     # -- spool ---------------------------------------------------------------------------------
 
     def _check_columns(self, schema: pa.Schema) -> None:
@@ -243,7 +163,6 @@ class SalesforceDestination:
                 f"writeOperationType {self.plan.operation.upper()} needs the field {needed!r} in every record, but "
                 f"the flow's output has only {', '.join(sorted(names)) or 'no fields'}; map it in the flow's tasks",
             )
-
 
 
 def open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> SalesforceDestination:

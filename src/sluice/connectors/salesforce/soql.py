@@ -17,7 +17,7 @@
 
 Salesforce stores datetimes to the second (dates to the day, int fields to 1), so an operand
 between two such values is rounded outward (`> floor`, `< ceil`), which keeps the same records.
-Operands are read with the engine's own literal readers (`sluice.connectors.literals`), so the
+Operands are read with the engine's own literal readers (`sluice.literals`), so the
 pushed-down comparison and the engine's agree on what a value means.
 """
 
@@ -29,9 +29,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sluice.connectors.literals import EPOCH as _EPOCH
-from sluice.connectors.literals import comparison_kind, parse_micros, parse_number
 from sluice.connectors.pushdown import ORDERINGS, operands
+from sluice.literals import EPOCH as _EPOCH
+from sluice.literals import comparison_kind, parse_micros, parse_number
 
 NUMBER_TYPES = frozenset({"int", "double", "percent", "currency"})
 TIME_TYPES = frozenset({"date", "datetime"})

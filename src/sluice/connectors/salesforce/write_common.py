@@ -21,6 +21,8 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from sluice.connectors.spooled_destination import CommitProgress
+
 # The ids of written records stay in memory up to this size, then spill to disk.
 IDS_SPILL_BYTES = 4 * 1024 * 1024
 
@@ -52,14 +54,9 @@ class WritePlan:
 
 
 @dataclass(slots=True)
-class Progress:
+class Progress(CommitProgress):
     """Counts of one commit: records Salesforce wrote and refused, bytes sent, written ids."""
 
-    written: int = 0
-    failed: int = 0
-    bytes_sent: int = 0
-    first_id: str | None = None
-    last_id: str | None = None
     _ids: Any = field(default=None, repr=False)
 
     def wrote(self, record_id: str | None) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sluice.connectors.literals import (  # noqa: F401 - Kind, Family, family, parse_list are re-exported
+from sluice.literals import (  # noqa: F401 - Kind, Family, family, parse_list are re-exported
     NUMBER_TEXT,
     Family,
     Kind,
@@ -58,7 +58,7 @@ def parse_datetime(text: str) -> int | None:
     """Microseconds since the epoch (UTC) for ISO-8601 text or integer epoch milliseconds, else None.
 
     A datetime without a zone is taken as UTC; a bare date is its midnight UTC. The reading is
-    shared with the connectors that push filters down (`sluice.connectors.literals`).
+    shared with the connectors that push filters down (`sluice.literals`).
     """
     return parse_micros(text)
 

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import os
 import textwrap
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import pytest
 
 from sluice.connectors.base import ConnectorError
 from sluice.connectors.custom_connector import invoke, sdk
 from sluice.connectors.custom_connector.invoke import LambdaInvoker, LocalInvoker, close_all, invoker_for
+from tests.fakes.lambda_endpoint import FakeLambda
 
 EXAMPLE = "custom_connector_example.handlers.lambda_handler:salesforce_lambda_handler"
 
@@ -73,9 +71,6 @@ def main(event, context):
         sys.exit(4)
     return {"pid": os.getpid()}
 
-
-def trivial(event, context):
-    return {"isSuccess": True, "records": event.get("records")}
 """
 
 
@@ -280,22 +275,6 @@ def test_idle_workers_are_reaped(local: LocalInvoker) -> None:
     assert local.invoke({"do": "echo"})["pid"] != pid
 
 
-def test_per_call_overhead(handler_file: str) -> None:
-    invoker = LocalInvoker(f"{handler_file}:trivial")
-    page = sdk.request(sdk.QUERY_DATA, entityIdentifier="Account", connectorContext={"apiVersion": "v1"})
-    page["records"] = [json.dumps({"Id": str(i), "Name": f"name {i}"}) for i in range(10)]
-    try:
-        invoker.invoke(page)  # start the worker
-        calls = 200
-        started = time.perf_counter()
-        for _ in range(calls):
-            invoker.invoke(page)
-        per_call = (time.perf_counter() - started) / calls
-        print(f"\nLocalInvoker per-call overhead (10-record page): {per_call * 1e6:.0f} us")
-    finally:
-        invoker.close()
-
-
 def test_invoker_for_uses_links_and_caches(handler_file: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLUICE_CONNECTOR_LINKS", str(tmp_path / "links.json"))
     arn = "arn:aws:lambda:eu-west-1:123456789012:function:acme"
@@ -323,77 +302,55 @@ def test_invoker_for_uses_links_and_caches(handler_file: str, tmp_path: Path, mo
 # -- Lambda --------------------------------------------------------------------------------------
 
 
-class _FakeLambdaHandler(BaseHTTPRequestHandler):
-    """Just enough of `POST /2015-03-31/functions/{name}/invocations`, scripted per function name."""
-
-    calls: dict[str, int] = {}
-    disable_nagle_algorithm = True  # else keep-alive answers wait 40 ms for a delayed ACK
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        for key, value in {"Content-Type": "application/json", **(headers or {})}.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _error(self, status: int, code: str, message: str) -> None:
-        body = json.dumps({"Type": "User", "message": message}).encode()
-        self._send(status, body, {"x-amzn-ErrorType": code})
-
-    def do_POST(self) -> None:
-        name = unquote(self.path.split("/functions/")[1].split("/")[0]).split(":")[6]
-        payload = self.rfile.read(int(self.headers["Content-Length"] or 0))
-        count = self.calls[name] = self.calls.get(name, 0) + 1
-        if name == "echo":
-            self._send(200, json.dumps({"isSuccess": True, "got": json.loads(payload)}).encode())
-        elif name == "fails":
-            error = {"errorMessage": "boom", "errorType": "ValueError", "stackTrace": ["  File x"]}
-            self._send(200, json.dumps(error).encode(), {"X-Amz-Function-Error": "Unhandled"})
-        elif name == "timed-out":
-            error = {"errorMessage": "2026-11-23T15:00:00Z abc Task timed out after 3.00 seconds"}
-            self._send(200, json.dumps(error).encode(), {"X-Amz-Function-Error": "Unhandled"})
-        elif (name == "throttled-twice" and count <= 2) or name == "throttled":
-            self._error(429, "TooManyRequestsException", "Rate Exceeded.")
-        elif name == "throttled-twice":
-            self._send(200, b'{"isSuccess": true}')
-        elif name == "service-error":
-            self._error(500, "ServiceException", "try again")
-        elif name == "garbage":
-            self._send(200, b"<html>nope</html>")
-        elif name == "slow":
-            time.sleep(3)
-            self._send(200, b"{}")
-        else:
-            self._error(404, "ResourceNotFoundException", f"Function not found: {name}")
+LAMBDA_HANDLERS = """
+import time
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True  # closing does not wait for the "slow" function's sleep
+def echo(event, context):
+    return {"isSuccess": True, "got": event}
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # the client gave up on "slow": its broken pipe is expected
+
+def fails(event, context):
+    raise ValueError("boom")
+
+
+def sleeps(event, context):
+    time.sleep(float(event.get("seconds", 30)))
+    return {"isSuccess": True}
+
+
+def garbage(event, context):
+    return "<html>nope</html>"
+"""
+
+
+@pytest.fixture(scope="module")
+def lambda_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeLambda]:
+    """The shared fake Lambda endpoint (tests/fakes/lambda_endpoint), one for this module."""
+    code = tmp_path_factory.mktemp("lambda") / "functions.py"
+    code.write_text(LAMBDA_HANDLERS)
+    with FakeLambda(port=0, region="us-west-2") as service:
+        for name in ("echo", "fails", "garbage"):
+            service.add_function(name, f"{code}:{name}")
+        service.add_function("timed-out", f"{code}:sleeps", timeout=1)  # Lambda's own timeout fires
+        service.add_function("slow", f"{code}:sleeps", timeout=60)  # the caller's read timeout fires
+        for name in ("throttled", "throttled-twice", "service-error"):
+            service.add_function(name, f"{code}:echo")
+        service.retry_after = 0  # throttles say "retry now": the retry count is what is tested
+        yield service
 
 
 @pytest.fixture()
-def fake_lambda(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    server = _QuietServer(("127.0.0.1", 0), _FakeLambdaHandler)
-    _FakeLambdaHandler.calls = {}
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", f"http://127.0.0.1:{server.server_address[1]}")
+def fake_lambda(lambda_service: FakeLambda, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", lambda_service.url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.setattr(invoke, "_BACKOFF", 0.01)
-    try:
-        yield "arn:aws:lambda:us-west-2:123456789012:function:"
-    finally:
-        server.shutdown()
-        server.server_close()
+    for function in lambda_service.functions.values():
+        function.throttles_pending = function.service_errors_pending = 0
+    lambda_service.throttled.clear()
+    return lambda_service.arn("")
 
 
 def test_lambda_success(fake_lambda: str) -> None:
@@ -407,31 +364,44 @@ def test_lambda_success(fake_lambda: str) -> None:
         ("fails", "ServerError", "The connector's Lambda function fails failed: ValueError"),
         ("timed-out", "ConnectorTimeout", "did not answer in time"),
         ("garbage", "ServerError", "not a JSON object"),
-        ("missing", "ResourceNotFound", "Function not found: missing"),
+        ("missing", "ResourceNotFound", "Function not found: arn:aws:lambda:us-west-2:123456789012:function:missing"),
         ("throttled", "ThrottlingError", "after 4 attempts"),
         ("service-error", "ServerError", "ServiceException"),
     ],
 )
-def test_lambda_failures(fake_lambda: str, name: str, code: str, message: str) -> None:
+def test_lambda_failures(lambda_service: FakeLambda, fake_lambda: str, name: str, code: str, message: str) -> None:
+    if name == "throttled":
+        lambda_service.throttle(name, 100)
+    if name == "service-error":
+        lambda_service.fail_service(name, 100)
+    before = lambda_service.invocations.get(name, 0)
     with pytest.raises(ConnectorError) as info:
         LambdaInvoker(fake_lambda + name).invoke({"type": "ListEntitiesRequest"})
     assert info.value.code == code
     assert message in info.value.message and "boom" not in info.value.message
-    retried = name in ("throttled", "service-error")
-    assert _FakeLambdaHandler.calls[name] == (4 if retried else 1)
+    if name in ("throttled", "service-error"):  # retried, and never reached the handler
+        function = lambda_service.functions[name]
+        assert 100 - (function.throttles_pending + function.service_errors_pending) == 4
+        assert lambda_service.invocations[name] == before
+    elif name != "missing":
+        assert lambda_service.invocations[name] == before + 1
 
 
-def test_lambda_throttling_is_retried(fake_lambda: str) -> None:
-    assert LambdaInvoker(fake_lambda + "throttled-twice").invoke({"type": "x"}) == {"isSuccess": True}
-    assert _FakeLambdaHandler.calls["throttled-twice"] == 3
+def test_lambda_throttling_is_retried(lambda_service: FakeLambda, fake_lambda: str) -> None:
+    lambda_service.throttle("throttled-twice", 2)
+    answer = LambdaInvoker(fake_lambda + "throttled-twice").invoke({"type": "x"})
+    assert answer == {"isSuccess": True, "got": {"type": "x"}}
+    assert lambda_service.throttled["throttled-twice"] == 2
+    assert lambda_service.functions["throttled-twice"].invocations == 1
 
 
 def test_lambda_read_timeout(fake_lambda: str) -> None:
     started = time.monotonic()
     with pytest.raises(ConnectorError) as info:
-        LambdaInvoker(fake_lambda + "slow", timeout=1.0).invoke({"type": "x"})
+        LambdaInvoker(fake_lambda + "slow", timeout=1.0).invoke({"type": "x", "seconds": 30})
     assert info.value.code == "ConnectorTimeout"
-    assert time.monotonic() - started < 2.9
+    # The handler sleeps 30 s: giving up well before then is the caller's timeout (generous for a loaded host).
+    assert time.monotonic() - started < 20
 
 
 def test_lambda_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,9 +1,9 @@
-"""How a task property's text reads: a number, a datetime, a list, a type's kind (connectors layer).
+"""How a task property's text reads: a number, a datetime, a list, a type's kind (below every layer).
 
 The engine applies Filter tasks with these readings (`engine/tasks/spec.py` imports them), and
 connectors that push filters down to their system (Salesforce SOQL, custom connectors' filter
 expressions) must read the same text the same way, or a pushed-down filter could keep different
-records. One definition serves both.
+records. One definition serves both, so it sits below both layers and imports neither.
 """
 
 from __future__ import annotations

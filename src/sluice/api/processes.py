@@ -1,0 +1,35 @@
+"""`sluice serve --processes N` (API layer): N server processes sharing one listening socket.
+
+uvicorn's own multi-process mode only takes an import string, so each process would have to
+rebuild its settings from the environment, which the parent would then have to write. Instead
+the parent binds the socket and hands every child the settings it already read, as arguments.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+from sluice import logs
+from sluice.api.app import SluiceApp
+from sluice.api.runtime import open_runtime
+from sluice.config import Settings
+from sluice.settings import ProcessSettings, install
+
+
+def app_for_process(settings: Settings, process: ProcessSettings) -> SluiceApp:
+    """ASGI factory run in each child: install the parent's settings, open this process's runtime."""
+    install(process)
+    logs.configure(settings.log_level)  # a spawned process starts with logging unconfigured
+    return SluiceApp(open_runtime(settings))
+
+
+def serve_processes(settings: Settings, process: ProcessSettings, **server: Any) -> None:
+    """Run `settings.processes` servers until interrupted; `server` is uvicorn's (host, port, ...)."""
+    config = uvicorn.Config(
+        functools.partial(app_for_process, settings, process), factory=True, workers=settings.processes, **server
+    )
+    Multiprocess(config, sockets=[config.bind_socket()]).run()

@@ -1,0 +1,198 @@
+"""Process settings below every layer: one frozen dataclass per concern, read once.
+
+`sluice serve` builds `ProcessSettings.from_mapping(os.environ, ...)` once at start and
+`install`s it; connectors and the engine ask `current()` through their own small accessors
+(`connectors/salesforce/settings.py`, `custom_connector/limits.py`, `s3/storage.py`, ...). Nothing
+writes `os.environ` to pass a setting on. `use()` scopes other settings to a block (a test, or a
+second server in one process), and without either `current()` reads the environment afresh on
+every call, so a value one test sets does not outlive it.
+
+Every name here is in the README's configuration table (tests/unit/test_readme_configuration.py).
+A malformed value is a `SettingsError` naming the variable, for the server's settings
+(`config.py`) and the connectors' alike.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+
+class SettingsError(ValueError):
+    """A `SLUICE_*` variable whose value is not one the setting can take."""
+
+
+def text(env: Mapping[str, str], name: str) -> str | None:
+    """The variable's value, None when unset or empty."""
+    return env.get(name) or None
+
+
+def _finite(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError(raw)
+    return value
+
+
+T = TypeVar("T", int, float)
+
+
+def _read(env: Mapping[str, str], name: str, default: T, minimum: T | None, convert: Callable[[str], T],
+          what: str) -> T:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = convert(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be {what}, not {raw!r}") from None
+    return value if minimum is None else max(minimum, value)
+
+
+def number(env: Mapping[str, str], name: str, default: float, *, minimum: float | None = None) -> float:
+    """A decimal setting; `default` when unset, raised to `minimum`; SettingsError when not a number."""
+    return _read(env, name, default, minimum, _finite, "a number")
+
+
+def whole(env: Mapping[str, str], name: str, default: int, *, minimum: int | None = None) -> int:
+    """A whole-number setting; `default` when unset, raised to `minimum`; SettingsError otherwise."""
+    return _read(env, name, default, minimum, int, "a whole number")
+
+
+DEFAULT_SALESFORCE_LOGIN_URL = "https://login.salesforce.com"
+DEFAULT_SALESFORCE_SANDBOX_LOGIN_URL = "https://test.salesforce.com"
+
+
+@dataclass(frozen=True)
+class SalesforceSettings:
+    """The Salesforce connector's hosts, connected app and retry knobs (docs/salesforce-wire.md)."""
+
+    login_url: str = DEFAULT_SALESFORCE_LOGIN_URL
+    sandbox_login_url: str = DEFAULT_SALESFORCE_SANDBOX_LOGIN_URL
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    max_attempts: int = 5
+    backoff_base: float = 0.5
+    timeout: float = 120.0
+    bulk_page_records: int = 100_000
+    # AppFlow documents 1,000,000 records as the point where AUTOMATIC switches to Bulk API 2.0.
+    bulk_threshold: int = 1_000_000
+    bulk_max_wait: float = 3600.0
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str]) -> SalesforceSettings:
+        """The settings `SLUICE_SALESFORCE_*` variables give."""
+        return cls(
+            # SLUICE_ENDPOINT_URL_SALESFORCE stands for both login hosts, as AWS_ENDPOINT_URL_<SERVICE> would.
+            login_url=text(env, "SLUICE_SALESFORCE_LOGIN_URL") or text(env, "SLUICE_ENDPOINT_URL_SALESFORCE")
+            or DEFAULT_SALESFORCE_LOGIN_URL,
+            sandbox_login_url=text(env, "SLUICE_SALESFORCE_SANDBOX_LOGIN_URL")
+            or text(env, "SLUICE_ENDPOINT_URL_SALESFORCE") or DEFAULT_SALESFORCE_SANDBOX_LOGIN_URL,
+            client_id=text(env, "SLUICE_SALESFORCE_CLIENT_ID"),
+            client_secret=text(env, "SLUICE_SALESFORCE_CLIENT_SECRET"),
+            max_attempts=whole(env, "SLUICE_SALESFORCE_MAX_ATTEMPTS", 5, minimum=1),
+            backoff_base=number(env, "SLUICE_SALESFORCE_BACKOFF_BASE", 0.5, minimum=0.0),
+            timeout=number(env, "SLUICE_SALESFORCE_TIMEOUT", 120.0, minimum=1.0),
+            bulk_page_records=whole(env, "SLUICE_SALESFORCE_BULK_PAGE_RECORDS", 100_000, minimum=1),
+            bulk_threshold=whole(env, "SLUICE_SALESFORCE_BULK_THRESHOLD", 1_000_000, minimum=0),
+            bulk_max_wait=number(env, "SLUICE_SALESFORCE_BULK_MAX_WAIT", 3600.0, minimum=1.0),
+        )
+
+
+@dataclass(frozen=True)
+class ConnectorSettings:
+    """Custom connectors: the call timeout override, the local links file, local workers' memory."""
+
+    timeout: float | None = None
+    links_file: str | None = None
+    worker_memory_mb: int = 1024
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str]) -> ConnectorSettings:
+        """The settings `SLUICE_CONNECTOR_*` and `SLUICE_WORKER_MEMORY_MB` give."""
+        timeout = number(env, "SLUICE_CONNECTOR_TIMEOUT", 0.0)
+        if env.get("SLUICE_CONNECTOR_TIMEOUT") and timeout <= 0:
+            raw = env["SLUICE_CONNECTOR_TIMEOUT"]
+            raise SettingsError(f"SLUICE_CONNECTOR_TIMEOUT must be a positive number, not {raw!r}")
+        return cls(
+            timeout=timeout or None,
+            links_file=text(env, "SLUICE_CONNECTOR_LINKS"),
+            # 0 or less: no address-space limit on local workers.
+            worker_memory_mb=whole(env, "SLUICE_WORKER_MEMORY_MB", 1024),
+        )
+
+
+S3_BACKENDS = ("local", "aws")
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    """The S3 connector's object store: `local`, `aws`, or None to choose by the AWS endpoint settings."""
+
+    backend: str | None = None
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str]) -> S3Settings:
+        """The setting `SLUICE_S3_BACKEND` gives."""
+        backend = (env.get("SLUICE_S3_BACKEND") or "").strip().lower() or None
+        if backend is not None and backend not in S3_BACKENDS:
+            raise SettingsError(f"SLUICE_S3_BACKEND must be 'local' or 'aws', not {backend!r}")
+        return cls(backend)
+
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
+
+
+@dataclass(frozen=True)
+class ProcessSettings:
+    """Everything below the server's own settings that connectors and the engine read."""
+
+    data_dir: str
+    public_url: str = DEFAULT_PUBLIC_URL
+    connectors: ConnectorSettings = field(default_factory=ConnectorSettings)
+    s3: S3Settings = field(default_factory=S3Settings)
+    salesforce: SalesforceSettings = field(default_factory=SalesforceSettings)
+
+    @classmethod
+    def from_mapping(
+        cls, env: Mapping[str, str], *, data_dir: str | Path | None = None, public_url: str | None = None
+    ) -> ProcessSettings:
+        """The settings `env` gives; `data_dir` and `public_url` (the server's own) win over it."""
+        return cls(
+            data_dir=str(Path(data_dir or text(env, "SLUICE_DATA_DIR") or ".sluice").resolve()),
+            public_url=public_url or text(env, "SLUICE_PUBLIC_URL") or DEFAULT_PUBLIC_URL,
+            connectors=ConnectorSettings.from_mapping(env),
+            s3=S3Settings.from_mapping(env),
+            salesforce=SalesforceSettings.from_mapping(env),
+        )
+
+
+_installed: ProcessSettings | None = None
+_scoped: ContextVar[ProcessSettings | None] = ContextVar("sluice_settings", default=None)
+
+
+def install(settings: ProcessSettings | None) -> None:
+    """Make `settings` this process's (`sluice serve` at start); None goes back to the environment."""
+    global _installed
+    _installed = settings
+
+
+@contextmanager
+def use(settings: ProcessSettings) -> Iterator[ProcessSettings]:
+    """`settings` for the current context (thread or task) until the block ends."""
+    token = _scoped.set(settings)
+    try:
+        yield settings
+    finally:
+        _scoped.reset(token)
+
+
+def current() -> ProcessSettings:
+    """The settings in force: the block's (`use`), else the installed ones, else the environment's now."""
+    return _scoped.get() or _installed or ProcessSettings.from_mapping(os.environ)
