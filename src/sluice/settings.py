@@ -88,12 +88,12 @@ class SalesforceSettings:
     @classmethod
     def from_mapping(cls, env: Mapping[str, str]) -> SalesforceSettings:
         """The settings `SLUICE_SALESFORCE_*` variables give."""
+        endpoint = (text(env, "SLUICE_ENDPOINT_URL_SALESFORCE") or "").rstrip("/") or None
         return cls(
             # SLUICE_ENDPOINT_URL_SALESFORCE stands for both login hosts, as AWS_ENDPOINT_URL_<SERVICE> would.
-            login_url=text(env, "SLUICE_SALESFORCE_LOGIN_URL") or text(env, "SLUICE_ENDPOINT_URL_SALESFORCE")
-            or DEFAULT_SALESFORCE_LOGIN_URL,
+            login_url=text(env, "SLUICE_SALESFORCE_LOGIN_URL") or endpoint or DEFAULT_SALESFORCE_LOGIN_URL,
             sandbox_login_url=text(env, "SLUICE_SALESFORCE_SANDBOX_LOGIN_URL")
-            or text(env, "SLUICE_ENDPOINT_URL_SALESFORCE") or DEFAULT_SALESFORCE_SANDBOX_LOGIN_URL,
+            or endpoint or DEFAULT_SALESFORCE_SANDBOX_LOGIN_URL,
             client_id=text(env, "SLUICE_SALESFORCE_CLIENT_ID"),
             client_secret=text(env, "SLUICE_SALESFORCE_CLIENT_SECRET"),
             max_attempts=whole(env, "SLUICE_SALESFORCE_MAX_ATTEMPTS", 5, minimum=1),

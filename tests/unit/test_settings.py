@@ -101,8 +101,8 @@ def test_local_workers_get_the_configured_memory(tmp_path: Path) -> None:
     chosen = ProcessSettings.from_mapping({
         "SLUICE_WORKER_MEMORY_MB": "256", "SLUICE_CONNECTOR_LINKS": str(tmp_path / "links.json")})
     with settings.use(chosen):
-        links.link(arn, "json:dumps")
-        invoker = invoke.invoker_for(arn)
+        links.link(arn, "json:dumps", ["111122223333"])
+        invoker = invoke.invoker_for(arn, account_id="111122223333")
     try:
         assert isinstance(invoker, invoke.LocalInvoker) and invoker.memory_mb == 256
     finally:
@@ -120,7 +120,7 @@ def test_registration_waits_as_long_as_the_connector_timeout_says(monkeypatch: p
             waited.append(timeout)
             raise RuntimeError("recorded")
 
-    monkeypatch.setattr(invoke, "invoker_for", lambda arn, env=None: Recorder())
+    monkeypatch.setattr(invoke, "invoker_for", lambda arn, env=None, **_: Recorder())
     for value, expected in (({}, 30.0), ({"SLUICE_CONNECTOR_TIMEOUT": "4"}, 4.0)):
         with settings.use(ProcessSettings.from_mapping(value)), pytest.raises(RuntimeError, match="recorded"):
             custom_connector.describe_lambda("arn:aws:lambda:us-east-1:123456789012:function:x")

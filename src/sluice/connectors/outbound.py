@@ -251,9 +251,9 @@ def check_profile_urls(properties: Mapping[str, Any], allowed_host_suffixes: Seq
 
 
 def endpoint_override(connector_type: str) -> str | None:
-    """`SLUICE_ENDPOINT_URL_<CONNECTORTYPE>` (e.g. `SLUICE_ENDPOINT_URL_AMPLITUDE`), without a trailing
+    """`SLUICE_ENDPOINT_URL_<CONNECTORTYPE>` (e.g. Amplitude's), without a trailing
     slash; None when unset. The URL is still checked when it is called."""
-    name = "SLUICE_ENDPOINT_URL_" + re.sub(r"[^A-Z0-9]", "_", connector_type.upper())
+    name = f"SLUICE_ENDPOINT_URL_{re.sub(r'[^A-Z0-9]', '_', connector_type.upper())}"
     value = (os.environ.get(name) or "").strip().rstrip("/")
     return value or None
 

@@ -36,7 +36,8 @@ HOSTS = (
 
 def login_url(sandbox: bool) -> str:
     """The OAuth host for production orgs, or for sandboxes when `sandbox` is true:
-    `SLUICE_SALESFORCE_[SANDBOX_]LOGIN_URL`, else `SLUICE_ENDPOINT_URL_SALESFORCE`, else Salesforce's."""
+    `SLUICE_SALESFORCE_LOGIN_URL` / `SLUICE_SALESFORCE_SANDBOX_LOGIN_URL`, else
+    `SLUICE_ENDPOINT_URL_SALESFORCE`, else Salesforce's."""
     return _settings().sandbox_login_url if sandbox else _settings().login_url
 
 
