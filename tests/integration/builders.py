@@ -237,3 +237,16 @@ def raises(client: Any, code: str, status: int, *words: str) -> Iterator[Any]:
     assert len(message) > 10, message
     for word in words:
         assert word in message, f"{word!r} not in {message!r}"
+
+
+def share_test_resources(server: SluiceServer, name: str) -> None:
+    """Let account `name` use what the default account's tests use: the local buckets `s3_flow`
+    names (`sluice buckets grant`) and the test Lambda ARNs' local handler (`sluice connectors link`)."""
+    from tests.support.server import OFFLINE_HANDLER, TEST_LAMBDA_ARNS
+
+    for bucket in ("sluice-source", "sluice-destination"):
+        done = server.cli("buckets", "grant", bucket, name)
+        assert done.returncode == 0, done.stderr
+    for arn in TEST_LAMBDA_ARNS:
+        done = server.cli("connectors", "link", arn, OFFLINE_HANDLER, "--account", "default", "--account", name)
+        assert done.returncode == 0, done.stderr

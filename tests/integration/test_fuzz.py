@@ -46,7 +46,7 @@ from hypothesis import HealthCheck, assume, configuration, given, settings
 from hypothesis import strategies as st
 
 from sluice.protocol.model import service_model
-from tests.integration.builders import salesforce_profile
+from tests.integration.builders import salesforce_profile, share_test_resources
 from tests.support.server import ACCESS_KEY, REGION, SECRET_KEY, SluiceServer, free_port
 from tests.support.shapes import ShapeStrategies, apply, mutation_sites, raw_request
 
@@ -179,6 +179,7 @@ def _seed(server: SluiceServer, account: Account) -> None:
 def _new_account(server: SluiceServer, name: str) -> Account:
     done = server.cli("accounts", "create", name)
     assert done.returncode == 0, done.stderr
+    share_test_resources(server, name)
     exports = dict(re.findall(r"^export (\w+)=(\S+)$", done.stdout, re.MULTILINE))
     account_id = re.search(r"^# account \S+: (\d{12})$", done.stdout, re.MULTILINE)
     assert account_id, done.stdout

@@ -12,6 +12,7 @@ from tests.integration.builders import (
     marketo_profile,
     raises,
     s3_flow,
+    share_test_resources,
     unchecked_client,
     unique,
 )
@@ -38,6 +39,7 @@ def flow_names(appflow, **kwargs):
 def other_account(server):
     """A second account on the module's server, with two flows (so ListFlows pages)."""
     keys = create_account(server)
+    share_test_resources(server, keys["name"])
     client = server.client(keys["access_key_id"], keys["secret_access_key"])
     for _ in range(2):
         client.create_flow(**s3_flow(unique("theirs")))
