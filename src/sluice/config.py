@@ -36,6 +36,11 @@ class Settings:
     # schedule time runs `scheduler_speedup` times faster than real time.
     scheduler_speedup: float = 1.0
     scheduler_epoch: float | None = None
+    # Request heads (request line + headers): at most this many bytes, all within this many seconds.
+    max_header_bytes: int = 64 * 1024
+    header_timeout_seconds: float = 10.0
+    # Regions a credential scope may name; empty: any name shaped like a region (us-east-1).
+    regions: tuple[str, ...] = ()
 
     def to_env(self) -> dict[str, str]:
         """The environment variables that reproduce these settings (for worker processes)."""
@@ -49,7 +54,11 @@ class Settings:
             "SLUICE_MAX_FLOWS": str(self.max_flows),
             "SLUICE_LOG_LEVEL": self.log_level,
             "SLUICE_SCHEDULER_SPEEDUP": str(self.scheduler_speedup),
+            "SLUICE_MAX_HEADER_BYTES": str(self.max_header_bytes),
+            "SLUICE_HEADER_TIMEOUT_SECONDS": str(self.header_timeout_seconds),
         }
+        if self.regions:
+            env["SLUICE_REGIONS"] = ",".join(self.regions)
         if self.scheduler_epoch is not None:
             env["SLUICE_SCHEDULER_EPOCH"] = str(self.scheduler_epoch)
         for name, value in (
@@ -81,4 +90,7 @@ class Settings:
             scheduler_speedup=float(os.environ.get("SLUICE_SCHEDULER_SPEEDUP") or 1.0),
             scheduler_epoch=float(os.environ["SLUICE_SCHEDULER_EPOCH"]) if os.environ.get("SLUICE_SCHEDULER_EPOCH")
             else None,
+            max_header_bytes=_int("SLUICE_MAX_HEADER_BYTES", 64 * 1024),
+            header_timeout_seconds=float(os.environ.get("SLUICE_HEADER_TIMEOUT_SECONDS") or 10.0),
+            regions=tuple(r.strip() for r in (os.environ.get("SLUICE_REGIONS") or "").split(",") if r.strip()),
         )

@@ -18,7 +18,7 @@ from sluice.scheduler.loop import Scheduler
 from sluice.service.services import Services, build_services
 from sluice.store.accounts import AccountKeys, ensure_default_account, resolve_access_key
 from sluice.store.crypto import SecretBox, load_master_key
-from sluice.store.db import migrate, open_engine, sqlite_url
+from sluice.store.db import migrate, open_engine, prepare_data_dir, sqlite_url
 from sluice.store.repository import Store
 
 log = logging.getLogger("sluice")
@@ -26,8 +26,8 @@ KEY_CACHE_SECONDS = 5.0
 
 
 def open_store(settings: Settings) -> Store:
-    """The migrated store for these settings (creating the data dir and master key if needed)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    """The migrated store for these settings (creating the data dir 0700 and master key if needed)."""
+    prepare_data_dir(settings.data_dir, embedded_database=not settings.database_url)
     engine = open_engine(settings.database_url or sqlite_url(settings.data_dir))
     migrate(engine)
     return Store(engine, SecretBox(load_master_key(settings.data_dir, settings.master_key)))

@@ -113,6 +113,10 @@ class ConnectorSpec:
     # (profile, source properties member, event context) -> a change-event subscription, for
     # flows with triggerType Event.
     open_events: Callable[[ProfileView, Mapping[str, Any], EventContext], EventStream] | None = None
+    # (the connector's member of Source/DestinationConnectorProperties, "source" or "destination",
+    # flow name): CreateFlow/UpdateFlow refuse, with the ValueError's message, values the
+    # connector could never run with (e.g. a key segment longer than a file name may be).
+    check_properties: Callable[[Mapping[str, Any], str, str], None] | None = None
     # Native plug-ins (the `sluice.connectors` entry-point group) are CustomConnector types that
     # answer to this connectorLabel without a RegisterConnector (see docs/connectors.md).
     label: str | None = None

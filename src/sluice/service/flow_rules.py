@@ -16,6 +16,7 @@ from typing import Any
 from sluice.engine.tasks import check_tasks as check_task_semantics
 from sluice.scheduler import triggers
 from sluice.service import catalog, schedules
+from sluice.service.common import now
 from sluice.service.errors import ResourceNotFoundException, ValidationException
 from sluice.store.models import ConnectorProfile
 from sluice.store.repository import Scoped
@@ -113,6 +114,19 @@ def _check_properties(member: str | None, props: Mapping[str, Any], kind: str, c
         )
 
 
+def _check_connector_properties(
+    connector_type: str, props: Mapping[str, Any], member: str | None, role: str, flow_name: str
+) -> None:
+    """The connector's own refusals of values it could never run with (ConnectorSpec.check_properties)."""
+    spec = catalog.builtin(connector_type)
+    if spec is None or spec.check_properties is None or member is None:
+        return
+    try:
+        spec.check_properties(props.get(member) or {}, role, flow_name)
+    except ValueError as exc:
+        raise ValidationException(str(exc)) from None
+
+
 def _check_write_operation(
     props: Mapping[str, Any], config: Mapping[str, Any], where: str, connector_type: str
 ) -> None:
@@ -163,6 +177,9 @@ def check_trigger(trigger: Mapping[str, Any], source_config: Mapping[str, Any], 
     start, end = scheduled.get("scheduleStartTime"), scheduled.get("scheduleEndTime")
     if start is not None and end is not None and end <= start:
         raise ValidationException("scheduleEndTime must be later than scheduleStartTime.")
+    if end is not None and end <= now():
+        # A schedule that has already ended would never run: AppFlow refuses it too.
+        raise ValidationException("scheduleEndTime must be in the future.")
     try:
         triggers.spec_for(scheduled, activated_at=0.0)
     except (ValueError, KeyError) as exc:
@@ -242,6 +259,8 @@ def check_flow(tx: Scoped, params: Mapping[str, Any], fields_of: FieldLookup | N
         catalog.source_member(source_type), source["sourceConnectorProperties"],
         "sourceFlowConfig.sourceConnectorProperties", source_type,
     )
+    _check_connector_properties(source_type, source["sourceConnectorProperties"],
+                                catalog.source_member(source_type), "source", params["flowName"])
     shape = FlowShape(source_type, source.get("connectorProfileName"),
                       source_profile.connector_label if source_profile else None)
     allowed = set(source_config.get("supportedDestinationConnectors") or [])
@@ -265,6 +284,8 @@ def check_flow(tx: Scoped, params: Mapping[str, Any], fields_of: FieldLookup | N
             destination["destinationConnectorProperties"].get(catalog.destination_member(dest_type) or "") or {},
             dest_config, where, dest_type,
         )
+        _check_connector_properties(dest_type, destination["destinationConnectorProperties"],
+                                    catalog.destination_member(dest_type), "destination", params["flowName"])
         shape.destination_types.append(dest_type)
         shape.destination_profiles.append(destination.get("connectorProfileName") or "")
         shape.destination_labels.append(profile.connector_label if profile else None)

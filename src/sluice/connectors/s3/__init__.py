@@ -79,6 +79,12 @@ def _cleanup_destination(props: Mapping[str, Any], data_dir: str, execution_id: 
     cleanup_staging(props, data_dir, execution_id)
 
 
+def _check_properties(props: Mapping[str, Any], role: str, flow_name: str) -> None:
+    from sluice.connectors.s3.checks import check_properties
+
+    check_properties(props, role, flow_name)
+
+
 SPEC = ConnectorSpec(
     connector_type=CONNECTOR_TYPE,
     capabilities=CAPABILITIES,
@@ -87,4 +93,5 @@ SPEC = ConnectorSpec(
     open_source=_open_source,
     open_destination=_open_destination,
     cleanup_destination=_cleanup_destination,
+    check_properties=_check_properties,
 )

@@ -177,13 +177,14 @@ class LocalStorage(Storage):
         self._fs = pafs.LocalFileSystem()
 
     def bucket_path(self, bucket: str) -> Path:
-        if not bucket or "/" in bucket or "\\" in bucket or bucket in {".", ".."}:
+        if not bucket or "/" in bucket or "\\" in bucket or "\x00" in bucket or bucket in {".", ".."}:
             raise ConnectorError("InvalidArgument", f"{bucket!r} is not a valid bucket name")
         return self.root / bucket
 
     def path(self, bucket: str, key: str) -> Path:
         parts = key.split("/")
-        if not key or key.startswith("/") or any(part in {".", ".."} for part in parts) or "\\" in key:
+        bad = "\\" in key or "\x00" in key  # no file name can hold a NUL
+        if not key or key.startswith("/") or any(part in {".", ".."} for part in parts) or bad:
             raise ConnectorError("InvalidArgument", f"{key!r} is not an object key the local store can hold")
         return self.bucket_path(bucket).joinpath(*[part for part in parts if part])
 
