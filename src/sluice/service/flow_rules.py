@@ -3,8 +3,10 @@
 The protocol layer already enforced every constraint the model states; this module checks
 meaning: the connector types exist and may play their role, the source may feed each
 destination, profiles exist and are of the right type, the trigger and schedule are ones the
-source supports, and every task's operator is one the source connector offers; the task list
-itself is checked by the engine (`sluice.engine.tasks.check_tasks`), which must be able to run it.
+source supports, every task's operator is one the source connector offers, and each connector
+accepts its properties (`ConnectorSpec.check_properties`, e.g. S3 paths it could never write);
+the task list itself is checked by the engine (`sluice.engine.tasks.check_tasks`), which must be
+able to run it.
 """
 
 from __future__ import annotations

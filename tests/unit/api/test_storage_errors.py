@@ -62,7 +62,8 @@ def test_other_failures_are_not(error: BaseException) -> None:
 def call(endpoint: AppFlowEndpoint) -> tuple[int, dict[bytes, bytes], dict[str, Any]]:
     scope = {"type": "http", "method": "POST", "path": "/list-flows", "raw_path": b"/list-flows",
              "query_string": b"", "headers": [(b"content-type", b"application/json")],
-             CONTEXT_KEY: RequestContext("rid-1", "123456789012", "us-east-1", "AKID", "arn:aws:iam::123456789012:root")}
+             CONTEXT_KEY: RequestContext("rid-1", "123456789012", "us-east-1", "AKID",
+                                         "arn:aws:iam::123456789012:root")}
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
