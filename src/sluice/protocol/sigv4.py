@@ -6,9 +6,10 @@ one `RequestContext` in `scope[CONTEXT_KEY]` before calling the app. The canonic
 string to sign come from botocore's own `SigV4Auth`, fed the raw path as received and the query
 pairs for botocore to re-encode, so Sluice canonicalises exactly as the SDK that signed. The pairs
 are decoded by `query.parse_query`, the request parser's own reading, so the query that is signed
-is the query the app acts on. Only the
-final HMAC (with a cached signing key) is computed here. Every failure is an AWS REST-JSON
-error, and every response, from here or from the app, carries `x-amzn-RequestId`.
+is the query the app acts on. Only the final HMAC (with a cached signing key) is computed here.
+The credential scope's region must look like a region (or be a configured one). Every failure
+is an AWS REST-JSON error, and every response, from here or from the app, carries
+`x-amzn-RequestId`.
 See https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv4-signing-request.html.
 """
 
