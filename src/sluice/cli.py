@@ -53,6 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the server until interrupted."""
     import uvicorn
 
+    from sluice.api import http_server
     from sluice.api.app import create_app
     from sluice.api.processes import serve_processes
     from sluice.api.runtime import open_runtime
@@ -69,8 +70,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _hand_over_keys(_exports(runtime.default_keys, endpoint), settings.data_dir)
     print(f"Sluice {_version()} serving the AppFlow API on {endpoint} "
           f"(data dir {settings.data_dir}, account {runtime.default_keys.account_id})", flush=True)
+    # Request heads are capped in size and time while they arrive (api/http_server.py): uvicorn's
+    # own httptools protocol buffers a head of any size before the app can see it.
+    http_server.configure(settings.max_header_bytes, settings.header_timeout_seconds)
     common = {"host": settings.host, "port": settings.port, "log_level": "warning", "access_log": False,
-              "lifespan": "on"}
+              "lifespan": "on", "http": http_server.LimitedHttpToolsProtocol}
     if settings.processes <= 1:
         uvicorn.run(create_app(runtime), **common)  # type: ignore[arg-type]
         return 0

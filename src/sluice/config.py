@@ -38,6 +38,11 @@ class Settings:
     # schedule time runs `scheduler_speedup` times faster than real time.
     scheduler_speedup: float = 1.0
     scheduler_epoch: float | None = None
+    # Request heads (request line + headers): at most this many bytes, all within this many seconds.
+    max_header_bytes: int = 64 * 1024
+    header_timeout_seconds: float = 10.0
+    # Regions a credential scope may name; empty: any name shaped like a region (us-east-1).
+    regions: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +64,9 @@ class Settings:
             log_level=text(env, "SLUICE_LOG_LEVEL") or "info",
             scheduler_speedup=number(env, "SLUICE_SCHEDULER_SPEEDUP", 1.0),
             scheduler_epoch=number(env, "SLUICE_SCHEDULER_EPOCH", 0.0) if epoch else None,
+            max_header_bytes=whole(env, "SLUICE_MAX_HEADER_BYTES", 64 * 1024, minimum=1024),
+            header_timeout_seconds=number(env, "SLUICE_HEADER_TIMEOUT_SECONDS", 10.0),
+            regions=tuple(r.strip() for r in (text(env, "SLUICE_REGIONS") or "").split(",") if r.strip()),
         )
 
     @property

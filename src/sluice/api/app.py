@@ -4,7 +4,9 @@ Request path: `SigV4Middleware` (who is calling) -> `Router` (which operation) -
 `parse_request` + `validate_input` (the model's rules) -> the service handler from
 `dispatch.operations` (run in a worker thread: handlers do blocking database work) ->
 `serialize_output`. Modelled errors become AWS error responses; anything else is logged with
-its request id and answered as a 500 `InternalServerException` without a traceback.
+its request id and answered as a 500 `InternalServerException` without a traceback, except
+the storage refusing a write (a full disk), which is a retryable 503 `ServiceUnavailableException`
+(`storage_errors`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import anyio
 from starlette.types import Message, Receive, Scope, Send
 
+from sluice.api import storage_errors
 from sluice.api.dispatch import Handler, operations
 from sluice.api.runtime import KeyResolver, Runtime
 from sluice.api.secrets_endpoint import SecretsEndpoint, is_secrets_request
@@ -23,6 +26,7 @@ from sluice.protocol.context import CONTEXT_KEY, RequestContext
 from sluice.protocol.errors import ProtocolError
 from sluice.protocol.model import service_model
 from sluice.protocol.parser import parse_request
+from sluice.protocol.query import parse_query
 from sluice.protocol.router import Router
 from sluice.protocol.serializer import Response, serialize_error, serialize_output
 from sluice.protocol.sigv4 import SigV4Middleware
@@ -34,6 +38,7 @@ from sluice.store.connector_keys import resolve_connector_key
 
 log = logging.getLogger("sluice.api")
 HEALTH_PATH = "/health"
+STORAGE_ERROR_CODE = "ServiceUnavailableException"
 # Operations that may wait on a connector's system (a vendor API, a Lambda, a local handler).
 # They always run in a worker thread: on the event loop they would stall every other request,
 # including a connector reading its credentials secret back from this very server.
@@ -80,17 +85,21 @@ class AppFlowEndpoint:
             response = serialize_error(exc.code, exc.message, exc.status, rid)
         except ServiceError as exc:
             response = serialize_error(exc.code, exc.message, exc.status, rid)
-        except Exception:
-            log.exception("request %s failed", rid)
-            response = serialize_error(
-                "InternalServerException", f"An internal error occurred (request id {rid}).", 500, rid
-            )
+        except Exception as exc:
+            if storage_errors.is_storage_failure(exc):  # a full disk clears; 503 tells SDKs to retry
+                log.error("request %s: storage refused a write: %s", rid, exc)
+                response = serialize_error(STORAGE_ERROR_CODE, storage_errors.MESSAGE, 503, rid)
+            else:
+                log.exception("request %s failed", rid)
+                response = serialize_error(
+                    "InternalServerException", f"An internal error occurred (request id {rid}).", 500, rid
+                )
         await _send(send, response)
 
     async def _answer(self, scope: Scope, body: bytes, context: RequestContext) -> Response:
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         op, path_params = self.router.match(scope["method"], raw_path)
-        query = _query_pairs(scope.get("query_string", b""))
+        query = parse_query(scope.get("query_string", b""))
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         params = parse_request(op, path_params, query, headers, body)
         validate_input(op.input_shape, params)
@@ -103,12 +112,6 @@ class AppFlowEndpoint:
         return serialize_output(op, result)
 
 
-def _query_pairs(raw: bytes) -> list[tuple[str, str]]:
-    from urllib.parse import parse_qsl
-
-    return parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
-
-
 class SluiceApp:
     """The whole ASGI app: lifespan (executor start/stop), health check, signed API."""
 
@@ -118,12 +121,16 @@ class SluiceApp:
         # loop (a thread hop would cost more than the query); a networked database gets threads.
         inline = runtime.store.engine.dialect.name == "sqlite"
         endpoint = AppFlowEndpoint(operations(runtime.services), inline=inline)
-        self.api = SigV4Middleware(endpoint, KeyResolver(runtime.store), exempt_paths=(HEALTH_PATH,))
+        regions = runtime.settings.regions
+        self.api = SigV4Middleware(
+            endpoint, KeyResolver(runtime.store), exempt_paths=(HEALTH_PATH,), regions=regions
+        )
         store = runtime.store
         self.secrets = SigV4Middleware(
             SecretsEndpoint(ConnectorSecrets(store)),
             lambda key: resolve_connector_key(store, key),
             service="secretsmanager",
+            regions=regions,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

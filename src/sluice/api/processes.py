@@ -14,6 +14,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from sluice import logs
+from sluice.api import http_server
 from sluice.api.app import SluiceApp
 from sluice.api.runtime import open_runtime
 from sluice.config import Settings
@@ -24,6 +25,7 @@ def app_for_process(settings: Settings, process: ProcessSettings) -> SluiceApp:
     """ASGI factory run in each child: install the parent's settings, open this process's runtime."""
     install(process)
     logs.configure(settings.log_level)  # a spawned process starts with logging unconfigured
+    http_server.configure(settings.max_header_bytes, settings.header_timeout_seconds)  # this process's limits
     return SluiceApp(open_runtime(settings))
 
 

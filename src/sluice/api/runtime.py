@@ -19,14 +19,15 @@ from sluice.service.services import Services, build_services
 from sluice.store.accounts import AccountKeys, ensure_default_account, resolve_access_key
 from sluice.store.connector_keys import ensure_root
 from sluice.store.crypto import SecretBox, load_master_key
-from sluice.store.db import migrate, open_engine, protect_data_dir, sqlite_url
+from sluice.store.db import migrate, open_engine, prepare_data_dir, protect_data_dir, sqlite_url
 from sluice.store.repository import Store
 
 log = logging.getLogger("sluice")
 
 
 def open_store(settings: Settings) -> Store:
-    """The migrated store for these settings (creating the data dir and master key if needed)."""
+    """The migrated store for these settings (creating the data dir 0700 and master key if needed)."""
+    prepare_data_dir(settings.data_dir, embedded_database=not settings.database_url)
     protect_data_dir(settings.data_dir)
     engine = open_engine(settings.database_url or sqlite_url(settings.data_dir))
     migrate(engine)

@@ -140,6 +140,10 @@ class ConnectorSpec:
     # The vendor's known API hosts (a host matches itself and its subdomains), read at call time so
     # the operator's endpoint overrides count; None: any public host (connectors/outbound.py).
     vendor_hosts: Callable[[], tuple[str, ...]] | None = None
+    # (the connector's member of Source/DestinationConnectorProperties, "source" or "destination",
+    # flow name): CreateFlow/UpdateFlow refuse, with the ValueError's message, values the
+    # connector could never run with (e.g. a key segment longer than a file name may be).
+    check_properties: Callable[[Mapping[str, Any], str, str], None] | None = None
     # Native plug-ins (the `sluice.connectors` entry-point group) are CustomConnector types that
     # answer to this connectorLabel without a RegisterConnector (see docs/connectors.md).
     label: str | None = None

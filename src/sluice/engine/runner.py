@@ -72,10 +72,14 @@ def split_partitions(batch: pa.RecordBatch, keys: list[str]) -> Iterator[tuple[d
         return
     table = pa.Table.from_batches([batch])
     text = {k: pc.fill_null(pc.cast(table[k], pa.string()), "__null__") for k in keys}
-    combos = pa.table(text).group_by(keys).aggregate([]).to_pylist()
-    for combo in combos:
+    # Grouped under positional names: group_by reads a name starting with "." as a nested
+    # field path, so a field called ".name" could not be grouped by its own name.
+    slots = {f"k{i}": key for i, key in enumerate(text)}
+    grouped = pa.table({slot: text[key] for slot, key in slots.items()}).group_by(list(slots))
+    for row in grouped.aggregate([]).to_pylist():
+        combo = {key: row[slot] for slot, key in slots.items()}
         mask = None
-        for key in keys:
+        for key in text:
             equal = pc.equal(text[key], combo[key])
             mask = equal if mask is None else pc.and_(mask, equal)
         part = table.filter(mask).combine_chunks().to_batches()

@@ -6,6 +6,11 @@ an empty list never reaches the wire), headers (`header`), and the JSON body for
 Members the model does not know are dropped silently, as AWS ignores them, at every depth.
 Timestamps become timezone-aware UTC datetimes; every other value stays as JSON gave it
 and `validate.validate_input` judges it next. Neighbours: `router` before, `validate` after.
+
+A body is refused as a SerializationException before anything walks it when it nests deeper
+than `MAX_JSON_DEPTH` (no AppFlow shape is half as deep; recursion further on would fail) or
+holds a lone UTF-16 surrogate escape such as `"\ud800"` (valid JSON, but not text: it cannot be
+stored, logged or sent back as UTF-8).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -23,6 +29,9 @@ from sluice.protocol import errors
 from sluice.protocol.validate import Violation, format_message
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MAX_JSON_DEPTH = 64
+# A `\uD800`-`\uDFFF` escape; a false hit (an escaped backslash before it) only costs a walk.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def parse_request(
@@ -103,9 +112,63 @@ def _json_body(body: bytes) -> dict[str, Any] | None:
         value = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise errors.serialization_error(f"The request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise _too_deep() from None
     if not isinstance(value, dict):
         raise errors.serialization_error("The request body must be a JSON object")
+    # Depth cannot exceed the number of opening brackets: most bodies skip the walk.
+    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _depth_exceeds(value, MAX_JSON_DEPTH):
+        raise _too_deep()
+    if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(value):
+        raise errors.serialization_error(
+            "The request body is not valid UTF-8 text: it holds an unpaired UTF-16 surrogate escape"
+        )
     return value
+
+
+def _too_deep() -> errors.ProtocolError:
+    return errors.serialization_error(f"The request body nests JSON values deeper than {MAX_JSON_DEPTH} levels")
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """True when `value` nests lists/objects more than `limit` deep (iterative: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """True when a string (key or value) anywhere in `value` cannot be encoded as UTF-8."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            texts: list[Any] = [item]
+        elif isinstance(item, dict):
+            texts = list(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            texts = []
+            stack.extend(item)
+        else:
+            continue
+        for text in texts:
+            if isinstance(text, str) and not _encodable(text):
+                return True
+    return False
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _join(path: str, name: str) -> str:

@@ -4,9 +4,12 @@
 (or a presigned query string) against the secret `resolve_key(access_key_id)` returns, and puts
 one `RequestContext` in `scope[CONTEXT_KEY]` before calling the app. The canonical request and
 string to sign come from botocore's own `SigV4Auth`, fed the raw path as received and the query
-pairs for botocore to re-encode, so Sluice canonicalises exactly as the SDK that signed; only the
-final HMAC (with a cached signing key) is computed here. Every failure is an AWS REST-JSON
-error, and every response, from here or from the app, carries `x-amzn-RequestId`.
+pairs for botocore to re-encode, so Sluice canonicalises exactly as the SDK that signed. The pairs
+are decoded by `query.parse_query`, the request parser's own reading, so the query that is signed
+is the query the app acts on. Only the final HMAC (with a cached signing key) is computed here.
+The credential scope's region must look like a region (or be a configured one). Every failure
+is an AWS REST-JSON error, and every response, from here or from the app, carries
+`x-amzn-RequestId`.
 See https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv4-signing-request.html.
 """
 
@@ -16,6 +19,7 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
@@ -23,7 +27,6 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import unquote
 
 from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -32,6 +35,7 @@ from botocore.credentials import Credentials
 
 from sluice.protocol.context import CONTEXT_KEY, RequestContext
 from sluice.protocol.errors import ProtocolError
+from sluice.protocol.query import parse_query
 from sluice.protocol.serializer import request_id_header, serialize_error
 
 Scope = MutableMapping[str, Any]
@@ -47,6 +51,9 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 SERVICE = "appflow"
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 _MAX_PRESIGNED_EXPIRES = 7 * 24 * 3600
+# The region becomes part of every ARN the caller's resources get, so it must look like one:
+# `us-east-1:999999999999` would otherwise mint ARNs naming another account.
+REGION_PATTERN = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 
 _INVALID_TOKEN = "The security token included in the request is invalid."
 _MISMATCH = (
@@ -106,17 +113,9 @@ class _Auth:
     expires: int | None = None  # X-Amz-Expires of a presigned query
 
 
-def _split_query(raw: str) -> list[tuple[str, str]]:
-    pairs = []
-    for part in raw.split("&"):
-        if part:
-            key, _, value = part.partition("=")
-            pairs.append((unquote(key), unquote(value)))
-    return pairs
-
-
-def _parse_auth(headers: dict[str, str], raw_query: str) -> _Auth:
-    query = _split_query(raw_query)
+def _parse_auth(headers: dict[str, str], raw_query: bytes) -> _Auth:
+    # The same reading of the query as the request parser's: what is signed is what is meant.
+    query = parse_query(raw_query)
     header = headers.get("authorization")
     if header is None:
         q = dict(query)
@@ -208,8 +207,10 @@ class SigV4Middleware:
     """Verify SigV4 on every HTTP request and attach the caller's `RequestContext`.
 
     `resolve_key(access_key_id)` returns `(secret_access_key, account_id)`, or None for an
-    unknown key. Paths starting with one of `exempt_paths` (e.g. "/health") skip authentication
-    and get no context. Bodies larger than `max_body_bytes` are refused with 413.
+    unknown key. Exactly the paths in `exempt_paths` (e.g. "/health", not "/healthz" or
+    "/health/x") skip authentication and get no context. Bodies larger than `max_body_bytes` are
+    refused with 413. The credential scope's region must be one of `regions` when given, else
+    shaped like an AWS region (`REGION_PATTERN`).
     """
 
     def __init__(
@@ -222,17 +223,19 @@ class SigV4Middleware:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         clock: Callable[[], float] = time.time,
         service: str = SERVICE,
+        regions: Iterable[str] = (),
     ) -> None:
         self.app = app
+        self.regions = frozenset(regions)
         self.service = service
         self.resolve_key = resolve_key
         self.clock_skew_seconds = clock_skew_seconds
-        self.exempt_paths = tuple(exempt_paths)
+        self.exempt_paths = frozenset(exempt_paths)
         self.max_body_bytes = max_body_bytes
         self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (self.exempt_paths and scope["path"].startswith(self.exempt_paths)):
+        if scope["type"] != "http" or scope["path"] in self.exempt_paths:
             await self.app(scope, receive, send)
             return
         request_id = str(uuid.uuid4())
@@ -253,17 +256,23 @@ class SigV4Middleware:
             return
         await self.app({**scope, CONTEXT_KEY: context}, _replay(body, receive), send)
 
+    def _known_region(self, region: str) -> bool:
+        if self.regions:
+            return region in self.regions
+        return REGION_PATTERN.fullmatch(region) is not None
+
     def _authenticate(self, scope: Scope, body: bytes, request_id: str) -> RequestContext:
         pairs = [(n.decode("latin-1").lower(), v.decode("latin-1")) for n, v in scope["headers"]]
         headers = dict(pairs)
-        raw_query = scope.get("query_string", b"").decode("latin-1")
-        auth = _parse_auth(headers, raw_query)
+        auth = _parse_auth(headers, scope.get("query_string", b""))
 
         access_key, _, rest = auth.credential.partition("/")
         scope_parts = rest.split("/")
         if len(scope_parts) != 4 or scope_parts[3] != "aws4_request":
             raise _incomplete(f"Credential should be scoped to a valid region, not '{auth.credential}'.")
         cred_date, region, service, _ = scope_parts
+        if not self._known_region(region):
+            raise _invalid("Credential should be scoped to a valid region.")
         found = self.resolve_key(access_key)
         if found is None:
             raise _unrecognized()

@@ -189,9 +189,18 @@ def _check_range(shape: Shape, value: Any, path: str, out: list[Violation], sens
         out.append(Violation(path, value, f"{_VALUE} less than or equal to {high}", sensitive))
 
 
+# What the wire types hold: a number past them is not an `integer` (int32) or `long` (int64).
+_INTEGER_BOUNDS = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+
+
 def _check_integer(shape: Shape, value: Any, path: str, out: list[Violation], sensitive: bool) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         _wrong_type(shape.type_name, value, path, out, sensitive)
+        return
+    low, high = _INTEGER_BOUNDS[shape.type_name]
+    if not low <= value <= high:
+        bound = f"greater than or equal to {low}" if value < low else f"less than or equal to {high}"
+        out.append(Violation(path, value, f"{_VALUE} {bound}", sensitive))
         return
     _check_range(shape, value, path, out, sensitive)
 

@@ -31,6 +31,9 @@ from zoneinfo import ZoneInfo
 from sluice.scheduler.cron import CronExpression
 
 MAX_OFFSET_SECONDS = 36000
+# The longest rate period accepted: far beyond any useful schedule, and small enough that
+# instant + period stays inside datetime's range (a rate of 10^12 days would overflow it).
+MAX_RATE_DAYS = 36500
 _RATE = re.compile(r"^rate\(\s*(\d+)\s*(minute|minutes|hour|hours|day|days)\s*\)$", re.IGNORECASE)
 _CRON = re.compile(r"^cron\((.*)\)$", re.IGNORECASE)
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -80,7 +83,10 @@ def parse_expression(expr: str) -> Expression:
         value, unit = int(rate.group(1)), rate.group(2).lower().rstrip("s")
         if value < 1:
             raise ValueError("the rate value must be a positive integer")
-        return Rate(text, value * _UNIT_SECONDS[unit])
+        seconds = value * _UNIT_SECONDS[unit]
+        if seconds > MAX_RATE_DAYS * 86400:
+            raise ValueError(f"the rate period must be at most {MAX_RATE_DAYS} days")
+        return Rate(text, seconds)
     cron = _CRON.match(text)
     if cron:
         return CronExpression.parse(cron.group(1))
@@ -159,14 +165,17 @@ def data_window(
     return lower, fire_time.astimezone(UTC)
 
 
-def _next_rate(rate: Rate, anchor: datetime | None, floor: datetime) -> datetime:
+def _next_rate(rate: Rate, anchor: datetime | None, floor: datetime) -> datetime | None:
     if anchor is None:
         raise ValueError("rate() schedules need a start time (scheduleStartTime or the activation time)")
     anchor = anchor.astimezone(UTC)
     period = timedelta(seconds=rate.seconds)
     if floor < anchor:
         return anchor
-    return anchor + period * ((floor - anchor) // period + 1)
+    try:
+        return anchor + period * ((floor - anchor) // period + 1)
+    except OverflowError:  # the next slot would fall after the year 9999: there is none
+        return None
 
 
 def _next_cron(cron: CronExpression, zone: ZoneInfo, floor: datetime) -> datetime | None:

@@ -3,9 +3,10 @@
 The protocol layer already enforced every constraint the model states; this module checks
 meaning: the connector types exist and may play their role, the source may feed each
 destination, profiles exist and are of the right type, local S3 buckets are the account's to
-use, the trigger and schedule are ones the source supports, and every task's operator is one
-the source connector offers; the task list itself is checked by the engine
-(`sluice.engine.tasks.check_tasks`), which must be able to run it.
+use, the trigger and schedule are ones the source supports, every task's operator is one the
+source connector offers, and each connector accepts its properties
+(`ConnectorSpec.check_properties`, e.g. S3 paths it could never write); the task list itself is
+checked by the engine (`sluice.engine.tasks.check_tasks`), which must be able to run it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sluice.engine.tasks import check_tasks as check_task_semantics
 from sluice.engine.tasks.spec import COMPARISONS, OPERATORS
 from sluice.scheduler import triggers
 from sluice.service import catalog, schedules
+from sluice.service.common import now
 from sluice.service.errors import ResourceNotFoundException, ValidationException
 from sluice.store.models import ConnectorProfile
 from sluice.store.repository import Scoped
@@ -98,6 +100,19 @@ def _check_properties(member: str | None, props: Mapping[str, Any], kind: str, c
             f"{kind} may only have the {member} member for connector type {connector_type}, "
             f"found {', '.join(sorted(extra))}."
         )
+
+
+def _check_connector_properties(
+    connector_type: str, props: Mapping[str, Any], member: str | None, role: str, flow_name: str
+) -> None:
+    """The connector's own refusals of values it could never run with (ConnectorSpec.check_properties)."""
+    spec = catalog.builtin(connector_type)
+    if spec is None or spec.check_properties is None or member is None:
+        return
+    try:
+        spec.check_properties(props.get(member) or {}, role, flow_name)
+    except ValueError as exc:
+        raise ValidationException(str(exc)) from None
 
 
 def _check_write_operation(
@@ -194,6 +209,9 @@ def check_trigger(trigger: Mapping[str, Any], source_config: Mapping[str, Any], 
     start, end = scheduled.get("scheduleStartTime"), scheduled.get("scheduleEndTime")
     if start is not None and end is not None and end <= start:
         raise ValidationException("scheduleEndTime must be later than scheduleStartTime.")
+    if end is not None and end <= now():
+        # A schedule that has already ended would never run: AppFlow refuses it too.
+        raise ValidationException("scheduleEndTime must be in the future.")
     try:
         triggers.spec_for(scheduled, activated_at=0.0)
     except (ValueError, KeyError) as exc:
@@ -274,6 +292,8 @@ def check_flow(tx: Scoped, params: Mapping[str, Any], fields_of: FieldLookup | N
         catalog.source_member(source_type), source["sourceConnectorProperties"],
         "sourceFlowConfig.sourceConnectorProperties", source_type,
     )
+    _check_connector_properties(source_type, source["sourceConnectorProperties"],
+                                catalog.source_member(source_type), "source", params["flowName"])
     shape = FlowShape(source_type, source.get("connectorProfileName"),
                       source_profile.connector_label if source_profile else None)
     allowed = set(source_config.get("supportedDestinationConnectors") or [])
@@ -297,6 +317,8 @@ def check_flow(tx: Scoped, params: Mapping[str, Any], fields_of: FieldLookup | N
             destination["destinationConnectorProperties"].get(catalog.destination_member(dest_type) or "") or {},
             dest_config, where, dest_type,
         )
+        _check_connector_properties(dest_type, destination["destinationConnectorProperties"],
+                                    catalog.destination_member(dest_type), "destination", params["flowName"])
         shape.destination_types.append(dest_type)
         shape.destination_profiles.append(destination.get("connectorProfileName") or "")
         shape.destination_labels.append(profile.connector_label if profile else None)

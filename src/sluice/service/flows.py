@@ -179,9 +179,14 @@ class Flows:
         return {"flowStatus": flow.status}
 
     def delete_flow(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
-        """DeleteFlow; a flow with runs in progress needs `forceDelete`."""
+        """DeleteFlow; an active Scheduled or Event flow, or one with runs in progress, needs `forceDelete`."""
         with self.store.scoped(caller.account_id, caller.region) as tx:
             flow = get_flow(tx, params["flowName"])
+            if flow.status == "Active" and flow.trigger_type != "OnDemand" and not params.get("forceDelete"):
+                # AppFlow's own words (API reference, DeleteFlow example).
+                raise ConflictException(
+                    "Flow is in active state, please set forceDelete to true or deactivate the flow"
+                )
             running = tx.executions_in_status(flow, RUNNING)
             if running and not params.get("forceDelete"):
                 raise ConflictException(

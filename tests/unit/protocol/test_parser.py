@@ -198,3 +198,34 @@ def test_payload_members_take_the_whole_body() -> None:
     assert parse_request(json_op, {}, [], {}, b'{"at": 1795428610.123, "x": 1}') == {"doc": {"at": WHEN}}
     assert parse_request(json_op, {}, [], {}, b"") == {}
     assert parse_request(raw_op, {}, [], {}, b"\x00raw") == {"data": b"\x00raw"}
+
+
+@pytest.mark.parametrize("depth", [65, 1000, 200_000])
+def test_json_nested_deeper_than_the_limit_is_a_serialization_error(depth: int) -> None:
+    body = b'{"flowName": "f", "x": ' + b"[" * depth + b"]" * depth + b"}"
+    with pytest.raises(ProtocolError) as caught:
+        parse_request(operation("DescribeFlow"), {}, [], {}, body)
+    assert caught.value.code == "SerializationException"
+    assert "deeper than 64" in caught.value.message
+
+
+def test_json_as_deep_as_the_limit_parses() -> None:
+    body = b'{"flowName": "f", "x": ' + b"[" * 63 + b"]" * 63 + b"}"
+    assert parse_request(operation("DescribeFlow"), {}, [], {}, body) == {"flowName": "f"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"flowName": "a\\ud800"}', b'{"flowName": "\\uDFFF"}', b'{"x\\udc00": 1, "flowName": "f"}',
+     b'{"flowName": "f", "tags": {"k": ["\\ud83d"]}}'],
+)
+def test_lone_surrogates_are_a_serialization_error(body: bytes) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        parse_request(operation("DescribeFlow"), {}, [], {}, body)
+    assert caught.value.code == "SerializationException"
+    assert "surrogate" in caught.value.message
+
+
+@pytest.mark.parametrize("body", [b'{"flowName": "\\ud83d\\ude00"}', b'{"flowName": "\\\\ud800"}'])
+def test_paired_surrogates_and_escaped_backslashes_are_text(body: bytes) -> None:
+    assert parse_request(operation("DescribeFlow"), {}, [], {}, body)["flowName"] == json.loads(body)["flowName"]

@@ -328,18 +328,19 @@ def test_lifespan_and_exempt_paths_pass_through() -> None:
         return None
 
     asyncio.run(middleware(app)({"type": "lifespan"}, receive, send))
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/health/live",
-        "raw_path": b"/health/live",
-        "query_string": b"",
-        "headers": [],
-    }
-    status, _, _ = run(middleware(app, exempt_paths=["/health"]), scope, b"")
+
+    def scope(path: str) -> dict[str, Any]:
+        return {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
+                "query_string": b"", "headers": []}
+
+    status, _, _ = run(middleware(app, exempt_paths=["/health"]), scope("/health"), b"")
     assert status == 204
     assert seen == ["lifespan", "http"]
-    assert_error(run(middleware(app), scope, b""), 403, "UnrecognizedClientException")
+    assert_error(run(middleware(app), scope("/health"), b""), 403, "UnrecognizedClientException")
+    # Only the exact path is exempt: a longer one is signed like any other.
+    for path in ("/health/live", "/healthz", "/health/"):
+        assert_error(run(middleware(app, exempt_paths=["/health"]), scope(path), b""), 403,
+                     "UnrecognizedClientException")
 
 
 def test_request_id_is_added_to_app_responses_once() -> None:

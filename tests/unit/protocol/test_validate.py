@@ -184,6 +184,22 @@ def test_numeric_ranges() -> None:
     assert "Member must have value greater than or equal to 1" in _errors("ListFlows", {"maxResults": 0})
 
 
+
+def test_numbers_past_the_wire_type_are_out_of_range() -> None:
+    """`integer` is int32 and `long` int64 even where the model gives no range."""
+    assert "Member must have value less than or equal to 2147483647" in _errors("ListFlows", {"maxResults": 2**31})
+    destination = {"connectorType": "S3", "destinationConnectorProperties": {"S3": {
+        "bucketName": "b", "s3OutputFormatConfig": {"aggregationConfig": {"targetFileSize": 10**30}}}}}
+    flow = {"flowName": "f", "triggerConfig": {"triggerType": "OnDemand"}, "tasks": [],
+            "sourceFlowConfig": {"connectorType": "S3", "sourceConnectorProperties": {"S3": {"bucketName": "b"}}},
+            "destinationFlowConfigList": [destination]}
+    message = _errors("CreateFlow", flow)
+    assert "targetFileSize" in message and "less than or equal to 9223372036854775807" in message
+    flow["destinationFlowConfigList"][0]["destinationConnectorProperties"]["S3"]["s3OutputFormatConfig"] = {
+        "aggregationConfig": {"targetFileSize": -(2**63) - 1}}
+    assert "greater than or equal to -9223372036854775808" in _errors("CreateFlow", flow)
+
+
 @pytest.mark.parametrize(
     ("params", "path", "kind"),
     [

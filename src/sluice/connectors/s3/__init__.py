@@ -54,4 +54,5 @@ SPEC = ConnectorSpec(
     open_source=lazy("sluice.connectors.s3.source:S3Source"),
     open_destination=lazy("sluice.connectors.s3.destination:S3Destination"),
     cleanup_destination=lazy("sluice.connectors.s3.destination:cleanup_staging"),
+    check_properties=lazy("sluice.connectors.s3.checks:check_properties"),
 )

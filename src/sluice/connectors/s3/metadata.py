@@ -159,9 +159,13 @@ def _read_head(storage: Storage, bucket: str, key: str) -> bytes:
 
 def _csv_columns(head: bytes) -> list[tuple[str, str]]:
     text = head.decode("utf-8-sig", errors="replace")
-    if len(head) >= HEAD_BYTES and "\n" not in text:
+    if len(head) >= HEAD_BYTES and "\n" not in text and "\r" not in text:
         raise ConnectorError("InvalidArgument", f"the CSV header row is longer than {HEAD_BYTES} bytes")
-    header = next(csv.reader(io.StringIO(text)), [])
+    try:
+        # newline=None reads "\r", "\n" and "\r\n" line endings alike, as the run's CSV reader does.
+        header = next(csv.reader(io.StringIO(text, newline=None)), [])
+    except csv.Error as exc:
+        raise ConnectorError("InvalidArgument", f"the CSV header row cannot be read: {exc}") from None
     names = [name.strip() or f"column{index + 1}" for index, name in enumerate(header)]
     return [(name, "String") for name in _unique(names)]
 
@@ -171,10 +175,12 @@ def _json_columns(head: bytes) -> list[tuple[str, str]]:
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     try:
         record = json.loads(first_line)
+    except RecursionError:
+        raise ConnectorError("InvalidArgument", "the first JSON record nests too deeply to read") from None
     except ValueError:
         record = None
         if len(head) < HEAD_BYTES:  # the whole object is in hand: a JSON document or array
-            with suppress(ValueError):
+            with suppress(ValueError, RecursionError):
                 record = json.loads(text)
     if isinstance(record, list):
         record = next((item for item in record if isinstance(item, dict)), None)

@@ -278,9 +278,13 @@ def csv_header(storage: Storage, bucket: str, key: str) -> list[str]:
     """The raw names in the object's first CSV record (read from its first 64 KiB)."""
     head = storage.read_head(bucket, key, HEADER_BYTES)
     text = head.decode("utf-8-sig", errors="replace")
-    if len(head) >= HEADER_BYTES and "\n" not in text:
+    if len(head) >= HEADER_BYTES and "\n" not in text and "\r" not in text:
         raise ConnectorError("InvalidArgument", f"{key}: the CSV header row is longer than {HEADER_BYTES} bytes")
-    header = next(csv.reader(io.StringIO(text)), [])
+    try:
+        # newline=None: "\r", "\n" and "\r\n" end a line alike, as they do for pyarrow's reader.
+        header = next(csv.reader(io.StringIO(text, newline=None)), [])
+    except csv.Error as exc:
+        raise ConnectorError("InvalidArgument", f"{key}: the CSV header row cannot be read: {exc}") from None
     if not header:
         raise ConnectorError("InvalidArgument", f"{key}: the CSV file has no header row")
     return header
