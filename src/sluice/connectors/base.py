@@ -106,6 +106,9 @@ class ConnectorSpec:
     open_destination: Callable[[ProfileView, Mapping[str, Any], RunContext], Destination] | None = None
     # (destination properties member, data dir, execution id): drop what a killed run staged.
     cleanup_destination: Callable[[Mapping[str, Any], str, str], None] | None = None
+    # (manifest a destination handed to `RunContext.before_publish`, data dir): remove everything
+    # the manifest lists as published, for a run killed before its outcome was recorded.
+    rollback_destination: Callable[[Mapping[str, Any], str], None] | None = None
     # Called by CreateConnectorProfile / UpdateConnectorProfile when credentials are given: checks
     # them against the vendor (ConnectorError("InvalidCredentials", reason) when refused) and
     # returns the credentials to store (e.g. an authorization code exchanged for tokens).
@@ -156,6 +159,11 @@ class RunContext:
     # The flow's task list (model-shaped dicts), so a source can push projections and filters
     # down to its system. The engine still applies every task: pushing down is an optimisation.
     tasks: tuple[Mapping[str, Any], ...] = ()
+    # Called by a destination with a JSON-able manifest of what it is about to make visible,
+    # before the first object appears; returns once the manifest is durable (it raises when
+    # the run may no longer publish). `ConnectorSpec.rollback_destination` reads it back after
+    # a crash. None: nothing records it (unit tests, tools).
+    before_publish: Callable[[Mapping[str, Any]], None] | None = None
 
 
 @dataclass(slots=True)

@@ -79,6 +79,12 @@ def _cleanup_destination(props: Mapping[str, Any], data_dir: str, execution_id: 
     cleanup_staging(props, data_dir, execution_id)
 
 
+def _rollback_destination(manifest: Mapping[str, Any], data_dir: str) -> None:
+    from sluice.connectors.s3.publish import rollback_publication
+
+    rollback_publication(manifest, data_dir)
+
+
 SPEC = ConnectorSpec(
     connector_type=CONNECTOR_TYPE,
     capabilities=CAPABILITIES,
@@ -87,4 +93,5 @@ SPEC = ConnectorSpec(
     open_source=_open_source,
     open_destination=_open_destination,
     cleanup_destination=_cleanup_destination,
+    rollback_destination=_rollback_destination,
 )

@@ -112,6 +112,11 @@ class Storage(ABC):
     def delete(self, bucket: str, key: str) -> None:
         """Delete one object; a missing one is not an error."""
 
+    def delete_many(self, bucket: str, keys: list[str]) -> None:
+        """Delete the given objects; missing ones are not an error."""
+        for key in keys:
+            self.delete(bucket, key)
+
     @abstractmethod
     def delete_prefix(self, bucket: str, prefix: str) -> None:
         """Delete every object under `prefix` (which ends in `/`); nothing there is not an error."""
@@ -259,13 +264,11 @@ class LocalStorage(Storage):
     def open_output_stream(self, bucket: str, key: str) -> Any:
         self.require_bucket(bucket)
         path = self.path(bucket, key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return self._fs.open_output_stream(str(path))
+        return _in_folder(path, lambda: self._fs.open_output_stream(str(path)))
 
     def move(self, bucket: str, source: str, target: str) -> None:
-        destination = self.path(bucket, target)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.path(bucket, source), destination)
+        origin, destination = self.path(bucket, source), self.path(bucket, target)
+        _in_folder(destination, lambda: os.replace(origin, destination), origin)
 
     def delete(self, bucket: str, key: str) -> None:
         path = self.path(bucket, key)
@@ -304,6 +307,27 @@ class LocalStorage(Storage):
             raise ConnectorError("ResourceNotFound", f"{target} does not exist: {exc}") from exc
         except OSError as exc:
             raise ConnectorError("ServerError", f"the local S3 store failed on {target}: {exc}") from exc
+
+
+_FOLDER_ATTEMPTS = 50
+
+
+def _in_folder(path: Path, action: Callable[[], Any], needed: Path | None = None) -> Any:
+    """Create `path`'s folder and run `action` there, again if the folder vanished meanwhile.
+
+    Folders are pruned when their last file goes (S3 has no folders), so a run that deletes its
+    last file under a shared folder (the bucket's `.sluice-staging/`, a flow's output folder)
+    can remove it between another run's `mkdir` and its `open`/`rename`. The losing run simply
+    creates the folder again; `needed` (a rename's source) must still exist for that to help.
+    """
+    for attempt in range(_FOLDER_ATTEMPTS):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)  # itself racy: a parent can vanish midway
+            return action()
+        except FileNotFoundError:
+            if attempt == _FOLDER_ATTEMPTS - 1 or (needed is not None and not needed.exists()):
+                raise
+    raise AssertionError("unreachable")
 
 
 def _local_info(key: str, stat: os.stat_result) -> ObjectInfo:
@@ -464,6 +488,12 @@ class AwsStorage(Storage):
     def delete(self, bucket: str, key: str) -> None:
         with self.errors(self.location(bucket, key)):
             self.client.delete_object(Bucket=bucket, Key=key)
+
+    def delete_many(self, bucket: str, keys: list[str]) -> None:
+        with self.errors(self.location(bucket)):
+            for start in range(0, len(keys), 1000):
+                chunk = [{"Key": key} for key in keys[start : start + 1000]]
+                self.client.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
 
     def delete_prefix(self, bucket: str, prefix: str) -> None:
         keys = [item.key for item in self.walk(bucket, prefix)]
