@@ -12,9 +12,9 @@
 * `aggregationConfig`: `SingleFile` writes one file per partition; `None` (or absent) rolls to a
   new file once one reaches `targetFileSize` MB (128 MB when not set).
 
-Every file is written under `<bucket>/.sluice-staging/<executionId>/` (the run's own staging
-area; no run touches another's) through one open writer per output file (batches stream to
-storage; nothing holds the run). At most `SLUICE_S3_MAX_OPEN_FILES` files (default 128) are open
+Every file is written as `<bucket>/.sluice-staging/<executionId>/<file name>` (the run's own
+staging area, flat: no folders to create and remove per partition; no run touches another's)
+through one open writer per output file (batches stream to storage; nothing holds the run). At most `SLUICE_S3_MAX_OPEN_FILES` files (default 128) are open
 at once: writing to one more closes the least recently written, and that partition's next batch
 starts a new part file, so a run may fan out to any number of partitions. Only `commit()` moves
 the files into place, after handing the manifest of final keys to `RunContext.before_publish`
@@ -83,9 +83,10 @@ def max_open_files() -> int:
 class _OutputFile:
     """One file being written: its open stream and format writer."""
 
-    def __init__(self, storage: Storage, bucket: str, key: str, file_type: str, schema: pa.Schema, buffer_rows: int,
-                 sequence: int = 0):
+    def __init__(self, storage: Storage, bucket: str, key: str, final: str, file_type: str, schema: pa.Schema,
+                 buffer_rows: int, sequence: int = 0):
         self.key, self.file_type, self.schema, self.buffer_rows = key, file_type, schema, buffer_rows
+        self.final = final  # where commit() publishes the staged `key`
         self.sequence = sequence  # the part number: files are published and listed in this order
         self.rows = 0
         self.size = 0
@@ -219,8 +220,8 @@ class S3Destination:
             for values in list(self._open):
                 self._close(values)
             self._closed.sort(key=lambda output: output.sequence)
-            staged = [output.key for output in self._closed]
-            publish(storage, self.bucket, self.staging, staged, self.ctx.before_publish, self._published.append)
+            moves = [(output.key, output.final) for output in self._closed]
+            publish(storage, self.bucket, self.staging, moves, self.ctx.before_publish, self._published.append)
         self._state = "committed"
         return WriteResult(
             bytes_written=sum(output.size for output in self._closed),
@@ -260,9 +261,9 @@ class S3Destination:
         self._sequence += 1
         while len(self._open) >= self._max_open:
             self._close(next(iter(self._open)))  # the least recently written; reopened as a new part
-        key = posixpath.join(self.staging + self.base, *segments, name)
-        output = _OutputFile(self.storage, self.bucket, key, self.file_type, schema, self.ctx.batch_size,
-                             self._sequence - 1)
+        final = posixpath.join(self.base, *segments, name)
+        output = _OutputFile(self.storage, self.bucket, self.staging + name, final, self.file_type, schema,
+                             self.ctx.batch_size, self._sequence - 1)
         self._open[values] = output
         return output
 

@@ -42,19 +42,19 @@ def publish(
     storage: Storage,
     bucket: str,
     staging: str,
-    staged: list[str],
+    moves: list[tuple[str, str]],
     before_publish: Callable[[Mapping[str, Any]], None] | None,
     published: Callable[[str], None],
 ) -> None:
-    """Record the manifest, then move every staged key (under `staging`) to its final key.
+    """Record the manifest, then move each staged key (under `staging`) to its final key.
 
-    `published(key)` is told each key once it is visible, so `abort()` can undo a failed commit.
+    `moves` is (staged key, final key) pairs; `published(key)` is told each final key once it is
+    visible, so `abort()` can undo a failed commit.
     """
-    finals = [key[len(staging):] for key in staged]
-    if before_publish is not None and finals:
-        before_publish(manifest(bucket, staging, finals))
+    if before_publish is not None and moves:
+        before_publish(manifest(bucket, staging, [target for _, target in moves]))
     delay = _test_delay()
-    for source, target in zip(staged, finals, strict=True):
+    for source, target in moves:
         if delay:
             time.sleep(delay)
         storage.move(bucket, source, target)
