@@ -159,7 +159,8 @@ def test_local_metadata_pages_buckets(tmp_path: pytest.TempPathFactory, monkeypa
     assert [e["name"] for e in rest.entities] == ["b-two"] and rest.next_token is None
 
 
-def test_local_writes_survive_a_shared_folder_pruned_under_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_local_writes_survive_a_shared_folder_pruned_under_them(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Another run deleting its last file prunes the shared folder between our mkdir and open."""
     storage = LocalStorage(str(tmp_path))
     (tmp_path / "b").mkdir()

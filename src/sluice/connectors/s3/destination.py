@@ -14,13 +14,14 @@
 
 Every file is written as `<bucket>/.sluice-staging/<executionId>/<file name>` (the run's own
 staging area, flat: no folders to create and remove per partition; no run touches another's)
-through one open writer per output file (batches stream to storage; nothing holds the run). At most `SLUICE_S3_MAX_OPEN_FILES` files (default 128) are open
-at once: writing to one more closes the least recently written, and that partition's next batch
-starts a new part file, so a run may fan out to any number of partitions. Only `commit()` moves
-the files into place, after handing the manifest of final keys to `RunContext.before_publish`
-(`publish.py`); `abort()`, `cleanup_staging()` and `rollback_publication()` (restart recovery)
-delete what was staged or published, so a failed or killed run leaves nothing visible. Used by
-`engine/runner.py` through `SPEC.open_destination`.
+through one open writer per output file (batches stream to storage; nothing holds the run). At
+most `SLUICE_S3_MAX_OPEN_FILES` files (default 128) are open at once: writing to one more closes
+the least recently written, and that partition's next batch starts a new part file, so a run may
+fan out to any number of partitions. Only `commit()` moves the files into place, after handing
+the manifest of final keys to `RunContext.before_publish` (`publish.py`); `abort()`,
+`cleanup_staging()` and `rollback_publication()` (restart recovery) delete what was staged or
+published, so a failed or killed run leaves nothing visible. Used by `engine/runner.py` through
+`SPEC.open_destination`.
 """
 
 from __future__ import annotations
