@@ -86,7 +86,11 @@ class LocalExecutor:
                     self._queue.put(execution_id)
 
     def stop(self) -> None:
-        """Stop the workers after their current run; leases still held are given up at once."""
+        """Stop the workers after their current run, and the heartbeat.
+
+        A run still going when the process exits keeps its lease until it lapses: giving it up
+        at once could let another server roll the run back while this process still publishes.
+        """
         for _ in self._threads:
             self._queue.put(None)
         for thread in self._threads:
@@ -94,17 +98,6 @@ class LocalExecutor:
         self._stopping.set()
         if self._heartbeat is not None:
             self._heartbeat.join(timeout=10)
-        try:
-            with self.store.admin() as session:
-                # A run still going when the process exits is abandoned: let the next server
-                # recover it now rather than after the lease would have run out.
-                session.execute(
-                    update(ExecutionRecord)
-                    .where(ExecutionRecord.lease_owner == self.node, ExecutionRecord.status.in_(RUNNING))
-                    .values(lease_expires_at=0.0)
-                )
-        except Exception:
-            log.exception("could not give up the run leases")
 
     def _beat(self) -> None:
         """Renew this node's leases and recover lapsed ones, every `heartbeat_interval`."""

@@ -234,6 +234,8 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
             try:
                 results.append((connector_type, destination.commit()))
             except DESTINATION_ERRORS as exc:
+                if should_stop():  # the destination stopped publishing because the run was stopped
+                    raise RunCanceled() from exc
                 raise _destination_failed(exc, connector_type) from exc
     except BaseException:
         for _, destination in destinations:

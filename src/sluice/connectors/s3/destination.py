@@ -222,7 +222,8 @@ class S3Destination:
                 self._close(values)
             self._closed.sort(key=lambda output: output.sequence)
             moves = [(output.key, output.final) for output in self._closed]
-            publish(storage, self.bucket, self.staging, moves, self.ctx.before_publish, self._published.append)
+            publish(storage, self.bucket, self.staging, moves, self.ctx.before_publish, self._published.append,
+                    self.ctx.should_stop)
         self._state = "committed"
         return WriteResult(
             bytes_written=sum(output.size for output in self._closed),

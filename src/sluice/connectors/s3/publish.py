@@ -45,16 +45,20 @@ def publish(
     moves: list[tuple[str, str]],
     before_publish: Callable[[Mapping[str, Any]], None] | None,
     published: Callable[[str], None],
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> None:
     """Record the manifest, then move each staged key (under `staging`) to its final key.
 
     `moves` is (staged key, final key) pairs; `published(key)` is told each final key once it is
-    visible, so `abort()` can undo a failed commit.
+    visible, so `abort()` can undo a failed commit. `should_stop()` is asked before each move: a
+    run canceled, or taken over by another server, stops publishing and is rolled back.
     """
     if before_publish is not None and moves:
         before_publish(manifest(bucket, staging, [target for _, target in moves]))
     delay = _test_delay()
     for source, target in moves:
+        if should_stop():
+            raise ConnectorError("ServerError", "publishing stopped: the run was canceled or taken over")
         if delay:
             time.sleep(delay)
         storage.move(bucket, source, target)
