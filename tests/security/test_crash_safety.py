@@ -48,16 +48,20 @@ def put_rows(data_dir: Path, bucket: str, rows: int) -> None:
     (folder / "rows.csv").write_text("p,v\n" + "".join(f"{i},{i * 7}\n" for i in range(rows)))
 
 
+def files_under(root: Path) -> list[Path]:
+    """Every file below `root`, read while a server may be adding and pruning folders there."""
+    return [Path(folder, name) for folder, _, names in os.walk(root) for name in names]
+
+
 def visible(data_dir: Path, bucket: str) -> list[Path]:
     """The bucket's objects a reader sees: everything outside the staging area."""
     root = data_dir / "s3" / bucket
-    return [p for p in root.rglob("*") if p.is_file() and ".sluice-staging" not in p.relative_to(root).parts]
+    return [p for p in files_under(root) if ".sluice-staging" not in p.relative_to(root).parts]
 
 
 def staging(data_dir: Path, bucket: str) -> list[Path]:
     """What is left in the bucket's staging area."""
-    root = data_dir / "s3" / bucket / ".sluice-staging"
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    return files_under(data_dir / "s3" / bucket / ".sluice-staging")
 
 
 def partitioned_flow(data_dir: Path, rows: int, **output: Any) -> tuple[str, str, dict[str, Any]]:
@@ -106,10 +110,10 @@ def test_kill_9_mid_publish_leaves_all_of_the_run_or_none(tmp_path: Path) -> Non
 
         server.start()  # same data dir and database: a new process, a new node id
         record = wait(server.client(), name, execution_id, timeout=60)
+        assert_all_or_nothing(data_dir, dst, record)
         assert record["executionStatus"] == "Error", record
         message = record["executionResult"]["errorInfo"]["executionMessage"]
         assert "interrupted" in message and "stopped" in message, message
-        assert_all_or_nothing(data_dir, dst, record)
         last = client_last(server, name)
         assert last["mostRecentExecutionStatus"] == "Error"
     finally:
