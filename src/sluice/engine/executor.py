@@ -3,9 +3,9 @@
 The queue is the store itself: an execution record `InProgress` with no `lease_owner` is
 queued. `StartFlow` writes the record and then calls `Executor.submit`; a worker claims the
 record atomically with a lease (`leases.py`), so several server processes can share one
-database, runs it, and writes the outcome. A heartbeat thread renews this process's leases and
-recovers runs whose lease lapsed (`recovery.py`) - on this server's previous life or on any
-other server. With `workers=0` the process only accepts runs (a control-plane-only node), but
+database, runs it, and writes the outcome. A heartbeat thread renews this process's leases; a
+recovery thread recovers runs whose lease lapsed (`recovery.py`) - on this server's previous
+life or on any other server. With `workers=0` the process only accepts runs (a control-plane-only node), but
 still recovers abandoned ones.
 
 `Executor` is an interface so a later milestone can run executions on a distributed engine
@@ -64,17 +64,20 @@ class LocalExecutor:
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
-        self._heartbeat: threading.Thread | None = None
+        self._background: list[threading.Thread] = []
 
     def start(self) -> None:
-        """Recover runs whose server stopped, then start the workers and the lease heartbeat."""
-        self.reclaim_expired()
+        """Start the workers, the lease heartbeat and the recovery of runs whose server stopped."""
         for index in range(self.workers):
             thread = threading.Thread(target=self._work, name=f"sluice-run-{index}", daemon=True)
             thread.start()
             self._threads.append(thread)
-        self._heartbeat = threading.Thread(target=self._beat, name="sluice-run-leases", daemon=True)
-        self._heartbeat.start()
+        # Two threads: a long recovery (a rollback of thousands of files) must not delay the
+        # renewals that keep this server's own runs.
+        for name, target in (("sluice-run-leases", self._renew), ("sluice-run-recovery", self._recover)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._background.append(thread)
         if self.workers:
             with self.store.admin() as session:
                 queued = session.scalars(
@@ -86,7 +89,7 @@ class LocalExecutor:
                     self._queue.put(execution_id)
 
     def stop(self) -> None:
-        """Stop the workers after their current run, and the heartbeat.
+        """Stop the workers after their current run, and the lease threads.
 
         A run still going when the process exits keeps its lease until it lapses: giving it up
         at once could let another server roll the run back while this process still publishes.
@@ -96,20 +99,26 @@ class LocalExecutor:
         for thread in self._threads:
             thread.join(timeout=10)
         self._stopping.set()
-        if self._heartbeat is not None:
-            self._heartbeat.join(timeout=10)
+        for thread in self._background:
+            thread.join(timeout=10)
 
-    def _beat(self) -> None:
-        """Renew this node's leases and recover lapsed ones, every `heartbeat_interval`."""
+    def _renew(self) -> None:
+        """Renew this node's leases every `heartbeat_interval`."""
         while not self._stopping.wait(self.leases.heartbeat_interval):
             try:
                 self.leases.renew()
             except Exception:
                 log.exception("could not renew the run leases")
+
+    def _recover(self) -> None:
+        """Recover runs whose lease lapsed: at once (a restarted server), then every heartbeat."""
+        while True:
             try:
                 self.reclaim_expired()
             except Exception:
                 log.exception("could not look for abandoned runs")
+            if self._stopping.wait(self.leases.heartbeat_interval):
+                return
 
     def reclaim_expired(self) -> None:
         """Take over every run whose lease lapsed and recover it (roll back, clean up, record)."""
