@@ -5,8 +5,8 @@ queued. `StartFlow` writes the record and then calls `Executor.submit`; a worker
 record atomically with a lease (`leases.py`), so several server processes can share one
 database, runs it, and writes the outcome. A heartbeat thread renews this process's leases; a
 recovery thread recovers runs whose lease lapsed (`recovery.py`) - on this server's previous
-life or on any other server. With `workers=0` the process only accepts runs (a control-plane-only node), but
-still recovers abandoned ones.
+life or on any other server. With `workers=0` the process only accepts runs (a control-plane-only
+node), but still recovers abandoned ones.
 
 `Executor` is an interface so a later milestone can run executions on a distributed engine
 without touching the service layer.
