@@ -111,7 +111,9 @@ def test_cancel_mid_run_publishes_nothing(local_server, big_csv):
 
 def test_sigkill_mid_run_ends_error_and_recovery_cleans_staging(tmp_path, big_csv):
     data_dir = tmp_path / "data"
-    server = SluiceServer(data_dir=data_dir, workers=1, extra_env={"SLUICE_S3_BACKEND": "local"})
+    # A short run lease: the restarted server takes the killed run over once the lease lapses.
+    server = SluiceServer(data_dir=data_dir, workers=1,
+                          extra_env={"SLUICE_S3_BACKEND": "local", "SLUICE_RUN_LEASE_SECONDS": "2"})
     server.start()
     try:
         client = server.client()

@@ -92,7 +92,7 @@ def test_two_server_processes_run_each_slot_once(tmp_path: Path, postgres) -> No
 
     with engine.connect() as db:
         rows = db.execute(
-            select(Flow.name, ExecutionRecord.scheduled_for, ExecutionRecord.status, ExecutionRecord.claimed_by,
+            select(Flow.name, ExecutionRecord.scheduled_for, ExecutionRecord.status, ExecutionRecord.lease_owner,
                    ExecutionRecord.result)
             .join(Flow, Flow.id == ExecutionRecord.flow_id)
         ).all()
@@ -104,8 +104,8 @@ def test_two_server_processes_run_each_slot_once(tmp_path: Path, postgres) -> No
     assert all(slot is not None for _, slot, *_ in rows), "only the scheduler started runs"
     failed = [(name, slot, status, message) for name, slot, status, _, message in rows if status != "Successful"]
     assert not failed, failed
-    pids = {claimed.split(":")[1] for *_, claimed, _ in rows if claimed}
-    assert len(pids) == 2, f"runs executed by {pids}, expected both server processes"
+    owners = {owner for *_, owner, _ in rows if owner}
+    assert len(owners) == 2, f"runs executed by {owners}, expected both server processes"
     # Slots strictly before StopFlow's first call must have fired; one at the boundary may have.
     slots_per_flow = math.floor((stopped_at - start) / 60) + 1
     expected = FLOWS * slots_per_flow
@@ -113,6 +113,6 @@ def test_two_server_processes_run_each_slot_once(tmp_path: Path, postgres) -> No
     on_grid = all((slot - start) % 60 == 0 for _, slot, *_ in rows)
     assert on_grid, "a run's slot is not on the rate(1minutes) grid"
     assert len(per_slot) <= expected + allowed_extra
-    by_pid = Counter(claimed.split(":")[1] for *_, claimed, _ in rows if claimed)
+    by_pid = Counter(owner for *_, owner, _ in rows if owner)
     print(f"\nslots expected={expected} ran={len(per_slot)} runs={len(rows)} per-process={dict(by_pid)}")
     assert len(per_slot) >= MIN_SLOT_SHARE * expected, (len(per_slot), expected)

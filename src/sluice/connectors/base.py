@@ -130,6 +130,10 @@ class ConnectorSpec:
     # (destination properties member, data dir, execution id, the account's AWS identity): drop
     # what a killed run staged.
     cleanup_destination: Callable[[Mapping[str, Any], str, str, AwsIdentity | None], None] | None = None
+    # (manifest a destination handed to `RunContext.before_publish`, data dir, the account's AWS
+    # identity): remove everything the manifest lists as published, for a run killed before its
+    # outcome was recorded.
+    rollback_destination: Callable[[Mapping[str, Any], str, AwsIdentity | None], None] | None = None
     # Called by CreateConnectorProfile / UpdateConnectorProfile when credentials are given: checks
     # them against the vendor (ConnectorError("InvalidCredentials", reason) when refused) and
     # returns the credentials to store (e.g. an authorization code exchanged for tokens).
@@ -196,6 +200,11 @@ class RunContext:
     aws: AwsIdentity | None = None
     # The local S3 buckets the flow's account may use (S3 source/destination, error buckets).
     buckets: BucketPolicy | None = field(default=None, compare=False, repr=False)
+    # Called by a destination with a JSON-able manifest of what it is about to make visible,
+    # before the first object appears; returns once the manifest is durable (it raises when
+    # the run may no longer publish). `ConnectorSpec.rollback_destination` reads it back after
+    # a crash. None: nothing records it (unit tests, tools).
+    before_publish: Callable[[Mapping[str, Any]], None] | None = None
 
 
 @dataclass(slots=True)

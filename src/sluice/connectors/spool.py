@@ -38,6 +38,11 @@ def cleanup(data_dir: str, execution_id: str, prefix: str) -> None:
 
 
 def _remove_if_empty(folder: Path) -> None:
+    """Remove the run's folder, then `.sluice-spool/`, each only once empty.
+
+    Another run may be creating its folder under `.sluice-spool/` at that moment: `Spool._new_file`
+    creates the folders again when they vanish under it.
+    """
     for path in (folder, folder.parent):
         try:
             path.rmdir()
@@ -95,15 +100,18 @@ class Spool:
             _remove_if_empty(self.folder)
 
     def _new_file(self) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
         number = 0
-        while True:
+        for _ in range(1000):
             path = self.folder / f"{self.prefix}-{number}.arrow"
             try:
+                self.folder.mkdir(parents=True, exist_ok=True)
                 # O_EXCL: two destinations of one run never share a file.
                 os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             except FileExistsError:
                 number += 1
                 continue
+            except FileNotFoundError:
+                continue  # a folder was pruned by another spool just now: make it again
             self.files.append(path)
             return path
+        raise OSError(f"could not create a spool file under {self.folder}")

@@ -1,9 +1,12 @@
 """The run executor: a queue of executions and a pool of worker threads (engine layer).
 
-The queue is the store itself: an execution record `InProgress` with no `claimed_by` is
+The queue is the store itself: an execution record `InProgress` with no `lease_owner` is
 queued. `StartFlow` writes the record and then calls `Executor.submit`; a worker claims the
-record atomically (so several server processes can share one database), runs it, and writes
-the outcome. With `workers=0` the process only accepts runs (a control-plane-only node).
+record atomically with a lease (`leases.py`), so several server processes can share one
+database, runs it, and writes the outcome. A heartbeat thread renews this process's leases; a
+recovery thread recovers runs whose lease lapsed (`recovery.py`) - on this server's previous
+life or on any other server. With `workers=0` the process only accepts runs (a control-plane-only
+node), but still recovers abandoned ones.
 
 `Executor` is an interface so a later milestone can run executions on a distributed engine
 without touching the service layer.
@@ -12,23 +15,22 @@ without touching the service layer.
 from __future__ import annotations
 
 import logging
-import os
 import queue
-import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from sluice.connectors import registry
 from sluice.connectors.base import ProfileView
+from sluice.engine import recovery
 from sluice.engine.event_source import drop_event_batch, event_spool_dir
+from sluice.engine.leases import RUNNING, RunLeases
 from sluice.engine.lifecycle import TERMINAL, set_status
 from sluice.engine.profiles import aws_identity, profile_view
-from sluice.engine.runner import RunCanceled, RunFailed, RunOutcome, RunRequest, connector_member, run_execution
+from sluice.engine.runner import RunCanceled, RunFailed, RunOutcome, RunRequest, run_execution
 from sluice.store.buckets import BucketAccess
 from sluice.store.models import ConnectorProfile, ExecutionRecord, Flow
 from sluice.store.repository import Store
@@ -46,80 +48,60 @@ class Executor(Protocol):
         """Ask a running execution to stop."""
 
 
-def process_alive(claimed_by: str) -> bool:
-    """Whether the process named in `host:pid:thread` still runs (checked on this host only)."""
-    try:
-        pid = int(claimed_by.split(":")[1])
-        os.kill(pid, 0)
-    except (IndexError, ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 IDLE_POLL_SECONDS = 1.0
+LOST_LEASE = "The run stopped: this server lost its lease on it (another server has taken it over)."
 
 
 class LocalExecutor:
     """Worker threads in this process pulling queued executions from the store."""
 
-    def __init__(self, store: Store, workers: int, data_dir: str = ".sluice") -> None:
+    def __init__(self, store: Store, workers: int, data_dir: str = ".sluice", leases: RunLeases | None = None) -> None:
         self.store = store
         self.workers = workers
         self.data_dir = data_dir
+        self.leases = leases or RunLeases(store)
+        self.node = self.leases.node
         self._cancels: set[str] = set()
-        self.node = f"{socket.gethostname()}:{os.getpid()}"
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self._background: list[threading.Thread] = []
 
     def start(self) -> None:
-        """Recover runs a previous process left behind, then start the workers."""
-        self.recover()
+        """Start the workers, the lease heartbeat and the recovery of runs whose server stopped."""
         for index in range(self.workers):
             thread = threading.Thread(target=self._work, name=f"sluice-run-{index}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        # Two threads: a long recovery (a rollback of thousands of files) must not delay the
+        # renewals that keep this server's own runs.
+        for name, target in (("sluice-run-leases", self._renew), ("sluice-run-recovery", self._recover)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._background.append(thread)
         if self.workers:
             with self.store.admin() as session:
                 queued = session.scalars(
                     select(ExecutionRecord.execution_id).where(
-                        ExecutionRecord.status == "InProgress", ExecutionRecord.claimed_by.is_(None)
+                        ExecutionRecord.status == "InProgress", ExecutionRecord.lease_owner.is_(None)
                     )
                 )
                 for execution_id in queued:
                     self._queue.put(execution_id)
 
     def stop(self) -> None:
-        """Stop the workers after their current run."""
+        """Stop the workers after their current run, and the lease threads.
+
+        A run still going when the process exits keeps its lease until it lapses: giving it up
+        at once could let another server roll the run back while this process still publishes.
+        """
         for _ in self._threads:
             self._queue.put(None)
         for thread in self._threads:
             thread.join(timeout=10)
-
-    def recover(self) -> None:
-        """Runs claimed by a dead process on this host end `Error` (or `Canceled` if canceling)."""
-        host = socket.gethostname()
-        with self.store.admin() as session:
-            claimed = session.scalars(
-                select(ExecutionRecord).where(
-                    ExecutionRecord.status.in_(["InProgress", "CancelStarted"]),
-                    ExecutionRecord.claimed_by.startswith(f"{host}:"),
-                )
-            )
-            for record in claimed:
-                if process_alive(record.claimed_by or ""):
-                    continue
-                self._clean_staging(session, record)
-                if record.status == "InProgress" and record.event_batch and os.path.exists(record.event_batch):
-                    # Its events were taken off the stream already: run them again, not lose them.
-                    record.claimed_by = None
-                    continue
-                if record.status == "CancelStarted":
-                    set_status(session, record, "Canceled", "Canceled; the server restarted before the run stopped.")
-                else:
-                    set_status(session, record, "Error", "The run was interrupted by a server restart.")
-        self._drop_finished_event_batches()
+        self._stopping.set()
+        for thread in self._background:
+            thread.join(timeout=10)
 
     def _drop_finished_event_batches(self) -> None:
         """Delete spooled events whose run already ended (a kill came between commit and delete).
@@ -142,21 +124,51 @@ class LocalExecutor:
         for execution_id in ended:
             drop_event_batch(str(names[execution_id]))
 
-    def _clean_staging(self, session: Session, record: ExecutionRecord) -> None:
-        """Drop whatever the dead run staged in its destinations, so nothing partial is ever visible."""
-        flow = session.get(Flow, record.flow_id)
-        if flow is None:
-            return
-        for destination in flow.config.get("destinationFlowConfigList", []):
-            spec = registry.spec_for(destination["connectorType"], flow.destination_label)
-            if spec is None or spec.cleanup_destination is None:
-                continue
-            props = connector_member(destination["destinationConnectorProperties"], destination["connectorType"])
+    def _renew(self) -> None:
+        """Renew this node's leases every `heartbeat_interval`."""
+        while not self._stopping.wait(self.leases.heartbeat_interval):
             try:
-                aws = aws_identity(self.store, record.account_id)
-                spec.cleanup_destination(props, self.data_dir, record.execution_id, aws)
+                self.leases.renew()
             except Exception:
-                log.exception("could not clean the staging area of run %s", record.execution_id)
+                log.exception("could not renew the run leases")
+
+    def _recover(self) -> None:
+        """Recover runs whose lease lapsed: at once (a restarted server), then every heartbeat."""
+        while True:
+            try:
+                self.reclaim_expired()
+                self._drop_finished_event_batches()
+            except Exception:
+                log.exception("could not look for abandoned runs")
+            if self._stopping.wait(self.leases.heartbeat_interval):
+                return
+
+    def reclaim_expired(self) -> None:
+        """Take over every run whose lease lapsed and recover it (roll back, clean up, record)."""
+        for execution_id in self.leases.expired():
+            if not self.leases.take_over(execution_id):
+                continue  # renewed by its owner, or another server took it first
+            try:
+                with self.store.admin() as session:
+                    account_id = session.scalars(
+                        select(ExecutionRecord.account_id).where(ExecutionRecord.execution_id == execution_id)
+                    ).one()
+                # The run's account's AWS identity (read before the recovering transaction opens).
+                aws = aws_identity(self.store, account_id)
+                with self.store.admin() as session:
+                    record = session.scalars(
+                        select(ExecutionRecord).where(ExecutionRecord.execution_id == execution_id)
+                    ).one()
+                    recovery.recover(session, record, self.data_dir, aws)
+                log.warning("recovered run %s, abandoned by the server that was running it", execution_id)
+            except Exception:
+                log.exception("could not recover run %s; another attempt follows", execution_id)
+                with self.store.admin() as session:  # let any server try again, not only this one
+                    session.execute(
+                        update(ExecutionRecord)
+                        .where(ExecutionRecord.execution_id == execution_id, ExecutionRecord.lease_owner == self.node)
+                        .values(lease_expires_at=0.0)
+                    )
 
     def submit(self, execution_id: str) -> None:
         """Queue an execution (ignored by a node without workers; another node will claim it)."""
@@ -182,18 +194,9 @@ class LocalExecutor:
         return profile_view(self.store, profile)
 
     def _claim(self, execution_id: str) -> RunRequest | None:
+        if not self.leases.claim(execution_id):
+            return None
         with self.store.admin() as session:
-            claimed = session.execute(
-                update(ExecutionRecord)
-                .where(
-                    ExecutionRecord.execution_id == execution_id,
-                    ExecutionRecord.status == "InProgress",
-                    ExecutionRecord.claimed_by.is_(None),
-                )
-                .values(claimed_by=f"{self.node}:{threading.get_ident()}")
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                return None
             record = session.scalars(
                 select(ExecutionRecord).where(ExecutionRecord.execution_id == execution_id)
             ).one()
@@ -234,7 +237,11 @@ class LocalExecutor:
             )
 
     def _should_stop(self, execution_id: str) -> Callable[[], bool]:
-        """A cheap check for the run loop: this process's cancels at once, the record's flag each second."""
+        """A cheap check for the run loop: this process's cancels at once, the record each second.
+
+        The record says stop when a cancel was requested elsewhere, or when this node no longer
+        holds the lease (it lapsed and another server took the run over).
+        """
         state = {"checked": time.monotonic(), "stop": False}
 
         def should_stop() -> bool:
@@ -243,22 +250,56 @@ class LocalExecutor:
             if time.monotonic() - state["checked"] >= 1.0:
                 state["checked"] = time.monotonic()
                 with self.store.admin() as session:
-                    state["stop"] = bool(session.scalar(
-                        select(ExecutionRecord.cancel_requested).where(ExecutionRecord.execution_id == execution_id)
-                    ))
+                    row = session.execute(
+                        select(ExecutionRecord.cancel_requested, ExecutionRecord.lease_owner)
+                        .where(ExecutionRecord.execution_id == execution_id)
+                    ).one_or_none()
+                state["stop"] = row is None or bool(row[0]) or row[1] != self.node
             return bool(state["stop"])
 
         return should_stop
+
+    def _publish_hook(self, execution_id: str) -> Callable[[int, str, str | None, Mapping[str, Any]], None]:
+        """`RunContext.before_publish` for the run's destinations: the manifest goes into the record.
+
+        It is committed before the destination moves anything into sight, and only while this node
+        still holds the run's lease (a run taken over by another server must not publish).
+        """
+
+        def before_publish(index: int, connector_type: str, label: str | None, manifest: Mapping[str, Any]) -> None:
+            with self.store.admin() as session:
+                record = session.scalars(
+                    select(ExecutionRecord).where(ExecutionRecord.execution_id == execution_id).with_for_update()
+                ).one_or_none()
+                if record is None or record.lease_owner != self.node:
+                    raise RunFailed(LOST_LEASE)
+                publications = dict(record.publications or {})
+                publications[str(index)] = recovery.publication(connector_type, label, dict(manifest))
+                record.publications = publications
+
+        return before_publish
 
     def _finish(self, execution_id: str, status: str, message: str | None, outcome: RunOutcome | None) -> None:
         self._cancels.discard(execution_id)
         event_batch: str | None = None
         with self.store.admin() as session:
             record = session.scalars(
-                select(ExecutionRecord).where(ExecutionRecord.execution_id == execution_id)
+                select(ExecutionRecord).where(ExecutionRecord.execution_id == execution_id).with_for_update()
             ).one_or_none()
             if record is None:
                 return
+            if record.lease_owner != self.node or record.status not in RUNNING:
+                # Our lease lapsed and another server recovered the run: its outcome stands.
+                log.warning("run %s ended here after another server took it over; its record is kept",
+                            execution_id)
+                return
+            if status != "Successful" and record.publications:
+                # The destinations' abort() removed what they published; make sure of it before
+                # the manifests go, as recovery would.
+                recovery.roll_back_publications(record, self.data_dir)
+            # The manifests leave in the transaction that records the outcome: a record never
+            # says Successful while a manifest would roll its output back, nor the reverse.
+            record.publications = None
             if record.cancel_requested and status != "Successful":
                 status, message = "Canceled", "The run was canceled."
             result: dict[str, Any] = {}
@@ -282,7 +323,7 @@ class LocalExecutor:
         with self.store.admin() as session:
             return session.scalar(
                 select(ExecutionRecord.execution_id)
-                .where(ExecutionRecord.status == "InProgress", ExecutionRecord.claimed_by.is_(None))
+                .where(ExecutionRecord.status == "InProgress", ExecutionRecord.lease_owner.is_(None))
                 .order_by(ExecutionRecord.id)
                 .limit(1)
             )
@@ -308,7 +349,8 @@ class LocalExecutor:
                 if request is None:
                     continue
                 try:
-                    outcome = run_execution(request, self._should_stop(execution_id))
+                    outcome = run_execution(request, self._should_stop(execution_id),
+                                            self._publish_hook(execution_id))
                     self._finish(execution_id, "Successful", None, outcome)
                 except RunCanceled:
                     self._finish(execution_id, "Canceled", "The run was canceled.", None)

@@ -9,10 +9,13 @@ message a person can act on (and never a credential).
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
+from itertools import pairwise
 from typing import Any
 
 import pyarrow as pa
@@ -33,6 +36,10 @@ from sluice.engine.request import RunRequest
 from sluice.engine.tasks import TaskError, compile_tasks
 
 log = logging.getLogger("sluice.engine.runner")
+
+
+# (destination index, connector type, connector label, manifest) -> None, see `run_execution`.
+PublishHook = Callable[[int, str, "str | None", Mapping[str, Any]], None]
 
 
 class RunFailed(Exception):
@@ -65,47 +72,88 @@ def _describe(exc: ConnectorError, role: str, connector_type: str) -> str:
     return f"The {role} {connector_type} failed ({exc.code}): {exc.message}"
 
 
+def _destination_failed(exc: Exception, connector_type: str) -> RunFailed:
+    """A destination's failure, named as the destination's (a full disk is not the source's fault)."""
+    if isinstance(exc, ConnectorError):
+        return RunFailed(_describe(exc, "destination", connector_type))
+    code = errno.errorcode.get(exc.errno, "ServerError") if isinstance(exc, OSError) and exc.errno else "ServerError"
+    return RunFailed(f"The destination {connector_type} failed ({code}): {exc}")
+
+
+# Destination failures a run reports as the destination's: its own errors, and the operating
+# system's (no space left, too many open files, ...) when a writer lets one through.
+DESTINATION_ERRORS = (ConnectorError, OSError)
+
+
+def _write(destination: Destination, connector_type: str, batch: pa.RecordBatch,
+           partition: dict[str, str] | None) -> None:
+    try:
+        destination.write(batch, partition)
+    except DESTINATION_ERRORS as exc:
+        raise _destination_failed(exc, connector_type) from exc
+
+
 def split_partitions(batch: pa.RecordBatch, keys: list[str]) -> Iterator[tuple[dict[str, str] | None, pa.RecordBatch]]:
-    """The batch's rows grouped by the values of `keys` (path segments), or the batch as is."""
+    """The batch's rows grouped by the values of `keys` (path segments), or the batch as is.
+
+    One stable sort by the keys' text, then zero-copy slices at each change of value: the cost
+    does not grow with partitions x rows, so a batch spanning thousands of partitions stays cheap.
+    Rows keep their order within a partition; null values are the segment `__null__`.
+    """
     if not keys or batch.num_rows == 0:
         yield None, batch
         return
-    table = pa.Table.from_batches([batch])
-    text = {k: pc.fill_null(pc.cast(table[k], pa.string()), "__null__") for k in keys}
-    # Grouped under positional names: group_by reads a name starting with "." as a nested
-    # field path, so a field called ".name" could not be grouped by its own name.
-    slots = {f"k{i}": key for i, key in enumerate(text)}
-    grouped = pa.table({slot: text[key] for slot, key in slots.items()}).group_by(list(slots))
-    for row in grouped.aggregate([]).to_pylist():
-        combo = {key: row[slot] for slot, key in slots.items()}
-        mask = None
-        for key in text:
-            equal = pc.equal(text[key], combo[key])
-            mask = equal if mask is None else pc.and_(mask, equal)
-        part = table.filter(mask).combine_chunks().to_batches()
-        yield {k: str(combo[k]) for k in keys}, part[0] if part else batch.slice(0, 0)
+    # Keys go by position: a field named ".name" would read as a nested field path to pyarrow.
+    slots = {f"k{i}": key for i, key in enumerate(keys)}
+    text = {slot: pc.fill_null(pc.cast(batch.column(key), pa.string()), "__null__") for slot, key in slots.items()}
+    order = pc.sort_indices(pa.table(text), sort_keys=[(slot, "ascending") for slot in slots])
+    ordered = batch.take(order)
+    values = {slot: text[slot].take(order) for slot in slots}
+    # A row starts a new partition where any key differs from the row before it.
+    starts = pa.array([True], pa.bool_())
+    if batch.num_rows > 1:
+        changed = None
+        for slot in slots:
+            column = values[slot]
+            differs = pc.not_equal(column.slice(1), column.slice(0, len(column) - 1))
+            changed = differs if changed is None else pc.or_(changed, differs)
+        starts = pa.concat_arrays([starts, changed])
+    bounds = [*pc.indices_nonzero(starts).to_pylist(), batch.num_rows]
+    columns = {slot: values[slot].to_pylist() for slot in slots}
+    for begin, end in pairwise(bounds):
+        yield {key: str(columns[slot][begin]) for slot, key in slots.items()}, ordered.slice(begin, end - begin)
 
 
-def _open_destinations(request: RunRequest, context: RunContext) -> list[tuple[str, Destination]]:
+def _open_destinations(request: RunRequest, context: RunContext,
+                       publish_hook: PublishHook | None) -> list[tuple[str, Destination]]:
     opened: list[tuple[str, Destination]] = []
     for index, config in enumerate(request.config["destinationFlowConfigList"]):
         connector_type = config["connectorType"]
-        spec = registry.spec_for(connector_type, request.destination_profiles[index].connector_label)
+        label = request.destination_profiles[index].connector_label
+        spec = registry.spec_for(connector_type, label)
         if spec is None or spec.open_destination is None:
             raise RunFailed(
                 f"Sluice cannot yet write to {connector_type}: that connector's data path is not built in this "
                 "version (see the README's feature matrix)."
             )
         props = connector_member(config["destinationConnectorProperties"], connector_type)
+        own = context
+        if publish_hook is not None:
+            own = replace(context, before_publish=partial(publish_hook, index, connector_type, label))
         try:
-            opened.append((connector_type, spec.open_destination(request.destination_profiles[index], props, context)))
-        except ConnectorError as exc:
-            raise RunFailed(_describe(exc, "destination", connector_type)) from exc
+            opened.append((connector_type, spec.open_destination(request.destination_profiles[index], props, own)))
+        except DESTINATION_ERRORS as exc:
+            raise _destination_failed(exc, connector_type) from exc
     return opened
 
 
-def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda: False) -> RunOutcome:
-    """Execute the run; returns its outcome, or raises RunFailed / RunCanceled."""
+def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda: False,
+                  publish_hook: PublishHook | None = None) -> RunOutcome:
+    """Execute the run; returns its outcome, or raises RunFailed / RunCanceled.
+
+    `publish_hook(index, connector_type, label, manifest)` is each destination's
+    `RunContext.before_publish`: the executor makes the manifest durable before anything is visible.
+    """
     source_config = request.config["sourceFlowConfig"]
     source_type = source_config["connectorType"]
     spec = registry.spec_for(source_type, request.source_profile.connector_label)
@@ -135,7 +183,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
     except ValueError as exc:
         raise RunFailed(f"The flow's tasks cannot run: {exc}") from exc
     source_props = connector_member(source_config["sourceConnectorProperties"], source_type)
-    destinations = _open_destinations(request, context)
+    destinations = _open_destinations(request, context, publish_hook)
     pull_start = time.time()
     records = 0
     outside_window = 0  # records whose change time is null or unreadable: in no window
@@ -156,8 +204,8 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
                 records += batch.num_rows
                 out = pipeline.apply(batch)
                 for partition, part in split_partitions(out, pipeline.partition_keys):
-                    for _, destination in destinations:
-                        destination.write(part, partition)
+                    for connector_type, destination in destinations:
+                        _write(destination, connector_type, part, partition)
             if should_stop():
                 raise RunCanceled()
         except ConnectorError as exc:
@@ -174,8 +222,10 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         for connector_type, destination in destinations:
             try:
                 results.append((connector_type, destination.commit()))
-            except ConnectorError as exc:
-                raise RunFailed(_describe(exc, "destination", connector_type)) from exc
+            except DESTINATION_ERRORS as exc:
+                if should_stop():  # the destination stopped publishing because the run was stopped
+                    raise RunCanceled() from exc
+                raise _destination_failed(exc, connector_type) from exc
     except BaseException:
         for _, destination in destinations:
             try:

@@ -73,7 +73,7 @@ class Executions:
                 if record.status != "InProgress":
                     continue  # already being canceled
                 record.cancel_requested = True
-                if record.claimed_by is None:
+                if record.lease_owner is None:
                     set_status(tx.session, record, "Canceled", "The run was canceled before it started.")
                 else:
                     set_status(tx.session, record, "CancelStarted")

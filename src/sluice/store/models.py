@@ -119,13 +119,19 @@ class ExecutionRecord(Base):
     data_pull_start_time: Mapped[float | None] = mapped_column(Float, nullable=True)
     data_pull_end_time: Mapped[float | None] = mapped_column(Float, nullable=True)
     metadata_catalog_details: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
-    # The worker (host:pid:thread) that claimed the run; NULL while the run is queued.
-    claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # The server process (its random node id) holding the run's lease; NULL while the run is
+    # queued. The lease lapses at `lease_expires_at` unless the owner renews it (engine/leases.py).
+    lease_owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lease_expires_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     # The schedule slot a scheduled run was started for (NULL for on-demand runs).
     scheduled_for: Mapped[float | None] = mapped_column(Float, nullable=True)
     # An event run's spooled change events (a JSON-lines file under the data dir).
     event_batch: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    # What the run is publishing, per destination index: {"connectorType", "label", "manifest"},
+    # written before anything becomes visible and cleared when the run is recorded, so a run
+    # killed mid-publish can be rolled back (engine/recovery.py).
+    publications: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class ConnectorRegistration(Base):

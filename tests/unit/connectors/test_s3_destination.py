@@ -282,6 +282,44 @@ def test_cleanup_staging_after_a_killed_run(backend: S3Env) -> None:
     spec.cleanup_destination({"bucketName": backend.bucket}, backend.data_dir, EXEC)
 
 
+def test_manifest_precedes_the_moves_and_rolls_the_run_back(backend: S3Env) -> None:
+    """Killed after publishing some files: the manifest names every key that may be visible."""
+    backend.put("out/orders-flow/other/previous.csv", b"kept\n")  # another run's object
+    seen: list[Any] = []
+
+    def before_publish(manifest: Any) -> None:
+        assert [k for k in backend.listed() if not k.startswith(".sluice-staging/")] == [
+            "out/orders-flow/other/previous.csv"], "a file was published before its manifest"
+        seen.append(manifest)
+
+    dest = destination(backend, {"fileType": "CSV", "aggregationConfig": {"aggregationType": "SingleFile"}},
+                       before_publish=before_publish)
+    batch = TYPED.append_column("region", pa.array(["eu", "us", "eu"]))
+    dest.write(batch.slice(0, 1), {"region": "eu"})
+    dest.write(batch.slice(1, 1), {"region": "us"})
+    result = dest.commit()
+    [manifest] = seen
+    assert manifest["bucket"] == backend.bucket and manifest["staging"] == f".sluice-staging/{EXEC}/"
+    assert manifest["keys"] == result.files and len(result.files) == 2
+    spec = registry.CONNECTORS["S3"]
+    assert spec.rollback_destination is not None
+    spec.rollback_destination(manifest, backend.data_dir)
+    assert backend.listed() == ["out/orders-flow/other/previous.csv"]
+    spec.rollback_destination(manifest, backend.data_dir)  # again: nothing left is fine
+
+
+def test_open_files_are_bounded(backend: S3Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More partitions than open files: the least recently written closes, later batches start new parts."""
+    monkeypatch.setenv("SLUICE_S3_MAX_OPEN_FILES", "2")
+    dest = destination(backend, {"fileType": "JSON"})
+    for region in ("a", "b", "c", "a"):
+        dest.write(TYPED.slice(0, 1), {"region": region})
+        assert len(dest._open) <= 2
+    result = dest.commit()
+    assert [key.split("/")[-2] for key in result.files] == ["region=a", "region=b", "region=c", "region=a"]
+    assert result.records_written == 4 and result.partitions == [{"region": r} for r in "abc"]
+
+
 def test_empty_run_writes_nothing(backend: S3Env) -> None:
     dest = destination(backend, {"fileType": "PARQUET"})
     dest.write(TYPED.slice(0, 0))

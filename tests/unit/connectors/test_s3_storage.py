@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import shutil
+from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -155,3 +158,25 @@ def test_local_metadata_pages_buckets(tmp_path: pytest.TempPathFactory, monkeypa
     assert [e["name"] for e in first.entities] == ["b-one", "b-three"] and first.next_token
     rest = metadata.list_entities(NO_PROFILE, None, 2, first.next_token)
     assert [e["name"] for e in rest.entities] == ["b-two"] and rest.next_token is None
+
+
+def test_local_writes_survive_a_shared_folder_pruned_under_them(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another run deleting its last file prunes the shared folder between our mkdir and open."""
+    storage = LocalStorage(str(tmp_path))
+    (tmp_path / "b").mkdir()
+    real_mkdir = Path.mkdir
+    pruned: list[Path] = []
+
+    def mkdir_then_pruned(self: Path, *args: Any, **kwargs: Any) -> None:
+        real_mkdir(self, *args, **kwargs)
+        if self.name in {".sluice-staging", "out"} and self not in pruned:
+            pruned.append(self)
+            shutil.rmtree(self)  # the other run's prune, at the worst moment
+
+    monkeypatch.setattr(Path, "mkdir", mkdir_then_pruned)
+    with storage.open_output_stream("b", ".sluice-staging/run-1/part-0.csv") as out:
+        out.write(b"1")
+    storage.move("b", ".sluice-staging/run-1/part-0.csv", "out/part-0.csv")
+    assert (tmp_path / "b" / "out" / "part-0.csv").read_bytes() == b"1"
+    assert [p.name for p in pruned] == [".sluice-staging", "out"]

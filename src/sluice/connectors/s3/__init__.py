@@ -55,4 +55,5 @@ SPEC = ConnectorSpec(
     open_destination=lazy("sluice.connectors.s3.destination:S3Destination"),
     cleanup_destination=lazy("sluice.connectors.s3.destination:cleanup_staging"),
     check_properties=lazy("sluice.connectors.s3.checks:check_properties"),
+    rollback_destination=lazy("sluice.connectors.s3.publish:rollback_publication"),
 )

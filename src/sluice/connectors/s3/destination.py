@@ -12,17 +12,25 @@
 * `aggregationConfig`: `SingleFile` writes one file per partition; `None` (or absent) rolls to a
   new file once one reaches `targetFileSize` MB (128 MB when not set).
 
-Every file is written under `<bucket>/.sluice-staging/<executionId>/` through one open writer per
-output file (batches stream to storage; nothing holds the run), and only `commit()` moves the files
-into place; `abort()` or `cleanup_staging()` (restart recovery) deletes what was staged, so a failed
-or killed run leaves nothing visible. Used by `engine/runner.py` through `SPEC.open_destination`.
+Every file is written as `<bucket>/.sluice-staging/<executionId>/<file name>` (the run's own
+staging area, flat: no folders to create and remove per partition; no run touches another's)
+through one open writer per output file (batches stream to storage; nothing holds the run). At
+most `SLUICE_S3_MAX_OPEN_FILES` files (default 128) are open at once: writing to one more closes
+the least recently written, and that partition's next batch starts a new part file, so a run may
+fan out to any number of partitions. Only `commit()` moves the files into place, after handing
+the manifest of final keys to `RunContext.before_publish` (`publish.py`); `abort()`,
+`cleanup_staging()` and `rollback_publication()` (restart recovery) delete what was staged or
+published, so a failed or killed run leaves nothing visible. Used by `engine/runner.py` through
+`SPEC.open_destination`.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import posixpath
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -35,10 +43,12 @@ import pyarrow.parquet as pq
 
 from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ConnectorError, ProfileView, RunContext, WriteResult
+from sluice.connectors.s3.publish import STAGING_DIR, publish
 from sluice.connectors.s3.storage import Storage, open_storage
 
-STAGING_DIR = ".sluice-staging"
 DEFAULT_TARGET_MB = 128
+MAX_OPEN_FILES_ENV = "SLUICE_S3_MAX_OPEN_FILES"
+DEFAULT_MAX_OPEN_FILES = 128
 EXTENSIONS = {"CSV": "csv", "JSON": "json", "PARQUET": "parquet"}
 # prefixFormat -> how many of (year, month, day, hour, minute) the date prefix has.
 GRANULARITY = {"YEAR": 1, "MONTH": 2, "DAY": 3, "HOUR": 4, "MINUTE": 5}
@@ -67,11 +77,23 @@ def cleanup_staging(
             raise
 
 
+def max_open_files() -> int:
+    """How many output files one destination keeps open (`SLUICE_S3_MAX_OPEN_FILES`, at least 1)."""
+    value = os.environ.get(MAX_OPEN_FILES_ENV)
+    try:
+        return max(1, int(value)) if value else DEFAULT_MAX_OPEN_FILES
+    except ValueError as exc:
+        raise ConnectorError("InvalidArgument", f"{MAX_OPEN_FILES_ENV} must be a whole number, not {value!r}") from exc
+
+
 class _OutputFile:
     """One file being written: its open stream and format writer."""
 
-    def __init__(self, storage: Storage, bucket: str, key: str, file_type: str, schema: pa.Schema, buffer_rows: int):
+    def __init__(self, storage: Storage, bucket: str, key: str, final: str, file_type: str, schema: pa.Schema,
+                 buffer_rows: int, sequence: int = 0):
         self.key, self.file_type, self.schema, self.buffer_rows = key, file_type, schema, buffer_rows
+        self.final = final  # where commit() publishes the staged `key`
+        self.sequence = sequence  # the part number: files are published and listed in this order
         self.rows = 0
         self.size = 0
         self.pending: list[pa.RecordBatch] = []  # Parquet only: at most `buffer_rows` rows
@@ -149,9 +171,11 @@ class S3Destination:
         self.storage = storage or open_storage(ctx.data_dir, ctx.aws, ctx.buckets)
         with self.storage.errors(self.storage.location(self.bucket)):
             self.storage.require_bucket(self.bucket)
-        self._open: dict[tuple[tuple[str, str], ...], _OutputFile] = {}
+        # Open files, least recently written first (a bounded LRU: see `max_open_files`).
+        self._open: OrderedDict[tuple[tuple[str, str], ...], _OutputFile] = OrderedDict()
+        self._max_open = max_open_files()
         self._closed: list[_OutputFile] = []
-        self._partitions: list[dict[str, str]] = []
+        self._partitions: dict[tuple[tuple[str, str], ...], None] = {}  # first-written order
         self._published: list[str] = []
         self._schema: pa.Schema | None = None
         self._sequence = 0
@@ -174,10 +198,12 @@ class S3Destination:
             self._schema = batch.schema
         if batch.num_rows == 0:
             return
-        if values and dict(values) not in self._partitions:
-            self._partitions.append(dict(values))
+        if values:
+            self._partitions.setdefault(values)
         with self.storage.errors(self.storage.location(self.bucket, self.staging)):
             current = self._open.get(values)
+            if current is not None:
+                self._open.move_to_end(values)
             if current is not None and not batch.schema.equals(current.schema):
                 try:
                     batch = batch.cast(current.schema)
@@ -199,11 +225,10 @@ class S3Destination:
         with storage.errors(storage.location(self.bucket, self.base)):
             for values in list(self._open):
                 self._close(values)
-            for output in self._closed:
-                final = output.key[len(self.staging):]
-                storage.move(self.bucket, output.key, final)
-                self._published.append(final)
-            storage.delete_prefix(self.bucket, self.staging)
+            self._closed.sort(key=lambda output: output.sequence)
+            moves = [(output.key, output.final) for output in self._closed]
+            publish(storage, self.bucket, self.staging, moves, self.ctx.before_publish, self._published.append,
+                    self.ctx.should_stop)
         self._state = "committed"
         location = storage.location(self.bucket, f"{self.base}/")
         return WriteResult(
@@ -211,8 +236,8 @@ class S3Destination:
             records_written=sum(output.rows for output in self._closed),
             files=list(self._published),
             location=location,
-            partitions=list(self._partitions),
-            partition_locations=[location + partition_path(values.items()) for values in self._partitions],
+            partitions=[dict(values) for values in self._partitions],
+            partition_locations=[location + partition_path(values) for values in self._partitions],
             schema=self._schema,
         )
 
@@ -225,8 +250,7 @@ class S3Destination:
         self._open.clear()
         storage = self.storage
         with storage.errors(storage.location(self.bucket, self.staging)):
-            for key in self._published:
-                storage.delete(self.bucket, key)
+            storage.delete_many(self.bucket, self._published)
             storage.delete_prefix(self.bucket, self.staging)
         self._published.clear()
         self._state = "aborted"
@@ -243,8 +267,11 @@ class S3Destination:
         if self.file_prefix:
             name = f"{self.file_prefix}-{name}"
         self._sequence += 1
-        key = posixpath.join(self.staging + self.base, partition_path(values), name)
-        output = _OutputFile(self.storage, self.bucket, key, self.file_type, schema, self.ctx.batch_size)
+        while len(self._open) >= self._max_open:
+            self._close(next(iter(self._open)))  # the least recently written; reopened as a new part
+        final = posixpath.join(self.base, partition_path(values), name)
+        output = _OutputFile(self.storage, self.bucket, self.staging + name, final, self.file_type, schema,
+                             self.ctx.batch_size, self._sequence - 1)
         self._open[values] = output
         return output
 

@@ -41,6 +41,11 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOE
 # What opening a path component answers when it is missing, a link, or not a folder.
 _ABSENT = {errno.ENOENT, errno.ENOTDIR, errno.ELOOP}
 WRITE_BUFFER = 1024 * 1024
+# Folders are pruned when their last file goes (S3 has no folders), so a run deleting its last
+# file under a shared folder (the bucket's `.sluice-staging/`, a flow's output folder) can remove
+# it between another run's mkdir and its open/rename: the losing run makes the folder again, up
+# to this many times.
+_FOLDER_ATTEMPTS = 50
 
 
 class LocalStorage(Storage):
@@ -212,17 +217,26 @@ class LocalStorage(Storage):
         import pyarrow as pa
 
         *folder, name = self.parts(key)
-        with self._folder(bucket, folder, create=True) as parent:
-            if parent is None:
-                raise ConnectorError(
-                    "InvalidArgument", f"{self.location(bucket, key)}: a folder on its path is unusable"
-                )
-            try:
-                fd = os.open(name, _WRITE_FLAGS, 0o666, dir_fd=parent)
-            except OSError as exc:
-                if exc.errno in _ABSENT or exc.errno == errno.EISDIR:
-                    raise ConnectorError("InvalidArgument", f"{self.location(bucket, key)} cannot be written") from exc
-                raise
+        for attempt in range(_FOLDER_ATTEMPTS):
+            last = attempt == _FOLDER_ATTEMPTS - 1
+            with self._folder(bucket, folder, create=True) as parent:
+                if parent is None:
+                    if not last:
+                        continue  # made, then pruned by another run before it could be opened
+                    raise ConnectorError(
+                        "InvalidArgument", f"{self.location(bucket, key)}: a folder on its path is unusable"
+                    )
+                try:
+                    fd = os.open(name, _WRITE_FLAGS, 0o666, dir_fd=parent)
+                except OSError as exc:
+                    if exc.errno == errno.ENOENT and not last:
+                        continue  # the open folder was pruned meanwhile (see `_FOLDER_ATTEMPTS`)
+                    if exc.errno in _ABSENT or exc.errno == errno.EISDIR:
+                        raise ConnectorError(
+                            "InvalidArgument", f"{self.location(bucket, key)} cannot be written"
+                        ) from exc
+                    raise
+            break
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             raise ConnectorError("InvalidArgument", f"{self.location(bucket, key)} cannot be written")
@@ -237,17 +251,26 @@ class LocalStorage(Storage):
             if source_fd is None:
                 raise ConnectorError("ResourceNotFound", f"{self.location(bucket, source)} does not exist")
             try:
-                info = os.stat(source_name, dir_fd=source_fd, follow_symlinks=False)
-                if not stat.S_ISREG(info.st_mode):
-                    raise ConnectorError("ResourceNotFound", f"{self.location(bucket, source)} does not exist")
-                target_fd = _descend(base, target_folder, create=True)
-                if target_fd is None:
-                    raise ConnectorError("InvalidArgument", f"{self.location(bucket, target)} cannot be written")
-                try:
-                    # rename(2) replaces a link at the target rather than writing through it.
-                    os.replace(source_name, target_name, src_dir_fd=source_fd, dst_dir_fd=target_fd)
-                finally:
-                    os.close(target_fd)
+                for attempt in range(_FOLDER_ATTEMPTS):
+                    last = attempt == _FOLDER_ATTEMPTS - 1
+                    info = os.stat(source_name, dir_fd=source_fd, follow_symlinks=False)
+                    if not stat.S_ISREG(info.st_mode):
+                        raise ConnectorError("ResourceNotFound", f"{self.location(bucket, source)} does not exist")
+                    target_fd = _descend(base, target_folder, create=True)
+                    if target_fd is None:
+                        if not last:
+                            continue  # made, then pruned by another run before it could be opened
+                        raise ConnectorError("InvalidArgument", f"{self.location(bucket, target)} cannot be written")
+                    try:
+                        # rename(2) replaces a link at the target rather than writing through it.
+                        os.replace(source_name, target_name, src_dir_fd=source_fd, dst_dir_fd=target_fd)
+                        return
+                    except FileNotFoundError:
+                        if last:
+                            raise
+                        # The target folder was pruned meanwhile; the stat above re-checks the source.
+                    finally:
+                        os.close(target_fd)
             finally:
                 os.close(source_fd)
 

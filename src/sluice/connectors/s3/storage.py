@@ -115,6 +115,11 @@ class Storage(ABC):
     def delete(self, bucket: str, key: str) -> None:
         """Delete one object; a missing one is not an error."""
 
+    def delete_many(self, bucket: str, keys: list[str]) -> None:
+        """Delete the given objects; missing ones are not an error."""
+        for key in keys:
+            self.delete(bucket, key)
+
     @abstractmethod
     def delete_prefix(self, bucket: str, prefix: str) -> None:
         """Delete every object under `prefix` (which ends in `/`); nothing there is not an error."""
@@ -328,6 +333,12 @@ class AwsStorage(Storage):
     def delete(self, bucket: str, key: str) -> None:
         with self.errors(self.location(bucket, key)):
             self.client.delete_object(Bucket=bucket, Key=key)
+
+    def delete_many(self, bucket: str, keys: list[str]) -> None:
+        with self.errors(self.location(bucket)):
+            for start in range(0, len(keys), 1000):
+                chunk = [{"Key": key} for key in keys[start : start + 1000]]
+                self.client.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
 
     def delete_prefix(self, bucket: str, prefix: str) -> None:
         keys = [item.key for item in self.walk(bucket, prefix)]

@@ -1,7 +1,7 @@
 """owners and grants of the embedded S3 store's buckets
 
-Revision ID: 0005_buckets
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-05 00:20:00
 
 A local bucket (a folder under `<data dir>/s3`) belongs to one account; other accounts may use it
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_buckets"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
