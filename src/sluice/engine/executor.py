@@ -136,12 +136,16 @@ class LocalExecutor:
         """Recover runs whose lease lapsed: at once (a restarted server), then every heartbeat."""
         while True:
             try:
-                self.reclaim_expired()
-                self._drop_finished_event_batches()
+                self.recover_once()
             except Exception:
                 log.exception("could not look for abandoned runs")
             if self._stopping.wait(self.leases.heartbeat_interval):
                 return
+
+    def recover_once(self) -> None:
+        """One recovery pass: runs with lapsed leases, then spooled events of runs that ended."""
+        self.reclaim_expired()
+        self._drop_finished_event_batches()
 
     def reclaim_expired(self) -> None:
         """Take over every run whose lease lapsed and recover it (roll back, clean up, record)."""
@@ -296,7 +300,7 @@ class LocalExecutor:
             if status != "Successful" and record.publications:
                 # The destinations' abort() removed what they published; make sure of it before
                 # the manifests go, as recovery would.
-                recovery.roll_back_publications(record, self.data_dir)
+                recovery.roll_back_publications(record, self.data_dir, aws_identity(self.store, record.account_id))
             # The manifests leave in the transaction that records the outcome: a record never
             # says Successful while a manifest would roll its output back, nor the reverse.
             record.publications = None

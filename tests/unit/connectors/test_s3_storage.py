@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-import shutil
+import os
 from pathlib import Path
 from typing import Any
 
@@ -165,18 +165,18 @@ def test_local_writes_survive_a_shared_folder_pruned_under_them(tmp_path: Path,
     """Another run deleting its last file prunes the shared folder between our mkdir and open."""
     storage = LocalStorage(str(tmp_path))
     (tmp_path / "b").mkdir()
-    real_mkdir = Path.mkdir
-    pruned: list[Path] = []
+    real_mkdir = os.mkdir
+    pruned: list[str] = []
 
-    def mkdir_then_pruned(self: Path, *args: Any, **kwargs: Any) -> None:
-        real_mkdir(self, *args, **kwargs)
-        if self.name in {".sluice-staging", "out"} and self not in pruned:
-            pruned.append(self)
-            shutil.rmtree(self)  # the other run's prune, at the worst moment
+    def mkdir_then_pruned(path: Any, mode: int = 0o777, *, dir_fd: int | None = None) -> None:
+        real_mkdir(path, mode, dir_fd=dir_fd)
+        if str(path) in {".sluice-staging", "out"} and str(path) not in pruned:
+            pruned.append(str(path))
+            os.rmdir(path, dir_fd=dir_fd)  # the other run's prune, at the worst moment
 
-    monkeypatch.setattr(Path, "mkdir", mkdir_then_pruned)
+    monkeypatch.setattr(os, "mkdir", mkdir_then_pruned)
     with storage.open_output_stream("b", ".sluice-staging/run-1/part-0.csv") as out:
         out.write(b"1")
     storage.move("b", ".sluice-staging/run-1/part-0.csv", "out/part-0.csv")
     assert (tmp_path / "b" / "out" / "part-0.csv").read_bytes() == b"1"
-    assert [p.name for p in pruned] == [".sluice-staging", "out"]
+    assert pruned == [".sluice-staging", "out"]

@@ -70,6 +70,7 @@ def test_a_kill_at_the_spool_delete_leaves_a_delivered_run_successful(
         seen.append(status(runtime, execution_id))  # what any other process sees at that instant
         raise Killed
 
+    assert runtime.executor.leases.claim(execution_id)  # a worker of this server runs it
     monkeypatch.setattr(executor_module, "drop_event_batch", killed_while_deleting)
     outcome = RunOutcome(result={"recordsProcessed": 1}, data_pull_start_time=0.0, data_pull_end_time=1.0)
     with pytest.raises(Killed):
@@ -78,13 +79,13 @@ def test_a_kill_at_the_spool_delete_leaves_a_delivered_run_successful(
     assert path.exists()
 
     monkeypatch.undo()
-    LocalExecutor(runtime.store, 0, str(runtime.settings.data_dir)).recover()  # the restart
+    LocalExecutor(runtime.store, 0, str(runtime.settings.data_dir)).recover_once()  # the restart
     assert status(runtime, execution_id) == "Successful"
     assert not path.exists()  # the finished run's leftover spool is gone
 
 
 def test_recovery_keeps_the_spool_of_a_run_that_has_not_ended(runtime: Runtime) -> None:
     execution_id, path = queued_event_run(runtime)
-    LocalExecutor(runtime.store, 0, str(runtime.settings.data_dir)).recover()
+    LocalExecutor(runtime.store, 0, str(runtime.settings.data_dir)).recover_once()
     assert status(runtime, execution_id) == "InProgress"
     assert path.exists()

@@ -11,7 +11,7 @@ import pytest
 
 from sluice.connectors.base import ProfileView
 from sluice.connectors.s3.destination import S3Destination
-from sluice.connectors.s3.storage import LocalStorage
+from sluice.connectors.s3.local import LocalStorage
 from sluice.engine.runner import RunFailed, RunRequest, run_execution
 
 MAP_ALL = {"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"S3": "NO_OP"}, "taskProperties": {}}
@@ -51,7 +51,7 @@ def test_a_full_disk_is_the_destinations_failure(data_dir: Path, monkeypatch: py
         run_execution(request(data_dir))
     message = str(failed.value)
     assert message.startswith("The destination S3 failed (ServerError): "), message
-    assert "No space left on device" in message and "s3://dst/" in message
+    assert "ENOSPC" in message and "s3://dst/" in message
 
 
 def test_an_os_error_a_writer_lets_through_is_the_destinations(data_dir: Path,
