@@ -68,6 +68,8 @@ def test_event_flow_runs_on_changes_and_resumes_after_a_restart(tmp_path: Path) 
         assert client.stop_flow(flowName=name)["flowStatus"] == "Suspended"
         _wait_for(lambda: _health(server)["events"]["subscriptions"] == 0, 30)
         fake.org.write("Account", "update", [{"Id": ids[0], "Name": "while-stopped"}])
+        stopped_change = int(time.time())  # an activation keeps its whole second: start in a later one
+        _wait_for(lambda: int(time.time()) > stopped_change, 5)
         # The positive signal that the change made while Suspended was passed over: activate the
         # flow again and make a later change; the stream is ordered, so once the later one has
         # arrived the earlier one would have too.

@@ -28,7 +28,7 @@ import os
 import shutil
 import stat
 from collections.abc import Collection, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any
 
 from sluice.connectors.base import BucketPolicy, ConnectorError
@@ -386,8 +386,15 @@ def _descend(base: int, segments: list[str], create: bool) -> int | None:
     for segment in segments:
         child = _open_dir(segment, fd)
         if child is None and create:
-            with suppress(FileExistsError):  # made meanwhile, or a link/file: the open below decides
+            try:
                 os.mkdir(segment, 0o777, dir_fd=fd)
+            except FileExistsError:
+                pass  # made meanwhile, or a link/file: the open below decides
+            except FileNotFoundError:
+                # `fd` itself was pruned by another run since it was opened: report it absent,
+                # and the caller makes the path again (see `_FOLDER_ATTEMPTS`).
+                os.close(fd)
+                return None
             child = _open_dir(segment, fd)
         os.close(fd)
         if child is None:
