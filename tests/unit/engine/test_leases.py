@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +12,9 @@ from sqlalchemy import select
 from sluice.engine.executor import LocalExecutor
 from sluice.engine.leases import LEASE_ENV, RunLeases, lease_seconds
 from sluice.engine.recovery import INTERRUPTED
-from sluice.store.crypto import SecretBox
-from sluice.store.db import migrate, open_engine, sqlite_url
 from sluice.store.models import ExecutionRecord, Flow
 from sluice.store.repository import Store
+from tests.support.stores import sqlite_store
 
 
 class Clock:
@@ -31,12 +29,8 @@ class Clock:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    engine = open_engine(sqlite_url(tmp_path))
-    migrate(engine)
-    try:
-        yield Store(engine, SecretBox(os.urandom(32)))
-    finally:
-        engine.dispose()
+    with sqlite_store(tmp_path) as opened:
+        yield opened
 
 
 def add_run(store: Store, bucket: str = "dst", execution_id: str = "run-1") -> None:
@@ -98,8 +92,11 @@ def test_a_lapsed_lease_is_taken_over_once(store: Store) -> None:
     assert owner.renew() == 0  # the old owner cannot extend what it lost
 
 
-def test_recovery_rolls_back_a_published_but_unrecorded_run(store: Store, tmp_path: Path) -> None:
+def test_recovery_rolls_back_a_published_but_unrecorded_run(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The manifest lists what the killed run published; recovery removes exactly that."""
+    monkeypatch.setenv("SLUICE_S3_BACKEND", "local")  # whatever endpoint another test left in the environment
     add_run(store)
     bucket = tmp_path / "s3" / "dst"
     published = [bucket / "out" / "f" / "p=1" / "run-1-part-00000.csv", bucket / "out" / "f" / "run-1-part-00001.csv"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,20 +9,15 @@ import pytest
 from sqlalchemy import select
 
 from sluice.store import accounts, aws_identities
-from sluice.store.crypto import SecretBox
-from sluice.store.db import migrate, open_engine, sqlite_url
 from sluice.store.models import ServerSetting
 from sluice.store.repository import Store
+from tests.support.stores import sqlite_store
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    engine = open_engine(sqlite_url(tmp_path))
-    migrate(engine)
-    try:
-        yield Store(engine, SecretBox(os.urandom(32)))
-    finally:
-        engine.dispose()
+    with sqlite_store(tmp_path) as opened:
+        yield opened
 
 
 def test_set_load_replace_clear(store: Store) -> None:

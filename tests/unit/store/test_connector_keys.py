@@ -28,16 +28,13 @@ from sluice.store.crypto import SecretBox
 from sluice.store.db import migrate, open_engine, sqlite_url
 from sluice.store.models import ServerSetting
 from sluice.store.repository import Store
+from tests.support.stores import sqlite_store
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    engine = open_engine(sqlite_url(tmp_path))
-    migrate(engine)
-    try:
-        yield Store(engine, SecretBox(os.urandom(32)))
-    finally:
-        engine.dispose()
+    with sqlite_store(tmp_path) as opened:
+        yield opened
 
 
 def stored(store: Store) -> dict[str, bytes]:

@@ -27,7 +27,7 @@ import io
 import os
 import shutil
 import stat
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -276,38 +276,31 @@ class LocalStorage(Storage):
 
     def delete(self, bucket: str, key: str) -> None:
         *folder, name = self.parts(key)
-        with self._bucket(bucket) as base:
-            parent = _descend(base, folder, create=False)
-            if parent is None:
-                return
-            try:
-                info = os.stat(name, dir_fd=parent, follow_symlinks=False)
-                if not stat.S_ISREG(info.st_mode):
-                    return  # a link or folder is no object; deleting "nothing" is not an error
-                os.unlink(name, dir_fd=parent)
-            except OSError as exc:
-                if exc.errno not in _ABSENT:
-                    raise
-                return
-            finally:
-                os.close(parent)
-            _prune(base, folder)
+        # A link or folder is no object; deleting "nothing" is not an error.
+        self._remove(bucket, folder, name, stat.S_ISREG, lambda parent: os.unlink(name, dir_fd=parent))
 
     def delete_prefix(self, bucket: str, prefix: str) -> None:
         segments = self.parts(prefix)
         if not segments:
             raise ConnectorError("InvalidArgument", "deleting a whole bucket is not something Sluice does")
         *folder, name = segments
+        # The fd-based rmtree never follows links: a link inside is removed, not entered.
+        self._remove(bucket, folder, name, stat.S_ISDIR, lambda parent: shutil.rmtree(name, dir_fd=parent))
+
+    def _remove(
+        self, bucket: str, folder: list[str], name: str, is_kind: Callable[[int], bool], remove: Callable[[int], None]
+    ) -> None:
+        """Remove `name` in `folder` with `remove(parent_fd)` when it is of the kind `is_kind` accepts
+        (never a link), then prune the folders it leaves empty; an absent one is fine."""
         with self._bucket(bucket) as base:
             parent = _descend(base, folder, create=False)
             if parent is None:
                 return
             try:
                 info = os.stat(name, dir_fd=parent, follow_symlinks=False)
-                if not stat.S_ISDIR(info.st_mode):
+                if not is_kind(info.st_mode):
                     return
-                # The fd-based rmtree never follows links: a link inside is removed, not entered.
-                shutil.rmtree(name, dir_fd=parent)
+                remove(parent)
             except OSError as exc:
                 if exc.errno not in _ABSENT:
                     raise
