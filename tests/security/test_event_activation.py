@@ -87,6 +87,13 @@ def test_no_change_after_start_flow_returned_is_lost(
     assert {r["executionStatus"] for r in records} == {"Successful"}, records
     assert sum(r["executionResult"]["recordsProcessed"] for r in records) == len(expected)
 
+    # An Active Event flow is not deleted without forceDelete (the API reference's example).
+    with pytest.raises(client.exceptions.ConflictException) as refused:
+        client.delete_flow(flowName=name)
+    assert refused.value.response["Error"]["Message"] == (
+        "Flow is in active state, please set forceDelete to true or deactivate the flow")
+    client.delete_flow(flowName=name, forceDelete=True)
+
 
 def _execution_records(client: Any, name: str) -> list[dict[str, Any]]:
     """Every execution record of the flow, page after page."""
