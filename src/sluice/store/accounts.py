@@ -9,9 +9,10 @@ from __future__ import annotations
 import secrets
 import string
 import time
+import weakref
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from sluice.store.aws_identities import DEFAULT_ACCOUNT_NAME, setting_key
 from sluice.store.models import (
@@ -127,14 +128,35 @@ def delete_account(store: Store, name: str) -> bool:
     return True
 
 
+# Opened secrets per store, keyed by (account id, sealed secret): the row is still read on every
+# request (so a deleted account's keys stop at once, in every process), but the AES-GCM opening
+# and the ORM session are not paid each time. Weak: a store that is gone leaves nothing behind.
+_opened: weakref.WeakKeyDictionary[Store, dict[tuple[str, bytes], str]] = weakref.WeakKeyDictionary()
+
+
+# Built once: constructing the statement per request costs more than running it.
+_KEY_QUERY = select(Account.account_id, Account.secret_enc).where(Account.access_key_id == bindparam("key"))
+
+
 def resolve_access_key(store: Store, access_key_id: str) -> tuple[str, str] | None:
-    """`(secret_access_key, account_id)` for a key id, or None when no account has it."""
-    with store.admin() as session:
-        account = session.scalar(select(Account).where(Account.access_key_id == access_key_id))
-        if account is None:
-            return None
-        secret = store.box.open(account.secret_enc, f"account:{account.account_id}").decode()
-        return secret, account.account_id
+    """`(secret_access_key, account_id)` for a key id, or None when no account has it.
+
+    Called for every signed request: one indexed read on a pooled connection, no cache of the
+    answer itself, so `delete_account` takes effect on the very next request.
+    """
+    with store.engine.connect() as connection:
+        row = connection.execute(_KEY_QUERY, {"key": access_key_id}).first()
+    if row is None:
+        return None
+    account_id, sealed = str(row[0]), bytes(row[1])
+    opened = _opened.setdefault(store, {})
+    secret = opened.get((account_id, sealed))
+    if secret is None:
+        secret = store.box.open(sealed, f"account:{account_id}").decode()
+        if len(opened) > 10_000:  # accounts come and go; keep the cache bounded
+            opened.clear()
+        opened[(account_id, sealed)] = secret
+    return secret, account_id
 
 
 def ensure_default_account(
