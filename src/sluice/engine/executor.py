@@ -31,6 +31,7 @@ from sluice.engine.leases import RUNNING, RunLeases
 from sluice.engine.lifecycle import TERMINAL, set_status
 from sluice.engine.profiles import aws_identity, profile_view
 from sluice.engine.runner import RunCanceled, RunFailed, RunOutcome, RunRequest, run_execution
+from sluice.store.accounts import sweep_orphans
 from sluice.store.buckets import BucketAccess
 from sluice.store.models import ConnectorProfile, ExecutionRecord, Flow
 from sluice.store.repository import Store
@@ -143,9 +144,12 @@ class LocalExecutor:
                 return
 
     def recover_once(self) -> None:
-        """One recovery pass: runs with lapsed leases, then spooled events of runs that ended."""
+        """One recovery pass: runs with lapsed leases, spooled events of runs that ended, and rows
+        left by a request that raced its account's deletion."""
         self.reclaim_expired()
         self._drop_finished_event_batches()
+        if sweep_orphans(self.store):
+            log.warning("removed resources of deleted accounts written while they were being deleted")
 
     def reclaim_expired(self) -> None:
         """Take over every run whose lease lapsed and recover it (roll back, clean up, record)."""

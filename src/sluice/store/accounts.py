@@ -102,6 +102,27 @@ def is_default_account(store: Store, account_id: str) -> bool:
         return account is not None and account.name == DEFAULT_ACCOUNT_NAME
 
 
+# Every table whose rows belong to one account (their `account_id`).
+OWNED = (ExecutionRecord, Flow, ConnectorProfile, ConnectorRegistration, ClientToken, MetadataCacheEntry, BucketGrant)
+
+
+def sweep_orphans(store: Store) -> int:
+    """Delete rows whose account no longer exists; the number deleted.
+
+    `delete_account` removes everything an account owns in its own transaction, but a request
+    whose keys were checked just before that commit may still commit a write just after it. Each
+    server runs this on its recovery heartbeat, so such a straggler (unreachable: its keys are
+    gone) is removed within seconds rather than left behind.
+    """
+    existing = select(Account.account_id)
+    deleted = 0
+    with store.admin() as session:
+        for model in OWNED:
+            result = session.execute(delete(model).where(model.account_id.not_in(existing)))
+            deleted += int(getattr(result, "rowcount", 0) or 0)
+    return deleted
+
+
 def delete_account(store: Store, name: str) -> bool:
     """Delete the account called `name` and every resource it owns; False if there was none.
 
@@ -119,10 +140,7 @@ def delete_account(store: Store, name: str) -> bool:
         account_id = account.account_id
         session.delete(account)
         session.flush()
-        for model in (
-            ExecutionRecord, Flow, ConnectorProfile, ConnectorRegistration, ClientToken, MetadataCacheEntry,
-            BucketGrant,
-        ):
+        for model in OWNED:
             session.execute(delete(model).where(model.account_id == account_id))
         session.execute(delete(ServerSetting).where(ServerSetting.key == setting_key(account_id)))
     return True
