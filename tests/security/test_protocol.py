@@ -232,3 +232,20 @@ def test_a_query_that_is_not_utf8_is_refused(tenant_a: Tenant, tagged_flow: tupl
     response = signed(tenant_a, "DELETE", url)
     assert response.status_code == 400, response.text
     assert response.json()["__type"] == "SerializationException"
+
+
+# ---------------------------------------------------------------------------------------------
+# 14 (paths): the signature covers the path with dot segments removed, the router the path as sent
+
+
+@pytest.mark.parametrize("path", ["/tags/../list-flows", "/./list-flows", "/tags/%2E%2E/list-flows"])
+def test_a_path_with_dot_segments_is_refused_even_when_signed(tenant_a: Tenant, path: str) -> None:
+    request = AWSRequest(method="GET", url=f"{tenant_a.server.url}{path}")
+    SigV4Auth(Credentials(tenant_a.access_key, tenant_a.secret_key), "appflow", "us-east-1").add_auth(request)
+    head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{tenant_a.server.port}\r\n".encode()
+    for name, value in request.headers.items():
+        if name.lower() != "host":
+            head += f"{name}: {value}\r\n".encode()
+    answer = send_head(tenant_a.server, head + b"Connection: close\r\n\r\n")  # raw: no client normalises it
+    assert answer.startswith(b"HTTP/1.1 404"), answer[:200]
+    assert b"UnknownOperationException" in answer

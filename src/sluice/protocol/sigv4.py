@@ -34,7 +34,7 @@ from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
 from sluice.protocol.context import CONTEXT_KEY, RequestContext
-from sluice.protocol.errors import ProtocolError
+from sluice.protocol.errors import ProtocolError, unknown_operation
 from sluice.protocol.query import parse_query
 from sluice.protocol.serializer import request_id_header, serialize_error
 
@@ -262,6 +262,10 @@ class SigV4Middleware:
         return REGION_PATTERN.fullmatch(region) is not None
 
     def _authenticate(self, scope: Scope, body: bytes, request_id: str) -> RequestContext:
+        if any(segment in (".", "..") for segment in scope["path"].split("/")):
+            # The signature covers the path with dot segments removed (RFC 3986, as botocore signs
+            # it) while the router would act on it as written: refuse rather than let them differ.
+            raise unknown_operation(scope["method"], scope["path"])
         pairs = [(n.decode("latin-1").lower(), v.decode("latin-1")) for n, v in scope["headers"]]
         headers = dict(pairs)
         auth = _parse_auth(headers, scope.get("query_string", b""))
