@@ -287,7 +287,8 @@ def refresh_if_needed(profile: ProfileView, *, client: httpx.Client | None = Non
     try:
         answer = request_token(profile, form, client=client)
     except ConnectorError as exc:
-        log.warning("custom connector profile %s: token refresh failed: %s", profile.name, exc.message)
+        # The code only: the message quotes the token endpoint's answer, which may echo what was sent.
+        log.warning("custom connector profile %s: token refresh failed (%s)", profile.name, exc.code)
         return None
     new = {**credentials, "oauth2": _with_tokens(oauth2, answer)}
     if profile.save_credentials is not None:
