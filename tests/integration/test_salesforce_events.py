@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from tests.fakes.salesforce.server import FakeSalesforce
 from tests.integration.builders import unique
-from tests.support.salesforce import sluice_env, token_profile
+from tests.support.salesforce import account_event_flow, sluice_env, token_profile
 from tests.support.server import SluiceServer
 
 
@@ -38,16 +38,7 @@ def test_event_flow_runs_on_changes_and_resumes_after_a_restart(tmp_path: Path) 
         # change is only "before" the activation when StartFlow comes in a later second.
         written = int(time.time())
         _wait_for(lambda: int(time.time()) > written, 5)
-        client.create_flow(
-            flowName=name,
-            triggerConfig={"triggerType": "Event"},
-            sourceFlowConfig={"connectorType": "Salesforce", "connectorProfileName": profile,
-                              "sourceConnectorProperties": {"Salesforce": {"object": "Account"}}},
-            destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-                "bucketName": bucket, "bucketPrefix": "out", "s3OutputFormatConfig": {"fileType": "PARQUET"}}}}],
-            tasks=[{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"Salesforce": "NO_OP"},
-                    "taskProperties": {}}],
-        )
+        client.create_flow(**account_event_flow(name, profile, bucket))
         assert client.describe_flow(flowName=name)["flowStatus"] == "Draft"
         assert client.start_flow(flowName=name)["flowStatus"] == "Active"
         _wait_for(lambda: _health(server)["events"]["ready"] == 1, 30)

@@ -14,6 +14,7 @@ import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,14 +121,21 @@ class Capture:
             self._sock.close()
 
 
-@pytest.fixture
-def capture() -> Iterator[Capture]:
-    """A fresh capture listener for one test."""
+@contextmanager
+def listening() -> Iterator[Capture]:
+    """A capture listener, stopped on exit (for fixtures of any scope)."""
     listener = Capture().start()
     try:
         yield listener
     finally:
         listener.stop()
+
+
+@pytest.fixture
+def capture() -> Iterator[Capture]:
+    """A fresh capture listener for one test."""
+    with listening() as listener:
+        yield listener
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ import pytest
 
 from tests.integration.builders import unique
 from tests.integration.test_runs_s3 import MAP_ALL, MOTO_KEYS, csv_bytes, s3_flow, wait
-from tests.security.conftest import Capture, Tenant, default_account, new_account
+from tests.security.conftest import Capture, Tenant, default_account, listening, new_account
 from tests.support.salesforce import profile_request
 from tests.support.server import SluiceServer
 
@@ -73,9 +73,8 @@ def signed_with(requests: list[bytes]) -> list[str]:
 @pytest.fixture(scope="module")
 def lambda_capture() -> Iterator[Capture]:
     """Stands in for the Lambda service of `aws_server` (moto's Lambda needs Docker)."""
-    listener = Capture().start()
-    yield listener
-    listener.stop()
+    with listening() as listener:
+        yield listener
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +90,8 @@ def aws_server(start_server: Any, moto_s3: str, lambda_capture: Capture) -> Slui
 @pytest.fixture(scope="module")
 def offline_capture() -> Iterator[Capture]:
     """Every AWS endpoint of `offline_server`."""
-    listener = Capture().start()
-    yield listener
-    listener.stop()
+    with listening() as listener:
+        yield listener
 
 
 @pytest.fixture(scope="module")

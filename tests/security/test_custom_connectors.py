@@ -29,7 +29,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.integration.builders import custom_profile, register_connector, unique
-from tests.security.conftest import Capture, Tenant, default_account, new_account
+from tests.security.conftest import Capture, Tenant, default_account, listening, new_account
 from tests.support.server import SluiceServer
 
 FAKES = Path(__file__).resolve().parents[1] / "fakes" / "connectors"
@@ -44,11 +44,8 @@ def arn(name: str) -> str:
 @pytest.fixture(scope="module")
 def lambda_capture() -> Iterator[Capture]:
     """Stands in for the Lambda Invoke endpoint: any non-local invocation lands here."""
-    listener = Capture().start()
-    try:
+    with listening() as listener:
         yield listener
-    finally:
-        listener.stop()
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ import pytest
 
 from tests.fakes.salesforce.server import FakeSalesforce
 from tests.integration.builders import unique
-from tests.support.salesforce import sluice_env, token_profile
+from tests.support.salesforce import account_event_flow, sluice_env, token_profile
 from tests.support.server import SluiceServer
 
 ROUNDS = 3  # the first activation, then StopFlow -> StartFlow twice
@@ -50,16 +50,7 @@ def test_no_change_after_start_flow_returned_is_lost(
     profile, name, bucket = unique("sf"), unique("sf-activation"), unique("b")
     (server.data_dir / "s3" / bucket).mkdir(parents=True)
     client.create_connector_profile(**token_profile(profile, org))
-    client.create_flow(
-        flowName=name,
-        triggerConfig={"triggerType": "Event"},
-        sourceFlowConfig={"connectorType": "Salesforce", "connectorProfileName": profile,
-                          "sourceConnectorProperties": {"Salesforce": {"object": "Account"}}},
-        destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-            "bucketName": bucket, "bucketPrefix": "out", "s3OutputFormatConfig": {"fileType": "PARQUET"}}}}],
-        tasks=[{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"Salesforce": "NO_OP"},
-                "taskProperties": {}}],
-    )
+    client.create_flow(**account_event_flow(name, profile, bucket))
     ids = [r[0] for r in org.org.query("SELECT Id FROM Account ORDER BY Id").rows]
     expected: list[str] = []
     stopped_changes: list[str] = []

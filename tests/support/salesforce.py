@@ -44,6 +44,20 @@ def token_profile(name: str, fake: FakeSalesforce, ttl: float | None = None) -> 
     })
 
 
+def account_event_flow(name: str, profile: str, bucket: str) -> dict[str, Any]:
+    """CreateFlow for an Event flow on Account changes into `bucket`/out as Parquet (every field)."""
+    return {
+        "flowName": name,
+        "triggerConfig": {"triggerType": "Event"},
+        "sourceFlowConfig": {"connectorType": "Salesforce", "connectorProfileName": profile,
+                             "sourceConnectorProperties": {"Salesforce": {"object": "Account"}}},
+        "destinationFlowConfigList": [{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
+            "bucketName": bucket, "bucketPrefix": "out", "s3OutputFormatConfig": {"fileType": "PARQUET"}}}}],
+        "tasks": [{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"Salesforce": "NO_OP"},
+                   "taskProperties": {}}],
+    }
+
+
 def profile_request(name: str, instance_url: str, credentials: dict[str, Any], **props: Any) -> dict[str, Any]:
     """A Salesforce CreateConnectorProfile request."""
     return {

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from sluice.api.runtime import Runtime, open_runtime
-from sluice.config import Settings
+from sluice.api.runtime import Runtime
 from sluice.engine import executor as executor_module
 from sluice.engine.event_source import event_spool_dir
 from sluice.engine.executor import LocalExecutor
 from sluice.engine.runner import RunOutcome
 from sluice.service.context import Caller
 from sluice.store.models import ExecutionRecord
+from tests.support.stores import local_runtime
 
 
 class Killed(BaseException):
@@ -28,9 +28,8 @@ class Killed(BaseException):
 
 @pytest.fixture
 def runtime(tmp_path: Path) -> Iterator[Runtime]:
-    rt = open_runtime(Settings(data_dir=tmp_path, access_key_id="AKIDEXEC", secret_access_key="s", workers=0))
-    yield rt
-    rt.store.engine.dispose()
+    with local_runtime(tmp_path) as opened:
+        yield opened
 
 
 def queued_event_run(rt: Runtime) -> tuple[str, Path]:

@@ -4,33 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from sluice.api.runtime import Runtime, open_runtime
-from sluice.config import Settings
+from sluice.api.runtime import Runtime
 from sluice.service.context import Caller
 from sluice.store import accounts
 from sluice.store.models import Flow
+from tests.integration.builders import s3_flow
+from tests.support.stores import local_runtime
 
 
 @pytest.fixture
 def runtime(tmp_path: Path) -> Iterator[Runtime]:
-    rt = open_runtime(Settings(data_dir=tmp_path, access_key_id="AKIDSWEEP", secret_access_key="s", workers=0))
-    yield rt
-    rt.store.engine.dispose()
-
-
-def flow(name: str) -> dict[str, Any]:
-    return {
-        "flowName": name, "triggerConfig": {"triggerType": "OnDemand"},
-        "sourceFlowConfig": {"connectorType": "S3", "sourceConnectorProperties": {"S3": {"bucketName": "in"}}},
-        "destinationFlowConfigList": [{"connectorType": "S3",
-                                       "destinationConnectorProperties": {"S3": {"bucketName": "out"}}}],
-        "tasks": [{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"S3": "NO_OP"}}],
-    }
+    with local_runtime(tmp_path) as opened:
+        yield opened
 
 
 def flows_of(rt: Runtime, account_id: str) -> int:
@@ -41,7 +30,7 @@ def flows_of(rt: Runtime, account_id: str) -> int:
 def test_a_write_that_raced_the_deletion_is_swept_and_others_are_kept(runtime: Runtime) -> None:
     keep = runtime.default_keys.account_id
     doomed = accounts.create_account(runtime.store, "doomed").account_id
-    runtime.services.flows.create_flow(Caller(keep, "us-east-1", f"arn:aws:iam::{keep}:root"), flow("kept"))
+    runtime.services.flows.create_flow(Caller(keep, "us-east-1", f"arn:aws:iam::{keep}:root"), s3_flow("kept"))
     assert accounts.delete_account(runtime.store, "doomed")
     # A request authenticated just before the delete committed, writing just after it: the row
     # it leaves is the kept flow's twin under the deleted account.
