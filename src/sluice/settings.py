@@ -65,6 +65,24 @@ def whole(env: Mapping[str, str], name: str, default: int, *, minimum: int | Non
     return _read(env, name, default, minimum, int, "a whole number")
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def flag(env: Mapping[str, str], name: str) -> bool:
+    """A yes/no setting (`true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`); False when unset."""
+    raw = (env.get(name) or "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE or not raw:
+        return False
+    raise SettingsError(f"{name} must be true or false, not {env[name]!r}")
+
+
+def names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list setting; () when unset."""
+    return tuple(part.strip() for part in (env.get(name) or "").split(",") if part.strip())
+
+
 DEFAULT_SALESFORCE_LOGIN_URL = "https://login.salesforce.com"
 DEFAULT_SALESFORCE_SANDBOX_LOGIN_URL = "https://test.salesforce.com"
 
@@ -107,11 +125,14 @@ class SalesforceSettings:
 
 @dataclass(frozen=True)
 class ConnectorSettings:
-    """Custom connectors: the call timeout override, the local links file, local workers' memory."""
+    """Connectors: custom connectors' call timeout, links file, workers' memory and the Lambda
+    functions every account may invoke; and whether vendor calls may reach private endpoints."""
 
     timeout: float | None = None
     links_file: str | None = None
     worker_memory_mb: int = 1024
+    lambda_allowed_arns: tuple[str, ...] = ()
+    allow_private_endpoints: bool = False
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str]) -> ConnectorSettings:
@@ -125,6 +146,8 @@ class ConnectorSettings:
             links_file=text(env, "SLUICE_CONNECTOR_LINKS"),
             # 0 or less: no address-space limit on local workers.
             worker_memory_mb=whole(env, "SLUICE_WORKER_MEMORY_MB", 1024),
+            lambda_allowed_arns=names(env, "SLUICE_LAMBDA_ALLOWED_ARNS"),
+            allow_private_endpoints=flag(env, "SLUICE_ALLOW_PRIVATE_ENDPOINTS"),
         )
 
 
@@ -133,17 +156,24 @@ S3_BACKENDS = ("local", "aws")
 
 @dataclass(frozen=True)
 class S3Settings:
-    """The S3 connector's object store: `local`, `aws`, or None to choose by the AWS endpoint settings."""
+    """The S3 connector: its object store (`local`, `aws`, or None to choose by the AWS endpoint
+    settings), how many output files a destination keeps open, and the publish test hook's delay."""
 
     backend: str | None = None
+    max_open_files: int = 128
+    publish_delay_ms: float = 0.0
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str]) -> S3Settings:
-        """The setting `SLUICE_S3_BACKEND` gives."""
+        """The settings `SLUICE_S3_BACKEND`, `SLUICE_S3_MAX_OPEN_FILES` and `SLUICE_TEST_PUBLISH_DELAY_MS` give."""
         backend = (env.get("SLUICE_S3_BACKEND") or "").strip().lower() or None
         if backend is not None and backend not in S3_BACKENDS:
             raise SettingsError(f"SLUICE_S3_BACKEND must be 'local' or 'aws', not {backend!r}")
-        return cls(backend)
+        return cls(
+            backend,
+            max_open_files=whole(env, "SLUICE_S3_MAX_OPEN_FILES", 128, minimum=1),
+            publish_delay_ms=number(env, "SLUICE_TEST_PUBLISH_DELAY_MS", 0.0, minimum=0.0),
+        )
 
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
@@ -155,6 +185,8 @@ class ProcessSettings:
 
     data_dir: str
     public_url: str = DEFAULT_PUBLIC_URL
+    # How long a server's claim on a run lasts without renewal (engine/leases.py).
+    run_lease_seconds: float = 30.0
     connectors: ConnectorSettings = field(default_factory=ConnectorSettings)
     s3: S3Settings = field(default_factory=S3Settings)
     salesforce: SalesforceSettings = field(default_factory=SalesforceSettings)
@@ -167,6 +199,7 @@ class ProcessSettings:
         return cls(
             data_dir=str(Path(data_dir or text(env, "SLUICE_DATA_DIR") or ".sluice").resolve()),
             public_url=public_url or text(env, "SLUICE_PUBLIC_URL") or DEFAULT_PUBLIC_URL,
+            run_lease_seconds=number(env, "SLUICE_RUN_LEASE_SECONDS", 30.0, minimum=1.0),
             connectors=ConnectorSettings.from_mapping(env),
             s3=S3Settings.from_mapping(env),
             salesforce=SalesforceSettings.from_mapping(env),

@@ -13,7 +13,7 @@ protocol with two limits applied while the head is still arriving:
   and closes. Idle time between requests stays under uvicorn's `timeout_keep_alive`.
 
 `cli.py serve` passes the class as uvicorn's `http` protocol after `configure(...)`; each
-`--processes` worker configures it again from the environment (`app.app_from_env`).
+`--processes` worker configures it again with the parent's settings (`api/processes.py`).
 """
 
 from __future__ import annotations

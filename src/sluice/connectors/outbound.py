@@ -44,6 +44,7 @@ import httpcore
 import httpx
 
 from sluice.connectors.base import ConnectorError
+from sluice.settings import current
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,8 @@ class EndpointRefused(ConnectorError):
 
 
 def private_endpoints_allowed() -> bool:
-    """True when the operator set `SLUICE_ALLOW_PRIVATE_ENDPOINTS=true` (read at call time)."""
-    return (os.environ.get(ALLOW_PRIVATE_ENV) or "").strip().lower() in ("1", "true", "yes", "on")
+    """True when the operator set `SLUICE_ALLOW_PRIVATE_ENDPOINTS=true` (sluice/settings.py)."""
+    return current().connectors.allow_private_endpoints
 
 
 # -- classifying addresses and names ------------------------------------------------------------

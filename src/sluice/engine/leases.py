@@ -13,29 +13,24 @@ a container restart changes or recycles.
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Callable
 
 from sqlalchemy import select, update
 
+from sluice.settings import current
 from sluice.store.models import ExecutionRecord
 from sluice.store.repository import Store
 
 LEASE_ENV = "SLUICE_RUN_LEASE_SECONDS"
-DEFAULT_LEASE_SECONDS = 30.0
 # Statuses of a run a worker is (or should be) executing.
 RUNNING = ("InProgress", "CancelStarted")
 
 
 def lease_seconds() -> float:
-    """The run lease from `SLUICE_RUN_LEASE_SECONDS` (at least one second)."""
-    value = os.environ.get(LEASE_ENV)
-    try:
-        return max(1.0, float(value)) if value else DEFAULT_LEASE_SECONDS
-    except ValueError as exc:
-        raise ValueError(f"{LEASE_ENV} must be a number of seconds, not {value!r}") from exc
+    """The run lease from `SLUICE_RUN_LEASE_SECONDS` (at least one second; sluice/settings.py)."""
+    return current().run_lease_seconds
 
 
 def new_node_id() -> str:

@@ -48,7 +48,7 @@ ALLOWED_ENV = "SLUICE_LAMBDA_ALLOWED_ARNS"
 
 def operator_allows(lambda_arn: str) -> bool:
     """True when `SLUICE_LAMBDA_ALLOWED_ARNS` names the function (a pattern or an exact ARN)."""
-    patterns = [p.strip() for p in (os.environ.get(ALLOWED_ENV) or "").split(",") if p.strip()]
+    patterns = current().connectors.lambda_allowed_arns
     return any(fnmatch.fnmatchcase(lambda_arn, pattern) for pattern in patterns)
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import posixpath
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -45,10 +44,9 @@ from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ConnectorError, ProfileView, RunContext, WriteResult
 from sluice.connectors.s3.publish import STAGING_DIR, publish
 from sluice.connectors.s3.storage import Storage, open_storage
+from sluice.settings import current
 
 DEFAULT_TARGET_MB = 128
-MAX_OPEN_FILES_ENV = "SLUICE_S3_MAX_OPEN_FILES"
-DEFAULT_MAX_OPEN_FILES = 128
 EXTENSIONS = {"CSV": "csv", "JSON": "json", "PARQUET": "parquet"}
 # prefixFormat -> how many of (year, month, day, hour, minute) the date prefix has.
 GRANULARITY = {"YEAR": 1, "MONTH": 2, "DAY": 3, "HOUR": 4, "MINUTE": 5}
@@ -79,11 +77,7 @@ def cleanup_staging(
 
 def max_open_files() -> int:
     """How many output files one destination keeps open (`SLUICE_S3_MAX_OPEN_FILES`, at least 1)."""
-    value = os.environ.get(MAX_OPEN_FILES_ENV)
-    try:
-        return max(1, int(value)) if value else DEFAULT_MAX_OPEN_FILES
-    except ValueError as exc:
-        raise ConnectorError("InvalidArgument", f"{MAX_OPEN_FILES_ENV} must be a whole number, not {value!r}") from exc
+    return current().s3.max_open_files
 
 
 class _OutputFile:

@@ -15,7 +15,6 @@ move, so a test can kill the server mid-publish.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -23,10 +22,10 @@ from typing import Any
 from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ConnectorError
 from sluice.connectors.s3.storage import Storage, open_storage
+from sluice.settings import current
 
 STAGING_DIR = ".sluice-staging"
 MANIFEST_FORMAT = 1
-TEST_DELAY_ENV = "SLUICE_TEST_PUBLISH_DELAY_MS"
 
 
 def manifest(bucket: str, staging: str, keys: list[str]) -> dict[str, Any]:
@@ -35,8 +34,7 @@ def manifest(bucket: str, staging: str, keys: list[str]) -> dict[str, Any]:
 
 
 def _test_delay() -> float:
-    value = os.environ.get(TEST_DELAY_ENV)
-    return max(0.0, float(value)) / 1000 if value else 0.0
+    return current().s3.publish_delay_ms / 1000
 
 
 def publish(

@@ -34,7 +34,6 @@ from sluice.connectors.aws_identity import AwsIdentity, resolve
 from sluice.connectors.base import BucketPolicy, ConnectorError
 from sluice.settings import SettingsError, current
 
-BACKEND_ENV = "SLUICE_S3_BACKEND"
 ENDPOINT_ENVS = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
 
 
