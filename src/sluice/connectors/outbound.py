@@ -30,6 +30,7 @@ A vendor whose API host is not part of the profile takes its base URL from
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import os
@@ -372,7 +373,16 @@ class VendorTransport(httpx.HTTPTransport):
 def ssl_context() -> ssl.SSLContext:
     """A verifying TLS context trusting `SSL_CERT_FILE` and/or `REQUESTS_CA_BUNDLE` when set (a test or
     corporate CA), else certifi's bundle."""
-    bundles = [p for p in dict.fromkeys((os.environ.get("SSL_CERT_FILE"), os.environ.get("REQUESTS_CA_BUNDLE"))) if p]
+    bundles = tuple(p for p in dict.fromkeys((os.environ.get("SSL_CERT_FILE"), os.environ.get("REQUESTS_CA_BUNDLE")))
+                    if p)
+    return _context_for(bundles)
+
+
+@functools.lru_cache(maxsize=8)
+def _context_for(bundles: tuple[str, ...]) -> ssl.SSLContext:
+    """One context per set of bundles: loading a CA bundle parses it, and every vendor client
+    would otherwise pay that again (a context is safe to share between connections). A bundle is
+    read once per path: a rotated CA takes a restart."""
     if not bundles:
         import certifi
 
