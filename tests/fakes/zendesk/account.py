@@ -2,8 +2,8 @@
 
 `Account(tickets=..., users=..., organizations=..., groups=...)` seeds lazily (see `seed.py`).
 Controls:
-- `throttle_next(n, retry_after=1, path=None)`: the next `n` API requests (whose path contains
-  `path`) answer 429 as the rate limiter does;
+- `throttle_next(n, retry_after=1, path=None, skip=0)`: after `skip` more API requests (whose path
+  contains `path`), the next `n` answer 429 as the rate limiter does;
 - `reject(entity, field, value, details=None)`: bulk-write records whose `field` equals `value`
   fail in the job's results;
 - `expire_tokens()`: every OAuth access token is expired (refresh tokens still work);
@@ -33,6 +33,7 @@ class Throttle:
     count: int
     retry_after: int
     path: str | None
+    skip: int = 0  # matching requests let through first (to throttle mid-run)
 
 
 @dataclass
@@ -85,16 +86,19 @@ class Account:
         self._offset += seconds
 
     # --- controls ----------------------------------------------------------------------------------------------------
-    def throttle_next(self, count: int = 1, retry_after: int = 1, path: str | None = None) -> None:
-        """Answer the next `count` API requests (path containing `path`, if given) with 429."""
+    def throttle_next(self, count: int = 1, retry_after: int = 1, path: str | None = None, skip: int = 0) -> None:
+        """Answer `count` API requests (path containing `path`, if given) with 429, after letting `skip` through."""
         with self.lock:
-            self._throttles.append(Throttle(count, retry_after, path))
+            self._throttles.append(Throttle(count, retry_after, path, skip))
 
     def take_throttle(self, path: str) -> Throttle | None:
         """The pending throttle matching `path`, used up once."""
         with self.lock:
             for throttle in self._throttles:
                 if throttle.count > 0 and (throttle.path is None or throttle.path in path):
+                    if throttle.skip > 0:
+                        throttle.skip -= 1
+                        return None
                     throttle.count -= 1
                     return throttle
         return None

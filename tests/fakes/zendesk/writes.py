@@ -180,6 +180,8 @@ def _find(account: Account, entity: str, item: dict[str, Any]) -> int | None:
     """The id of the existing record an update or upsert item names (id, external_id, or a user's email)."""
     collection = account.collections[entity]
     rid = item.get("id")
+    if isinstance(rid, str) and rid.isdigit():  # Zendesk reads ids sent as JSON text too
+        rid = int(rid)
     if isinstance(rid, int) and collection.get(rid, "") is not None:
         return rid
     if rid is None and item.get("external_id") and entity != "tickets":

@@ -1,6 +1,9 @@
-"""Zendesk (connectors layer): source and destination (`ZendeskDestinationProperties`)."""
+"""Zendesk (connectors layer): source and destination (`ZendeskDestinationProperties`) on the shared REST layer.
 
-from sluice.connectors.base import ConnectorSpec
+This module stays light (the registry imports it): the connector itself is in `connector.py`,
+imported on first use.
+"""
+
 from sluice.connectors.configuration import (
     ALL_FREQUENCIES,
     ON_DEMAND_AND_SCHEDULED,
@@ -8,6 +11,7 @@ from sluice.connectors.configuration import (
     connector_configuration,
     oauth2,
 )
+from sluice.connectors.rest.spec import rest_spec
 
 CONNECTOR_TYPE = "Zendesk"
 
@@ -27,4 +31,4 @@ CAPABILITIES = connector_configuration(
     authentication_config=oauth2(scopes=_SCOPES),
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+SPEC = rest_spec(CONNECTOR_TYPE, CAPABILITIES, "sluice.connectors.zendesk.connector", destination=True)
