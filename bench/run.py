@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import control_plane, custom_connector, s3_to_s3, salesforce, scheduler  # noqa: E402
+from bench import control_plane, custom_connector, s3_to_s3, salesforce, scheduler, zendesk  # noqa: E402
 
 SECTIONS = {
     "control-plane": (
@@ -44,6 +44,16 @@ SECTIONS = {
         "pyarrow CSV -> one Parquet file. The sides take turns, five runs each (medians), each after a write that "
         "makes the fake generate its CSV afresh. Targets from issue #7: >= the peer's rows/s; server RSS < 600 MiB "
         "and flat.",
+    ),
+    "zendesk": (
+        "Zendesk tickets -> S3 Parquet through the incremental ticket export (fake account)",
+        zendesk.main,
+        "The fake account (tests/fakes/zendesk) in its own process over https, seeded with N tickets (~40 attributes, "
+        "nested via/custom_fields, arrays, non-ASCII text). Sluice: an OnDemand flow on `tickets`, Map_all, "
+        "preserveSourceDataTyping, into the embedded S3 backend, timed from StartFlow to Successful. Peer in the same "
+        "run: zenpy `tickets.incremental(start_time=0)` over the same cursor-based export (1,000 a page), nested "
+        "values as JSON text, pyarrow -> one Parquet file. The sides take turns, three runs each (medians). Targets "
+        "from issue #14: >= the peer's records/s; server RSS < 400 MiB and flat from 100k to 500k.",
     ),
     "custom-connector": (
         "Custom connectors: a SDK connector's source, local mode and behind a Lambda Invoke endpoint",

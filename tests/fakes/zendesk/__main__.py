@@ -1,7 +1,8 @@
 """`python -m tests.fakes.zendesk --port N --tickets 500000`: serve a fake Zendesk account over https in the foreground.
 
-Prints the account URL once the data is ready. `--token` makes a fixed OAuth access token valid,
-for scripted clients (the benchmark).
+Prints the account URL and the test CA to trust (its certificate is issued by a CA made for this
+process; see tests/support/tls.py). `--token` makes a fixed OAuth access token valid, for
+scripted clients (the benchmark).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from tests.fakes.common.https import serve_forever
+from tests.support.tls import certificates
 
 from .account import Account
 from .app import build_app
@@ -27,7 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     account = Account(args.tickets, args.users, args.organizations, args.groups)
     if args.token:
         account.auth.issue(token=args.token)
-    print(f"fake Zendesk: serving https://127.0.0.1:{args.port}", flush=True)
+    ca = certificates().ca_file
+    print(f"fake Zendesk: serving https://127.0.0.1:{args.port} (trust {ca})", flush=True)
     serve_forever(build_app(account), args.port)
 
 

@@ -25,9 +25,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from sluice.connectors.rest.client import Request, RestClient
+from sluice.connectors.rest.client import Answer, Request, RestClient
 from sluice.connectors.rest.entities import Page, Query
 from sluice.settings import number
 
@@ -64,20 +65,30 @@ def settle(query: Query, sleep: Callable[[float], None] = time.sleep) -> None:
 
 
 def cursor_export(records_key: str) -> Callable[[RestClient, Query, Request], Iterator[Page]]:
-    """`Entity.read` for a cursor-based export answering `records_key`."""
+    """`Entity.read` for a cursor-based export answering `records_key`.
+
+    The next page is asked for before the current one is handed on, so Zendesk prepares it while
+    Sluice converts this one (each answer names the next URL, so one request is ahead at most).
+    """
 
     def read(client: RestClient, query: Query, request: Request) -> Iterator[Page]:
         settle(query)
         clock, _ = scheduler_clock()
-        current = request.replace(params={"start_time": start_time(query, clock()), "per_page": PAGE})
-        while True:
-            answer = client.call(current)
-            body = _object(answer.body)
-            yield Page(_list(body, records_key), len(answer.response.content))
-            after = body.get("after_url")
-            if body.get("end_of_stream") or not after:
-                return
-            current = request.replace(path=str(after), params={})
+        first = request.replace(params={"start_time": start_time(query, clock()), "per_page": PAGE})
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zendesk-export") as ahead:
+            pending: Future[Answer] | None = ahead.submit(client.call, first)
+            while pending is not None:
+                answer = pending.result()
+                body = _object(answer.body)
+                after = body.get("after_url")
+                more = bool(after) and not body.get("end_of_stream")
+                pending = ahead.submit(client.call, request.replace(path=str(after), params={})) if more else None
+                try:
+                    yield Page(_list(body, records_key), len(answer.response.content))
+                except GeneratorExit:  # the reader stopped early: do not leave a request behind
+                    if pending is not None:
+                        pending.cancel()
+                    raise
 
     return read
 
