@@ -52,7 +52,8 @@ SECTIONS = {
         "nested via/custom_fields, arrays, non-ASCII text). Sluice: an OnDemand flow on `tickets`, Map_all, "
         "preserveSourceDataTyping, into the embedded S3 backend, timed from StartFlow to Successful. Peer in the same "
         "run: zenpy `tickets.incremental(start_time=0)` over the same cursor-based export (1,000 a page), nested "
-        "values as JSON text, pyarrow -> one Parquet file. The sides take turns, three runs each (medians). Targets "
+        "values as JSON text, pyarrow -> one Parquet file. The sides take turns, `BENCH_ZD_REPEATS` runs each "
+        "(default 3; medians). Targets "
         "from issue #14: >= the peer's records/s; server RSS < 400 MiB and flat from 100k to 500k.",
     ),
     "custom-connector": (

@@ -1,5 +1,8 @@
 """Bulk writes of the fake Zendesk and the Job Statuses API that reports them.
 
+Single creates (`POST /api/v2/{tickets,users,organizations}`) answer 201 with the record, or 422
+`{"error": "RecordInvalid", "description": "Record validation errors", "details": {field: [{description, error}]}}`.
+
 Endpoints (Tickets, Users, Organizations API references): `POST /api/v2/{tickets,users,organizations}/create_many`,
 `POST /api/v2/users/create_or_update_many` (matches an existing user by `email` or `external_id`),
 `PUT /api/v2/{tickets,users,organizations}/update_many` (each object carries `id`, or `external_id`
@@ -57,6 +60,8 @@ def routes(account: Account) -> list[Route]:
                      "PUT")
     out += _both("/api/v2/users/create_or_update_many", guarded(account, _bulk(account, "users", "upsert"), True),
                  "POST")
+    for entity in SINGULAR:
+        out += _both(f"/api/v2/{entity}", guarded(account, _create_one(account, entity), True), "POST")
     out += _both("/api/v2/job_statuses/show_many", guarded(account, _show_many(account)), "GET")
     out += _both("/api/v2/job_statuses/{job_id:str}", guarded(account, _show(account)), "GET")
     return out
@@ -109,6 +114,33 @@ def _show_many(account: Account) -> Any:
         url = base_url(request)
         return json_response({"job_statuses": [account.jobs[i].json(url, account.job_polls_before_done)
                                                for i in ids if i in account.jobs]})
+
+    return handler
+
+
+# --- single writes --------------------------------------------------------------------------------------------------
+def _create_one(account: Account, entity: str) -> Any:
+    """`POST /api/v2/{entity}`: 201 with the record (tickets: with an `audit`), or 422 `RecordInvalid`."""
+
+    async def handler(request: Request) -> Response:
+        body = await json_body(request)
+        item = body.get(SINGULAR[entity])
+        if not isinstance(item, dict):
+            raise ZendeskError(400, "InvalidValue", f"Expected a '{SINGULAR[entity]}' object")
+        url = base_url(request)
+        result = _apply(account, entity, "create", 0, item, url)
+        if not result["success"]:
+            # "Email: x is not properly formatted" is reported under the attribute it names.
+            field = str(result["details"]).partition(": ")[0].lower().replace(" ", "_") or "base"
+            raise ZendeskError(422, "RecordInvalid", "Record validation errors",
+                               details={field: [{"description": result["details"], "error": "InvalidValue"}]})
+        record = account.collections[entity].get(result["id"], url)
+        answer: dict[str, Any] = {SINGULAR[entity]: record}
+        if entity == "tickets" and record is not None:
+            answer["audit"] = {"id": record["id"] * 1000, "ticket_id": record["id"], "created_at": record["created_at"],
+                               "author_id": record.get("requester_id"), "metadata": {}, "events": [],
+                               "via": record["via"]}
+        return json_response(answer, 201, {"Location": f"{url}/api/v2/{entity}/{result['id']}.json"})
 
     return handler
 

@@ -220,6 +220,17 @@ def test_users_create_or_update_many_matches_email_and_external_id(fake: FakeZen
     assert "already being used" in taken[0]["details"]
 
 
+def test_single_create_and_record_invalid(fake: FakeZendesk) -> None:
+    zen = client(fake)
+    audit = zen.tickets.create(Ticket(subject="Einzeln", comment={"body": "ein Ticket"}))
+    assert audit.ticket.subject == "Einzeln" and audit.ticket.description == "ein Ticket"
+    with pytest.raises(APIException) as invalid:
+        zen.users.create(User(name="No Mail", email="not-an-email"))
+    body = invalid.value.response.json()
+    assert invalid.value.response.status_code == 422 and body["error"] == "RecordInvalid"
+    assert body["details"]["email"][0]["description"] == "Email: not-an-email is not properly formatted"
+
+
 def test_update_many_and_organizations(fake: FakeZendesk) -> None:
     zen = client(fake)
     open_id = next(t.id for t in zen.tickets() if t.status != "closed")

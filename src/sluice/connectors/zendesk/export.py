@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from sluice.connectors.base import ConnectorError
 from sluice.connectors.rest.client import Answer, Request, RestClient
 from sluice.connectors.rest.entities import Page, Query
 from sluice.settings import number
@@ -118,8 +119,6 @@ def time_export(records_key: str) -> Callable[[RestClient, Query, Request], Iter
 
 def _object(body: Any) -> Mapping[str, Any]:
     if not isinstance(body, Mapping):
-        from sluice.connectors.base import ConnectorError
-
         raise ConnectorError("ServerError", "Zendesk answered an export request with a body that is not an object")
     return body
 

@@ -147,7 +147,8 @@ def flatten_ticket(record: Mapping[str, Any]) -> Mapping[str, Any]:
     custom = record.get("custom_fields")
     if not isinstance(custom, list):
         return record
-    flat = dict(record)
+    # Answers are parsed afresh for each page and read once: adding keys in place saves a copy.
+    flat = record if isinstance(record, dict) else dict(record)
     for entry in custom:
         if isinstance(entry, Mapping) and entry.get("id") is not None:
             flat[f"{TICKET_PREFIX}{entry['id']}"] = entry.get("value")
