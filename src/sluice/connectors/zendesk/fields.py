@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from sluice.connectors.base import ConnectorError
 from sluice.connectors.rest.entities import Field
 
 if TYPE_CHECKING:
@@ -125,6 +126,8 @@ def _all(client: RestClient, path: str, key: str) -> list[Mapping[str, Any]]:
     params: dict[str, Any] = {"page[size]": 100}
     while True:
         body = client.get(path, **params)
+        if not isinstance(body, Mapping):
+            raise ConnectorError("ServerError", f"Zendesk answered GET {path} with a body that is not an object")
         found += [d for d in body.get(key) or [] if isinstance(d, Mapping)]
         meta = body.get("meta") or {}
         if not meta.get("has_more") or not meta.get("after_cursor"):

@@ -141,7 +141,7 @@ class ZendeskWriter:
              objects: list[dict[str, Any]]) -> list[RecordResult]:
         """Submit one bulk call and wait for its job; the per-record results by `index`."""
         body = client.json(Request(method, path, json={entity: objects}))
-        job = (body or {}).get("job_status") or {}
+        job = _job_status(body)
         job_id = job.get("id")
         if not job_id:
             raise ConnectorError("ServerError", f"Zendesk answered {method} {path} without a job_status")
@@ -165,8 +165,14 @@ class ZendeskWriter:
             self.sleep(delay)
             waited += delay
             delay = min(delay * 2, 2.0)
-            job = (client.get(f"/api/v2/job_statuses/{job_id}.json") or {}).get("job_status") or {}
+            job = _job_status(client.get(f"/api/v2/job_statuses/{job_id}.json"))
         return job
+
+
+def _job_status(body: Any) -> Mapping[str, Any]:
+    """The `job_status` object of an answer ({} when the answer has none)."""
+    job = body.get("job_status") if isinstance(body, Mapping) else None
+    return job if isinstance(job, Mapping) else {}
 
 
 def _result(entry: Mapping[str, Any] | None) -> RecordResult:
