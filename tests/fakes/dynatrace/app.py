@@ -115,6 +115,8 @@ def build_app(env: Environment) -> Starlette:
         Route("/api/v2/events", _api(env, "events.read", lambda e, r: listing.list_events(e, _query(r)))),
         Route("/api/v2/metrics", _api(env, "metrics.read", lambda e, r: metrics.list_metrics(e, _query(r)))),
         Route("/api/v2/metrics/query", _api(env, "metrics.read", lambda e, r: metrics.query_metrics(e, _query(r)))),
+        Route("/api/v2/metrics/{key:path}", _api(env, "metrics.read",
+                                                  lambda e, r: metrics.get_metric(e, r.path_params["key"]))),
         Route("/api/v2/entities", _api(env, "entities.read", lambda e, r: inventory.list_entities(e, _query(r)))),
         Route("/api/v2/entityTypes", _api(env, "entities.read",
                                           lambda e, r: inventory.list_entity_types(e, _query(r)))),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +63,8 @@ class Environment:
     spacing_ms: int = 60_000
     now_ms_fixed: int | None = None
     log: RequestLog = field(default_factory=RequestLog)
+    # The environment's clock in epoch ms (tests on the scheduler's accelerated time pass theirs).
+    clock_ms: Callable[[], int] | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -84,8 +87,11 @@ class Environment:
     # ----- clock -----
 
     def now_ms(self) -> int:
-        """The environment's current time (real time unless fixed), plus any `advance`."""
-        base = self.now_ms_fixed if self.now_ms_fixed is not None else int(time.time() * 1000)
+        """The environment's current time (its clock, a fixed time, or real time), plus any `advance`."""
+        if self.clock_ms is not None:
+            base = self.clock_ms()
+        else:
+            base = self.now_ms_fixed if self.now_ms_fixed is not None else int(time.time() * 1000)
         return base + self._clock_offset
 
     def advance(self, ms: int) -> None:

@@ -116,6 +116,14 @@ def _selected(metric: Metric, state: Record) -> bool:
     return True
 
 
+def get_metric(env: Environment, metric_key: str) -> Record:
+    """`GET /api/v2/metrics/{metricKey}`: every descriptor property; a 404 for an unknown key."""
+    for metric in env.metrics:
+        if metric.metric_id == metric_key:
+            return metric.descriptor()
+    raise DynatraceError(404, f"The metric {metric_key} was not found.")
+
+
 # ----- data points -----
 
 def query_metrics(env: Environment, query: dict[str, str]) -> Record:
