@@ -5,7 +5,7 @@
   either time field is a safe superset; the source keeps only records inside the window itself.
 * AppFlow requires a Dynatrace flow's date range to span at most 30 days: a BETWEEN wider than that is refused;
   an incremental window longer than that (a first run, a long pause) reads its last 30 days; a flow with no
-  range reads the last 30 days.
+  range reads the 30 days up to now.
 * EQUAL_TO comparisons become selector criteria (`problemSelector`, `eventSelector`, `entitySelector`), values
   quoted with Dynatrace's tilde escapes. The engine re-applies every Filter, so a selector may be wider than the
   comparison (Dynatrace compares entity names case-insensitively) but never narrower.
@@ -43,7 +43,8 @@ def timeframe(query: Query, fields: tuple[str, ...], now_ms: int | None = None) 
     if filtered_lower is not None and filtered_upper is not None and filtered_upper - filtered_lower > MAX_RANGE_MS:
         raise ConnectorError("InvalidArgument", "a Dynatrace flow's date range may span at most 30 days (AppFlow's "
                              f"rule); the flow's filter spans {(filtered_upper - filtered_lower) / DAY_MS:.1f} days")
-    end = min(upper, now) if upper is not None else now
+    # An upper bound is kept even past this host's clock: a schedule's window end is the scheduler's time.
+    end = upper if upper is not None else now
     start = lower if lower is not None else end - MAX_RANGE_MS
     return max(start, end - MAX_RANGE_MS), end
 
