@@ -269,10 +269,22 @@ def test_metric_descriptors_and_data_points(fake: FakeDynatrace, api: requests.S
     inf = get(api, fake, "metrics/query", metricSelector="builtin:host.cpu.usage", resolution="Inf").json()
     assert all(len(s["values"]) == 1 for s in inf["result"][0]["data"])
     assert get(api, fake, "metrics/query", metricSelector="builtin:nope").status_code == 404
+    one = get(api, fake, "metrics/ext:custom.queue.depth").json()
+    assert one["metricId"] == "ext:custom.queue.depth" and one["dimensionDefinitions"][1]["key"] == "queue"
+    assert get(api, fake, "metrics/builtin:nope").status_code == 404
     assert get(api, fake, "metrics/query").status_code == 400
     too_fine = get(api, fake, "metrics/query", metricSelector="builtin:host.cpu.usage", resolution="1m",
                    **{"from": "now-30d"})
     assert too_fine.status_code == 400
+
+
+def test_out_of_process_controls(fake: FakeDynatrace, api: requests.Session) -> None:
+    added = requests.post(f"{fake.url}/_fake/problems", params={"count": 2}, timeout=30).json()["problemIds"]
+    found = {p["problemId"] for p in pages(api, fake, "problems", "problems", **{"from": "now-5m"})}
+    assert set(added) <= found
+    requests.post(f"{fake.url}/_fake/throttle", params={"count": 1, "retryAfter": 7}, timeout=30)
+    assert get(api, fake, "entityTypes").headers["Retry-After"] == "7"
+    assert get(api, fake, "entityTypes").status_code == 200
 
 
 def test_a_big_environment_is_generated_lazily() -> None:

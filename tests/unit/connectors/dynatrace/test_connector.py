@@ -149,6 +149,13 @@ def test_entities_ask_only_for_projected_fields(fake: FakeDynatrace) -> None:
     assert [r["displayName"] for r in picked] == [name]
 
 
+def test_a_folder_object_cannot_be_read(fake: FakeDynatrace) -> None:
+    with pytest.raises(ConnectorError) as caught:
+        read(fake, "metrics")
+    assert caught.value.code == "InvalidArgument" and "metrics/<metric key>" in caught.value.message
+    assert not fake.log.entries  # nothing was asked of Dynatrace
+
+
 def test_metric_data_points_over_the_incremental_window(fake: FakeDynatrace) -> None:
     end = fake.state.now_ms() // 60_000 * 60_000 - 60_000
     start = end - 30 * 60_000
