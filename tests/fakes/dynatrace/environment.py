@@ -150,7 +150,7 @@ class Environment:
         """Open `count` new problems starting now (or at `start_ms`); returns them."""
         added = []
         for k in range(count):
-            index = self.problems.count + len(self.problems._added)
+            index = self.problems.size
             start = start_ms if start_ms is not None else self.now_ms() - (count - k)
             record = problem(self.problems.timeline, index, self.entities)
             record.update({"problemId": f"{(mix(self.seed, index, 6) >> 1) - (1 << 62)}_{start}V2",
@@ -171,7 +171,7 @@ class Environment:
         """Raise `count` new (open) events starting now (or at `start_ms`); returns them."""
         added = []
         for k in range(count):
-            index = self.events.count + len(self.events._added)
+            index = self.events.size
             start = start_ms if start_ms is not None else self.now_ms() - (count - k)
             record = event(self.events.timeline, index, self.entities)
             record.update({"eventId": f"{(mix(self.seed, index, 71) >> 1) - (1 << 62)}_{start}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes.common.https import HttpsFake
+from tests.fakes.common.https import HttpsFake, RequestLog
 
 from .app import build_app
 from .environment import Environment
@@ -24,6 +24,6 @@ class FakeDynatrace(HttpsFake):
         return self.state.default_token
 
     @property
-    def log(self):  # type: ignore[no-untyped-def]
+    def log(self) -> RequestLog:
         """The RequestLog of every API request."""
         return self.state.log

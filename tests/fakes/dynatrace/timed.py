@@ -47,6 +47,12 @@ class TimedCollection:
         self._patches: dict[int, Record] = {}
         self._lock = threading.Lock()
 
+    @property
+    def size(self) -> int:
+        """Seeded plus added records."""
+        with self._lock:
+            return self.count + len(self._added)
+
     def record(self, i: int) -> Record:
         """Record i with any patch applied (a fresh dict: callers may add fields)."""
         if i >= self.count:
@@ -82,7 +88,7 @@ class TimedCollection:
 
     def find(self, key: str, value: Any, limit: int | None = None) -> int | None:
         """The index of the first record whose `key` equals `value` (scans; for test controls)."""
-        for i in range(self.count + len(self._added)):
+        for i in range(self.size):
             if limit is not None and i >= limit:
                 break
             if self.record(i).get(key) == value:
