@@ -82,12 +82,13 @@ def profile(appflow: Any, fake: FakeDynatrace) -> str:
 
 
 def flow(name: str, profile: str, obj: str, bucket: str, tasks: list[dict[str, Any]],
-         trigger: dict[str, Any] | None = None, **source: Any) -> dict[str, Any]:
+         trigger: dict[str, Any] | None = None, typed: bool = False, **source: Any) -> dict[str, Any]:
     return {"flowName": name, "triggerConfig": trigger or {"triggerType": "OnDemand"},
             "sourceFlowConfig": {"connectorType": "Dynatrace", "connectorProfileName": profile,
                                  "sourceConnectorProperties": {"Dynatrace": {"object": obj}}, **source},
             "destinationFlowConfigList": [{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-                "bucketName": bucket, "bucketPrefix": "out", "s3OutputFormatConfig": {"fileType": "PARQUET"}}}}],
+                "bucketName": bucket, "bucketPrefix": "out",
+                "s3OutputFormatConfig": {"fileType": "PARQUET", "preserveSourceDataTyping": typed}}}}],
             "tasks": tasks}
 
 
@@ -162,7 +163,7 @@ def test_three_pages_through_a_429_land_every_problem_once(appflow: Any, sluice:
               "managementZones")
     appflow.create_flow(**flow(name, profile, "problems", bucket,
                                [projection(*fields), between("startTime", now - 48 * HOUR_MS, now + HOUR_MS),
-                                MAP_ALL]))
+                                MAP_ALL], typed=True))
     fake.log.clear()
     fake.state.throttle_next(1, retry_after=1, after=1, path="/api/v2/problems")  # the second page's first try
     execution = appflow.start_flow(flowName=name)["executionId"]
@@ -178,6 +179,9 @@ def test_three_pages_through_a_429_land_every_problem_once(appflow: Any, sluice:
     # Later pages carry the key and nothing else but `fields`, the one parameter Dynatrace takes beside it.
     assert all(set(c["query"]) == {"nextPageKey", "fields"} for c in calls[1:])
     assert calls[1]["query"] == calls[2]["query"]
+    schema = pq.read_schema(next((sluice.data_dir / "s3" / bucket).rglob("*.parquet")))
+    assert str(schema.field("impactedEntities").type).startswith("list<element: struct<entityId: struct<id")
+    assert str(schema.field("startTime").type).startswith("timestamp")  # nested and typed, not stringified
 
 
 def test_an_equal_to_filter_becomes_an_event_selector(appflow: Any, sluice: SluiceServer, fake: FakeDynatrace,
