@@ -74,17 +74,25 @@ class DatadogState:
                        (("logs_list", 300), ("events_list", 1000), ("metrics_query", 1600), ("validate", 6000))}
         self._lock = threading.Lock()
         self._throttle: list[int] = []
+        self._throttle_after = 0
 
     # --- controls for tests -------------------------------------------------------------------------
-    def throttle_next(self, count: int = 1, reset: int = 1) -> None:
-        """The next `count` API calls answer 429, with `X-RateLimit-Reset: reset` (seconds)."""
+    def throttle_next(self, count: int = 1, reset: int = 1, after: int = 0) -> None:
+        """After `after` more API calls succeed, the next `count` answer 429 with `X-RateLimit-Reset: reset`
+        (seconds): `after=1` limits a read in the middle, after its first page."""
         with self._lock:
             self._throttle.extend([reset] * count)
+            self._throttle_after = after
 
     def take_throttle(self) -> int | None:
-        """The reset value of a pending forced 429, consuming it (None when no 429 is due)."""
+        """The reset value of a forced 429 due now, consuming it (None when this call goes through)."""
         with self._lock:
-            return self._throttle.pop(0) if self._throttle else None
+            if not self._throttle:
+                return None
+            if self._throttle_after > 0:
+                self._throttle_after -= 1
+                return None
+            return self._throttle.pop(0)
 
     def revoke_api_key(self, key: str) -> None:
         """Make `key` invalid from now on (as deleting it in Datadog does)."""
