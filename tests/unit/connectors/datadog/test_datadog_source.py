@@ -119,6 +119,17 @@ def test_metrics_need_a_query_and_answer_one_record_per_series(fake: FakeDatadog
     assert len(series["pointlist"]) == series["length"] and series["pointlist"][0][0] == float(lo)
 
 
+def test_a_metrics_window_leaves_out_its_start_instant(fake: FakeDatadog) -> None:
+    start, end = START_MS / 1000, START_MS / 1000 + 3600
+    rows = _read(fake, "metrics", _run(_filter("query", "EQUAL_TO", VALUE="sum:checkout.orders.count{*}"),
+                                       window_field="from_to_date", window_start=start, window_end=end))
+    sent = fake.requests.matching("/api/v1/query")[-1]["query"]
+    assert sent["from"] == [str(int(start) + 1)] and sent["to"] == [str(int(end))]
+    # The first point sits on the next 20 s step after the window's (excluded) start.
+    assert len(rows) == 1 and rows[0]["from_to_date"] == DEFAULT_START + dt.timedelta(seconds=20)
+    assert rows[0]["scope"] == "*" and rows[0]["query"] == "sum:checkout.orders.count{*}"
+
+
 def test_entities_and_fields_use_appflows_shapes(fake: FakeDatadog) -> None:
     metadata = CONNECTOR.metadata()
     names = [e["name"] for e in metadata.list_entities(_profile(fake), None, None, None).entities]

@@ -52,3 +52,21 @@ def test_time_bounds_cover_the_window_end_inclusively() -> None:
     between = _query(Condition("timestamp", "BETWEEN", ("1800000000000", "1800000030000")))
     assert time_bounds_ms(between, "timestamp") == (1_800_000_000_000, 1_800_000_030_001)
     assert time_bounds_ms(_query(), "timestamp") == (None, None)
+
+
+def test_only_datadog_hosts_are_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sluice.connectors.base import ProfileView
+    from sluice.connectors.datadog.connector import API
+
+    monkeypatch.delenv("SLUICE_ALLOW_PRIVATE_ENDPOINTS", raising=False)
+    monkeypatch.delenv("SLUICE_ENDPOINT_URL_DATADOG", raising=False)
+
+    def url(instance_url: str) -> str:
+        return API.url_of(ProfileView(name="p", connector_type="Datadog", properties={"instanceUrl": instance_url}))
+
+    assert url("https://us5.datadoghq.com") == "https://api.us5.datadoghq.com"
+    assert url("") == "https://api.datadoghq.com"
+    for refused in ("https://datadoghq.com.evil.example", "https://127.0.0.1:8443", "http://api.datadoghq.com"):
+        with pytest.raises(ConnectorError) as caught:
+            url(refused)
+        assert caught.value.code == "InvalidArgument"
