@@ -151,6 +151,40 @@ class ConnectorSettings:
         )
 
 
+@dataclass(frozen=True)
+class RestSettings:
+    """SaaS connectors on the shared REST layer (connectors/rest/): retries and request timeout.
+
+    `max_attempts` is `SLUICE_REST_MAX_ATTEMPTS`; `SLUICE_<CONNECTORTYPE>_MAX_ATTEMPTS` (e.g.
+    `SLUICE_ZENDESK_MAX_ATTEMPTS`) overrides it for one connector type (`per_type`, keyed by the
+    type's upper-case name).
+    """
+
+    max_attempts: int = 5
+    backoff_base: float = 1.0
+    timeout: float = 60.0
+    per_type: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str]) -> RestSettings:
+        """The settings `SLUICE_REST_*` and `SLUICE_<CONNECTORTYPE>_MAX_ATTEMPTS` give."""
+        per_type = {
+            key[len("SLUICE_"):-len("_MAX_ATTEMPTS")]: whole(env, key, 5, minimum=1)
+            for key in env
+            if key.startswith("SLUICE_") and key.endswith("_MAX_ATTEMPTS") and key != "SLUICE_REST_MAX_ATTEMPTS"
+        }
+        return cls(
+            max_attempts=whole(env, "SLUICE_REST_MAX_ATTEMPTS", 5, minimum=1),
+            backoff_base=number(env, "SLUICE_REST_BACKOFF_BASE", 1.0, minimum=0.0),
+            timeout=number(env, "SLUICE_REST_TIMEOUT", 60.0, minimum=1.0),
+            per_type=per_type,
+        )
+
+    def attempts_for(self, connector_type: str) -> int:
+        """Attempts per request for `connector_type` (its own setting, else the shared one)."""
+        return self.per_type.get(connector_type.upper(), self.max_attempts)
+
+
 S3_BACKENDS = ("local", "aws")
 
 
@@ -190,6 +224,7 @@ class ProcessSettings:
     connectors: ConnectorSettings = field(default_factory=ConnectorSettings)
     s3: S3Settings = field(default_factory=S3Settings)
     salesforce: SalesforceSettings = field(default_factory=SalesforceSettings)
+    rest: RestSettings = field(default_factory=RestSettings)
 
     @classmethod
     def from_mapping(
@@ -203,6 +238,7 @@ class ProcessSettings:
             connectors=ConnectorSettings.from_mapping(env),
             s3=S3Settings.from_mapping(env),
             salesforce=SalesforceSettings.from_mapping(env),
+            rest=RestSettings.from_mapping(env),
         )
 
 
