@@ -14,6 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from .errors import SlackError
 
@@ -32,14 +33,15 @@ class Limits:
         self.tiers = tiers
         self.clock = clock
         self._calls: dict[str, deque[float]] = {}
-        self._throttles: list[tuple[str | None, int]] = []  # (method or None for any, retry_after)
+        self._throttles: list[list[Any]] = []  # [method or None for any, retry_after, calls to let through first]
         self._failures: list[tuple[str | None, SlackError]] = []
         self.throttled = 0  # 429s answered so far
 
-    def throttle_next(self, count: int = 1, retry_after: int = 1, method: str | None = None) -> None:
-        """Answer the next `count` calls (of `method`, or of any method) with 429 and `Retry-After`."""
+    def throttle_next(self, count: int = 1, retry_after: int = 1, method: str | None = None, after: int = 0) -> None:
+        """Answer `count` calls (of `method`, or of any method) with 429 and `Retry-After`, once `after`
+        such calls have been answered normally (so a 429 can land in the middle of a paged read)."""
         with self._lock:
-            self._throttles.extend([(method, retry_after)] * count)
+            self._throttles.extend([[method, retry_after, after]] + [[method, retry_after, 0]] * (count - 1))
 
     def fail_next(self, error: str, count: int = 1, status: int = 200, method: str | None = None) -> None:
         """Answer the next `count` calls (of `method`, or any) with `{"ok": false, "error": error}`."""
@@ -49,11 +51,14 @@ class Limits:
     def check(self, method: str) -> None:
         """Raise the 429 (or forced failure) this call gets, if any."""
         with self._lock:
-            for i, (wanted, retry_after) in enumerate(self._throttles):
-                if wanted in (None, method):
+            for i, entry in enumerate(self._throttles):
+                if entry[0] in (None, method):
+                    if entry[2] > 0:
+                        entry[2] -= 1
+                        break
                     del self._throttles[i]
                     self.throttled += 1
-                    raise _ratelimited(retry_after)
+                    raise _ratelimited(entry[1])
             for i, (wanted, error) in enumerate(self._failures):
                 if wanted in (None, method):
                     del self._failures[i]

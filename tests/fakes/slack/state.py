@@ -36,9 +36,9 @@ class SlackState:
         """A valid bot token (non-expiring unless `ttl`)."""
         return self.auth.issue_token(scopes, ttl)
 
-    def throttle_next(self, count: int = 1, retry_after: int = 1, method: str | None = None) -> None:
-        """Answer the next `count` calls with HTTP 429 and `Retry-After: retry_after`."""
-        self.limits.throttle_next(count, retry_after, method)
+    def throttle_next(self, count: int = 1, retry_after: int = 1, method: str | None = None, after: int = 0) -> None:
+        """Answer `count` calls (after `after` good ones) with HTTP 429 and `Retry-After: retry_after`."""
+        self.limits.throttle_next(count, retry_after, method, after)
 
     def expire_tokens(self) -> None:
         """Every access token issued so far now answers `token_expired`."""
