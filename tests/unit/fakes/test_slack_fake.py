@@ -304,3 +304,12 @@ def test_module_serves_standalone() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_throttle_can_wait_for_earlier_calls(fake: FakeSlack) -> None:
+    web = client(fake, fake.token())
+    fake.state.throttle_next(1, retry_after=2, method="conversations.info", after=2)
+    channel = public_channel(fake)
+    assert web.conversations_info(channel=channel)["ok"] and web.conversations_info(channel=channel)["ok"]
+    refused = error_of(lambda: web.conversations_info(channel=channel)).response
+    assert refused.status_code == 429 and web.conversations_info(channel=channel)["ok"]
