@@ -227,8 +227,12 @@ class Workspace:
             conversation.added.append(msg)
             return dict(msg)
 
-    def reply(self, channel_id: str, thread_ts: str, text: str, user: str | None = None) -> dict[str, Any]:
-        """Add a reply now to the thread of message `thread_ts` (which becomes a thread parent)."""
+    def reply(self, channel_id: str, thread_ts: str, text: str, user: str | None = None,
+              broadcast: bool = False) -> dict[str, Any]:
+        """Add a reply now to the thread of message `thread_ts` (which becomes a thread parent).
+
+        `broadcast`: also sent to the channel, as Slack's "Also send to #channel" does: the reply then
+        shows in `conversations.history` too, with `subtype: thread_broadcast`."""
         conversation = self.conversations[channel_id]
         parent = self.find(channel_id, thread_ts)
         if parent is None:
@@ -238,6 +242,9 @@ class Workspace:
             msg = {"client_msg_id": f"00000000-0000-4000-b000-{us % 10 ** 12:012d}", "type": "message",
                    "text": text, "user": user or self.authors[-1], "ts": ts_str(us), "team": self.team_id,
                    "thread_ts": parent["ts"], "parent_user_id": parent.get("user")}
+            if broadcast:
+                msg["subtype"] = "thread_broadcast"
+                conversation.added.append(msg)
             conversation.added_replies.setdefault(parent["ts"], []).append(msg)
             return dict(msg)
 

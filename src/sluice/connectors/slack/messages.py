@@ -11,7 +11,7 @@ https://docs.slack.dev/reference/methods/conversations.replies). A read:
 2. pages through history with `cursor` / `response_metadata.next_cursor` while `has_more`;
 3. for each thread parent with replies that may fall in the bounds (its `ts` before the upper bound,
    its `latest_reply` after the lower one), pages through its replies and keeps those in the bounds
-   (the parent itself comes from history).
+   (the parent itself, and replies also sent to the channel, come from history).
 
 Replies posted to a thread whose parent is older than the bounds are found by reading history from
 `THREAD_LOOKBACK` earlier than the lower bound (those older top-level messages are only used to find
@@ -100,6 +100,8 @@ def _replies(client: RestClient, channel: str, parent: Mapping[str, Any], low: f
         params["oldest"] = slack_ts(low)
         params["inclusive"] = "true"
     for body, size in cursor_pages(client, "conversations.replies", params):
+        # A reply also sent to the channel (thread_broadcast) is in history already: read it there once.
         replies = [m for m in body.get("messages") or []
-                   if isinstance(m, Mapping) and m.get("ts") != parent["ts"] and _inside(m.get("ts"), low, high)]
+                   if isinstance(m, Mapping) and m.get("ts") != parent["ts"] and m.get("subtype") != "thread_broadcast"
+                   and _inside(m.get("ts"), low, high)]
         yield Page(replies, size)

@@ -122,9 +122,12 @@ def test_a_new_reply_to_an_older_thread_is_picked_up(fake: FakeSlack) -> None:
     parent = ws.post(channel, "parent")
     clock["now"] += 3600
     reply = ws.reply(channel, parent["ts"], "late reply 💬")
+    shared = ws.reply(channel, parent["ts"], "also sent to the channel", broadcast=True)
     top = ws.post(channel, "new top-level")
     window = run(window_start=clock["now"] - 60, window_end=clock["now"] + 60, window_field="timestamp")
-    assert sorted(r["ts"] for r in read(fake, f"conversations/{channel}", window)) == sorted([reply["ts"], top["ts"]])
+    rows = read(fake, f"conversations/{channel}", window)
+    assert sorted(r["ts"] for r in rows) == sorted([reply["ts"], shared["ts"], top["ts"]])  # each once
+    assert {r["subtype"] for r in rows if r["ts"] == shared["ts"]} == {"thread_broadcast"}
 
 
 def test_conversations_and_users_objects(fake: FakeSlack) -> None:
