@@ -155,34 +155,22 @@ class ConnectorSettings:
 class RestSettings:
     """SaaS connectors on the shared REST layer (connectors/rest/): retries and request timeout.
 
-    `max_attempts` is `SLUICE_REST_MAX_ATTEMPTS`; `SLUICE_<CONNECTORTYPE>_MAX_ATTEMPTS` (e.g.
-    `SLUICE_ZENDESK_MAX_ATTEMPTS`) overrides it for one connector type (`per_type`, keyed by the
-    type's upper-case name).
+    One setting serves every type: vendors' limits differ, but what the operator tunes (how long a
+    run may sit out throttling) does not.
     """
 
     max_attempts: int = 5
     backoff_base: float = 1.0
     timeout: float = 60.0
-    per_type: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str]) -> RestSettings:
-        """The settings `SLUICE_REST_*` and `SLUICE_<CONNECTORTYPE>_MAX_ATTEMPTS` give."""
-        per_type = {
-            key[len("SLUICE_"):-len("_MAX_ATTEMPTS")]: whole(env, key, 5, minimum=1)
-            for key in env
-            if key.startswith("SLUICE_") and key.endswith("_MAX_ATTEMPTS") and key != "SLUICE_REST_MAX_ATTEMPTS"
-        }
+        """The settings `SLUICE_REST_MAX_ATTEMPTS`, `SLUICE_REST_BACKOFF_BASE` and `SLUICE_REST_TIMEOUT` give."""
         return cls(
             max_attempts=whole(env, "SLUICE_REST_MAX_ATTEMPTS", 5, minimum=1),
             backoff_base=number(env, "SLUICE_REST_BACKOFF_BASE", 1.0, minimum=0.0),
             timeout=number(env, "SLUICE_REST_TIMEOUT", 60.0, minimum=1.0),
-            per_type=per_type,
         )
-
-    def attempts_for(self, connector_type: str) -> int:
-        """Attempts per request for `connector_type` (its own setting, else the shared one)."""
-        return self.per_type.get(connector_type.upper(), self.max_attempts)
 
 
 S3_BACKENDS = ("local", "aws")

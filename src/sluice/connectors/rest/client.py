@@ -6,7 +6,7 @@ every SaaS call would otherwise repeat:
 * credentials from the profile (`Auth.apply`); a token the vendor calls invalid or expired is
   renewed once per request (`Auth.renew`) and re-sealed through `profile.save_credentials`;
 * throttling (429 or the vendor's own signal) and unavailability (502/503/504, timeouts,
-  connection errors) are retried up to `SLUICE_<TYPE>_MAX_ATTEMPTS` / `SLUICE_REST_MAX_ATTEMPTS`
+  connection errors) are retried up to `SLUICE_REST_MAX_ATTEMPTS`
   attempts, waiting what `Retry-After` (or the vendor's header) says, else a bounded exponential
   backoff with jitter; a POST is re-sent after a read timeout only when the caller says it is safe;
 * every other error answer becomes a `ConnectorError` whose message is the vendor's own
@@ -123,7 +123,7 @@ class RestClient:
         self.auth = api.auth_for(profile)
         self.credentials: dict[str, Any] = dict(profile.credentials)
         rest = current().rest
-        self.max_attempts = rest.attempts_for(api.connector_type)
+        self.max_attempts = rest.max_attempts
         self.backoff_base = rest.backoff_base
         self._own_http = http is None
         self._http = http or outbound.vendor_http_client(

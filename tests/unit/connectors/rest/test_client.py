@@ -68,7 +68,7 @@ def test_an_expired_token_is_renewed_once_and_saved(vendor: Any) -> None:
 
 def test_throttling_that_never_ends_is_a_throttling_error(vendor: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     state, url = vendor
-    monkeypatch.setenv("SLUICE_ZENDESK_MAX_ATTEMPTS", "3")
+    monkeypatch.setenv("SLUICE_REST_MAX_ATTEMPTS", "3")
     state.throttle = 10
     view, _ = profile(url)
     with RestClient(API, view) as client, pytest.raises(ConnectorError) as failed:
