@@ -129,6 +129,11 @@ def test_entities_and_fields_come_from_the_workspace(appflow: Any, fake: FakeSla
     with pytest.raises(appflow.exceptions.ValidationException) as unknown:
         appflow.create_flow(**slack_flow(unique("slack-none"), profile, "conversations/C0NOPE", unique("b"), MAP_ALL))
     assert "C0NOPE" in str(unknown.value)
+    mapped = [{"taskType": "Map", "sourceFields": ["no_such_field"], "destinationField": "x",
+               "connectorOperator": {"Slack": "NO_OP"}, "taskProperties": {}}]
+    with pytest.raises(appflow.exceptions.ValidationException) as field:
+        appflow.create_flow(**slack_flow(unique("slack-field"), profile, nested[0]["name"], unique("b"), mapped))
+    assert "no_such_field" in str(field.value)
 
 
 def test_a_paged_read_lands_every_message_once_through_a_429(appflow: Any, sluice: SluiceServer, fake: FakeSlack,
