@@ -55,11 +55,17 @@ def search_text(query: Query, attributes: Mapping[str, str]) -> str:
     return " ".join(parts) or "*"
 
 
+def to_ms(seconds: float) -> int:
+    """Whole milliseconds at or before an instant, rounding through microseconds first (as the REST
+    source does when it drops records outside the window), so float noise cannot lose a millisecond."""
+    return round(seconds * 1_000_000) // 1000
+
+
 def time_bounds_ms(query: Query, field: str) -> tuple[int | None, int | None]:
     """(from, to) in epoch milliseconds for the search, `to` exclusive; None where the flow sets no bound."""
     lower, upper = query.time_range(field)
-    start = int(lower * 1000) if lower is not None else None
-    end = int(upper * 1000) + 1 if upper is not None else None
+    start = to_ms(lower) if lower is not None else None
+    end = to_ms(upper) + 1 if upper is not None else None
     if start is not None and end is not None and end <= start:
         raise ConnectorError("InvalidArgument", f"the {field} range ends before it starts")
     return start, end

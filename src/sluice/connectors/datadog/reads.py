@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sluice.connectors.base import ConnectorError
-from sluice.connectors.datadog.pushdown import QUERY_FIELD, search_text, time_bounds_ms, user_query
+from sluice.connectors.datadog.pushdown import QUERY_FIELD, search_text, time_bounds_ms, to_ms, user_query
 from sluice.connectors.rest.client import Request, RestClient
 from sluice.connectors.rest.entities import Page, Query
 from sluice.connectors.rest.paging import Paginator, body_path
@@ -58,7 +58,7 @@ def plan_metrics(query: Query, request: Request) -> Request:
     if start is None:
         from_s = to_s - METRICS_DEFAULT_RANGE
     elif query.window_field == "from_to_date" and query.window_start is not None \
-            and start == int(query.window_start * 1000):
+            and start == to_ms(query.window_start):
         # The run's window excludes its start instant: a series whose first point sat on it would be dropped.
         from_s = start // 1000 + 1
     else:

@@ -52,6 +52,9 @@ def test_time_bounds_cover_the_window_end_inclusively() -> None:
     between = _query(Condition("timestamp", "BETWEEN", ("1800000000000", "1800000030000")))
     assert time_bounds_ms(between, "timestamp") == (1_800_000_000_000, 1_800_000_030_001)
     assert time_bounds_ms(_query(), "timestamp") == (None, None)
+    # 1800000059.9999999 * 1000 is 1800000059999.9998 in floats: still the millisecond 1800000060000.
+    noisy = _query(window_field="timestamp", window_start=1_700_000_000.0, window_end=1_800_000_059.9999999)
+    assert time_bounds_ms(noisy, "timestamp")[1] == 1_800_000_060_001
 
 
 def test_only_datadog_hosts_are_called(monkeypatch: pytest.MonkeyPatch) -> None:
