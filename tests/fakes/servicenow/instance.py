@@ -37,6 +37,8 @@ class Throttle:
 
     remaining: int = 0
     retry_after: int = 1
+    path_part: str = ""  # only requests whose path contains this
+    skip: int = 0  # matching requests answered normally before the first 429
 
 
 class Instance:
@@ -130,15 +132,19 @@ class Instance:
             raise not_authorized()
         return table
 
-    def admit(self, user: str) -> dict[str, str]:
+    def admit(self, user: str, path: str = "") -> dict[str, str]:
         """Apply forced throttles and the rate-limit rule to one authenticated request.
 
         Returns the rate-limit headers to add to the answer; raises a 429 ServiceNowError when over."""
         with self.lock:
-            if self._throttle.remaining > 0:
-                self._throttle.remaining -= 1
-                wait = self._throttle.retry_after
-                raise _too_many(wait, 0, int(time.time()) + wait, "forced")
+            throttle = self._throttle
+            if throttle.remaining > 0 and throttle.path_part in path:
+                if throttle.skip > 0:
+                    throttle.skip -= 1
+                else:
+                    throttle.remaining -= 1
+                    wait = throttle.retry_after
+                    raise _too_many(wait, 0, int(time.time()) + wait, "forced")
             if self._rule is None:
                 return {}
             per_hour, rule = self._rule
@@ -249,10 +255,11 @@ class Instance:
             self.db.execute(f'DELETE FROM "{schema.root(table)}" WHERE sys_id = ?', [record_id])
 
     # -- test controls ----------------------------------------------------------------------------------------------
-    def throttle_next(self, n: int, retry_after: int = 1) -> None:
-        """Answer the next `n` Table API requests with 429 and `Retry-After: retry_after`."""
+    def throttle_next(self, n: int, retry_after: int = 1, path_part: str = "", after: int = 0) -> None:
+        """Answer `n` Table API requests with 429 and `Retry-After: retry_after`: the next ones whose
+        path contains `path_part`, once `after` of them have been answered normally (a 429 mid-read)."""
         with self.lock:
-            self._throttle = Throttle(n, retry_after)
+            self._throttle = Throttle(n, retry_after, path_part, after)
 
     def rate_limit(self, per_hour: int | None) -> None:
         """Install (or with None remove) a rate-limit rule for all users: `per_hour` requests per hour."""

@@ -40,7 +40,7 @@ def routes(instance: Instance) -> list[Route]:
             instance.log.add(request.method, request.url.path, parse_qs(request.url.query, keep_blank_values=True))
             try:
                 user = instance.auth.authenticate(request.headers.get("authorization"))
-                headers = instance.admit(user)
+                headers = instance.admit(user, request.url.path)
                 response = await handler(request, user, headers)
             except ServiceNowError as exc:
                 return exc.response()
