@@ -14,15 +14,17 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sluice.connectors.base import ConnectorError, ProfileView
+from sluice.connectors.base import ConnectorError, ProfileView, RunContext
 from sluice.connectors.rest.api import RestApi
 from sluice.connectors.rest.auth import Auth, Basic, Bearer, refresh_grant
 from sluice.connectors.rest.client import Request, RestClient
 from sluice.connectors.rest.connector import RestConnector
+from sluice.connectors.rest.source import RestSource
 from sluice.connectors.service_now import CAPABILITIES, CONNECTOR_TYPE
 from sluice.connectors.service_now.tables import Tables
 
@@ -68,6 +70,10 @@ class ServiceNowConnector(RestConnector):
             credentials[OAUTH] = oauth
         return super().check_profile(replace(profile, credentials=credentials))
 
+    def open_source(self, profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> RestSource:
+        return super().open_source(profile, props, replace(ctx, window_start=settled(ctx.window_start),
+                                                           window_end=settled(ctx.window_end)))
+
     def _exchange(self, profile: ProfileView, credentials: Mapping[str, Any], request: Mapping[str, Any]) -> dict:
         grant = replace(OAUTH_GRANT, grant_type="authorization_code", extra={
             "code": str(request["authCode"]), "redirect_uri": str(request.get("redirectUri") or "")})
@@ -77,6 +83,17 @@ class ServiceNowConnector(RestConnector):
         if answer.get("refresh_token"):
             tokens["refreshToken"] = str(answer["refresh_token"])
         return tokens
+
+
+def settled(bound: float | None) -> float | None:
+    """An incremental window bound moved back to the last whole second that can no longer gain records.
+
+    `sys_updated_on` has whole seconds: a record changed at 12:00:00.7 reads 12:00:00, so a run whose
+    window ends at 12:00:00.5 cannot have seen it, and the next window (which starts at 12:00:00.5)
+    would skip it. Moving every bound to floor(bound) - 1 keeps consecutive windows back to back while
+    each run only takes seconds that ended before its window did.
+    """
+    return None if bound is None else float(math.floor(bound) - 1)
 
 
 # One small metadata read proves the credentials and the catalog access the connector needs.

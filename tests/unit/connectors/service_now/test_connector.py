@@ -90,7 +90,7 @@ def test_incremental_window_reads_only_changed_records(fake: FakeServiceNow) -> 
 
     start = time.time() - 1
     changed = fake.state.touch("problem", 3)
-    rows = read(basic(fake), "problem", run(window_start=start, window_end=time.time() + 1,
+    rows = read(basic(fake), "problem", run(window_start=start, window_end=time.time() + 2,
                                             window_field="sys_updated_on"))
     assert sorted(r["sys_id"] for r in rows) == sorted(changed)
 
@@ -123,3 +123,29 @@ def test_authorization_code_is_exchanged_when_the_profile_is_created(fake: FakeS
     stored = CONNECTOR.check_profile(profile)["oAuth2Credentials"]
     assert stored["accessToken"] and stored["refreshToken"] and "oAuthRequest" not in stored
     assert fake.state.auth.authenticate(f"Bearer {stored['accessToken']}") == fake.USER
+
+
+def test_a_user_who_cannot_read_the_table_catalog_is_refused(fake: FakeServiceNow) -> None:
+    from dataclasses import replace
+
+    itil = replace(basic(fake), credentials={"username": "itil.user", "password": "Itil-user-pw1"})
+    with pytest.raises(ConnectorError) as info:
+        CONNECTOR.check_profile(itil)
+    assert info.value.code == "InvalidCredentials" and "User Not Authorized" in info.value.message
+
+
+def test_window_bounds_settle_to_whole_past_seconds() -> None:
+    from sluice.connectors.service_now.connector import settled
+
+    assert settled(None) is None
+    assert settled(100.5) == 99.0 and settled(100.0) == 99.0
+    # Consecutive windows stay back to back: (settled(a), settled(b)] then (settled(b), settled(c)].
+    assert settled(160.5) == 159.0
+
+
+def test_profiles_without_credentials_are_refused(fake: FakeServiceNow) -> None:
+    from dataclasses import replace
+
+    with pytest.raises(ConnectorError) as info:
+        CONNECTOR.check_profile(replace(basic(fake), credentials={}))
+    assert info.value.code == "InvalidCredentials"
