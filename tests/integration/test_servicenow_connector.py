@@ -95,9 +95,14 @@ def read_rows(root: Path) -> list[dict[str, Any]]:
             for r in pq.read_table(io.BytesIO(f.read_bytes())).to_pylist()]
 
 
-def test_a_bad_password_is_refused_with_the_vendor_message(appflow: Any, fake: FakeServiceNow) -> None:
+def test_a_bad_password_is_refused_with_the_vendor_message(appflow: Any, fake: FakeServiceNow, profile: str) -> None:
     with raises(appflow, "ConnectorAuthenticationException", 401, "User Not Authenticated"):
         appflow.create_connector_profile(**profile_request(unique("sn-bad"), fake, "not-the-password"))
+    update = profile_request(profile, fake, "not-the-password")
+    del update["connectorType"]
+    with raises(appflow, "ConnectorAuthenticationException", 401, "User Not Authenticated"):
+        appflow.update_connector_profile(**update)
+    assert appflow.describe_connector_profiles(connectorProfileNames=[profile])["connectorProfileDetails"]
 
 
 def test_tables_and_their_fields_are_listed(appflow: Any, profile: str) -> None:

@@ -133,7 +133,8 @@ def _condition(table: str, term: str) -> tuple[str, list]:
             raise InvalidCondition(term)
         target = column.reference
         inner_sql, params = _condition(target, tail + operator + value)
-        return (f'"{head}" IN (SELECT sys_id FROM "{schema.root(target)}" WHERE {inner_sql})', params)
+        key = "name" if (table, head) in schema.NAME_KEYED else "sys_id"
+        return (f'"{head}" IN (SELECT {key} FROM "{schema.root(target)}" WHERE {inner_sql})', params)
     return _compare(column, operator, value)
 
 

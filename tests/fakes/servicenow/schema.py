@@ -181,8 +181,8 @@ TABLES: tuple[Table, ...] = (
 
 BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
-# References keyed by name instead of sys_id (sys_dictionary.internal_type and .reference).
-NAME_KEYED_REFERENCES = frozenset({"sys_glide_object"})
+# References that hold the referenced record's name instead of its sys_id: (table, column).
+NAME_KEYED = frozenset({("sys_dictionary", "internal_type"), ("sys_dictionary", "reference")})
 
 
 def root(name: str) -> str:

@@ -23,7 +23,7 @@ from . import schema
 from .errors import ServiceNowError
 from .instance import DEFAULT_LIMIT, Instance
 
-NAME_KEYED = frozenset({("sys_dictionary", "internal_type"), ("sys_dictionary", "reference")})
+NAME_KEYED = schema.NAME_KEYED
 
 
 def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -357,3 +357,8 @@ def test_invalid_query_can_return_no_rows_instead(instance: Instance) -> None:
 
 def test_caret_escape_splitting() -> None:
     assert split_terms("a=1^^2^b=3^ORc=4") == ["a=1^2", "b=3", "ORc=4"]
+
+
+def test_dot_walk_through_a_name_keyed_reference(instance: Instance) -> None:
+    _, entries = instance.query("sys_dictionary", "reference.label=Group", 100, 0)
+    assert entries and {e["reference"] for e in entries} == {"sys_user_group"}
