@@ -81,6 +81,8 @@ class Instance:
         for root in roots:
             db.execute(f'CREATE UNIQUE INDEX "{root}_id" ON "{root}" (sys_id)')
             db.execute(f'CREATE INDEX "{root}_upd" ON "{root}" (sys_updated_on)')
+            # The order readers page in (sys_created_on, sys_id) without sorting the table per page.
+            db.execute(f'CREATE INDEX "{root}_created" ON "{root}" (sys_created_on, sys_id)')
         return db
 
     @staticmethod
