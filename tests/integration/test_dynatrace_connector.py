@@ -137,6 +137,10 @@ def test_a_bad_token_is_refused_and_the_catalog_comes_from_the_environment(
         appflow: Any, sluice: SluiceServer, fake: FakeDynatrace, profile: str) -> None:
     with raises(appflow, "ConnectorAuthenticationException", 401, "Token Authentication failed"):
         appflow.create_connector_profile(**profile_request(unique("dt-bad"), fake, "dt0c01.NOT.VALID"))
+    with raises(appflow, "ConnectorAuthenticationException", 401, "Token Authentication failed"):
+        appflow.update_connector_profile(connectorProfileName=profile, connectionMode="Public", connectorProfileConfig={
+            "connectorProfileProperties": {"Dynatrace": {"instanceUrl": fake.url}},
+            "connectorProfileCredentials": {"Dynatrace": {"apiToken": "dt0c01.STILL.WRONG"}}})
     top = appflow.list_connector_entities(connectorProfileName=profile, connectorType="Dynatrace")
     names = {e["name"]: e["hasNestedEntities"] for group in top["connectorEntityMap"].values() for e in group}
     assert names == {"problems": False, "events": False, "entities": True, "metrics": True}

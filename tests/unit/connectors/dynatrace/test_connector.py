@@ -149,6 +149,14 @@ def test_entities_ask_only_for_projected_fields(fake: FakeDynatrace) -> None:
     assert [r["displayName"] for r in picked] == [name]
 
 
+def test_a_token_without_the_object_s_scope_fails_with_dynatrace_s_message(fake: FakeDynatrace) -> None:
+    events_only = fake.state.add_token(scopes=["events.read"], name="events only")
+    ctx = RunContext(flow_name="f", execution_id="e", schema_version=1, started_at=0.0, data_dir="/tmp")
+    with pytest.raises(ConnectorError) as caught:
+        list(CONNECTOR.open_source(view(fake, events_only), {"object": "problems"}, ctx).read())
+    assert caught.value.code == "AccessDenied" and "problems.read" in caught.value.message
+
+
 def test_a_folder_object_cannot_be_read(fake: FakeDynatrace) -> None:
     with pytest.raises(ConnectorError) as caught:
         read(fake, "metrics")
