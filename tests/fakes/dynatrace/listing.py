@@ -38,22 +38,20 @@ def timeframe(env: Environment, query: dict[str, str], default_from: str) -> tup
 def list_problems(env: Environment, query: dict[str, str]) -> Record:
     """`GET /api/v2/problems`."""
     fields = _problem_fields(query.get("fields"))
-    body = _list(env, env.problems, query, "problems", default_size=50, max_size=500, allowed_with_cursor=("fields",),
-                 selector_parameter="problemSelector", selector=matching.problem_predicate,
-                 entity_stubs=lambda r: r["affectedEntities"] + r["impactedEntities"])
+    body, page = _list(env, env.problems, query, "problems", default_size=50, max_size=500,
+                       allowed_with_cursor=("fields",), selector_parameter="problemSelector",
+                       selector=matching.problem_predicate,
+                       entity_stubs=lambda r: r["affectedEntities"] + r["impactedEntities"])
     if fields:
-        body["problems"] = [problem_extras(r, fields, env.seed, i) for i, r in body.pop("_indexed")]
-    else:
-        body.pop("_indexed")
+        body["problems"] = [problem_extras(r, fields, env.seed, i) for i, r in page]
     return body
 
 
 def list_events(env: Environment, query: dict[str, str]) -> Record:
     """`GET /api/v2/events`."""
-    body = _list(env, env.events, query, "events", default_size=100, max_size=1000, allowed_with_cursor=(),
-                 selector_parameter="eventSelector", selector=matching.event_predicate,
-                 entity_stubs=lambda r: [r["entityId"]] if r["entityId"] else [])
-    body.pop("_indexed")
+    body, _ = _list(env, env.events, query, "events", default_size=100, max_size=1000, allowed_with_cursor=(),
+                    selector_parameter="eventSelector", selector=matching.event_predicate,
+                    entity_stubs=lambda r: [r["entityId"]] if r["entityId"] else [])
     return body
 
 
@@ -68,7 +66,8 @@ def _problem_fields(text: str | None) -> set[str]:
 def _list(env: Environment, collection: TimedCollection, query: dict[str, str], key: str, *, default_size: int,
           max_size: int, allowed_with_cursor: tuple[str, ...], selector_parameter: str,
           selector: Callable[[str | None], Callable[[Record], bool]],
-          entity_stubs: Callable[[Record], list[Record]]) -> Record:
+          entity_stubs: Callable[[Record], list[Record]]) -> tuple[Record, list[tuple[int, Record]]]:
+    """The answer body and the page's (index, record) pairs."""
     if "nextPageKey" in query:
         paging.only_cursor(query, allowed_with_cursor)
         state = paging.decode(query["nextPageKey"], key)
@@ -96,8 +95,9 @@ def _list(env: Environment, collection: TimedCollection, query: dict[str, str], 
     next_key = None
     if next_offset is not None and emitted < state["total"]:
         next_key = paging.encode({**state, "offset": next_offset, "emitted": emitted})
-    return {"totalCount": state["total"], "pageSize": state["size"], "nextPageKey": next_key,
-            key: [r for _, r in page], "_indexed": page}
+    body = {"totalCount": state["total"], "pageSize": state["size"], "nextPageKey": next_key,
+            key: [r for _, r in page]}
+    return body, page
 
 
 def _sort(text: str | None, selector_text: str | None) -> list[list[str]]:
