@@ -49,7 +49,7 @@ def _problem_plan(query: Query, request: Request) -> Request:
     params: dict[str, Any] = {**request.params, "from": start, "to": end}
     terms = pushdown.selector(query, {"problemId": "problemId", "displayId": "displayId", "status": "status",
                                       "severityLevel": "severityLevel", "impactLevel": "impactLevel"},
-                              single=frozenset({"status"}))
+                              single=frozenset({"status"}), lower=frozenset({"status"}))
     if terms:
         params["problemSelector"] = ",".join(terms)
     optional = [name for name in PROBLEM_OPTIONAL if name in query.columns]

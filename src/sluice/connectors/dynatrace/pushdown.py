@@ -61,9 +61,11 @@ def _bounds(query: Query, fields: tuple[str, ...]) -> tuple[int | None, int | No
     return (min(lowers) if lowers else None), (max(uppers) if uppers else None)
 
 
-def selector(query: Query, criteria: dict[str, str], single: frozenset[str] = frozenset()) -> list[str]:
+def selector(query: Query, criteria: dict[str, str], single: frozenset[str] = frozenset(),
+             lower: frozenset[str] = frozenset()) -> list[str]:
     """Selector criteria for the EQUAL_TO comparisons on the fields in `criteria` ({field: criterion name});
-    fields in `single` take one value per criterion (a comparison with several is left to the engine)."""
+    fields in `single` take one value per criterion (a comparison with several is left to the engine), fields
+    in `lower` are sent in lower case (the problems list's `status("open")`, as its reference writes it)."""
     terms = []
     for condition in query.conditions:
         name = criteria.get(condition.field)
@@ -76,7 +78,8 @@ def selector(query: Query, criteria: dict[str, str], single: frozenset[str] = fr
             if len(condition.values) == 1 and value in ("true", "false"):
                 terms.append(f"{name[:-2]}({value})")
             continue
-        terms.append(f"{name}({','.join(quote(v) for v in condition.values)})")
+        values = [v.lower() if condition.field in lower else v for v in condition.values]
+        terms.append(f"{name}({','.join(quote(v) for v in values)})")
     return terms
 
 

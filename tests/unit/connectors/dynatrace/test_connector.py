@@ -109,7 +109,7 @@ def test_filters_are_pushed_into_the_problem_selector_and_timeframe(fake: FakeDy
              task("startTime", "BETWEEN", LOWER_BOUND=str(now - 4 * 3_600_000), UPPER_BOUND=str(now)))
     rows = read(fake, "problems", tasks)
     query = fake.log.matching("/api/v2/problems")[0]["query"]
-    assert query["problemSelector"] == ['status("OPEN")']
+    assert query["problemSelector"] == ['status("open")']
     assert query["from"] == [str(now - 4 * 3_600_000)] and query["to"] == [str(now)]
     assert query["fields"] == ["evidenceDetails"]  # the projected optional field is asked for
     assert rows and {r["status"] for r in rows} == {"OPEN"}
