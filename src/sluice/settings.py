@@ -151,6 +151,28 @@ class ConnectorSettings:
         )
 
 
+@dataclass(frozen=True)
+class RestSettings:
+    """SaaS connectors on the shared REST layer (connectors/rest/): retries and request timeout.
+
+    One setting serves every type: vendors' limits differ, but what the operator tunes (how long a
+    run may sit out throttling) does not.
+    """
+
+    max_attempts: int = 5
+    backoff_base: float = 1.0
+    timeout: float = 60.0
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str]) -> RestSettings:
+        """The settings `SLUICE_REST_MAX_ATTEMPTS`, `SLUICE_REST_BACKOFF_BASE` and `SLUICE_REST_TIMEOUT` give."""
+        return cls(
+            max_attempts=whole(env, "SLUICE_REST_MAX_ATTEMPTS", 5, minimum=1),
+            backoff_base=number(env, "SLUICE_REST_BACKOFF_BASE", 1.0, minimum=0.0),
+            timeout=number(env, "SLUICE_REST_TIMEOUT", 60.0, minimum=1.0),
+        )
+
+
 S3_BACKENDS = ("local", "aws")
 
 
@@ -190,6 +212,7 @@ class ProcessSettings:
     connectors: ConnectorSettings = field(default_factory=ConnectorSettings)
     s3: S3Settings = field(default_factory=S3Settings)
     salesforce: SalesforceSettings = field(default_factory=SalesforceSettings)
+    rest: RestSettings = field(default_factory=RestSettings)
 
     @classmethod
     def from_mapping(
@@ -203,6 +226,7 @@ class ProcessSettings:
             connectors=ConnectorSettings.from_mapping(env),
             s3=S3Settings.from_mapping(env),
             salesforce=SalesforceSettings.from_mapping(env),
+            rest=RestSettings.from_mapping(env),
         )
 
 
