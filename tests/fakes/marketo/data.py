@@ -1,8 +1,9 @@
 """Seeded records of the fake subscription, made on demand from (seed, index) so 500k leads cost no memory.
 
 Lead `i` (id `i`, 1-based) and activity `k` are pure functions of the seed and their index; the subscription
-(`state.py`) keeps only what tests or writes changed. Seeded leads are created across `SPAN` from `EPOCH`, in id
-order; seeded activities likewise in id order, so "since a datetime" and "after this id" agree.
+(`state.py`) keeps only what tests or writes changed. Seeded leads are created across `SPAN` from the state's
+`epoch` (by default `default_epoch()`: the seed ends a month before today, so a full pull spans months, not
+years), in id order; seeded activities likewise in id order, so "since a datetime" and "after this id" agree.
 """
 
 from __future__ import annotations
@@ -12,8 +13,13 @@ import random
 
 from .schema import CHANGE_DATA_VALUE, asset_iso, iso
 
-EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 SPAN = dt.timedelta(days=180)
+
+
+def default_epoch() -> dt.datetime:
+    """Midnight (UTC) SPAN plus 30 days ago: seeded updates (up to 20 days after creation) stay in the past."""
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - SPAN - dt.timedelta(days=30)
 
 FIRST_NAMES = ("Ana", "José", "Zoë", "Łukasz", "Søren", "美咲", "Олег", "Aoife", "Nguyễn", "François", "Chloé",
                "Mohammed", "Priya", "Björn", "Ngozi", "Mateus", "Hana", "O'Neil", "Émile", "Kwame")
@@ -35,16 +41,16 @@ PAGES = ((71, "www.example.com/pricing"), (72, "www.example.com/blog/ünïcode")
 EMAILS = ((5001, "Newsletter — June"), (5002, "Webinar Reminder"), (5003, "Welcome 👋"))
 
 
-def lead_created_at(lead_id: int, count: int) -> dt.datetime:
+def lead_created_at(lead_id: int, count: int, epoch: dt.datetime) -> dt.datetime:
     """When seeded lead `lead_id` of `count` was created (ids spread evenly over SPAN)."""
     step = SPAN / max(count, 1)
-    return EPOCH + step * (lead_id - 1)
+    return epoch + step * (lead_id - 1)
 
 
-def seeded_lead(seed: int, lead_id: int, count: int) -> dict:
+def seeded_lead(seed: int, lead_id: int, count: int, epoch: dt.datetime) -> dict:
     """Every field of seeded lead `lead_id`, nulls included."""
     rnd = random.Random(seed * 1_000_003 + lead_id)
-    created = lead_created_at(lead_id, count)
+    created = lead_created_at(lead_id, count, epoch)
     updated = created + dt.timedelta(seconds=rnd.randrange(0, 20 * 86400))
     first, last = rnd.choice(FIRST_NAMES), rnd.choice(LAST_NAMES)
     birth = None if rnd.random() < 0.4 else dt.date(1960 + rnd.randrange(40), rnd.randrange(1, 13),
@@ -79,18 +85,18 @@ def seeded_lead(seed: int, lead_id: int, count: int) -> dict:
     }
 
 
-def activity_date(activity_id: int, count: int) -> dt.datetime:
+def activity_date(activity_id: int, count: int, epoch: dt.datetime) -> dt.datetime:
     """When seeded activity `activity_id` of `count` happened (ids spread evenly over SPAN)."""
     step = SPAN / max(count, 1)
-    return EPOCH + step * (activity_id - 1)
+    return epoch + step * (activity_id - 1)
 
 
-def seeded_activity(seed: int, activity_id: int, count: int, leads: int) -> dict:
+def seeded_activity(seed: int, activity_id: int, count: int, leads: int, epoch: dt.datetime) -> dict:
     """Seeded activity `activity_id`: type, lead, primary attribute and attributes as Get Lead Activities shows."""
     rnd = random.Random(seed * 2_000_003 + activity_id)
     type_id = rnd.choice(ACTIVITY_MIX)
     out: dict = {"id": activity_id, "marketoGUID": str(activity_id), "leadId": rnd.randrange(1, max(leads, 1) + 1),
-                 "activityDate": iso(activity_date(activity_id, count)), "activityTypeId": type_id}
+                 "activityDate": iso(activity_date(activity_id, count, epoch)), "activityTypeId": type_id}
     if type_id == 1:
         page_id, url = rnd.choice(PAGES)
         out.update(primaryAttributeValueId=page_id, primaryAttributeValue=url, attributes=[
@@ -126,17 +132,17 @@ PROGRAM_TYPES = (("Default", "Online Advertising"), ("Event", "Tradeshow"), ("Ev
                  ("Engagement", "Nurture"), ("Email", "Email Send"))
 
 
-def seeded_program(seed: int, index: int, count: int) -> dict:
+def seeded_program(seed: int, index: int, count: int, epoch: dt.datetime) -> dict:
     """Program `index` (0-based) as Get Programs browses it (no tags; asset datetime format)."""
     rnd = random.Random(seed * 3_000_017 + index)
-    created = EPOCH + (SPAN / max(count, 1)) * index
+    created = epoch + (SPAN / max(count, 1)) * index
     updated = created + dt.timedelta(hours=rnd.randrange(0, 24 * 30))
     program_type, channel = rnd.choice(PROGRAM_TYPES)
     pid = 1000 + index
     statuses = {"Engagement": rnd.choice(("on", "off")), "Email": rnd.choice(("locked", "unlocked"))}
     status = statuses.get(program_type, "")
     label = rnd.choice(("Q1", "Été", "Launch"))
-    return {"id": pid, "name": f"{channel} {created:%Y-%m} #{index} \u2013 \u201c{label}\u201d",
+    return {"id": pid, "name": f"{channel} #{index} \u2013 \u201c{label}\u201d",
             "description": rnd.choice(("", "Spring campaign", "Kampagne für DACH")),
             "createdAt": asset_iso(created), "updatedAt": asset_iso(updated),
             "url": f"https://app-ab12.marketo.com/#PG{pid}A1", "type": program_type, "channel": channel,
@@ -145,15 +151,16 @@ def seeded_program(seed: int, index: int, count: int) -> dict:
             "sfdcId": None, "sfdcName": None, "costs": None}
 
 
-def seeded_campaign(seed: int, index: int, count: int, programs: int) -> dict:
+def seeded_campaign(seed: int, index: int, count: int, programs: int, epoch: dt.datetime) -> dict:
     """Smart campaign `index` (0-based) as Get Campaigns lists it."""
     rnd = random.Random(seed * 4_000_037 + index)
-    created = EPOCH + (SPAN / max(count, 1)) * index
+    created = epoch + (SPAN / max(count, 1)) * index
     program_index = rnd.randrange(max(programs, 1))
     kind = rnd.choice(("batch", "trigger"))
+    program_name = seeded_program(seed, program_index, programs, epoch)["name"]
     out = {"id": 1 + index, "name": f"{'Batch' if kind == 'batch' else 'Trigger'} campaign {index}",
            "description": rnd.choice(("", "Scores form fills", "Relance — nurture")), "type": kind,
-           "programName": seeded_program(seed, program_index, programs)["name"], "programId": 1000 + program_index,
+           "programName": program_name, "programId": 1000 + program_index,
            "workspaceName": "Default", "createdAt": iso(created),
            "updatedAt": iso(created + dt.timedelta(days=rnd.randrange(0, 10)))}
     if kind == "trigger":

@@ -72,8 +72,10 @@ class MarketoState:
                  seed: int = 7, client_id: str = "sluice-client", client_secret: str = "sluice-secret",
                  token_ttl: int = 3600, rate_limit: tuple[int, float] | None = (100, 20.0),
                  daily_quota: int = 50_000, export_quota_bytes: int = 500 * 1024 * 1024,
-                 status_polls_to_complete: int = 2, munchkin_id: str = "123-ABC-456") -> None:
+                 status_polls_to_complete: int = 2, munchkin_id: str = "123-ABC-456",
+                 epoch: dt.datetime | None = None) -> None:
         self._lock = threading.RLock()
+        self.epoch = epoch or data.default_epoch()
         self.seed = seed
         self.seeded_leads = leads
         self.seeded_activities = leads * 3 if activities is None else activities
@@ -191,7 +193,7 @@ class MarketoState:
             if lead_id in self._changed:
                 return dict(self._changed[lead_id])
             if 1 <= lead_id <= self.seeded_leads:
-                return data.seeded_lead(self.seed, lead_id, self.seeded_leads)
+                return data.seeded_lead(self.seed, lead_id, self.seeded_leads, self.epoch)
             return None
 
     def lead_ids(self) -> Iterator[int]:
@@ -217,8 +219,8 @@ class MarketoState:
         can match; changed and created leads are checked one by one."""
         step = data.SPAN / max(self.seeded_leads, 1)
         reach = dt.timedelta(days=20) if field_name == "updatedAt" else dt.timedelta(0)
-        first = max(1, int((low - reach - data.EPOCH) / step))
-        last = min(self.seeded_leads, int((high - data.EPOCH) / step) + 2)
+        first = max(1, int((low - reach - self.epoch) / step))
+        last = min(self.seeded_leads, int((high - self.epoch) / step) + 2)
         with self._lock:
             changed = set(self._changed)
         candidates = sorted({*range(first, last + 1), *changed})
@@ -338,7 +340,8 @@ class MarketoState:
     def activity(self, activity_id: int) -> dict:
         """Activity `activity_id` (1-based)."""
         if activity_id <= self.seeded_activities:
-            return data.seeded_activity(self.seed, activity_id, self.seeded_activities, self.seeded_leads)
+            return data.seeded_activity(self.seed, activity_id, self.seeded_activities, self.seeded_leads,
+                                         self.epoch)
         with self._lock:
             return dict(self._extra_activities[activity_id - self.seeded_activities - 1])
 
@@ -367,11 +370,11 @@ class MarketoState:
     # -- assets
     def programs(self) -> list[dict]:
         """Every program, by id."""
-        return [data.seeded_program(self.seed, i, self.program_count) for i in range(self.program_count)]
+        return [data.seeded_program(self.seed, i, self.program_count, self.epoch) for i in range(self.program_count)]
 
     def campaigns(self) -> list[dict]:
         """Every smart campaign, by id."""
-        return [data.seeded_campaign(self.seed, i, self.campaign_count, self.program_count)
+        return [data.seeded_campaign(self.seed, i, self.campaign_count, self.program_count, self.epoch)
                 for i in range(self.campaign_count)]
 
 

@@ -20,7 +20,6 @@ import requests
 from marketorestpython.client import MarketoClient
 from marketorestpython.helper.exceptions import MarketoException
 
-from tests.fakes.marketo.data import EPOCH
 from tests.fakes.marketo.server import FakeMarketo
 from tests.fakes.marketo.state import MarketoState
 from tests.support.tls import tls_env
@@ -46,6 +45,10 @@ def client(fake: FakeMarketo) -> MarketoClient:
     mc = MarketoClient("123-ABC-456", "sluice-client", "sluice-secret", max_retry_time=20)
     mc.host = fake.url
     return mc
+
+
+def stamp(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def raw(fake: FakeMarketo, path: str, **params: str) -> requests.Response:
@@ -131,11 +134,10 @@ def test_leads_by_filter_rejects_unsearchable_fields_and_unknown_fields(client: 
 
 
 def test_activities_page_from_a_date_token_until_more_result_is_false(fake: FakeMarketo, client: MarketoClient) -> None:
-    since = "2024-02-01T00:00:00Z"
-    got = client.get_lead_activities(["1", "6"], sinceDatetime=since, batchSize=100)
-    moment = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
+    moment = fake.state.epoch + dt.timedelta(days=31)
+    got = client.get_lead_activities(["1", "6"], sinceDatetime=stamp(moment), batchSize=100)
     expected = [a["id"] for a in map(fake.state.activity, range(1, fake.state.activity_count() + 1))
-                if a["activityTypeId"] in (1, 6) and a["activityDate"] >= moment.strftime("%Y-%m-%dT%H:%M:%SZ")]
+                if a["activityTypeId"] in (1, 6) and a["activityDate"] >= stamp(moment)]
     assert [a["id"] for a in got] == expected and len(expected) > 100
     assert all(a["marketoGUID"] == str(a["id"]) for a in got)
 
@@ -153,9 +155,9 @@ def test_programs_browse_by_offset_and_filter_by_update_range(fake: FakeMarketo,
     everything = client.browse_programs(maxReturn=20)
     assert [p["id"] for p in everything] == list(range(1000, 1045))
     assert everything[0]["createdAt"].endswith("Z+0000")
-    low, high = "2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z"
+    low, high = stamp(fake.state.epoch + dt.timedelta(days=31)), stamp(fake.state.epoch + dt.timedelta(days=59))
     ranged = client.browse_programs(maxReturn=200, earliestUpdatedAt=low, latestUpdatedAt=high)
-    assert ranged and all("2024-02" <= p["updatedAt"][:7] < "2024-03" for p in ranged)
+    assert 0 < len(ranged) < 45 and all(low <= p["updatedAt"][:20] <= high for p in ranged)
     none = raw(fake, "/rest/asset/v1/programs.json", offset="500").json()
     assert none["success"] and "result" not in none and none["warnings"]
 
@@ -267,7 +269,8 @@ def poll(client: MarketoClient, entity: str, export_id: str) -> dict:
 
 
 def test_bulk_lead_extract_runs_created_queued_processing_completed(fake: FakeMarketo, client: MarketoClient) -> None:
-    window = {"startAt": "2024-01-01T00:00:00Z", "endAt": "2024-01-31T00:00:00Z"}
+    low, high = fake.state.epoch, fake.state.epoch + dt.timedelta(days=30)
+    window = {"startAt": stamp(low), "endAt": stamp(high)}
     job = client.create_leads_export_job(fields=["id", "email", "firstName", "phone", "unsubscribed"],
                                          filters={"createdAt": window})[0]
     assert job["status"] == "Created"
@@ -277,8 +280,6 @@ def test_bulk_lead_extract_runs_created_queued_processing_completed(fake: FakeMa
     assert status["fileSize"] == len(body)
     assert status["fileChecksum"] == "sha256:" + hashlib.sha256(body).hexdigest()
     rows = list(csv.DictReader(io.StringIO(body.decode())))
-    low = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-    high = dt.datetime(2024, 1, 31, tzinfo=dt.UTC)
     expected = [r["id"] for r in fake.state.leads()
                 if low <= dt.datetime.fromisoformat(r["createdAt"].replace("Z", "+00:00")) <= high]
     assert [int(r["id"]) for r in rows] == expected and status["numberOfRecords"] == len(expected)
@@ -291,7 +292,7 @@ def test_bulk_lead_extract_runs_created_queued_processing_completed(fake: FakeMa
 def test_bulk_extract_refuses_ranges_over_31_days_and_unsupported_filters(client: MarketoClient) -> None:
     with pytest.raises(MarketoException) as too_long:
         client.create_leads_export_job(fields=["id"], filters={"updatedAt": {
-            "startAt": "2024-01-01T00:00:00Z", "endAt": "2024-03-01T00:00:00Z"}})
+            "startAt": "2025-01-01T00:00:00Z", "endAt": "2025-03-01T00:00:00Z"}})
     assert too_long.value.code == "1003"
     with pytest.raises(MarketoException) as smart:
         client.create_leads_export_job(fields=["id"], filters={"smartListId": 4})
@@ -299,7 +300,7 @@ def test_bulk_extract_refuses_ranges_over_31_days_and_unsupported_filters(client
 
 
 def test_bulk_activity_extract_writes_attributes_as_json(fake: FakeMarketo, client: MarketoClient) -> None:
-    window = {"startAt": EPOCH.strftime("%Y-%m-%dT%H:%M:%SZ"), "endAt": "2024-01-20T00:00:00Z"}
+    window = {"startAt": stamp(fake.state.epoch), "endAt": stamp(fake.state.epoch + dt.timedelta(days=20))}
     job = client.create_activities_export_job(filters={"createdAt": window, "activityTypeIds": [2]})[0]
     client.enqueue_activities_export_job(job["exportId"])
     poll(client, "activities", job["exportId"])
@@ -314,7 +315,7 @@ def test_big_seeds_cost_nothing_until_read() -> None:
     state = MarketoState(leads=500_000)
     last = state.lead(500_000)
     assert last is not None and last["email"] == "lead500000@example4.com"
-    window = list(state.leads_in_range("createdAt", dt.datetime(2024, 3, 1, tzinfo=dt.UTC),
-                                       dt.datetime(2024, 3, 1, 1, tzinfo=dt.UTC)))
+    start = state.epoch + dt.timedelta(days=60)
+    window = list(state.leads_in_range("createdAt", start, start + dt.timedelta(hours=1)))
     # One hour of a 180-day spread: about 115 leads, found without generating the other 499,900.
     assert 100 < len(window) < 200
