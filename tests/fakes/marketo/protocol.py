@@ -77,7 +77,7 @@ def endpoint(state: MarketoState, handler: Handler) -> Callable[[Request], Await
             found = await params(request)
             logged = {k: [v] for k, v in found.items()}
             state.log.add(request.method, request.url.path, logged)
-            state.take_forced()
+            state.take_forced(request.url.path)
             state.check_token(bearer(request))
             state.count_call()
             answer = await handler(request, found)

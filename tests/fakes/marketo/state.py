@@ -94,7 +94,7 @@ class MarketoState:
         self.status_polls_to_complete = status_polls_to_complete
         self.log = RequestLog()
         self._recent_calls: deque[float] = deque()
-        self._forced: deque[tuple[str, str, int]] = deque()
+        self._forced: deque[list[Any]] = deque()
         self.rejections: list[Rejection] = []
         # Changes over the seed: full records of edited or created leads, deleted ids, appended activities.
         self._changed: dict[int, dict] = {}
@@ -140,29 +140,41 @@ class MarketoState:
                 token.expires_at = 0
 
     # -- limits
-    def throttle_next(self, n: int = 1, style: str = "606", retry_after: int = 1) -> None:
-        """Control: the next `n` REST calls are throttled: "606" (HTTP 200 envelope) or "429" (HTTP + Retry-After)."""
-        with self._lock:
-            for _ in range(n):
-                self._forced.append(("throttle", style, retry_after))
+    def throttle_next(self, n: int = 1, style: str = "606", retry_after: int = 1, path: str | None = None,
+                      after: int = 0) -> None:
+        """Control: throttle `n` REST calls: "606" (HTTP 200 envelope) or "429" (HTTP + Retry-After).
 
-    def fail_next(self, code: str, n: int = 1) -> None:
-        """Control: the next `n` REST calls fail with response-level error `code` (e.g. 607, 615, 604, 611)."""
+        With `path`, only calls whose path contains it count, and the first `after` of them pass."""
         with self._lock:
             for _ in range(n):
-                self._forced.append(("error", code, 0))
+                self._forced.append(["throttle", style, retry_after, path, after])
+
+    def fail_next(self, code: str, n: int = 1, path: str | None = None, after: int = 0) -> None:
+        """Control: `n` REST calls (matching `path`, after `after` of them) fail with response-level `code`."""
+        with self._lock:
+            for _ in range(n):
+                self._forced.append(["error", code, 0, path, after])
 
     def exhaust_daily_quota(self) -> None:
         """Control: today's call quota is used up (607 until `calls_today` is reset)."""
         with self._lock:
             self.calls_today = self.daily_quota
 
-    def take_forced(self) -> None:
+    def take_forced(self, path: str = "") -> None:
         """Raise the answer a test forced on this call, if any (checked before the token, like a gateway)."""
         with self._lock:
-            if not self._forced:
+            chosen = None
+            for entry in self._forced:
+                if entry[3] is None or entry[3] in path:
+                    chosen = entry
+                    break
+            if chosen is None:
                 return
-            kind, code, retry_after = self._forced.popleft()
+            if chosen[4] > 0:
+                chosen[4] -= 1
+                return
+            self._forced.remove(chosen)
+            kind, code, retry_after = chosen[0], chosen[1], chosen[2]
         if kind == "throttle" and code == "429":
             raise HttpError(429, envelope_error("606", RATE_MESSAGE), {"Retry-After": str(retry_after)})
         raise MarketoError(code, RATE_MESSAGE if kind == "throttle" else ERROR_MESSAGES.get(code, "Error"))
