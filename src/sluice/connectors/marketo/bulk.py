@@ -43,7 +43,7 @@ def lead_range(client: RestClient, query: Query, now: dt.datetime) -> tuple[str,
         low_s, high_s = query.time_range("createdAt")
     low = windows.floor_second(low_s) if low_s is not None else oldest_lead(client)
     high = windows.ceil_second(high_s) if high_s is not None else now
-    return kind, low, min(high, now)
+    return kind, low, high
 
 
 def oldest_lead(client: RestClient) -> dt.datetime:
