@@ -1,7 +1,8 @@
 """Marketo end to end: a real `sluice serve` driven by boto3, the fake Marketo over https.
 
-A bad client secret is refused; entities and lead fields come from the fake; an activities flow reads
-four pages through a forced HTTP 429 and lands every activity exactly once in S3 Parquet; a Filter on
+A bad client secret is refused; entities and lead fields come from the fake; CreateFlow refuses a field
+leads do not have; an activities flow reads four pages (paging tokens from a pushed-down lower bound) through
+a forced HTTP 429 and lands every activity exactly once in S3 Parquet; a Filter on
 programs' updatedAt reaches the fake as earliestUpdatedAt/latestUpdatedAt; an S3 -> Marketo leads flow
 with one lead the fake rejects ends Successful with putFailuresCount 1 and the record in the error
 bucket; a Scheduled incremental leads flow (bulk extract on updatedAt) picks up each change once.
@@ -145,7 +146,12 @@ def test_create_flow_checks_task_fields_against_the_lead_fields(sluice: SluiceSe
 def test_activities_land_once_each_through_a_429_mid_run(sluice: SluiceServer, appflow: Any, fake: FakeMarketo,
                                                          profile: str) -> None:
     out, name = bucket(sluice), unique("acts")
-    appflow.create_flow(**to_s3(name, profile, "activities", out, MAP_ALL))
+    # A lower bound on activityDate makes the read page with paging tokens (the whole history would be
+    # a bulk extract); this one starts before the first activity.
+    since = int((fake.state.epoch - dt.timedelta(days=1)).timestamp() * 1000)
+    tasks = [{"taskType": "Filter", "sourceFields": ["activityDate"], "connectorOperator": {"Marketo": "GREATER_THAN"},
+              "taskProperties": {"DATA_TYPE": "datetime", "VALUE": str(since)}}, *MAP_ALL]
+    appflow.create_flow(**to_s3(name, profile, "activities", out, tasks))
     fake.state.log.clear()
     fake.state.throttle_next(1, style="429", retry_after=1, path="/rest/v1/activities.json", after=1)
     record = run(appflow, name)
@@ -157,6 +163,8 @@ def test_activities_land_once_each_through_a_429_mid_run(sluice: SluiceServer, a
     # Four pages of at most 300 (900 seeded activities, and what the writes below may add), the
     # second asked twice because of the 429.
     assert len(pages) >= 4 and pages[1]["query"] == pages[2]["query"]
+    (token,) = fake.state.log.matching("pagingtoken.json")
+    assert token["query"]["sinceDatetime"] == [(fake.state.epoch - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")]
     assert record["executionResult"]["recordsProcessed"] == sum(ids.values())
 
 

@@ -42,3 +42,9 @@ def between(field: str, low: str, high: str) -> dict[str, Any]:
     """A Filter task: `field` BETWEEN low and high."""
     return {"taskType": "Filter", "sourceFields": [field], "connectorOperator": {"Marketo": "BETWEEN"},
             "taskProperties": {"LOWER_BOUND": low, "UPPER_BOUND": high}}
+
+
+def greater(field: str, value: str) -> dict[str, Any]:
+    """A Filter task: `field` GREATER_THAN value."""
+    return {"taskType": "Filter", "sourceFields": [field], "connectorOperator": {"Marketo": "GREATER_THAN"},
+            "taskProperties": {"VALUE": value}}

@@ -4,6 +4,7 @@ paging tokens, programs and campaigns, throttling and token errors, and lead wri
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -13,13 +14,16 @@ from sluice.connectors.marketo.connector import CONNECTOR
 from sluice.connectors.rest.client import RestClient
 from sluice.connectors.rest.destination import WritePlan
 from tests.fakes.marketo.server import FakeMarketo
-from tests.unit.connectors.marketo.conftest import between, profile, run
+from tests.unit.connectors.marketo.conftest import between, greater, profile, run
 
 
 def read(fake: FakeMarketo, entity: str, **options: Any) -> list[dict[str, Any]]:
     view, _ = profile(fake)
     source = CONNECTOR.open_source(view, {"object": entity}, run(**options))
     return [row for batch in source.read() for row in batch.to_pylist()]
+
+
+MAP_ALL = {"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"Marketo": "NO_OP"}, "taskProperties": {}}
 
 
 def iso(moment: dt.datetime) -> str:
@@ -88,11 +92,24 @@ def test_a_created_at_filter_is_pushed_into_the_export(fake: FakeMarketo) -> Non
     assert rows and all(low <= r["createdAt"] <= high for r in rows)
 
 
-# -- activities through paging tokens
+# -- activities through paging tokens, or bulk extract for the whole history
+def test_a_full_activity_pull_uses_bulk_extract_and_matches_the_rest_shape(fake: FakeMarketo) -> None:
+    rows = read(fake, "activities")
+    assert [r["id"] for r in rows] == list(range(1, fake.state.activity_count() + 1))
+    jobs = [j for j in fake.state.exports.values() if j.entity == "activities"]
+    assert len(jobs) >= 6 and not fake.state.log.matching("/rest/v1/activities.json")
+    for row in rows[:20]:
+        expected = fake.state.activity(row["id"])
+        assert row["marketoGUID"] == expected["marketoGUID"] and row["leadId"] == expected["leadId"]
+        assert row["attributes"] == [{"name": a["name"], "value": json.dumps(a["value"], ensure_ascii=False)}
+                                     for a in expected["attributes"]]
+
+
 def test_activities_page_from_a_date_token_through_a_429(fake: FakeMarketo) -> None:
     # The second page is refused once with HTTP 429 (Retry-After: 0) and asked again.
     fake.state.throttle_next(1, style="429", retry_after=0, path="/rest/v1/activities.json", after=1)
-    rows = read(fake, "activities")
+    since = fake.state.epoch - dt.timedelta(days=1)
+    rows = read(fake, "activities", tasks=(greater("activityDate", iso(since)), MAP_ALL))
     assert [r["id"] for r in rows] == list(range(1, fake.state.activity_count() + 1))
     pages = fake.state.log.matching("/rest/v1/activities.json")
     assert len(pages) == 4 and pages[1]["query"] == pages[2]["query"] and pages[0]["query"]["batchSize"] == ["300"]
