@@ -10,7 +10,8 @@
   (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes). 606 (100 calls
   per 20 s) and 615 (10 concurrent calls) are throttling and retried with backoff, like an HTTP 429 with
   `Retry-After`; 604/608/713 are transient and retried; 607 (daily quota) is a throttling error that is not
-  retried, since the quota resets only at midnight US Central time; 1xxx/7xx are the caller's mistakes.
+  retried, since the quota resets only at midnight US Central time; a full export queue (1029) is waited
+out, the daily export allowance (also 1029) is not; other 1xxx/7xx are the caller's mistakes.
 """
 
 from __future__ import annotations
@@ -77,7 +78,10 @@ def classify(error: VendorError) -> str:
 
 
 def throttled(error: VendorError) -> bool:
-    """606 and 615 in the envelope, or an HTTP 429, are waited out and retried."""
+    """606 and 615 in the envelope, an HTTP 429, and a full export queue (1029 "Too many jobs in queue",
+    which clears as other jobs finish) are waited out and retried; 1029's daily export quota is not."""
+    if error.code == "1029":
+        return "too many jobs" in error.message.lower()
     return error.code in THROTTLED or error.status == 429
 
 

@@ -29,6 +29,8 @@ def test_codes_map_to_appflow_errors_and_retries() -> None:
         assert error is not None and api.classify(error) == kind, code
     assert api.throttled(envelope("606")) and api.throttled(envelope("615"))  # type: ignore[arg-type]
     assert not api.throttled(envelope("607"))  # type: ignore[arg-type]
+    assert api.throttled(envelope("1029", "Too many jobs in queue"))  # type: ignore[arg-type]
+    assert not api.throttled(envelope("1029", "Export daily quota exceeded"))  # type: ignore[arg-type]
     assert api.expired(envelope("602")) and not api.expired(envelope("603"))  # type: ignore[arg-type]
     transient = envelope("604")
     assert transient is not None and transient.status == 503  # retried like an unavailable service
