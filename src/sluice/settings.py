@@ -198,6 +198,20 @@ class S3Settings:
         )
 
 
+@dataclass(frozen=True)
+class ServiceNowSettings:
+    """The ServiceNow connector: records asked for per Table API page (`sysparm_limit`)."""
+
+    # The Table API's own default page; smaller pages keep each request inside the instance's
+    # REST transaction quota on wide tables.
+    page_size: int = 10_000
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str]) -> ServiceNowSettings:
+        """The settings `SLUICE_SERVICENOW_PAGE_SIZE` gives."""
+        return cls(page_size=whole(env, "SLUICE_SERVICENOW_PAGE_SIZE", 10_000, minimum=1))
+
+
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 
 
@@ -213,6 +227,7 @@ class ProcessSettings:
     s3: S3Settings = field(default_factory=S3Settings)
     salesforce: SalesforceSettings = field(default_factory=SalesforceSettings)
     rest: RestSettings = field(default_factory=RestSettings)
+    servicenow: ServiceNowSettings = field(default_factory=ServiceNowSettings)
 
     @classmethod
     def from_mapping(
@@ -227,6 +242,7 @@ class ProcessSettings:
             s3=S3Settings.from_mapping(env),
             salesforce=SalesforceSettings.from_mapping(env),
             rest=RestSettings.from_mapping(env),
+            servicenow=ServiceNowSettings.from_mapping(env),
         )
 
 

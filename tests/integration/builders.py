@@ -17,6 +17,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.support.marketo import register_client
+from tests.support.marketo import shared_fake as shared_marketo
 from tests.support.salesforce import profile_request, register_token, shared_fake
 from tests.support.server import ACCESS_KEY, REGION, SECRET_KEY, SluiceServer
 
@@ -123,14 +125,33 @@ def salesforce_profile(name: str, secret: str = "sf-secret-token-0000") -> dict[
 
 
 def marketo_profile(name: str, secret: str = "marketo-secret-0000") -> dict[str, Any]:
-    """CreateConnectorProfile for Marketo with fake client credentials."""
+    """CreateConnectorProfile for Marketo whose client secret is `secret`.
+
+    Sluice checks Marketo credentials against the identity service, so the profile points at this test
+    process's small fake subscription, where a client with `secret` is made known.
+    """
+    fake = shared_marketo()
     return {
         "connectorProfileName": name,
         "connectorType": "Marketo",
         "connectionMode": "Public",
         "connectorProfileConfig": {
-            "connectorProfileProperties": {"Marketo": {"instanceUrl": "https://123-abc-456.mktorest.com"}},
-            "connectorProfileCredentials": {"Marketo": {"clientId": "client-id", "clientSecret": secret}},
+            "connectorProfileProperties": {"Marketo": {"instanceUrl": fake.url}},
+            "connectorProfileCredentials": {"Marketo": {"clientId": register_client(fake, secret),
+                                                        "clientSecret": secret}},
+        },
+    }
+
+
+def veeva_profile(name: str) -> dict[str, Any]:
+    """CreateConnectorProfile for Veeva, a type whose data path is not built (no credential check)."""
+    return {
+        "connectorProfileName": name,
+        "connectorType": "Veeva",
+        "connectionMode": "Public",
+        "connectorProfileConfig": {
+            "connectorProfileProperties": {"Veeva": {"instanceUrl": "https://example.veevavault.com"}},
+            "connectorProfileCredentials": {"Veeva": {"username": "user", "password": "veeva-secret-0000"}},
         },
     }
 

@@ -152,8 +152,9 @@ def test_state_survives_kill_9(tmp_path: Path, backend: str, request: pytest.Fix
         given = salesforce_profile(profiles[0])["connectorProfileConfig"]["connectorProfileCredentials"]["Salesforce"]
         # The Salesforce check adds the instance URL the org confirmed; the given tokens are kept as given.
         assert given.items() <= stored[profiles[0]]["Salesforce"].items()
-        marketo = marketo_profile(profiles[1])["connectorProfileConfig"]["connectorProfileCredentials"]
-        assert stored[profiles[1]] == marketo
+        marketo = marketo_profile(profiles[1])["connectorProfileConfig"]["connectorProfileCredentials"]["Marketo"]
+        # The Marketo check adds the access token the identity service issued.
+        assert marketo.items() <= stored[profiles[1]]["Marketo"].items()
     finally:
         server.stop()
 

@@ -1,6 +1,9 @@
-"""Datadog (connectors layer): source only (no `DatadogDestinationProperties`)."""
+"""Datadog (connectors layer): source only (no `DatadogDestinationProperties`), on the shared REST layer.
 
-from sluice.connectors.base import ConnectorSpec
+Objects: `logs` (Logs search), `events` (Events v2 list) and `metrics` (timeseries point queries); see
+connector.py and docs/connectors/datadog.md. The operators are botocore's `DatadogConnectorOperator`.
+"""
+
 from sluice.connectors.configuration import (
     ALL_FREQUENCIES,
     ON_DEMAND_AND_SCHEDULED,
@@ -8,6 +11,7 @@ from sluice.connectors.configuration import (
     authentication,
     connector_configuration,
 )
+from sluice.connectors.rest.spec import rest_spec
 
 CONNECTOR_TYPE = "Datadog"
 
@@ -25,4 +29,4 @@ CAPABILITIES = connector_configuration(
     authentication_config=authentication(api_key=True),
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+SPEC = rest_spec(CONNECTOR_TYPE, CAPABILITIES, "sluice.connectors.datadog.connector")

@@ -1,6 +1,8 @@
-"""Dynatrace (connectors layer): source only (no `DynatraceDestinationProperties`)."""
+"""Dynatrace (connectors layer): source only (no `DynatraceDestinationProperties`).
 
-from sluice.connectors.base import ConnectorSpec
+The connector itself (connector.py, on the shared REST layer) is imported on first use.
+"""
+
 from sluice.connectors.configuration import (
     ALL_FREQUENCIES,
     ON_DEMAND_AND_SCHEDULED,
@@ -8,6 +10,7 @@ from sluice.connectors.configuration import (
     authentication,
     connector_configuration,
 )
+from sluice.connectors.rest.spec import rest_spec
 
 CONNECTOR_TYPE = "Dynatrace"
 
@@ -25,4 +28,4 @@ CAPABILITIES = connector_configuration(
     authentication_config=authentication(api_key=True),
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+SPEC = rest_spec(CONNECTOR_TYPE, CAPABILITIES, "sluice.connectors.dynatrace.connector")

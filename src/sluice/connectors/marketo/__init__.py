@@ -1,9 +1,9 @@
 """Marketo (connectors layer): source and destination (`MarketoDestinationProperties`).
 
-Scheduling stops at hourly, as in the Marketo example of the DescribeConnectors reference.
+Scheduling stops at hourly, as in the Marketo example of the DescribeConnectors reference. The data
+path (connector.py) is built on the shared REST layer and imported only when first used.
 """
 
-from sluice.connectors.base import ConnectorSpec
 from sluice.connectors.configuration import (
     HOURLY_AND_SLOWER,
     ON_DEMAND_AND_SCHEDULED,
@@ -11,6 +11,7 @@ from sluice.connectors.configuration import (
     connector_configuration,
     oauth2,
 )
+from sluice.connectors.rest.spec import rest_spec
 
 CONNECTOR_TYPE = "Marketo"
 
@@ -30,4 +31,4 @@ CAPABILITIES = connector_configuration(
     authentication_config=oauth2(grant_types=("CLIENT_CREDENTIALS",)),
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+SPEC = rest_spec(CONNECTOR_TYPE, CAPABILITIES, "sluice.connectors.marketo.connector", destination=True)

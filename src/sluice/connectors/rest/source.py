@@ -145,10 +145,10 @@ class RestSource:
             return batch
         keep = None
         if self.ctx.window_start is not None:
-            start = pa.scalar(int(self.ctx.window_start * 1_000_000), pa.int64()).cast(column.type)
+            start = pa.scalar(round(self.ctx.window_start * 1_000_000), pa.int64()).cast(column.type)
             keep = pc.greater(column, start)
         if self.ctx.window_end is not None:
-            end = pa.scalar(int(self.ctx.window_end * 1_000_000), pa.int64()).cast(column.type)
+            end = pa.scalar(round(self.ctx.window_end * 1_000_000), pa.int64()).cast(column.type)
             upper = pc.less_equal(column, end)
             keep = upper if keep is None else pc.and_(keep, upper)
         if keep is None:

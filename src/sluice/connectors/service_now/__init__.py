@@ -1,6 +1,9 @@
-"""ServiceNow (connectors layer): source only (no `ServiceNowDestinationProperties`)."""
+"""ServiceNow (connectors layer): source only (no `ServiceNowDestinationProperties`).
 
-from sluice.connectors.base import ConnectorSpec
+Any table the profile's user can read, through the Table API; the connector itself is in
+connector.py (loaded on first use, so the registry imports no httpx or pyarrow).
+"""
+
 from sluice.connectors.configuration import (
     ALL_FREQUENCIES,
     ON_DEMAND_AND_SCHEDULED,
@@ -8,6 +11,7 @@ from sluice.connectors.configuration import (
     authentication,
     connector_configuration,
 )
+from sluice.connectors.rest.spec import rest_spec
 
 CONNECTOR_TYPE = "Servicenow"
 
@@ -36,4 +40,5 @@ CAPABILITIES = connector_configuration(
     authentication_config=authentication(basic=True, oauth2=True),
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+# The catalog is the instance's own table list: a flow naming a table it lacks can never run.
+SPEC = rest_spec(CONNECTOR_TYPE, CAPABILITIES, "sluice.connectors.service_now.connector", entities_fixed=True)

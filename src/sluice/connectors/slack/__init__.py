@@ -1,6 +1,9 @@
-"""Slack (connectors layer): source only (no `SlackDestinationProperties`)."""
+"""Slack (connectors layer): source only (no `SlackDestinationProperties`).
 
-from sluice.connectors.base import ConnectorSpec
+Conversations, their messages (threads included) and users, read through Slack's Web API on the
+shared REST layer (connector.py; imported on first use).
+"""
+
 from sluice.connectors.configuration import (
     ALL_FREQUENCIES,
     ON_DEMAND_AND_SCHEDULED,
@@ -8,6 +11,7 @@ from sluice.connectors.configuration import (
     connector_configuration,
     oauth2,
 )
+from sluice.connectors.rest.spec import rest_spec
 
 CONNECTOR_TYPE = "Slack"
 
@@ -46,4 +50,4 @@ CAPABILITIES = connector_configuration(
     authentication_config=oauth2(scopes=_SCOPES),
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+SPEC = rest_spec(CONNECTOR_TYPE, CAPABILITIES, "sluice.connectors.slack.connector")
