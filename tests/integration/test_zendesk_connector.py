@@ -149,7 +149,7 @@ def test_a_greater_than_filter_on_updated_at_is_the_exports_start_time(appflow: 
 
 
 def write_flow(sluice: SluiceServer, appflow: Any, profile: str, rows: list[dict[str, Any]], operation: str,
-               id_fields: list[str] | None = None) -> tuple[str, str]:
+               id_fields: list[str] | None = None, fail_fast: bool = False) -> tuple[str, str]:
     """Put `rows` as CSV in a new bucket and create an S3 -> Zendesk tickets flow; (flow, error bucket)."""
     source, errors, name = unique("in"), unique("err"), unique(f"zd-{operation.lower()}")
     root = sluice.data_dir / "s3"
@@ -159,7 +159,7 @@ def write_flow(sluice: SluiceServer, appflow: Any, profile: str, rows: list[dict
     pacsv.write_csv(pa.Table.from_pylist(rows), out)
     (root / source / "in" / "rows.csv").write_bytes(out.getvalue())
     destination: dict[str, Any] = {"object": "tickets", "writeOperationType": operation, "errorHandlingConfig": {
-        "failOnFirstDestinationError": False, "bucketName": errors, "bucketPrefix": "zd"}}
+        "failOnFirstDestinationError": fail_fast, "bucketName": errors, "bucketPrefix": "zd"}}
     if id_fields:
         destination["idFieldNames"] = id_fields
     appflow.create_flow(
@@ -213,3 +213,20 @@ def test_s3_to_zendesk_upsert_by_id_updates_and_creates(appflow: Any, sluice: Sl
     assert tickets.get(open_id, "")["subject"] == f"{tag} updated"
     assert [tickets.changed[i]["description"] for i in tickets.created
             if tickets.changed[i]["subject"] == f"{tag} created"] == ["made by upsert"]
+
+
+def test_fail_on_first_error_stops_after_the_chunk_and_says_what_was_written(
+        appflow: Any, sluice: SluiceServer, fake: FakeZendesk, profile: str) -> None:
+    tag = unique("ff")
+    fake.state.reject("tickets", "subject", f"REJECT {tag}")
+    rows = [{"subject": f"{tag} {i}", "description": "d"} for i in range(250)]
+    rows[150]["subject"] = f"REJECT {tag}"
+    name, errors = write_flow(sluice, appflow, profile, rows, "INSERT", fail_fast=True)
+    record = wait(appflow, name, appflow.start_flow(flowName=name)["executionId"], timeout=120)
+    assert record["executionStatus"] == "Error"
+    message = record["executionResult"]["errorInfo"]["executionMessage"]
+    tickets = fake.state.collections["tickets"]
+    written = [i for i in tickets.created if str(tickets.changed[i]["subject"]).startswith(f"{tag} ")]
+    # Chunks of 100: the first wrote 100, the second 99 and refused the reject, the third was not sent.
+    assert len(written) == 199 and "199 record(s) were written" in message, message
+    assert [r["subject"] for r in error_records(sluice, errors)] == [f"REJECT {tag}"]
