@@ -1,4 +1,4 @@
-"""One small fake Marketo (plain http) for tests that only need Marketo profiles to pass their check.
+"""One small fake Marketo (https, the test CA) for tests that only need Marketo profiles to pass their check.
 
 Sluice checks Marketo credentials against the subscription's identity service, so profiles made by
 `tests.integration.builders.marketo_profile` point at this process's fake, where their client is known.
@@ -21,7 +21,7 @@ def shared_fake() -> FakeMarketo:
     global _shared
     with _lock:
         if _shared is None:
-            fake = FakeMarketo(leads=20, tls=False, rate_limit=None)
+            fake = FakeMarketo(leads=20, rate_limit=None)
             fake.start()
             atexit.register(fake.stop)
             _shared = fake

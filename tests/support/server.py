@@ -23,6 +23,8 @@ import boto3
 import httpx
 from botocore.config import Config
 
+from tests.support.tls import tls_env
+
 ACCESS_KEY = "AKIDSLUICETEST000001"
 SECRET_KEY = "sluice-test-secret-key-0000000000000000"
 REGION = "us-east-1"
@@ -88,9 +90,11 @@ class SluiceServer:
             "SLUICE_ACCESS_KEY_ID": ACCESS_KEY,
             "SLUICE_SECRET_ACCESS_KEY": SECRET_KEY,
             "SLUICE_LOG_LEVEL": "warning",
-            # The vendor fakes listen on http://127.0.0.1; the security suite's servers set "false".
+            # The vendor fakes listen on 127.0.0.1; the security suite's servers set "false".
             "SLUICE_ALLOW_PRIVATE_ENDPOINTS": "true",
         })
+        # The SaaS fakes serve https with this test process's CA (tests/support/tls.py).
+        env.update(tls_env())
         if not self.fixed_keys:
             env.pop("SLUICE_ACCESS_KEY_ID")
             env.pop("SLUICE_SECRET_ACCESS_KEY")
