@@ -84,20 +84,10 @@ PROBLEMS = Entity("problems", label="Problems", description="Problems Dynatrace 
 EVENTS = Entity("events", label="Events", description="Events of monitored entities (Events API v2)",
                 path="/api/v2/events", records="events", paginator=PageKey(size=1000), fields=EVENT_FIELDS,
                 plan=_event_plan)
-def _folder(name: str, child: str) -> Any:
-    """A parent object holds no records itself: reading it names the objects to read instead."""
-
-    def read(client: RestClient, query: Query, request: Request) -> Iterator[Page]:
-        raise ConnectorError("InvalidArgument", f"the Dynatrace object {name!r} is a folder; read one of its "
-                             f"objects ({name}/{child}) instead")
-
-    return read
-
-
 ENTITIES = Entity("entities", label="Monitored entities", description="One object per monitored entity type",
-                  has_children=True, readable=False, read=_folder("entities", "<entity type>"))
+                  has_children=True, readable=False)
 METRICS = Entity("metrics", label="Metrics", description="One object per metric: its data points",
-                 has_children=True, readable=False, read=_folder("metrics", "<metric key>"))
+                 has_children=True, readable=False)
 
 
 def entity_type_object(entity_type: str, label: str = "") -> Entity:

@@ -8,7 +8,7 @@
    entity lacks fails the run, naming it;
 3. the Filter comparisons and the incremental window become a `Query`; the entity's `plan` turns
    what the vendor can evaluate into request parameters (push-down);
-4. pages are read (`Entity.paginator`, or `Entity.read` for odd vendors), each page's records
+4. pages are read (`Entity.paginator`, one request ahead; or `Entity.read` for odd vendors), each page's records
    become one Arrow batch (`records.py`), records outside the incremental window
    (window_start, window_end] are dropped (vendors' time filters are often inclusive or coarse,
    and a record must land exactly once), and batches are re-cut to `ctx.batch_size` rows.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -26,7 +27,7 @@ import pyarrow.compute as pc
 from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext
 from sluice.connectors.batching import Rechunker
 from sluice.connectors.pushdown import operands, task_fields
-from sluice.connectors.rest.client import Request, RestClient
+from sluice.connectors.rest.client import Answer, Request, RestClient
 from sluice.connectors.rest.entities import Condition, Entity, Field, Page, Query
 from sluice.connectors.rest.paging import body_path
 from sluice.connectors.rest.records import RecordConverter
@@ -101,6 +102,10 @@ class RestSource:
         """Yield the entity's records as batches of at most `ctx.batch_size` rows."""
         with self.connector.client(self.profile) as client:
             entity = self.connector.catalog.entity(client, self.object_name)
+            if not entity.readable:
+                raise ConnectorError("InvalidArgument", f"the {self.connector.api.vendor} object {entity.name!r} is "
+                                     "a folder: read one of its objects instead (ListConnectorEntities with "
+                                     f"entitiesPath {entity.name!r} lists them)")
             fields = entity.fields_for(client)
             columns = choose_columns(entity, fields, self.ctx, self.dynamic)
             window = self._window_field(fields)
@@ -164,14 +169,19 @@ class RestSource:
         if entity.read is not None:
             yield from entity.read(client, query, request)
             return
-        current: Request | None = request
-        while current is not None:
-            answer = client.call(current)
-            records = body_path(answer.body, entity.records)
-            if records is None:
-                records = []
-            if not isinstance(records, list):
-                raise ConnectorError("ServerError", f"{self.connector.api.vendor}'s answer for {entity.name} has no "
-                                     f"record list at {entity.records or 'its top level'}")
-            yield Page(records, len(answer.response.content))
-            current = entity.paginator.next(current, answer, len(records))
+        # One page ahead: the next request is built from this answer and sent before this page is
+        # converted, so the vendor prepares it while Sluice works (at most one call in flight).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rest-page") as ahead:
+            current: Request | None = request
+            pending: Future[Answer] | None = ahead.submit(client.call, request)
+            while pending is not None and current is not None:
+                answer = pending.result()
+                records = body_path(answer.body, entity.records)
+                if records is None:
+                    records = []
+                if not isinstance(records, list):
+                    raise ConnectorError("ServerError", f"{self.connector.api.vendor}'s answer for {entity.name} "
+                                         f"has no record list at {entity.records or 'its top level'}")
+                current = entity.paginator.next(current, answer, len(records))
+                pending = ahead.submit(client.call, current) if current is not None else None
+                yield Page(records, len(answer.response.content))

@@ -160,7 +160,7 @@ def test_a_token_without_the_object_s_scope_fails_with_dynatrace_s_message(fake:
 def test_a_folder_object_cannot_be_read(fake: FakeDynatrace) -> None:
     with pytest.raises(ConnectorError) as caught:
         read(fake, "metrics")
-    assert caught.value.code == "InvalidArgument" and "metrics/<metric key>" in caught.value.message
+    assert caught.value.code == "InvalidArgument" and "entitiesPath 'metrics'" in caught.value.message
     assert not fake.log.entries  # nothing was asked of Dynatrace
 
 
