@@ -1,7 +1,7 @@
 """Datadog requests for a run: push-down into each object's request, and pages with `query` filled in.
 
 `plan_*` (an `Entity.plan`) puts the flow's time range and search into the first request (see
-pushdown.py); `paged` (an `Entity.read`) walks the pages like the layer's own loop and, when the run
+pushdown.py); `paged` (an `Entity.read`) walks the pages with the layer's own loop and, when the run
 reads the `query` column, sets each record's `query` to the search that found it. Metrics add
 `from_to_date`, the series' first point time, so a BETWEEN on the queried range holds for each series.
 """
@@ -17,7 +17,8 @@ from sluice.connectors.base import ConnectorError
 from sluice.connectors.datadog.pushdown import QUERY_FIELD, search_text, time_bounds_ms, to_ms, user_query
 from sluice.connectors.rest.client import Request, RestClient
 from sluice.connectors.rest.entities import Page, Query
-from sluice.connectors.rest.paging import Paginator, body_path
+from sluice.connectors.rest.pages import read_pages
+from sluice.connectors.rest.paging import Paginator
 
 LOG_ATTRIBUTES = {"service": "service", "status": "status", "host": "host"}
 EVENT_ATTRIBUTES = {"source_type_name": "source", "priority": "priority", "status": "status",
@@ -73,17 +74,10 @@ def paged(records_path: str, paginator: Paginator, extra: Callable[[Query, Mappi
 
     def read(client: RestClient, query: Query, request: Request) -> Iterator[Page]:
         wanted = not query.columns or QUERY_FIELD in query.columns
-        current: Request | None = request
-        while current is not None:
-            answer = client.call(current)
-            records = body_path(answer.body, records_path) or []
-            if not isinstance(records, list):
-                raise ConnectorError("ServerError", f"Datadog's answer has no record list at {records_path}")
-            count = len(records)
+        for page in read_pages(client, request, paginator, records_path, query.entity):
             if wanted:
-                records = [{**r, **extra(query, r)} for r in records]
-            yield Page(records, len(answer.response.content))
-            current = paginator.next(current, answer, count)
+                page = Page([{**r, **extra(query, r)} for r in page.records], page.size)
+            yield page
 
     return read
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -27,9 +26,9 @@ import pyarrow.compute as pc
 from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext
 from sluice.connectors.batching import Rechunker
 from sluice.connectors.pushdown import operands, task_fields
-from sluice.connectors.rest.client import Answer, Request, RestClient
+from sluice.connectors.rest.client import Request, RestClient
 from sluice.connectors.rest.entities import Condition, Entity, Field, Page, Query
-from sluice.connectors.rest.paging import body_path
+from sluice.connectors.rest.pages import read_pages
 from sluice.connectors.rest.records import RecordConverter
 
 if TYPE_CHECKING:
@@ -169,19 +168,4 @@ class RestSource:
         if entity.read is not None:
             yield from entity.read(client, query, request)
             return
-        # One page ahead: the next request is built from this answer and sent before this page is
-        # converted, so the vendor prepares it while Sluice works (at most one call in flight).
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rest-page") as ahead:
-            current: Request | None = request
-            pending: Future[Answer] | None = ahead.submit(client.call, request)
-            while pending is not None and current is not None:
-                answer = pending.result()
-                records = body_path(answer.body, entity.records)
-                if records is None:
-                    records = []
-                if not isinstance(records, list):
-                    raise ConnectorError("ServerError", f"{self.connector.api.vendor}'s answer for {entity.name} "
-                                         f"has no record list at {entity.records or 'its top level'}")
-                current = entity.paginator.next(current, answer, len(records))
-                pending = ahead.submit(client.call, current) if current is not None else None
-                yield Page(records, len(answer.response.content))
+        yield from read_pages(client, request, entity.paginator, entity.records, entity.name)
