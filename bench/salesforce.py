@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -26,6 +25,16 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.salesforce import APP_CLIENT_ID, APP_CLIENT_SECRET, profile_request, sluice_env  # noqa: E402
 from tests.support.server import SluiceServer, free_port  # noqa: E402
+
+from bench.common import (  # noqa: E402
+    NO_AGGREGATION,
+    comparison_row,
+    map_all,
+    parquet_destination,
+    peak_rss_mib,
+    run_peer,
+    timed_run,
+)
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SF_SIZES", "250000,1000000").split(",")]
 REPEATS = int(os.environ.get("BENCH_SF_REPEATS", "5"))
@@ -97,29 +106,14 @@ class SluiceSide:
             sourceFlowConfig={"connectorType": "Salesforce", "connectorProfileName": "bench-sf",
                               "sourceConnectorProperties": {"Salesforce": {"object": "Account",
                                                                            "dataTransferApi": "BULKV2"}}},
-            destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-                "bucketName": "bench-out", "bucketPrefix": "sf",
-                "s3OutputFormatConfig": {"fileType": "PARQUET", "preserveSourceDataTyping": True,
-                                         "aggregationConfig": {"aggregationType": "None"}}}}}],
-            tasks=[{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"Salesforce": "NO_OP"},
-                    "taskProperties": {}}],
+            destinationFlowConfigList=parquet_destination("bench-out", "sf", aggregationConfig=NO_AGGREGATION),
+            tasks=map_all("Salesforce"),
         )
-        started = time.perf_counter()
-        execution_id = self.client.start_flow(flowName=name)["executionId"]
-        record: dict[str, Any] = {}
-        while True:
-            record = self.client.describe_flow_execution_records(flowName=name)["flowExecutions"][0]
-            if record["executionId"] == execution_id and record["executionStatus"] != "InProgress":
-                break
-            time.sleep(0.05)
-        seconds = time.perf_counter() - started
-        if record["executionStatus"] != "Successful":
-            raise RuntimeError(f"the bench run failed: {record}")
+        seconds, record = timed_run(self.client, name)
         return {"seconds": seconds, "records": record["executionResult"]["recordsProcessed"]}
 
     def peak_rss(self) -> float:
-        status = Path(f"/proc/{self.server.proc.pid}/status").read_text()  # type: ignore[union-attr]
-        return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
+        return peak_rss_mib(self.server.proc.pid)  # type: ignore[union-attr]
 
     def stop(self) -> None:
         self.server.stop()
@@ -154,21 +148,13 @@ print(rows, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF
 '''
 
 
-def run_peer(tmp: Path, org: FakeOrg) -> dict[str, float]:
+def peer_run(tmp: Path, org: FakeOrg) -> dict[str, float]:
     token = org.token()
-    out = subprocess.run(
-        [sys.executable, "-c", PEER, org.url, token, ",".join(org.bulk_fields(token)), str(tmp / "peer.parquet")],
-        capture_output=True, text=True,
-    )
-    if out.returncode:
-        raise RuntimeError(f"the peer failed: {out.stderr[-3000:]}")
-    fields = out.stdout.split()
-    return {"records": float(fields[0]), "seconds": float(fields[1]), "rss": float(fields[2])}
+    return run_peer(PEER, org.url, token, ",".join(org.bulk_fields(token)), str(tmp / "peer.parquet"))
 
 
 def main() -> str:
     """Run every size; return the Markdown table."""
-    import statistics
     import tempfile
 
     lines = [
@@ -191,20 +177,13 @@ def main() -> str:
                         org.forget_results()
                         sluice_runs.append(side.run())
                         org.forget_results()
-                        peer_runs.append(run_peer(tmp, org))
+                        peer_runs.append(peer_run(tmp, org))
                     rss = side.peak_rss()
                 finally:
                     side.stop()
             finally:
                 org.stop()
-        if any(r["records"] != rows for r in sluice_runs + peer_runs):
-            raise RuntimeError(f"record counts differ from {rows}: {sluice_runs} {peer_runs}")
-        sluice_s = statistics.median(r["seconds"] for r in sluice_runs)
-        peer_s = statistics.median(r["seconds"] for r in peer_runs)
-        lines.append(
-            f"| {rows:,} | {rows / sluice_s:,.0f} | {rows / peer_s:,.0f} | {peer_s / sluice_s:.2f}x | "
-            f"{rss:.0f} | {max(r['rss'] for r in peer_runs):.0f} |"
-        )
+        lines.append(comparison_row(rows, sluice_runs, peer_runs, rss))
     return "\n".join(lines)
 
 

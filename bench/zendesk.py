@@ -18,13 +18,11 @@ from __future__ import annotations
 import os
 import re
 import ssl
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -32,6 +30,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.server import SluiceServer, free_port  # noqa: E402
+
+from bench.common import (  # noqa: E402
+    NO_AGGREGATION,
+    comparison_row,
+    map_all,
+    parquet_destination,
+    peak_rss_mib,
+    run_peer,
+    timed_run,
+)
 
 SIZES = [int(s) for s in os.environ.get("BENCH_ZD_SIZES", "100000,500000").split(",")]
 REPEATS = int(os.environ.get("BENCH_ZD_REPEATS", "3"))
@@ -99,29 +107,14 @@ class SluiceSide:
             triggerConfig={"triggerType": "OnDemand"},
             sourceFlowConfig={"connectorType": "Zendesk", "connectorProfileName": "bench-zd",
                               "sourceConnectorProperties": {"Zendesk": {"object": "tickets"}}},
-            destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-                "bucketName": "bench-out", "bucketPrefix": "zd",
-                "s3OutputFormatConfig": {"fileType": "PARQUET", "preserveSourceDataTyping": True,
-                                         "aggregationConfig": {"aggregationType": "None"}}}}}],
-            tasks=[{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"Zendesk": "NO_OP"},
-                    "taskProperties": {}}],
+            destinationFlowConfigList=parquet_destination("bench-out", "zd", aggregationConfig=NO_AGGREGATION),
+            tasks=map_all("Zendesk"),
         )
-        started = time.perf_counter()
-        execution_id = self.client.start_flow(flowName=name)["executionId"]
-        record: dict[str, Any] = {}
-        while True:
-            record = self.client.describe_flow_execution_records(flowName=name)["flowExecutions"][0]
-            if record["executionId"] == execution_id and record["executionStatus"] != "InProgress":
-                break
-            time.sleep(0.05)
-        seconds = time.perf_counter() - started
-        if record["executionStatus"] != "Successful":
-            raise RuntimeError(f"the bench run failed: {record}")
+        seconds, record = timed_run(self.client, name)
         return {"seconds": seconds, "records": record["executionResult"]["recordsProcessed"]}
 
     def peak_rss(self) -> float:
-        status = Path(f"/proc/{self.server.proc.pid}/status").read_text()  # type: ignore[union-attr]
-        return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
+        return peak_rss_mib(self.server.proc.pid)  # type: ignore[union-attr]
 
     def stop(self) -> None:
         self.server.stop()
@@ -166,13 +159,8 @@ print(rows, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF
 '''
 
 
-def run_peer(tmp: Path, account: FakeAccount) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", PEER, account.url, TOKEN, account.ca, str(tmp / "peer.parquet")],
-                         capture_output=True, text=True)
-    if out.returncode:
-        raise RuntimeError(f"the peer failed: {out.stderr[-3000:]}")
-    fields = out.stdout.split()
-    return {"records": float(fields[0]), "seconds": float(fields[1]), "rss": float(fields[2])}
+def peer_run(tmp: Path, account: FakeAccount) -> dict[str, float]:
+    return run_peer(PEER, account.url, TOKEN, account.ca, str(tmp / "peer.parquet"))
 
 
 def main() -> str:
@@ -193,20 +181,13 @@ def main() -> str:
                 try:
                     for _ in range(REPEATS):  # interleaved, so drift on a shared machine hits both
                         sluice_runs.append(side.run())
-                        peer_runs.append(run_peer(tmp, account))
+                        peer_runs.append(peer_run(tmp, account))
                     rss = side.peak_rss()
                 finally:
                     side.stop()
             finally:
                 account.stop()
-        if any(r["records"] != rows for r in sluice_runs + peer_runs):
-            raise RuntimeError(f"record counts differ from {rows}: {sluice_runs} {peer_runs}")
-        sluice_s = statistics.median(r["seconds"] for r in sluice_runs)
-        peer_s = statistics.median(r["seconds"] for r in peer_runs)
-        lines.append(
-            f"| {rows:,} | {rows / sluice_s:,.0f} | {rows / peer_s:,.0f} | {peer_s / sluice_s:.2f}x | "
-            f"{rss:.0f} | {max(r['rss'] for r in peer_runs):.0f} |"
-        )
+        lines.append(comparison_row(rows, sluice_runs, peer_runs, rss))
     return "\n".join(lines)
 
 
