@@ -26,15 +26,7 @@ sys.path.insert(0, str(ROOT))
 from tests.support.salesforce import APP_CLIENT_ID, APP_CLIENT_SECRET, profile_request, sluice_env  # noqa: E402
 from tests.support.server import SluiceServer, free_port  # noqa: E402
 
-from bench.common import (  # noqa: E402
-    NO_AGGREGATION,
-    comparison_row,
-    map_all,
-    parquet_destination,
-    peak_rss_mib,
-    run_peer,
-    timed_run,
-)
+from bench import common  # noqa: E402
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SF_SIZES", "250000,1000000").split(",")]
 REPEATS = int(os.environ.get("BENCH_SF_REPEATS", "5"))
@@ -106,14 +98,15 @@ class SluiceSide:
             sourceFlowConfig={"connectorType": "Salesforce", "connectorProfileName": "bench-sf",
                               "sourceConnectorProperties": {"Salesforce": {"object": "Account",
                                                                            "dataTransferApi": "BULKV2"}}},
-            destinationFlowConfigList=parquet_destination("bench-out", "sf", aggregationConfig=NO_AGGREGATION),
-            tasks=map_all("Salesforce"),
+            destinationFlowConfigList=common.parquet_destination("bench-out", "sf",
+                                                                 aggregationConfig=common.NO_AGGREGATION),
+            tasks=common.map_all("Salesforce"),
         )
-        seconds, record = timed_run(self.client, name)
+        seconds, record = common.timed_run(self.client, name)
         return {"seconds": seconds, "records": record["executionResult"]["recordsProcessed"]}
 
     def peak_rss(self) -> float:
-        return peak_rss_mib(self.server.proc.pid)  # type: ignore[union-attr]
+        return common.peak_rss_mib(self.server.proc.pid)  # type: ignore[union-attr]
 
     def stop(self) -> None:
         self.server.stop()
@@ -150,7 +143,7 @@ print(rows, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF
 
 def peer_run(tmp: Path, org: FakeOrg) -> dict[str, float]:
     token = org.token()
-    return run_peer(PEER, org.url, token, ",".join(org.bulk_fields(token)), str(tmp / "peer.parquet"))
+    return common.run_peer(PEER, org.url, token, ",".join(org.bulk_fields(token)), str(tmp / "peer.parquet"))
 
 
 def main() -> str:
@@ -183,7 +176,7 @@ def main() -> str:
                     side.stop()
             finally:
                 org.stop()
-        lines.append(comparison_row(rows, sluice_runs, peer_runs, rss))
+        lines.append(common.comparison_row(rows, sluice_runs, peer_runs, rss))
     return "\n".join(lines)
 
 

@@ -31,15 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.server import SluiceServer, free_port  # noqa: E402
 
-from bench.common import (  # noqa: E402
-    NO_AGGREGATION,
-    comparison_row,
-    map_all,
-    parquet_destination,
-    peak_rss_mib,
-    run_peer,
-    timed_run,
-)
+from bench import common  # noqa: E402
 
 SIZES = [int(s) for s in os.environ.get("BENCH_ZD_SIZES", "100000,500000").split(",")]
 REPEATS = int(os.environ.get("BENCH_ZD_REPEATS", "3"))
@@ -107,14 +99,15 @@ class SluiceSide:
             triggerConfig={"triggerType": "OnDemand"},
             sourceFlowConfig={"connectorType": "Zendesk", "connectorProfileName": "bench-zd",
                               "sourceConnectorProperties": {"Zendesk": {"object": "tickets"}}},
-            destinationFlowConfigList=parquet_destination("bench-out", "zd", aggregationConfig=NO_AGGREGATION),
-            tasks=map_all("Zendesk"),
+            destinationFlowConfigList=common.parquet_destination("bench-out", "zd",
+                                                                 aggregationConfig=common.NO_AGGREGATION),
+            tasks=common.map_all("Zendesk"),
         )
-        seconds, record = timed_run(self.client, name)
+        seconds, record = common.timed_run(self.client, name)
         return {"seconds": seconds, "records": record["executionResult"]["recordsProcessed"]}
 
     def peak_rss(self) -> float:
-        return peak_rss_mib(self.server.proc.pid)  # type: ignore[union-attr]
+        return common.peak_rss_mib(self.server.proc.pid)  # type: ignore[union-attr]
 
     def stop(self) -> None:
         self.server.stop()
@@ -160,7 +153,7 @@ print(rows, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF
 
 
 def peer_run(tmp: Path, account: FakeAccount) -> dict[str, float]:
-    return run_peer(PEER, account.url, TOKEN, account.ca, str(tmp / "peer.parquet"))
+    return common.run_peer(PEER, account.url, TOKEN, account.ca, str(tmp / "peer.parquet"))
 
 
 def main() -> str:
@@ -187,7 +180,7 @@ def main() -> str:
                     side.stop()
             finally:
                 account.stop()
-        lines.append(comparison_row(rows, sluice_runs, peer_runs, rss))
+        lines.append(common.comparison_row(rows, sluice_runs, peer_runs, rss))
     return "\n".join(lines)
 
 

@@ -17,17 +17,7 @@ from tests.fakes.datadog.search import compile_query
 from tests.fakes.datadog.server import FakeDatadog
 from tests.fakes.datadog.state import DEFAULT_START, log_view
 from tests.integration.builders import unique
-from tests.support.flows import (
-    incremental_schedule,
-    new_bucket,
-    published_rows,
-    run_to_s3,
-    s3_parquet_destination,
-    saas_server,
-    scheduler_env,
-    wait_for,
-    wait_until_idle,
-)
+from tests.support import flows
 from tests.support.server import SluiceServer
 
 SPEEDUP = 60.0
@@ -50,7 +40,7 @@ def fake() -> Iterator[FakeDatadog]:
 
 @pytest.fixture(scope="module")
 def sluice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    with saas_server(tmp_path_factory.mktemp("dd"), **scheduler_env(SPEEDUP, EPOCH)) as server:
+    with flows.saas_server(tmp_path_factory.mktemp("dd"), **flows.scheduler_env(SPEEDUP, EPOCH)) as server:
         yield server
 
 
@@ -88,7 +78,7 @@ def flow(name: str, profile: str, bucket: str, tasks: list[dict[str, Any]], enti
         "triggerConfig": {"triggerType": "OnDemand"},
         "sourceFlowConfig": {"connectorType": "Datadog", "connectorProfileName": profile,
                              "sourceConnectorProperties": {"Datadog": {"object": entity}}},
-        "destinationFlowConfigList": s3_parquet_destination(bucket),
+        "destinationFlowConfigList": flows.s3_parquet_destination(bucket),
         "tasks": tasks,
         **extra,
     }
@@ -128,7 +118,7 @@ def test_logs_land_once_each_through_pages_and_a_429(appflow: Any, sluice: Sluic
                                                      profile: str) -> None:
     fake.requests.clear()
     fake.state.throttle_next(1, reset=0, after=1)  # the second page is refused once
-    record, rows = run_to_s3(appflow, sluice, flow(unique("dd-logs"), profile, unique("b"), [MAP_ALL]))
+    record, rows = flows.run_to_s3(appflow, sluice, flow(unique("dd-logs"), profile, unique("b"), [MAP_ALL]))
     assert record["executionStatus"] == "Successful", record
     expected = [r["id"] for _, r in fake.state.logs.scan(0, FAR_MS)]
     assert len(expected) == LOGS
@@ -150,7 +140,7 @@ def test_filters_are_pushed_down(appflow: Any, sluice: SluiceServer, fake: FakeD
         *[{**task("Map", [name], "NO_OP"), "destinationField": name}
           for name in ("id", "timestamp", "service", "status", "message")],
     ]
-    record, rows = run_to_s3(appflow, sluice, flow(unique("dd-filter"), profile, unique("b"), tasks))
+    record, rows = flows.run_to_s3(appflow, sluice, flow(unique("dd-filter"), profile, unique("b"), tasks))
     assert record["executionStatus"] == "Successful", record
     body = fake.requests.matching("/api/v2/logs/events/search")[0]["body"]
     assert body["filter"]["query"] == "(status:error) service:payments"
@@ -165,21 +155,21 @@ def test_an_incremental_scheduled_flow_pulls_only_changes(appflow: Any, sluice: 
 
     begin = dt.datetime.fromtimestamp(virtual_now() - 1800, tz=dt.UTC)
     with FakeDatadog(logs=200, events=0, start=begin) as live:
-        name, bucket = unique("dd-inc"), new_bucket(sluice)
+        name, bucket = unique("dd-inc"), flows.new_bucket(sluice)
         profile = unique("dd-live")
         appflow.create_connector_profile(**profile_request(profile, live))
         request = flow(name, profile, bucket, [MAP_ALL],
-                       triggerConfig=incremental_schedule(virtual_now() + SPEEDUP, virtual_now() - 3600))
+                       triggerConfig=flows.incremental_schedule(virtual_now() + SPEEDUP, virtual_now() - 3600))
         request["sourceFlowConfig"]["incrementalPullConfig"] = {"datetimeTypeFieldName": "timestamp"}
         appflow.create_flow(**request)
         appflow.start_flow(flowName=name)
-        wait_for(lambda: len(published_rows(sluice, bucket)) >= 200, 60)
+        flows.wait_for(lambda: len(flows.published_rows(sluice, bucket)) >= 200, 60)
         added = live.state.add_logs(3, timestamp_ms=int(virtual_now() * 1000), overrides={"service": "late"})
-        wait_for(lambda: {r["id"] for r in added} <= {r["id"] for r in published_rows(sluice, bucket)}, 60)
+        flows.wait_for(lambda: {r["id"] for r in added} <= {r["id"] for r in flows.published_rows(sluice, bucket)}, 60)
         time.sleep(2)  # a few more (empty) windows
         appflow.stop_flow(flowName=name)
-        records = wait_until_idle(appflow, name)
-        counts = Counter(r["id"] for r in published_rows(sluice, bucket))
+        records = flows.wait_until_idle(appflow, name)
+        counts = Counter(r["id"] for r in flows.published_rows(sluice, bucket))
         assert len(counts) == 203 and set(counts.values()) == {1}, counts.most_common(3)
         searches = live.requests.matching("/api/v2/logs/events/search")
         froms = [s["body"]["filter"]["from"] for s in searches if not s["body"]["page"].get("cursor")]

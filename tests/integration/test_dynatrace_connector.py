@@ -20,17 +20,7 @@ import pytest
 
 from tests.fakes.dynatrace.server import FakeDynatrace
 from tests.integration.builders import raises, unique
-from tests.support.flows import (
-    incremental_schedule,
-    new_bucket,
-    published_rows,
-    s3_parquet_destination,
-    saas_server,
-    scheduler_env,
-    start_and_wait,
-    wait_for,
-    wait_until_idle,
-)
+from tests.support import flows
 from tests.support.server import SluiceServer
 
 SPEEDUP = 60.0
@@ -57,8 +47,8 @@ def scheduled_fake() -> Iterator[FakeDynatrace]:
 
 @pytest.fixture(scope="module")
 def sluice(fake: FakeDynatrace, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    env = {"SLUICE_ENDPOINT_URL_DYNATRACE": fake.url, **scheduler_env(SPEEDUP, EPOCH)}
-    with saas_server(tmp_path_factory.mktemp("dynatrace"), secrets=[fake.token], **env) as server:
+    env = {"SLUICE_ENDPOINT_URL_DYNATRACE": fake.url, **flows.scheduler_env(SPEEDUP, EPOCH)}
+    with flows.saas_server(tmp_path_factory.mktemp("dynatrace"), secrets=[fake.token], **env) as server:
         yield server
 
 
@@ -86,7 +76,7 @@ def flow(name: str, profile: str, obj: str, bucket: str, tasks: list[dict[str, A
     return {"flowName": name, "triggerConfig": trigger or {"triggerType": "OnDemand"},
             "sourceFlowConfig": {"connectorType": "Dynatrace", "connectorProfileName": profile,
                                  "sourceConnectorProperties": {"Dynatrace": {"object": obj}}, **source},
-            "destinationFlowConfigList": s3_parquet_destination(bucket, preserveSourceDataTyping=typed),
+            "destinationFlowConfigList": flows.s3_parquet_destination(bucket, preserveSourceDataTyping=typed),
             "tasks": tasks}
 
 
@@ -115,11 +105,11 @@ def equal(field: str, value: str) -> dict[str, Any]:
 
 
 def bucket_for(server: SluiceServer) -> str:
-    return new_bucket(server, "dtb")
+    return flows.new_bucket(server, "dtb")
 
 
 def rows(server: SluiceServer, bucket: str, column: str) -> list[Any]:
-    return [r[column] for r in published_rows(server, bucket, [column])]
+    return [r[column] for r in flows.published_rows(server, bucket, [column])]
 
 
 def all_problems(fake: FakeDynatrace) -> list[dict[str, Any]]:
@@ -164,7 +154,7 @@ def test_three_pages_through_a_429_land_every_problem_once(appflow: Any, sluice:
                                 MAP_ALL], typed=True))
     fake.log.clear()
     fake.state.throttle_next(1, retry_after=1, after=1, path="/api/v2/problems")  # the second page's first try
-    record = start_and_wait(appflow, name, timeout=90)
+    record = flows.start_and_wait(appflow, name, timeout=90)
     assert record["executionStatus"] == "Successful", record
     landed = Counter(rows(sluice, bucket, "problemId"))
     expected = {p["problemId"] for p in all_problems(fake)}
@@ -190,7 +180,7 @@ def test_an_equal_to_filter_becomes_an_event_selector(appflow: Any, sluice: Slui
                                 between("startTime", now - 24 * HOUR_MS, now + HOUR_MS),
                                 equal("eventType", "CUSTOM_DEPLOYMENT"), *mapped("eventId", "eventType", "title")]))
     fake.log.clear()
-    assert start_and_wait(appflow, name)["executionStatus"] == "Successful"
+    assert flows.start_and_wait(appflow, name)["executionStatus"] == "Successful"
     query = fake.log.matching("/api/v2/events")[0]["query"]
     assert query["eventSelector"] == ['eventType("CUSTOM_DEPLOYMENT")']
     expected = {e["eventId"] for e in (fake.state.events.record(i) for i in range(fake.state.events.count))
@@ -206,17 +196,17 @@ def test_a_scheduled_incremental_flow_pulls_only_new_problems(appflow: Any, slui
     start_from = virtual_now_ms() - HOUR_MS  # the seeded problems started in the last two (virtual) hours
     appflow.create_flow(**flow(
         name, profile, "problems", bucket, [projection("problemId", "startTime"), *mapped("problemId", "startTime")],
-        trigger=incremental_schedule(virtual_now_ms() / 1000 + SPEEDUP, start_from / 1000),
+        trigger=flows.incremental_schedule(virtual_now_ms() / 1000 + SPEEDUP, start_from / 1000),
         incrementalPullConfig={"datetimeTypeFieldName": "startTime"}))
     appflow.start_flow(flowName=name)
     seeded = {p["problemId"] for p in all_problems(fake) if p["startTime"] > start_from}
-    wait_for(lambda: set(rows(sluice, bucket, "problemId")) >= seeded, 60)
+    flows.wait_for(lambda: set(rows(sluice, bucket, "problemId")) >= seeded, 60)
     fake.log.clear()
     added = {p["problemId"] for p in fake.state.add_problems(3)}
-    wait_for(lambda: set(rows(sluice, bucket, "problemId")) >= seeded | added, 60)
+    flows.wait_for(lambda: set(rows(sluice, bucket, "problemId")) >= seeded | added, 60)
     time.sleep(2)  # a few more (empty) windows
     appflow.stop_flow(flowName=name)
-    records = wait_until_idle(appflow, name)
+    records = flows.wait_until_idle(appflow, name)
     assert Counter(rows(sluice, bucket, "problemId")) == Counter({p: 1 for p in seeded | added})
     assert {r["executionStatus"] for r in records} == {"Successful"}
     # Later windows asked Dynatrace only for the time since the window before.

@@ -24,21 +24,7 @@ import pytest
 
 from tests.fakes.marketo.server import FakeMarketo
 from tests.integration.builders import unique
-from tests.support.flows import (
-    copy_columns,
-    csv_bucket,
-    error_records,
-    incremental_schedule,
-    new_bucket,
-    published_rows,
-    s3_csv_source,
-    s3_parquet_destination,
-    saas_server,
-    scheduler_env,
-    start_and_wait,
-    wait_for,
-    wait_until_idle,
-)
+from tests.support import flows
 from tests.support.server import SluiceServer
 
 SPEEDUP = 3600.0
@@ -64,8 +50,8 @@ def fake() -> Iterator[FakeMarketo]:
 
 @pytest.fixture(scope="module")
 def sluice(fake: FakeMarketo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    with saas_server(tmp_path_factory.mktemp("marketo"), secrets=["sluice-secret"],
-                     **scheduler_env(SPEEDUP, EPOCH)) as server:
+    with flows.saas_server(tmp_path_factory.mktemp("marketo"), secrets=["sluice-secret"],
+                     **flows.scheduler_env(SPEEDUP, EPOCH)) as server:
         yield server
 
 
@@ -95,7 +81,7 @@ def to_s3(name: str, profile: str, entity: str, out: str, tasks: list[dict[str, 
     if incremental:
         source["incrementalPullConfig"] = {"datetimeTypeFieldName": incremental}
     return {"flowName": name, "triggerConfig": trigger or {"triggerType": "OnDemand"}, "sourceFlowConfig": source,
-            "destinationFlowConfigList": s3_parquet_destination(out),
+            "destinationFlowConfigList": flows.s3_parquet_destination(out),
             "tasks": tasks}
 
 
@@ -125,12 +111,12 @@ def test_create_flow_checks_task_fields_against_the_lead_fields(sluice: SluiceSe
     tasks = [{"taskType": "Filter", "sourceFields": ["email", "shoeSize"],
               "connectorOperator": {"Marketo": "PROJECTION"}, "taskProperties": {}}, *MAP_ALL]
     with pytest.raises(appflow.exceptions.ValidationException, match="shoeSize"):
-        appflow.create_flow(**to_s3(unique("bad"), profile, "leads", new_bucket(sluice), tasks))
+        appflow.create_flow(**to_s3(unique("bad"), profile, "leads", flows.new_bucket(sluice), tasks))
 
 
 def test_activities_land_once_each_through_a_429_mid_run(sluice: SluiceServer, appflow: Any, fake: FakeMarketo,
                                                          profile: str) -> None:
-    out, name = new_bucket(sluice), unique("acts")
+    out, name = flows.new_bucket(sluice), unique("acts")
     # A lower bound on activityDate makes the read page with paging tokens (the whole history would be
     # a bulk extract); this one starts before the first activity.
     since = int((fake.state.epoch - dt.timedelta(days=1)).timestamp() * 1000)
@@ -139,9 +125,9 @@ def test_activities_land_once_each_through_a_429_mid_run(sluice: SluiceServer, a
     appflow.create_flow(**to_s3(name, profile, "activities", out, tasks))
     fake.state.log.clear()
     fake.state.throttle_next(1, style="429", retry_after=1, path="/rest/v1/activities.json", after=1)
-    record = start_and_wait(appflow, name)
+    record = flows.start_and_wait(appflow, name)
     assert record["executionStatus"] == "Successful", record
-    ids = Counter(r["marketoGUID"] for r in published_rows(sluice, out, ["marketoGUID"]))
+    ids = Counter(r["marketoGUID"] for r in flows.published_rows(sluice, out, ["marketoGUID"]))
     assert set(ids.values()) == {1}
     assert sorted(int(i) for i in ids) == list(range(1, fake.state.activity_count() + 1))
     pages = fake.state.log.matching("/rest/v1/activities.json")
@@ -158,7 +144,7 @@ def test_a_program_filter_is_pushed_down(sluice: SluiceServer, appflow: Any, fak
     low = fake.state.epoch + dt.timedelta(days=30)
     high = fake.state.epoch + dt.timedelta(days=90)
     stamp = "%Y-%m-%dT%H:%M:%SZ"
-    out, name = new_bucket(sluice), unique("progs")
+    out, name = flows.new_bucket(sluice), unique("progs")
     tasks = [{"taskType": "Filter", "sourceFields": ["id", "name", "updatedAt"],
               "connectorOperator": {"Marketo": "PROJECTION"}, "taskProperties": {}},
              {"taskType": "Filter", "sourceFields": ["updatedAt"], "connectorOperator": {"Marketo": "BETWEEN"},
@@ -168,12 +154,12 @@ def test_a_program_filter_is_pushed_down(sluice: SluiceServer, appflow: Any, fak
                 "connectorOperator": {"Marketo": "NO_OP"}, "taskProperties": {}} for f in ("id", "name", "updatedAt")]]
     appflow.create_flow(**to_s3(name, profile, "programs", out, tasks))
     fake.state.log.clear()
-    record = start_and_wait(appflow, name)
+    record = flows.start_and_wait(appflow, name)
     assert record["executionStatus"] == "Successful", record
     (call,) = fake.state.log.matching("programs.json")
     assert call["query"]["earliestUpdatedAt"] == [low.strftime(stamp)]
     assert call["query"]["latestUpdatedAt"] == [high.strftime(stamp)]
-    landed = published_rows(sluice, out, ["id", "updatedAt"])
+    landed = flows.published_rows(sluice, out, ["id", "updatedAt"])
     expected = [p["id"] for p in fake.state.programs()
                 if low.strftime(stamp) <= p["updatedAt"][:20] <= high.strftime(stamp)]
     assert sorted(int(r["id"]) for r in landed) == expected and 0 < len(expected) < 45
@@ -186,16 +172,16 @@ def test_an_s3_to_marketo_write_reports_the_rejected_lead(sluice: SluiceServer, 
              for i in range(5)]
     rejected = f"{tag}-3@example.org"
     fake.state.reject(email=rejected, code="1003", message="Lead is blocked by a test")
-    source, errors, name = csv_bucket(sluice, leads, "b", "leads.csv"), new_bucket(sluice), unique("write")
+    source, errors, name = flows.csv_bucket(sluice, leads, "b", "leads.csv"), flows.new_bucket(sluice), unique("write")
     appflow.create_flow(
-        flowName=name, triggerConfig={"triggerType": "OnDemand"}, sourceFlowConfig=s3_csv_source(source),
+        flowName=name, triggerConfig={"triggerType": "OnDemand"}, sourceFlowConfig=flows.s3_csv_source(source),
         destinationFlowConfigList=[{"connectorType": "Marketo", "connectorProfileName": profile,
                                     "destinationConnectorProperties": {"Marketo": {
                                         "object": "leads", "errorHandlingConfig": {
                                             "failOnFirstDestinationError": False, "bucketName": errors,
                                             "bucketPrefix": "mkto"}}}}],
-        tasks=copy_columns(leads[0]))
-    record = start_and_wait(appflow, name)
+        tasks=flows.copy_columns(leads[0]))
+    record = flows.start_and_wait(appflow, name)
     assert record["executionStatus"] == "Successful", record
     assert record["executionResult"]["errorInfo"]["putFailuresCount"] == 1
     for lead in leads:
@@ -203,38 +189,38 @@ def test_an_s3_to_marketo_write_reports_the_rejected_lead(sluice: SluiceServer, 
         assert (found == []) == (lead["email"] == rejected)
         if found:
             assert found[0]["firstName"] == lead["firstName"]
-    failed = error_records(sluice, errors)
+    failed = flows.error_records(sluice, errors)
     assert [r["email"] for r in failed] == [rejected]
     assert "Lead is blocked by a test" in json.dumps(failed, ensure_ascii=False)
 
 
 def test_scheduled_incremental_lead_pulls_pick_up_each_change_once(sluice: SluiceServer, appflow: Any,
                                                                     fake: FakeMarketo, profile: str) -> None:
-    out, name = new_bucket(sluice), unique("inc")
+    out, name = flows.new_bucket(sluice), unique("inc")
     first_from = virtual_now() - 3600
     fake.state.update_lead(11, title="first-11")
     fake.state.update_lead(12, title="first-12")
-    appflow.create_flow(**to_s3(name, profile, "leads", out, MAP_ALL, incremental="updatedAt",
-                                trigger=incremental_schedule(virtual_now() + SPEEDUP, first_from, "rate(1hours)")))
+    hourly = flows.incremental_schedule(virtual_now() + SPEEDUP, first_from, "rate(1hours)")
+    appflow.create_flow(**to_s3(name, profile, "leads", out, MAP_ALL, incremental="updatedAt", trigger=hourly))
     appflow.start_flow(flowName=name)  # activates the schedule
 
     def titles() -> list[str]:
-        return [r["title"] for r in published_rows(sluice, out, ["title"]) if r["title"]]
+        return [r["title"] for r in flows.published_rows(sluice, out, ["title"]) if r["title"]]
 
     try:
-        wait_for(lambda: {"first-11", "first-12"} <= set(titles()), 30)
+        flows.wait_for(lambda: {"first-11", "first-12"} <= set(titles()), 30)
         fake.state.update_lead(11, title="second-11")
         created = fake.state.add_leads([{"email": "late@example.org", "title": "second-new"}])[0]
-        wait_for(lambda: {"second-11", "second-new"} <= set(titles()), 30)
+        flows.wait_for(lambda: {"second-11", "second-new"} <= set(titles()), 30)
         time.sleep(2)  # a few more (empty) hourly windows
     finally:
         appflow.stop_flow(flowName=name)
-    records = wait_until_idle(appflow, name, 30)
+    records = flows.wait_until_idle(appflow, name, 30)
     assert Counter(titles()) == Counter({"first-11": 1, "first-12": 1, "second-11": 1, "second-new": 1})
     assert {r["executionStatus"] for r in records} == {"Successful"}
     # Every lead changed since firstExecutionFrom landed (those the write test made too), lead 11 once
     # per change.
-    landed = Counter(int(r["id"]) for r in published_rows(sluice, out, ["id"]))
+    landed = Counter(int(r["id"]) for r in flows.published_rows(sluice, out, ["id"]))
     changed = {r["id"] for r in fake.state.leads()
                if dt.datetime.fromisoformat(r["updatedAt"].replace("Z", "+00:00")).timestamp() > first_from}
     assert set(landed) == changed and {11, 12, created["id"]} <= changed

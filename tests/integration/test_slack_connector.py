@@ -19,17 +19,7 @@ import pytest
 from tests.fakes.slack.seed import ts_us
 from tests.fakes.slack.server import FakeSlack
 from tests.integration.builders import unique
-from tests.support.flows import (
-    incremental_schedule,
-    new_bucket,
-    published_rows,
-    run_to_s3,
-    s3_parquet_destination,
-    saas_server,
-    scheduler_env,
-    wait_for,
-    wait_until_idle,
-)
+from tests.support import flows
 from tests.support.server import SluiceServer
 
 SPEEDUP = 60.0
@@ -43,7 +33,7 @@ def fake() -> Iterator[FakeSlack]:
 
 @pytest.fixture(scope="module")
 def sluice(fake: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    with saas_server(tmp_path_factory.mktemp("slack")) as server:
+    with flows.saas_server(tmp_path_factory.mktemp("slack")) as server:
         yield server
 
 
@@ -75,7 +65,7 @@ def slack_flow(name: str, profile: str, obj: str, bucket: str, tasks: list[dict[
         "triggerConfig": trigger or {"triggerType": "OnDemand"},
         "sourceFlowConfig": {"connectorType": "Slack", "connectorProfileName": profile,
                              "sourceConnectorProperties": {"Slack": {"object": obj}}, **source},
-        "destinationFlowConfigList": s3_parquet_destination(bucket, preserveSourceDataTyping=True),
+        "destinationFlowConfigList": flows.s3_parquet_destination(bucket, preserveSourceDataTyping=True),
         "tasks": tasks,
     }
 
@@ -123,7 +113,7 @@ def test_a_paged_read_lands_every_message_once_through_a_429(appflow: Any, sluic
     expected = every_message(fake, channel)
     before = len(fake.log.matching("conversations.history"))
     fake.state.throttle_next(1, retry_after=1, method="conversations.history", after=1)  # on the second page
-    record, rows = run_to_s3(appflow, sluice, slack_flow(unique("slack-all"), profile, f"conversations/{channel}",
+    record, rows = flows.run_to_s3(appflow, sluice, slack_flow(unique("slack-all"), profile, f"conversations/{channel}",
                                                    unique("b"), MAP_ALL))
     assert record["executionStatus"] == "Successful", record
     assert Counter(r["ts"] for r in rows) == Counter({ts: 1 for ts in expected})
@@ -143,8 +133,8 @@ def test_a_time_filter_is_pushed_down_as_oldest_and_latest(appflow: Any, sluice:
               "taskProperties": {"DATA_TYPE": "datetime", "LOWER_BOUND": str(lower), "UPPER_BOUND": str(upper)}},
              *MAP_ALL]
     fake.log.clear()
-    record, rows = run_to_s3(appflow, sluice, slack_flow(unique("slack-push"), profile, f"conversations/{channel}",
-                                                   unique("b"), tasks))
+    record, rows = flows.run_to_s3(appflow, sluice, slack_flow(unique("slack-push"), profile,
+                                                               f"conversations/{channel}", unique("b"), tasks))
     assert record["executionStatus"] == "Successful", record
     inside = [ts for ts in stamps if lower * 1000 <= ts_us(ts) <= upper * 1000]
     assert sorted(r["ts"] for r in rows) == inside and 0 < len(inside) < len(stamps)
@@ -166,23 +156,23 @@ def test_an_incremental_scheduled_flow_moves_each_new_message_once(tmp_path: Pat
         fake.state.set_clock(virtual_now)
         ws = fake.state.workspace
         channel = ws.channel_ids()[0]
-        with saas_server(tmp_path / "data", **scheduler_env(SPEEDUP, epoch)) as server:
+        with flows.saas_server(tmp_path / "data", **flows.scheduler_env(SPEEDUP, epoch)) as server:
             client = server.client()
-            profile, name, bucket = unique("slack"), unique("slack-inc"), new_bucket(server)
+            profile, name, bucket = unique("slack"), unique("slack-inc"), flows.new_bucket(server)
             client.create_connector_profile(**profile_request(profile, fake, fake.token()))
             first = [ws.post(channel, f"first-{n} ✨")["ts"] for n in range(3)]
             client.create_flow(**slack_flow(
                 name, profile, f"conversations/{channel}", bucket, MAP_ALL,
-                trigger=incremental_schedule(virtual_now() + SPEEDUP, virtual_now() - 3600),
+                trigger=flows.incremental_schedule(virtual_now() + SPEEDUP, virtual_now() - 3600),
                 incrementalPullConfig={"datetimeTypeFieldName": "timestamp"}))
             client.start_flow(flowName=name)
-            wait_for(lambda: {r["ts"] for r in published_rows(server, bucket)} >= set(first), 60)
+            flows.wait_for(lambda: {r["ts"] for r in flows.published_rows(server, bucket)} >= set(first), 60)
             later = [ws.post(channel, "second 🚀")["ts"], ws.reply(channel, first[0], "a reply in the thread")["ts"]]
-            wait_for(lambda: {r["ts"] for r in published_rows(server, bucket)} >= set(first + later), 60)
+            flows.wait_for(lambda: {r["ts"] for r in flows.published_rows(server, bucket)} >= set(first + later), 60)
             time.sleep(2)  # a few more (empty) windows
             client.stop_flow(flowName=name)
-            records = wait_until_idle(client, name)
-            counts = Counter(r["ts"] for r in published_rows(server, bucket))
+            records = flows.wait_until_idle(client, name)
+            counts = Counter(r["ts"] for r in flows.published_rows(server, bucket))
             assert counts == Counter({ts: 1 for ts in first + later}), counts  # no seeded message: all older
             assert {r["executionStatus"] for r in records} == {"Successful"}
             history = fake.log.matching("conversations.history")

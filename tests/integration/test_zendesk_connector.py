@@ -17,17 +17,7 @@ import pytest
 from tests.fakes.zendesk.seed import iso, stamp_of
 from tests.fakes.zendesk.server import FakeZendesk
 from tests.integration.builders import unique
-from tests.support.flows import (
-    copy_columns,
-    csv_bucket,
-    error_records,
-    new_bucket,
-    published_rows,
-    s3_csv_source,
-    s3_parquet_destination,
-    saas_server,
-    start_and_wait,
-)
+from tests.support import flows
 from tests.support.server import SluiceServer
 
 TICKETS = 2600  # 2.6 export pages of 1000
@@ -55,7 +45,7 @@ def fake() -> Iterator[FakeZendesk]:
 
 @pytest.fixture(scope="module")
 def sluice(fake: FakeZendesk, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    with saas_server(tmp_path_factory.mktemp("zendesk"), **zendesk_env(fake.url)) as server:
+    with flows.saas_server(tmp_path_factory.mktemp("zendesk"), **zendesk_env(fake.url)) as server:
         yield server
 
 
@@ -74,14 +64,14 @@ def profile(appflow: Any, fake: FakeZendesk) -> str:
 def pull(appflow: Any, sluice: SluiceServer, profile: str, obj: str, tasks: list[dict[str, Any]]) -> tuple[
         dict[str, Any], list[dict[str, Any]]]:
     """Create and run a Zendesk -> S3 Parquet flow; (its execution record, the rows landed)."""
-    name, bucket = unique("zd-pull"), new_bucket(sluice)
+    name, bucket = unique("zd-pull"), flows.new_bucket(sluice)
     appflow.create_flow(
         flowName=name, triggerConfig={"triggerType": "OnDemand"},
         sourceFlowConfig={"connectorType": "Zendesk", "connectorProfileName": profile,
                           "sourceConnectorProperties": {"Zendesk": {"object": obj}}},
-        destinationFlowConfigList=s3_parquet_destination(bucket), tasks=tasks)
-    record = start_and_wait(appflow, name, timeout=120)
-    return record, published_rows(sluice, bucket)
+        destinationFlowConfigList=flows.s3_parquet_destination(bucket), tasks=tasks)
+    record = flows.start_and_wait(appflow, name, timeout=120)
+    return record, flows.published_rows(sluice, bucket)
 
 
 def map_all() -> list[dict[str, Any]]:
@@ -143,16 +133,17 @@ def test_a_greater_than_filter_on_updated_at_is_the_exports_start_time(appflow: 
 def write_flow(sluice: SluiceServer, appflow: Any, profile: str, rows: list[dict[str, Any]], operation: str,
                id_fields: list[str] | None = None, fail_fast: bool = False) -> tuple[str, str]:
     """Put `rows` as CSV in a new bucket and create an S3 -> Zendesk tickets flow; (flow, error bucket)."""
-    source, errors, name = csv_bucket(sluice, rows), new_bucket(sluice, "err"), unique(f"zd-{operation.lower()}")
+    source, errors = flows.csv_bucket(sluice, rows), flows.new_bucket(sluice, "err")
+    name = unique(f"zd-{operation.lower()}")
     destination: dict[str, Any] = {"object": "tickets", "writeOperationType": operation, "errorHandlingConfig": {
         "failOnFirstDestinationError": fail_fast, "bucketName": errors, "bucketPrefix": "zd"}}
     if id_fields:
         destination["idFieldNames"] = id_fields
     appflow.create_flow(
-        flowName=name, triggerConfig={"triggerType": "OnDemand"}, sourceFlowConfig=s3_csv_source(source),
+        flowName=name, triggerConfig={"triggerType": "OnDemand"}, sourceFlowConfig=flows.s3_csv_source(source),
         destinationFlowConfigList=[{"connectorType": "Zendesk", "connectorProfileName": profile,
                                     "destinationConnectorProperties": {"Zendesk": destination}}],
-        tasks=copy_columns(rows[0]))
+        tasks=flows.copy_columns(rows[0]))
     return name, errors
 
 
@@ -165,7 +156,7 @@ def test_s3_to_zendesk_insert_with_one_rejected_record(appflow: Any, sluice: Slu
     rows.insert(70, {"subject": f"REJECT {tag}", "description": "x", "priority": "low",
                      "custom_field_360010000001": "1"})
     name, errors = write_flow(sluice, appflow, profile, rows, "INSERT")
-    record = start_and_wait(appflow, name, timeout=120)
+    record = flows.start_and_wait(appflow, name, timeout=120)
     assert record["executionStatus"] == "Successful", record
     assert record["executionResult"]["errorInfo"]["putFailuresCount"] == 1
     tickets = fake.state.collections["tickets"]
@@ -173,7 +164,7 @@ def test_s3_to_zendesk_insert_with_one_rejected_record(appflow: Any, sluice: Slu
     assert sorted(t["subject"] for t in landed) == sorted(f"{tag} {i}" for i in range(150))
     fifth = next(t for t in landed if t["subject"] == f"{tag} 5")
     assert {"id": 360010000001, "value": "105"} in fifth["custom_fields"]
-    failed = error_records(sluice, errors)
+    failed = flows.error_records(sluice, errors)
     assert [r["subject"] for r in failed] == [f"REJECT {tag}"] and "block list" in json.dumps(failed)
 
 
@@ -185,7 +176,7 @@ def test_s3_to_zendesk_upsert_by_id_updates_and_creates(appflow: Any, sluice: Sl
     rows = [{"id": str(open_id), "subject": f"{tag} updated", "description": "d"},
             {"id": "9999999", "subject": f"{tag} created", "description": "made by upsert"}]
     name, _ = write_flow(sluice, appflow, profile, rows, "UPSERT", ["id"])
-    record = start_and_wait(appflow, name, timeout=120)
+    record = flows.start_and_wait(appflow, name, timeout=120)
     assert record["executionStatus"] == "Successful", record
     assert record["executionResult"]["errorInfo"]["putFailuresCount"] == 0
     assert tickets.get(open_id, "")["subject"] == f"{tag} updated"
@@ -200,11 +191,11 @@ def test_fail_on_first_error_stops_after_the_chunk_and_says_what_was_written(
     rows = [{"subject": f"{tag} {i}", "description": "d"} for i in range(250)]
     rows[150]["subject"] = f"REJECT {tag}"
     name, errors = write_flow(sluice, appflow, profile, rows, "INSERT", fail_fast=True)
-    record = start_and_wait(appflow, name, timeout=120)
+    record = flows.start_and_wait(appflow, name, timeout=120)
     assert record["executionStatus"] == "Error"
     message = record["executionResult"]["errorInfo"]["executionMessage"]
     tickets = fake.state.collections["tickets"]
     written = [i for i in tickets.created if str(tickets.changed[i]["subject"]).startswith(f"{tag} ")]
     # Chunks of 100: the first wrote 100, the second 99 and refused the reject, the third was not sent.
     assert len(written) == 199 and "199 record(s) were written" in message, message
-    assert [r["subject"] for r in error_records(sluice, errors)] == [f"REJECT {tag}"]
+    assert [r["subject"] for r in flows.error_records(sluice, errors)] == [f"REJECT {tag}"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -149,3 +150,30 @@ def run_to_s3(client: Any, server: SluiceServer, request: dict[str, Any],
     (server.data_dir / "s3" / bucket).mkdir(parents=True, exist_ok=True)
     client.create_flow(**request)
     return start_and_wait(client, request["flowName"], timeout=timeout), published_rows(server, bucket)
+
+
+def edits_land_once(client: Any, server: SluiceServer, flow: str, bucket: str, column: str,
+                    edit: Callable[[int, str], None], before_second: Callable[[], None] | None = None) -> None:
+    """The incremental scenario the connector tests share, on a Scheduled flow not started yet.
+
+    Records 0-2 were edited to `first-0`..`first-2` before; this starts the flow, waits for them in
+    `column` of the bucket, edits record 0 (already moved) and record 3 (never moved) to `second-N`,
+    waits, lets a few empty windows pass, stops the flow, and checks that each edit landed exactly
+    once and every run was Successful. `before_second` runs between the two rounds of edits.
+    """
+    def labels() -> list[Any]:
+        return [r[column] for r in published_rows(server, bucket, [column])]
+
+    client.start_flow(flowName=flow)
+    wait_for(lambda: set(labels()) >= {"first-0", "first-1", "first-2"}, 60)
+    if before_second:
+        before_second()
+    edit(0, "second-0")  # an edit of a record already moved, and of one never moved
+    edit(3, "second-3")
+    wait_for(lambda: set(labels()) >= {"second-0", "second-3"}, 60)
+    time.sleep(2)  # a few more (empty) windows
+    client.stop_flow(flowName=flow)
+    statuses = {r["executionStatus"] for r in wait_until_idle(client, flow)}
+    counts = Counter(labels())
+    assert counts == Counter({"first-0": 1, "first-1": 1, "first-2": 1, "second-0": 1, "second-3": 1}), counts
+    assert statuses == {"Successful"}, statuses
