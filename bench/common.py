@@ -1,5 +1,6 @@
 """What the flow benchmarks share: the S3 Parquet output they write, timing one run from StartFlow to
-its end, a process's peak RSS, a peer script's result line, and the Sluice-vs-peer table row.
+its end, a process's peak RSS, the Sluice side of a SaaS comparison, a peer script's result line,
+taking turns between the sides, and the Sluice-vs-peer table row.
 """
 
 from __future__ import annotations
@@ -8,8 +9,11 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from tests.support.server import SluiceServer
 
 # One object per run: the benchmarks time the whole write, not the aggregation's split.
 NO_AGGREGATION = {"aggregationType": "None"}
@@ -49,6 +53,61 @@ def peak_rss_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+class SluiceSide:
+    """One Sluice server for a size; each `run()` times a fresh OnDemand flow (Map_all into typed
+    Parquet, one object) from StartFlow to Successful."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str], profile: dict[str, Any], source: dict[str, Any],
+                 flow_prefix: str, out_prefix: str) -> None:
+        (data_dir / "s3" / "bench-out").mkdir(parents=True)
+        self.source, self.flow_prefix, self.out_prefix, self.runs = source, flow_prefix, out_prefix, 0
+        self.server = SluiceServer(data_dir=data_dir, workers=1, extra_env=env).start()
+        self.client = self.server.client()
+        self.client.create_connector_profile(**profile)
+
+    def run(self) -> dict[str, float]:
+        """One timed run: its seconds and the records it moved."""
+        self.runs += 1
+        name = f"{self.flow_prefix}-{self.runs}"
+        self.client.create_flow(
+            flowName=name, triggerConfig={"triggerType": "OnDemand"}, sourceFlowConfig=self.source,
+            destinationFlowConfigList=parquet_destination("bench-out", self.out_prefix,
+                                                          aggregationConfig=NO_AGGREGATION),
+            tasks=map_all(self.source["connectorType"]),
+        )
+        seconds, record = timed_run(self.client, name)
+        return {"seconds": seconds, "records": record["executionResult"]["recordsProcessed"]}
+
+    def peak_rss(self) -> float:
+        """The server process's peak RSS so far, in MiB."""
+        return peak_rss_mib(self.server.proc.pid)  # type: ignore[union-attr]
+
+    def stop(self) -> None:
+        """Stop the server."""
+        self.server.stop()
+
+
+def take_turns(side: SluiceSide, peer: Callable[[], dict[str, float]], repeats: int,
+               before_each: Callable[[], None] | None = None) -> tuple[list[dict[str, float]], list[dict[str, float]],
+                                                                       float]:
+    """Run the sides in turn `repeats` times (so drift on a shared machine hits both), then stop the server;
+    (Sluice runs, peer runs, the server's peak RSS MiB). `before_each` runs before every run of either side."""
+    sluice_runs: list[dict[str, float]] = []
+    peer_runs: list[dict[str, float]] = []
+    try:
+        for _ in range(repeats):
+            if before_each:
+                before_each()
+            sluice_runs.append(side.run())
+            if before_each:
+                before_each()
+            peer_runs.append(peer())
+        rss = side.peak_rss()
+    finally:
+        side.stop()
+    return sluice_runs, peer_runs, rss
 
 
 def run_peer(script: str, *args: str) -> dict[str, float]:

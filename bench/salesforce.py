@@ -12,6 +12,7 @@ generate its result CSV afresh, so both pay the same server-side work.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.salesforce import APP_CLIENT_ID, APP_CLIENT_SECRET, profile_request, sluice_env  # noqa: E402
-from tests.support.server import SluiceServer, free_port  # noqa: E402
+from tests.support.server import free_port  # noqa: E402
 
 from bench import common  # noqa: E402
 
@@ -77,39 +78,13 @@ class FakeOrg:
         self.proc.wait(timeout=30)
 
 
-class SluiceSide:
-    """One Sluice server for a size; each `run()` times a fresh flow from StartFlow to Successful."""
-
-    def __init__(self, tmp: Path, org: FakeOrg, rows: int) -> None:
-        data_dir = tmp / f"sluice-sf-{rows}"
-        (data_dir / "s3" / "bench-out").mkdir(parents=True)
-        self.org, self.rows, self.runs = org, rows, 0
-        self.server = SluiceServer(data_dir=data_dir, workers=1,
-                                   extra_env=sluice_env(org.url, SLUICE_S3_BACKEND="local")).start()
-        self.client = self.server.client()
-        self.client.create_connector_profile(**profile_request("bench-sf", org.url, {"accessToken": org.token()}))
-
-    def run(self) -> dict[str, float]:
-        self.runs += 1
-        name = f"sf-bulk-{self.rows}-{self.runs}"
-        self.client.create_flow(
-            flowName=name,
-            triggerConfig={"triggerType": "OnDemand"},
-            sourceFlowConfig={"connectorType": "Salesforce", "connectorProfileName": "bench-sf",
-                              "sourceConnectorProperties": {"Salesforce": {"object": "Account",
-                                                                           "dataTransferApi": "BULKV2"}}},
-            destinationFlowConfigList=common.parquet_destination("bench-out", "sf",
-                                                                 aggregationConfig=common.NO_AGGREGATION),
-            tasks=common.map_all("Salesforce"),
-        )
-        seconds, record = common.timed_run(self.client, name)
-        return {"seconds": seconds, "records": record["executionResult"]["recordsProcessed"]}
-
-    def peak_rss(self) -> float:
-        return common.peak_rss_mib(self.server.proc.pid)  # type: ignore[union-attr]
-
-    def stop(self) -> None:
-        self.server.stop()
+def sluice_side(tmp: Path, org: FakeOrg, rows: int) -> common.SluiceSide:
+    """A Sluice server for a size, with a profile on the fake org; flows read Account with Bulk API 2.0."""
+    source = {"connectorType": "Salesforce", "connectorProfileName": "bench-sf",
+              "sourceConnectorProperties": {"Salesforce": {"object": "Account", "dataTransferApi": "BULKV2"}}}
+    return common.SluiceSide(tmp / f"sluice-sf-{rows}", sluice_env(org.url, SLUICE_S3_BACKEND="local"),
+                             profile_request("bench-sf", org.url, {"accessToken": org.token()}), source,
+                             f"sf-bulk-{rows}", "sf")
 
 
 PEER = r'''
@@ -159,21 +134,12 @@ def main() -> str:
         with tempfile.TemporaryDirectory() as folder:
             tmp = Path(folder)
             org = FakeOrg(rows)
-            sluice_runs: list[dict[str, float]] = []
-            peer_runs: list[dict[str, float]] = []
             try:
-                side = SluiceSide(tmp, org, rows)
-                try:
-                    # Interleaved, each after a change that makes the fake forget its finished
-                    # CSV: both sides pay the result generation every time.
-                    for _ in range(REPEATS):
-                        org.forget_results()
-                        sluice_runs.append(side.run())
-                        org.forget_results()
-                        peer_runs.append(peer_run(tmp, org))
-                    rss = side.peak_rss()
-                finally:
-                    side.stop()
+                # Each run comes after a change that makes the fake forget its finished CSV: both
+                # sides pay the result generation every time.
+                sluice_runs, peer_runs, rss = common.take_turns(
+                    sluice_side(tmp, org, rows), functools.partial(peer_run, tmp, org), REPEATS,
+                    before_each=org.forget_results)
             finally:
                 org.stop()
         lines.append(common.comparison_row(rows, sluice_runs, peer_runs, rss))

@@ -15,6 +15,7 @@ Run alone: `python bench/zendesk.py` (sizes from `BENCH_ZD_SIZES`, default 10000
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import ssl
@@ -29,7 +30,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.server import SluiceServer, free_port  # noqa: E402
+from tests.support.server import free_port  # noqa: E402
 
 from bench import common  # noqa: E402
 
@@ -73,44 +74,18 @@ class FakeAccount:
         self.proc.wait(timeout=30)
 
 
-class SluiceSide:
-    """One Sluice server for a size; each `run()` times a fresh flow from StartFlow to Successful."""
-
-    def __init__(self, tmp: Path, account: FakeAccount, rows: int) -> None:
-        data_dir = tmp / f"sluice-zd-{rows}"
-        (data_dir / "s3" / "bench-out").mkdir(parents=True)
-        self.rows, self.runs = rows, 0
-        env = {"SSL_CERT_FILE": account.ca, "REQUESTS_CA_BUNDLE": account.ca,
-               "SLUICE_ENDPOINT_URL_ZENDESK": account.url, "SLUICE_S3_BACKEND": "local"}
-        self.server = SluiceServer(data_dir=data_dir, workers=1, extra_env=env).start()
-        self.client = self.server.client()
-        self.client.create_connector_profile(
-            connectorProfileName="bench-zd", connectorType="Zendesk", connectionMode="Public",
-            connectorProfileConfig={
-                "connectorProfileProperties": {"Zendesk": {"instanceUrl": account.url}},
-                "connectorProfileCredentials": {"Zendesk": {"clientId": "sluice", "clientSecret": "sluice-secret",
-                                                            "accessToken": TOKEN}}})
-
-    def run(self) -> dict[str, float]:
-        self.runs += 1
-        name = f"zd-tickets-{self.rows}-{self.runs}"
-        self.client.create_flow(
-            flowName=name,
-            triggerConfig={"triggerType": "OnDemand"},
-            sourceFlowConfig={"connectorType": "Zendesk", "connectorProfileName": "bench-zd",
-                              "sourceConnectorProperties": {"Zendesk": {"object": "tickets"}}},
-            destinationFlowConfigList=common.parquet_destination("bench-out", "zd",
-                                                                 aggregationConfig=common.NO_AGGREGATION),
-            tasks=common.map_all("Zendesk"),
-        )
-        seconds, record = common.timed_run(self.client, name)
-        return {"seconds": seconds, "records": record["executionResult"]["recordsProcessed"]}
-
-    def peak_rss(self) -> float:
-        return common.peak_rss_mib(self.server.proc.pid)  # type: ignore[union-attr]
-
-    def stop(self) -> None:
-        self.server.stop()
+def sluice_side(tmp: Path, account: FakeAccount, rows: int) -> common.SluiceSide:
+    """A Sluice server for a size, with a profile on the fake account."""
+    env = {"SSL_CERT_FILE": account.ca, "REQUESTS_CA_BUNDLE": account.ca,
+           "SLUICE_ENDPOINT_URL_ZENDESK": account.url, "SLUICE_S3_BACKEND": "local"}
+    profile = {"connectorProfileName": "bench-zd", "connectorType": "Zendesk", "connectionMode": "Public",
+               "connectorProfileConfig": {
+                   "connectorProfileProperties": {"Zendesk": {"instanceUrl": account.url}},
+                   "connectorProfileCredentials": {"Zendesk": {"clientId": "sluice", "clientSecret": "sluice-secret",
+                                                               "accessToken": TOKEN}}}}
+    source = {"connectorType": "Zendesk", "connectorProfileName": "bench-zd",
+              "sourceConnectorProperties": {"Zendesk": {"object": "tickets"}}}
+    return common.SluiceSide(tmp / f"sluice-zd-{rows}", env, profile, source, f"zd-tickets-{rows}", "zd")
 
 
 PEER = r'''
@@ -167,17 +142,9 @@ def main() -> str:
         with tempfile.TemporaryDirectory() as folder:
             tmp = Path(folder)
             account = FakeAccount(rows)
-            sluice_runs: list[dict[str, float]] = []
-            peer_runs: list[dict[str, float]] = []
             try:
-                side = SluiceSide(tmp, account, rows)
-                try:
-                    for _ in range(REPEATS):  # interleaved, so drift on a shared machine hits both
-                        sluice_runs.append(side.run())
-                        peer_runs.append(peer_run(tmp, account))
-                    rss = side.peak_rss()
-                finally:
-                    side.stop()
+                sluice_runs, peer_runs, rss = common.take_turns(
+                    sluice_side(tmp, account, rows), functools.partial(peer_run, tmp, account), REPEATS)
             finally:
                 account.stop()
         lines.append(common.comparison_row(rows, sluice_runs, peer_runs, rss))
