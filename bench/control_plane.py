@@ -37,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.server import ACCESS_KEY, REGION, SECRET_KEY, SluiceServer, free_port  # noqa: E402
 
+from bench.common import peak_rss_mib  # noqa: E402
+
 FLOWS = 1000
 DURATION = int(os.environ.get("BENCH_SECONDS", "15"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
@@ -117,14 +119,6 @@ def run_wrk(url: str, script: str) -> dict[str, float]:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": rps, "p50": ms("50"), "p99": ms("99"), "errors": float(errors.group(1)) if errors else 0.0}
-
-
-def peak_rss_mib(pid: int) -> float:
-    """VmHWM of a process, in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def tree_rss_mib(pid: int) -> float:

@@ -28,6 +28,8 @@ sys.path.insert(0, str(ROOT))
 from tests.fakes.lambda_endpoint.server import FakeLambda  # noqa: E402
 from tests.support.server import SluiceServer  # noqa: E402
 
+from bench.common import parquet_destination, timed_run  # noqa: E402
+
 HANDLER = f"{ROOT / 'bench' / 'connectors' / 'synthetic.py'}:lambda_handler"
 FIXED = f"{ROOT / 'bench' / 'connectors' / 'fixed_page.py'}:lambda_handler"
 RECORDS = int(os.environ.get("BENCH_CUSTOM_RECORDS", "100000"))
@@ -65,20 +67,11 @@ def run_flow(server: SluiceServer, arn: str, mode: str) -> float:
         flowName=label, triggerConfig={"triggerType": "OnDemand"},
         sourceFlowConfig={"connectorType": "CustomConnector", "connectorProfileName": label,
                           "sourceConnectorProperties": {"CustomConnector": {"entityName": "events"}}},
-        destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-            "bucketName": "bench-out", "bucketPrefix": mode,
-            "s3OutputFormatConfig": {"fileType": "PARQUET", "preserveSourceDataTyping": True}}}}],
+        destinationFlowConfigList=parquet_destination("bench-out", mode),
         tasks=[{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"CustomConnector": "NO_OP"}}],
     )
-    started = time.perf_counter()
-    execution_id = client.start_flow(flowName=label)["executionId"]
-    while True:
-        record = client.describe_flow_execution_records(flowName=label)["flowExecutions"][0]
-        if record["executionId"] == execution_id and record["executionStatus"] != "InProgress":
-            break
-        time.sleep(0.05)
-    seconds = time.perf_counter() - started
-    if record["executionStatus"] != "Successful" or record["executionResult"]["recordsProcessed"] != RECORDS:
+    seconds, record = timed_run(client, label)
+    if record["executionResult"]["recordsProcessed"] != RECORDS:
         raise RuntimeError(f"the bench run failed: {record}")
     return seconds
 

@@ -11,10 +11,8 @@ the same run. Each size gets a fresh server so its peak RSS belongs to that size
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.server import SluiceServer  # noqa: E402
 
+from bench.common import NO_AGGREGATION, parquet_destination, peak_rss_mib, run_peer, timed_run  # noqa: E402
 from bench.dataset import make_dataset  # noqa: E402
 
 SIZES = [int(s) for s in os.environ.get("BENCH_ROWS", "1000000,5000000").split(",")]
@@ -72,24 +71,11 @@ def run_sluice(tmp: Path, files: list[Path], rows: int) -> dict[str, float]:
             sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {
                 "S3": {"bucketName": "bench-in", "bucketPrefix": "orders",
                        "s3InputFormatConfig": {"s3InputFileType": "CSV"}}}},
-            destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-                "bucketName": "bench-out", "bucketPrefix": "parquet",
-                "s3OutputFormatConfig": {"fileType": "PARQUET", "preserveSourceDataTyping": True,
-                                         "aggregationConfig": {"aggregationType": "None"}}}}}],
+            destinationFlowConfigList=parquet_destination("bench-out", "parquet", aggregationConfig=NO_AGGREGATION),
             tasks=flow_tasks(),
         )
-        started = time.perf_counter()
-        execution_id = client.start_flow(flowName=name)["executionId"]
-        while True:
-            record = client.describe_flow_execution_records(flowName=name)["flowExecutions"][0]
-            if record["executionId"] == execution_id and record["executionStatus"] != "InProgress":
-                break
-            time.sleep(0.05)
-        seconds = time.perf_counter() - started
-        if record["executionStatus"] != "Successful":
-            raise RuntimeError(f"the bench run failed: {record}")
-        status = Path(f"/proc/{server.proc.pid}/status").read_text()  # type: ignore[union-attr]
-        rss = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
+        seconds, record = timed_run(client, name)
+        rss = peak_rss_mib(server.proc.pid)  # type: ignore[union-attr]
         return {"seconds": seconds, "rss": rss, "records": record["executionResult"]["recordsProcessed"]}
     finally:
         server.stop()
@@ -121,13 +107,9 @@ print(rows, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF
 '''
 
 
-def run_peer(tmp: Path, files: list[Path]) -> dict[str, float]:
+def peer_run(tmp: Path, files: list[Path]) -> dict[str, float]:
     """Raw pyarrow, streaming, in its own process (so its RSS is its own)."""
-    out = subprocess.run(
-        [sys.executable, "-c", PEER, repr(KEEP), repr(RENAMED), ",".join(map(str, files)), str(tmp / "peer.parquet")],
-        capture_output=True, text=True, check=True,
-    ).stdout.split()
-    return {"records": float(out[0]), "seconds": float(out[1]), "rss": float(out[2])}
+    return run_peer(PEER, repr(KEEP), repr(RENAMED), ",".join(map(str, files)), str(tmp / "peer.parquet"))
 
 
 def main() -> str:
@@ -142,7 +124,7 @@ def main() -> str:
         files = make_dataset(cache / "yardstick", rows)
         with tempfile.TemporaryDirectory() as name:
             tmp = Path(name)
-            peer = run_peer(tmp, files)
+            peer = peer_run(tmp, files)
             sluice = run_sluice(tmp, files, rows)
         lines.append(
             f"| {rows:,} | {rows / sluice['seconds']:,.0f} | {rows / peer['seconds']:,.0f} | "

@@ -12,12 +12,12 @@ generate its result CSV afresh, so both pay the same server-side work.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.salesforce import APP_CLIENT_ID, APP_CLIENT_SECRET, profile_request, sluice_env  # noqa: E402
-from tests.support.server import SluiceServer, free_port  # noqa: E402
+from tests.support.server import free_port  # noqa: E402
+
+from bench import common  # noqa: E402
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SF_SIZES", "250000,1000000").split(",")]
 REPEATS = int(os.environ.get("BENCH_SF_REPEATS", "5"))
@@ -76,53 +78,13 @@ class FakeOrg:
         self.proc.wait(timeout=30)
 
 
-class SluiceSide:
-    """One Sluice server for a size; each `run()` times a fresh flow from StartFlow to Successful."""
-
-    def __init__(self, tmp: Path, org: FakeOrg, rows: int) -> None:
-        data_dir = tmp / f"sluice-sf-{rows}"
-        (data_dir / "s3" / "bench-out").mkdir(parents=True)
-        self.org, self.rows, self.runs = org, rows, 0
-        self.server = SluiceServer(data_dir=data_dir, workers=1,
-                                   extra_env=sluice_env(org.url, SLUICE_S3_BACKEND="local")).start()
-        self.client = self.server.client()
-        self.client.create_connector_profile(**profile_request("bench-sf", org.url, {"accessToken": org.token()}))
-
-    def run(self) -> dict[str, float]:
-        self.runs += 1
-        name = f"sf-bulk-{self.rows}-{self.runs}"
-        self.client.create_flow(
-            flowName=name,
-            triggerConfig={"triggerType": "OnDemand"},
-            sourceFlowConfig={"connectorType": "Salesforce", "connectorProfileName": "bench-sf",
-                              "sourceConnectorProperties": {"Salesforce": {"object": "Account",
-                                                                           "dataTransferApi": "BULKV2"}}},
-            destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-                "bucketName": "bench-out", "bucketPrefix": "sf",
-                "s3OutputFormatConfig": {"fileType": "PARQUET", "preserveSourceDataTyping": True,
-                                         "aggregationConfig": {"aggregationType": "None"}}}}}],
-            tasks=[{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"Salesforce": "NO_OP"},
-                    "taskProperties": {}}],
-        )
-        started = time.perf_counter()
-        execution_id = self.client.start_flow(flowName=name)["executionId"]
-        record: dict[str, Any] = {}
-        while True:
-            record = self.client.describe_flow_execution_records(flowName=name)["flowExecutions"][0]
-            if record["executionId"] == execution_id and record["executionStatus"] != "InProgress":
-                break
-            time.sleep(0.05)
-        seconds = time.perf_counter() - started
-        if record["executionStatus"] != "Successful":
-            raise RuntimeError(f"the bench run failed: {record}")
-        return {"seconds": seconds, "records": record["executionResult"]["recordsProcessed"]}
-
-    def peak_rss(self) -> float:
-        status = Path(f"/proc/{self.server.proc.pid}/status").read_text()  # type: ignore[union-attr]
-        return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
-
-    def stop(self) -> None:
-        self.server.stop()
+def sluice_side(tmp: Path, org: FakeOrg, rows: int) -> common.SluiceSide:
+    """A Sluice server for a size, with a profile on the fake org; flows read Account with Bulk API 2.0."""
+    source = {"connectorType": "Salesforce", "connectorProfileName": "bench-sf",
+              "sourceConnectorProperties": {"Salesforce": {"object": "Account", "dataTransferApi": "BULKV2"}}}
+    return common.SluiceSide(tmp / f"sluice-sf-{rows}", sluice_env(org.url, SLUICE_S3_BACKEND="local"),
+                             profile_request("bench-sf", org.url, {"accessToken": org.token()}), source,
+                             f"sf-bulk-{rows}", "sf")
 
 
 PEER = r'''
@@ -154,21 +116,13 @@ print(rows, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF
 '''
 
 
-def run_peer(tmp: Path, org: FakeOrg) -> dict[str, float]:
+def peer_run(tmp: Path, org: FakeOrg) -> dict[str, float]:
     token = org.token()
-    out = subprocess.run(
-        [sys.executable, "-c", PEER, org.url, token, ",".join(org.bulk_fields(token)), str(tmp / "peer.parquet")],
-        capture_output=True, text=True,
-    )
-    if out.returncode:
-        raise RuntimeError(f"the peer failed: {out.stderr[-3000:]}")
-    fields = out.stdout.split()
-    return {"records": float(fields[0]), "seconds": float(fields[1]), "rss": float(fields[2])}
+    return common.run_peer(PEER, org.url, token, ",".join(org.bulk_fields(token)), str(tmp / "peer.parquet"))
 
 
 def main() -> str:
     """Run every size; return the Markdown table."""
-    import statistics
     import tempfile
 
     lines = [
@@ -180,31 +134,15 @@ def main() -> str:
         with tempfile.TemporaryDirectory() as folder:
             tmp = Path(folder)
             org = FakeOrg(rows)
-            sluice_runs: list[dict[str, float]] = []
-            peer_runs: list[dict[str, float]] = []
             try:
-                side = SluiceSide(tmp, org, rows)
-                try:
-                    # Interleaved, each after a change that makes the fake forget its finished
-                    # CSV: both sides pay the result generation every time.
-                    for _ in range(REPEATS):
-                        org.forget_results()
-                        sluice_runs.append(side.run())
-                        org.forget_results()
-                        peer_runs.append(run_peer(tmp, org))
-                    rss = side.peak_rss()
-                finally:
-                    side.stop()
+                # Each run comes after a change that makes the fake forget its finished CSV: both
+                # sides pay the result generation every time.
+                sluice_runs, peer_runs, rss = common.take_turns(
+                    sluice_side(tmp, org, rows), functools.partial(peer_run, tmp, org), REPEATS,
+                    before_each=org.forget_results)
             finally:
                 org.stop()
-        if any(r["records"] != rows for r in sluice_runs + peer_runs):
-            raise RuntimeError(f"record counts differ from {rows}: {sluice_runs} {peer_runs}")
-        sluice_s = statistics.median(r["seconds"] for r in sluice_runs)
-        peer_s = statistics.median(r["seconds"] for r in peer_runs)
-        lines.append(
-            f"| {rows:,} | {rows / sluice_s:,.0f} | {rows / peer_s:,.0f} | {peer_s / sluice_s:.2f}x | "
-            f"{rss:.0f} | {max(r['rss'] for r in peer_runs):.0f} |"
-        )
+        lines.append(common.comparison_row(rows, sluice_runs, peer_runs, rss))
     return "\n".join(lines)
 
 

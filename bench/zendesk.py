@@ -15,23 +15,24 @@ Run alone: `python bench/zendesk.py` (sizes from `BENCH_ZD_SIZES`, default 10000
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import ssl
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.server import SluiceServer, free_port  # noqa: E402
+from tests.support.server import free_port  # noqa: E402
+
+from bench import common  # noqa: E402
 
 SIZES = [int(s) for s in os.environ.get("BENCH_ZD_SIZES", "100000,500000").split(",")]
 REPEATS = int(os.environ.get("BENCH_ZD_REPEATS", "3"))
@@ -73,58 +74,18 @@ class FakeAccount:
         self.proc.wait(timeout=30)
 
 
-class SluiceSide:
-    """One Sluice server for a size; each `run()` times a fresh flow from StartFlow to Successful."""
-
-    def __init__(self, tmp: Path, account: FakeAccount, rows: int) -> None:
-        data_dir = tmp / f"sluice-zd-{rows}"
-        (data_dir / "s3" / "bench-out").mkdir(parents=True)
-        self.rows, self.runs = rows, 0
-        env = {"SSL_CERT_FILE": account.ca, "REQUESTS_CA_BUNDLE": account.ca,
-               "SLUICE_ENDPOINT_URL_ZENDESK": account.url, "SLUICE_S3_BACKEND": "local"}
-        self.server = SluiceServer(data_dir=data_dir, workers=1, extra_env=env).start()
-        self.client = self.server.client()
-        self.client.create_connector_profile(
-            connectorProfileName="bench-zd", connectorType="Zendesk", connectionMode="Public",
-            connectorProfileConfig={
-                "connectorProfileProperties": {"Zendesk": {"instanceUrl": account.url}},
-                "connectorProfileCredentials": {"Zendesk": {"clientId": "sluice", "clientSecret": "sluice-secret",
-                                                            "accessToken": TOKEN}}})
-
-    def run(self) -> dict[str, float]:
-        self.runs += 1
-        name = f"zd-tickets-{self.rows}-{self.runs}"
-        self.client.create_flow(
-            flowName=name,
-            triggerConfig={"triggerType": "OnDemand"},
-            sourceFlowConfig={"connectorType": "Zendesk", "connectorProfileName": "bench-zd",
-                              "sourceConnectorProperties": {"Zendesk": {"object": "tickets"}}},
-            destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-                "bucketName": "bench-out", "bucketPrefix": "zd",
-                "s3OutputFormatConfig": {"fileType": "PARQUET", "preserveSourceDataTyping": True,
-                                         "aggregationConfig": {"aggregationType": "None"}}}}}],
-            tasks=[{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"Zendesk": "NO_OP"},
-                    "taskProperties": {}}],
-        )
-        started = time.perf_counter()
-        execution_id = self.client.start_flow(flowName=name)["executionId"]
-        record: dict[str, Any] = {}
-        while True:
-            record = self.client.describe_flow_execution_records(flowName=name)["flowExecutions"][0]
-            if record["executionId"] == execution_id and record["executionStatus"] != "InProgress":
-                break
-            time.sleep(0.05)
-        seconds = time.perf_counter() - started
-        if record["executionStatus"] != "Successful":
-            raise RuntimeError(f"the bench run failed: {record}")
-        return {"seconds": seconds, "records": record["executionResult"]["recordsProcessed"]}
-
-    def peak_rss(self) -> float:
-        status = Path(f"/proc/{self.server.proc.pid}/status").read_text()  # type: ignore[union-attr]
-        return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
-
-    def stop(self) -> None:
-        self.server.stop()
+def sluice_side(tmp: Path, account: FakeAccount, rows: int) -> common.SluiceSide:
+    """A Sluice server for a size, with a profile on the fake account."""
+    env = {"SSL_CERT_FILE": account.ca, "REQUESTS_CA_BUNDLE": account.ca,
+           "SLUICE_ENDPOINT_URL_ZENDESK": account.url, "SLUICE_S3_BACKEND": "local"}
+    profile = {"connectorProfileName": "bench-zd", "connectorType": "Zendesk", "connectionMode": "Public",
+               "connectorProfileConfig": {
+                   "connectorProfileProperties": {"Zendesk": {"instanceUrl": account.url}},
+                   "connectorProfileCredentials": {"Zendesk": {"clientId": "sluice", "clientSecret": "sluice-secret",
+                                                               "accessToken": TOKEN}}}}
+    source = {"connectorType": "Zendesk", "connectorProfileName": "bench-zd",
+              "sourceConnectorProperties": {"Zendesk": {"object": "tickets"}}}
+    return common.SluiceSide(tmp / f"sluice-zd-{rows}", env, profile, source, f"zd-tickets-{rows}", "zd")
 
 
 PEER = r'''
@@ -166,13 +127,8 @@ print(rows, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF
 '''
 
 
-def run_peer(tmp: Path, account: FakeAccount) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", PEER, account.url, TOKEN, account.ca, str(tmp / "peer.parquet")],
-                         capture_output=True, text=True)
-    if out.returncode:
-        raise RuntimeError(f"the peer failed: {out.stderr[-3000:]}")
-    fields = out.stdout.split()
-    return {"records": float(fields[0]), "seconds": float(fields[1]), "rss": float(fields[2])}
+def peer_run(tmp: Path, account: FakeAccount) -> dict[str, float]:
+    return common.run_peer(PEER, account.url, TOKEN, account.ca, str(tmp / "peer.parquet"))
 
 
 def main() -> str:
@@ -186,27 +142,12 @@ def main() -> str:
         with tempfile.TemporaryDirectory() as folder:
             tmp = Path(folder)
             account = FakeAccount(rows)
-            sluice_runs: list[dict[str, float]] = []
-            peer_runs: list[dict[str, float]] = []
             try:
-                side = SluiceSide(tmp, account, rows)
-                try:
-                    for _ in range(REPEATS):  # interleaved, so drift on a shared machine hits both
-                        sluice_runs.append(side.run())
-                        peer_runs.append(run_peer(tmp, account))
-                    rss = side.peak_rss()
-                finally:
-                    side.stop()
+                sluice_runs, peer_runs, rss = common.take_turns(
+                    sluice_side(tmp, account, rows), functools.partial(peer_run, tmp, account), REPEATS)
             finally:
                 account.stop()
-        if any(r["records"] != rows for r in sluice_runs + peer_runs):
-            raise RuntimeError(f"record counts differ from {rows}: {sluice_runs} {peer_runs}")
-        sluice_s = statistics.median(r["seconds"] for r in sluice_runs)
-        peer_s = statistics.median(r["seconds"] for r in peer_runs)
-        lines.append(
-            f"| {rows:,} | {rows / sluice_s:,.0f} | {rows / peer_s:,.0f} | {peer_s / sluice_s:.2f}x | "
-            f"{rss:.0f} | {max(r['rss'] for r in peer_runs):.0f} |"
-        )
+        lines.append(common.comparison_row(rows, sluice_runs, peer_runs, rss))
     return "\n".join(lines)
 
 

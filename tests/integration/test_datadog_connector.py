@@ -6,23 +6,19 @@ The expected records come from the fake's own store (`state.logs.scan`), never f
 
 from __future__ import annotations
 
-import io
 import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 
 from tests.fakes.datadog.search import compile_query
 from tests.fakes.datadog.server import FakeDatadog
 from tests.fakes.datadog.state import DEFAULT_START, log_view
 from tests.integration.builders import unique
-from tests.integration.test_runs_s3 import wait
+from tests.support import flows
 from tests.support.server import SluiceServer
-from tests.support.tls import tls_env
 
 SPEEDUP = 60.0
 EPOCH = time.time()
@@ -44,15 +40,8 @@ def fake() -> Iterator[FakeDatadog]:
 
 @pytest.fixture(scope="module")
 def sluice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    env = {**tls_env(), "SLUICE_S3_BACKEND": "local", "SLUICE_REST_BACKOFF_BASE": "0.05",
-           "SLUICE_SCHEDULER_SPEEDUP": str(SPEEDUP), "SLUICE_SCHEDULER_EPOCH": repr(EPOCH)}
-    server = SluiceServer(data_dir=tmp_path_factory.mktemp("dd"), workers=1, extra_env=env).start()
-    try:
+    with flows.saas_server(tmp_path_factory.mktemp("dd"), **flows.scheduler_env(SPEEDUP, EPOCH)) as server:
         yield server
-    finally:
-        server.stop()
-    log = server.log()
-    assert "Traceback" not in log, log[-4000:]
 
 
 @pytest.fixture(scope="module")
@@ -89,25 +78,10 @@ def flow(name: str, profile: str, bucket: str, tasks: list[dict[str, Any]], enti
         "triggerConfig": {"triggerType": "OnDemand"},
         "sourceFlowConfig": {"connectorType": "Datadog", "connectorProfileName": profile,
                              "sourceConnectorProperties": {"Datadog": {"object": entity}}},
-        "destinationFlowConfigList": [{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-            "bucketName": bucket, "bucketPrefix": "out", "s3OutputFormatConfig": {"fileType": "PARQUET"}}}}],
+        "destinationFlowConfigList": flows.s3_parquet_destination(bucket),
         "tasks": tasks,
         **extra,
     }
-
-
-def read_rows(root: Path) -> list[dict[str, Any]]:
-    # Published objects only: a run still writing has its files under .sluice-staging/.
-    return [r for f in sorted(root.rglob("*.parquet")) if ".sluice-staging" not in f.parts
-            for r in pq.read_table(io.BytesIO(f.read_bytes())).to_pylist()]
-
-
-def run(appflow: Any, sluice: SluiceServer, request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    bucket = request["destinationFlowConfigList"][0]["destinationConnectorProperties"]["S3"]["bucketName"]
-    (sluice.data_dir / "s3" / bucket).mkdir(parents=True, exist_ok=True)
-    appflow.create_flow(**request)
-    started = appflow.start_flow(flowName=request["flowName"])["executionId"]
-    return wait(appflow, request["flowName"], started, timeout=120), read_rows(sluice.data_dir / "s3" / bucket)
 
 
 def test_a_profile_with_a_bad_key_is_refused_with_datadogs_message(appflow: Any, fake: FakeDatadog,
@@ -144,7 +118,7 @@ def test_logs_land_once_each_through_pages_and_a_429(appflow: Any, sluice: Sluic
                                                      profile: str) -> None:
     fake.requests.clear()
     fake.state.throttle_next(1, reset=0, after=1)  # the second page is refused once
-    record, rows = run(appflow, sluice, flow(unique("dd-logs"), profile, unique("b"), [MAP_ALL]))
+    record, rows = flows.run_to_s3(appflow, sluice, flow(unique("dd-logs"), profile, unique("b"), [MAP_ALL]))
     assert record["executionStatus"] == "Successful", record
     expected = [r["id"] for _, r in fake.state.logs.scan(0, FAR_MS)]
     assert len(expected) == LOGS
@@ -166,7 +140,7 @@ def test_filters_are_pushed_down(appflow: Any, sluice: SluiceServer, fake: FakeD
         *[{**task("Map", [name], "NO_OP"), "destinationField": name}
           for name in ("id", "timestamp", "service", "status", "message")],
     ]
-    record, rows = run(appflow, sluice, flow(unique("dd-filter"), profile, unique("b"), tasks))
+    record, rows = flows.run_to_s3(appflow, sluice, flow(unique("dd-filter"), profile, unique("b"), tasks))
     assert record["executionStatus"] == "Successful", record
     body = fake.requests.matching("/api/v2/logs/events/search")[0]["body"]
     assert body["filter"]["query"] == "(status:error) service:payments"
@@ -181,39 +155,24 @@ def test_an_incremental_scheduled_flow_pulls_only_changes(appflow: Any, sluice: 
 
     begin = dt.datetime.fromtimestamp(virtual_now() - 1800, tz=dt.UTC)
     with FakeDatadog(logs=200, events=0, start=begin) as live:
-        name, bucket = unique("dd-inc"), unique("b")
+        name, bucket = unique("dd-inc"), flows.new_bucket(sluice)
         profile = unique("dd-live")
         appflow.create_connector_profile(**profile_request(profile, live))
-        (sluice.data_dir / "s3" / bucket).mkdir(parents=True)
-        request = flow(name, profile, bucket, [MAP_ALL], triggerConfig={
-            "triggerType": "Scheduled", "triggerProperties": {"Scheduled": {
-                "scheduleExpression": "rate(1minutes)", "dataPullMode": "Incremental",
-                "scheduleStartTime": virtual_now() + SPEEDUP, "firstExecutionFrom": virtual_now() - 3600}}})
+        request = flow(name, profile, bucket, [MAP_ALL],
+                       triggerConfig=flows.incremental_schedule(virtual_now() + SPEEDUP, virtual_now() - 3600))
         request["sourceFlowConfig"]["incrementalPullConfig"] = {"datetimeTypeFieldName": "timestamp"}
         appflow.create_flow(**request)
         appflow.start_flow(flowName=name)
-        root = sluice.data_dir / "s3" / bucket
-        _wait_for(lambda: len(read_rows(root)) >= 200, 60)
+        flows.wait_for(lambda: len(flows.published_rows(sluice, bucket)) >= 200, 60)
         added = live.state.add_logs(3, timestamp_ms=int(virtual_now() * 1000), overrides={"service": "late"})
-        _wait_for(lambda: {r["id"] for r in added} <= {r["id"] for r in read_rows(root)}, 60)
+        flows.wait_for(lambda: {r["id"] for r in added} <= {r["id"] for r in flows.published_rows(sluice, bucket)}, 60)
         time.sleep(2)  # a few more (empty) windows
         appflow.stop_flow(flowName=name)
-        _wait_for(lambda: all(r["executionStatus"] != "InProgress" for r in appflow.describe_flow_execution_records(
-            flowName=name)["flowExecutions"]), 60)
-        counts = Counter(r["id"] for r in read_rows(root))
+        records = flows.wait_until_idle(appflow, name)
+        counts = Counter(r["id"] for r in flows.published_rows(sluice, bucket))
         assert len(counts) == 203 and set(counts.values()) == {1}, counts.most_common(3)
         searches = live.requests.matching("/api/v2/logs/events/search")
         froms = [s["body"]["filter"]["from"] for s in searches if not s["body"]["page"].get("cursor")]
         assert len(set(froms)) == len(froms) >= 3  # each run asked only for its own window
-        statuses = {r["executionStatus"] for r in appflow.describe_flow_execution_records(
-            flowName=name)["flowExecutions"]}
+        statuses = {r["executionStatus"] for r in records}
         assert statuses == {"Successful"}, statuses
-
-
-def _wait_for(check: Any, timeout: float) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out")

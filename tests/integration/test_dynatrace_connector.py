@@ -9,12 +9,10 @@ Expected records come from the fake, never from Sluice.
 
 from __future__ import annotations
 
-import io
 import itertools
 import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -22,9 +20,8 @@ import pytest
 
 from tests.fakes.dynatrace.server import FakeDynatrace
 from tests.integration.builders import raises, unique
-from tests.integration.test_runs_s3 import wait
+from tests.support import flows
 from tests.support.server import SluiceServer
-from tests.support.tls import tls_env
 
 SPEEDUP = 60.0
 EPOCH = time.time()
@@ -50,16 +47,9 @@ def scheduled_fake() -> Iterator[FakeDynatrace]:
 
 @pytest.fixture(scope="module")
 def sluice(fake: FakeDynatrace, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    env = {**tls_env(), "SLUICE_ENDPOINT_URL_DYNATRACE": fake.url, "SLUICE_S3_BACKEND": "local",
-           "SLUICE_SCHEDULER_SPEEDUP": str(SPEEDUP), "SLUICE_SCHEDULER_EPOCH": repr(EPOCH)}
-    server = SluiceServer(data_dir=tmp_path_factory.mktemp("dynatrace"), workers=1, extra_env=env).start()
-    try:
+    env = {"SLUICE_ENDPOINT_URL_DYNATRACE": fake.url, **flows.scheduler_env(SPEEDUP, EPOCH)}
+    with flows.saas_server(tmp_path_factory.mktemp("dynatrace"), secrets=[fake.token], **env) as server:
         yield server
-    finally:
-        server.stop()
-    log = server.log()
-    assert "Traceback" not in log, log[-4000:]
-    assert fake.token not in log
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +76,7 @@ def flow(name: str, profile: str, obj: str, bucket: str, tasks: list[dict[str, A
     return {"flowName": name, "triggerConfig": trigger or {"triggerType": "OnDemand"},
             "sourceFlowConfig": {"connectorType": "Dynatrace", "connectorProfileName": profile,
                                  "sourceConnectorProperties": {"Dynatrace": {"object": obj}}, **source},
-            "destinationFlowConfigList": [{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-                "bucketName": bucket, "bucketPrefix": "out",
-                "s3OutputFormatConfig": {"fileType": "PARQUET", "preserveSourceDataTyping": typed}}}}],
+            "destinationFlowConfigList": flows.s3_parquet_destination(bucket, preserveSourceDataTyping=typed),
             "tasks": tasks}
 
 
@@ -117,15 +105,11 @@ def equal(field: str, value: str) -> dict[str, Any]:
 
 
 def bucket_for(server: SluiceServer) -> str:
-    bucket = unique("dtb")
-    (server.data_dir / "s3" / bucket).mkdir(parents=True)
-    return bucket
+    return flows.new_bucket(server, "dtb")
 
 
 def rows(server: SluiceServer, bucket: str, column: str) -> list[Any]:
-    root: Path = server.data_dir / "s3" / bucket
-    return [r[column] for f in sorted(root.rglob("*.parquet")) if ".sluice-staging" not in f.parts
-            for r in pq.read_table(io.BytesIO(f.read_bytes()), columns=[column]).to_pylist()]
+    return [r[column] for r in flows.published_rows(server, bucket, [column])]
 
 
 def all_problems(fake: FakeDynatrace) -> list[dict[str, Any]]:
@@ -170,8 +154,7 @@ def test_three_pages_through_a_429_land_every_problem_once(appflow: Any, sluice:
                                 MAP_ALL], typed=True))
     fake.log.clear()
     fake.state.throttle_next(1, retry_after=1, after=1, path="/api/v2/problems")  # the second page's first try
-    execution = appflow.start_flow(flowName=name)["executionId"]
-    record = wait(appflow, name, execution, timeout=90)
+    record = flows.start_and_wait(appflow, name, timeout=90)
     assert record["executionStatus"] == "Successful", record
     landed = Counter(rows(sluice, bucket, "problemId"))
     expected = {p["problemId"] for p in all_problems(fake)}
@@ -197,8 +180,7 @@ def test_an_equal_to_filter_becomes_an_event_selector(appflow: Any, sluice: Slui
                                 between("startTime", now - 24 * HOUR_MS, now + HOUR_MS),
                                 equal("eventType", "CUSTOM_DEPLOYMENT"), *mapped("eventId", "eventType", "title")]))
     fake.log.clear()
-    execution = appflow.start_flow(flowName=name)["executionId"]
-    assert wait(appflow, name, execution, timeout=60)["executionStatus"] == "Successful"
+    assert flows.start_and_wait(appflow, name)["executionStatus"] == "Successful"
     query = fake.log.matching("/api/v2/events")[0]["query"]
     assert query["eventSelector"] == ['eventType("CUSTOM_DEPLOYMENT")']
     expected = {e["eventId"] for e in (fake.state.events.record(i) for i in range(fake.state.events.count))
@@ -214,36 +196,22 @@ def test_a_scheduled_incremental_flow_pulls_only_new_problems(appflow: Any, slui
     start_from = virtual_now_ms() - HOUR_MS  # the seeded problems started in the last two (virtual) hours
     appflow.create_flow(**flow(
         name, profile, "problems", bucket, [projection("problemId", "startTime"), *mapped("problemId", "startTime")],
-        trigger={"triggerType": "Scheduled", "triggerProperties": {"Scheduled": {
-            "scheduleExpression": "rate(1minutes)", "dataPullMode": "Incremental",
-            "scheduleStartTime": virtual_now_ms() / 1000 + SPEEDUP, "firstExecutionFrom": start_from / 1000}}},
+        trigger=flows.incremental_schedule(virtual_now_ms() / 1000 + SPEEDUP, start_from / 1000),
         incrementalPullConfig={"datetimeTypeFieldName": "startTime"}))
     appflow.start_flow(flowName=name)
     seeded = {p["problemId"] for p in all_problems(fake) if p["startTime"] > start_from}
-    _wait_for(lambda: set(rows(sluice, bucket, "problemId")) >= seeded, 60)
+    flows.wait_for(lambda: set(rows(sluice, bucket, "problemId")) >= seeded, 60)
     fake.log.clear()
     added = {p["problemId"] for p in fake.state.add_problems(3)}
-    _wait_for(lambda: set(rows(sluice, bucket, "problemId")) >= seeded | added, 60)
+    flows.wait_for(lambda: set(rows(sluice, bucket, "problemId")) >= seeded | added, 60)
     time.sleep(2)  # a few more (empty) windows
     appflow.stop_flow(flowName=name)
-    _wait_for(lambda: all(r["executionStatus"] != "InProgress" for r in _records(appflow, name)), 60)
+    records = flows.wait_until_idle(appflow, name)
     assert Counter(rows(sluice, bucket, "problemId")) == Counter({p: 1 for p in seeded | added})
-    assert {r["executionStatus"] for r in _records(appflow, name)} == {"Successful"}
+    assert {r["executionStatus"] for r in records} == {"Successful"}
     # Later windows asked Dynatrace only for the time since the window before.
     windows = [(int(c["query"]["from"][0]), int(c["query"]["to"][0]))
                for c in fake.log.matching("/api/v2/problems") if "from" in c["query"]]
     assert windows and all(high - low <= 30 * 60_000 for low, high in windows)  # vs the first window's hour
     assert all(a[1] <= b[0] + 1 for a, b in itertools.pairwise(windows))
 
-
-def _records(client: Any, name: str) -> list[dict[str, Any]]:
-    return client.describe_flow_execution_records(flowName=name, maxResults=100)["flowExecutions"]
-
-
-def _wait_for(check: Any, timeout: float) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out")

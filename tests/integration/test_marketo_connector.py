@@ -14,23 +14,18 @@ and the fake stamps changes on that clock, as Marketo's clock and AppFlow's sche
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import pytest
 
 from tests.fakes.marketo.server import FakeMarketo
 from tests.integration.builders import unique
-from tests.integration.test_runs_s3 import wait
+from tests.support import flows
 from tests.support.server import SluiceServer
-from tests.support.tls import tls_env
 
 SPEEDUP = 3600.0
 EPOCH = time.time()
@@ -55,16 +50,9 @@ def fake() -> Iterator[FakeMarketo]:
 
 @pytest.fixture(scope="module")
 def sluice(fake: FakeMarketo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    env = {**tls_env(), "SLUICE_S3_BACKEND": "local", "SLUICE_REST_BACKOFF_BASE": "0.05",
-           "SLUICE_SCHEDULER_SPEEDUP": str(SPEEDUP), "SLUICE_SCHEDULER_EPOCH": repr(EPOCH)}
-    server = SluiceServer(data_dir=tmp_path_factory.mktemp("marketo"), workers=1, extra_env=env).start()
-    try:
+    with flows.saas_server(tmp_path_factory.mktemp("marketo"), secrets=["sluice-secret"],
+                     **flows.scheduler_env(SPEEDUP, EPOCH)) as server:
         yield server
-    finally:
-        server.stop()
-    log = server.log()
-    assert "Traceback" not in log, log[-4000:]
-    assert "sluice-secret" not in log
 
 
 @pytest.fixture(scope="module")
@@ -86,12 +74,6 @@ def profile(appflow: Any, fake: FakeMarketo) -> str:
     return name
 
 
-def bucket(sluice: SluiceServer) -> str:
-    name = unique("b")
-    (sluice.data_dir / "s3" / name).mkdir(parents=True)
-    return name
-
-
 def to_s3(name: str, profile: str, entity: str, out: str, tasks: list[dict[str, Any]],
           trigger: dict[str, Any] | None = None, incremental: str | None = None) -> dict[str, Any]:
     source: dict[str, Any] = {"connectorType": "Marketo", "connectorProfileName": profile,
@@ -99,23 +81,12 @@ def to_s3(name: str, profile: str, entity: str, out: str, tasks: list[dict[str, 
     if incremental:
         source["incrementalPullConfig"] = {"datetimeTypeFieldName": incremental}
     return {"flowName": name, "triggerConfig": trigger or {"triggerType": "OnDemand"}, "sourceFlowConfig": source,
-            "destinationFlowConfigList": [{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-                "bucketName": out, "bucketPrefix": "out", "s3OutputFormatConfig": {"fileType": "PARQUET"}}}}],
+            "destinationFlowConfigList": flows.s3_parquet_destination(out),
             "tasks": tasks}
 
 
 MAP_ALL = [{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"Marketo": "NO_OP"},
             "taskProperties": {}}]
-
-
-def rows(sluice: SluiceServer, name: str, columns: list[str]) -> list[dict[str, Any]]:
-    root = sluice.data_dir / "s3" / name
-    return [r for f in sorted(root.rglob("*.parquet")) if ".sluice-staging" not in f.parts
-            for r in pq.read_table(io.BytesIO(f.read_bytes()), columns=columns).to_pylist()]
-
-
-def run(appflow: Any, name: str) -> dict[str, Any]:
-    return wait(appflow, name, appflow.start_flow(flowName=name)["executionId"], timeout=60)
 
 
 def test_a_bad_client_secret_is_refused_with_marketos_message(appflow: Any, fake: FakeMarketo) -> None:
@@ -140,12 +111,12 @@ def test_create_flow_checks_task_fields_against_the_lead_fields(sluice: SluiceSe
     tasks = [{"taskType": "Filter", "sourceFields": ["email", "shoeSize"],
               "connectorOperator": {"Marketo": "PROJECTION"}, "taskProperties": {}}, *MAP_ALL]
     with pytest.raises(appflow.exceptions.ValidationException, match="shoeSize"):
-        appflow.create_flow(**to_s3(unique("bad"), profile, "leads", bucket(sluice), tasks))
+        appflow.create_flow(**to_s3(unique("bad"), profile, "leads", flows.new_bucket(sluice), tasks))
 
 
 def test_activities_land_once_each_through_a_429_mid_run(sluice: SluiceServer, appflow: Any, fake: FakeMarketo,
                                                          profile: str) -> None:
-    out, name = bucket(sluice), unique("acts")
+    out, name = flows.new_bucket(sluice), unique("acts")
     # A lower bound on activityDate makes the read page with paging tokens (the whole history would be
     # a bulk extract); this one starts before the first activity.
     since = int((fake.state.epoch - dt.timedelta(days=1)).timestamp() * 1000)
@@ -154,9 +125,9 @@ def test_activities_land_once_each_through_a_429_mid_run(sluice: SluiceServer, a
     appflow.create_flow(**to_s3(name, profile, "activities", out, tasks))
     fake.state.log.clear()
     fake.state.throttle_next(1, style="429", retry_after=1, path="/rest/v1/activities.json", after=1)
-    record = run(appflow, name)
+    record = flows.start_and_wait(appflow, name)
     assert record["executionStatus"] == "Successful", record
-    ids = Counter(r["marketoGUID"] for r in rows(sluice, out, ["marketoGUID"]))
+    ids = Counter(r["marketoGUID"] for r in flows.published_rows(sluice, out, ["marketoGUID"]))
     assert set(ids.values()) == {1}
     assert sorted(int(i) for i in ids) == list(range(1, fake.state.activity_count() + 1))
     pages = fake.state.log.matching("/rest/v1/activities.json")
@@ -173,7 +144,7 @@ def test_a_program_filter_is_pushed_down(sluice: SluiceServer, appflow: Any, fak
     low = fake.state.epoch + dt.timedelta(days=30)
     high = fake.state.epoch + dt.timedelta(days=90)
     stamp = "%Y-%m-%dT%H:%M:%SZ"
-    out, name = bucket(sluice), unique("progs")
+    out, name = flows.new_bucket(sluice), unique("progs")
     tasks = [{"taskType": "Filter", "sourceFields": ["id", "name", "updatedAt"],
               "connectorOperator": {"Marketo": "PROJECTION"}, "taskProperties": {}},
              {"taskType": "Filter", "sourceFields": ["updatedAt"], "connectorOperator": {"Marketo": "BETWEEN"},
@@ -183,12 +154,12 @@ def test_a_program_filter_is_pushed_down(sluice: SluiceServer, appflow: Any, fak
                 "connectorOperator": {"Marketo": "NO_OP"}, "taskProperties": {}} for f in ("id", "name", "updatedAt")]]
     appflow.create_flow(**to_s3(name, profile, "programs", out, tasks))
     fake.state.log.clear()
-    record = run(appflow, name)
+    record = flows.start_and_wait(appflow, name)
     assert record["executionStatus"] == "Successful", record
     (call,) = fake.state.log.matching("programs.json")
     assert call["query"]["earliestUpdatedAt"] == [low.strftime(stamp)]
     assert call["query"]["latestUpdatedAt"] == [high.strftime(stamp)]
-    landed = rows(sluice, out, ["id", "updatedAt"])
+    landed = flows.published_rows(sluice, out, ["id", "updatedAt"])
     expected = [p["id"] for p in fake.state.programs()
                 if low.strftime(stamp) <= p["updatedAt"][:20] <= high.strftime(stamp)]
     assert sorted(int(r["id"]) for r in landed) == expected and 0 < len(expected) < 45
@@ -201,23 +172,16 @@ def test_an_s3_to_marketo_write_reports_the_rejected_lead(sluice: SluiceServer, 
              for i in range(5)]
     rejected = f"{tag}-3@example.org"
     fake.state.reject(email=rejected, code="1003", message="Lead is blocked by a test")
-    source, errors, name = bucket(sluice), bucket(sluice), unique("write")
-    (sluice.data_dir / "s3" / source / "in").mkdir()
-    data = io.BytesIO()
-    pacsv.write_csv(pa.Table.from_pylist(leads), data)
-    (sluice.data_dir / "s3" / source / "in" / "leads.csv").write_bytes(data.getvalue())
+    source, errors, name = flows.csv_bucket(sluice, leads, "b", "leads.csv"), flows.new_bucket(sluice), unique("write")
     appflow.create_flow(
-        flowName=name, triggerConfig={"triggerType": "OnDemand"},
-        sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {"S3": {
-            "bucketName": source, "bucketPrefix": "in", "s3InputFormatConfig": {"s3InputFileType": "CSV"}}}},
+        flowName=name, triggerConfig={"triggerType": "OnDemand"}, sourceFlowConfig=flows.s3_csv_source(source),
         destinationFlowConfigList=[{"connectorType": "Marketo", "connectorProfileName": profile,
                                     "destinationConnectorProperties": {"Marketo": {
                                         "object": "leads", "errorHandlingConfig": {
                                             "failOnFirstDestinationError": False, "bucketName": errors,
                                             "bucketPrefix": "mkto"}}}}],
-        tasks=[{"taskType": "Map", "sourceFields": [c], "destinationField": c, "connectorOperator": {"S3": "NO_OP"},
-                "taskProperties": {}} for c in leads[0]])
-    record = run(appflow, name)
+        tasks=flows.copy_columns(leads[0]))
+    record = flows.start_and_wait(appflow, name)
     assert record["executionStatus"] == "Successful", record
     assert record["executionResult"]["errorInfo"]["putFailuresCount"] == 1
     for lead in leads:
@@ -225,41 +189,38 @@ def test_an_s3_to_marketo_write_reports_the_rejected_lead(sluice: SluiceServer, 
         assert (found == []) == (lead["email"] == rejected)
         if found:
             assert found[0]["firstName"] == lead["firstName"]
-    files = sorted((sluice.data_dir / "s3" / errors).rglob("*.jsonl"))
-    failed = [json.loads(line) for f in files for line in f.read_text().splitlines() if line]
+    failed = flows.error_records(sluice, errors)
     assert [r["email"] for r in failed] == [rejected]
     assert "Lead is blocked by a test" in json.dumps(failed, ensure_ascii=False)
 
 
 def test_scheduled_incremental_lead_pulls_pick_up_each_change_once(sluice: SluiceServer, appflow: Any,
                                                                     fake: FakeMarketo, profile: str) -> None:
-    out, name = bucket(sluice), unique("inc")
+    out, name = flows.new_bucket(sluice), unique("inc")
     first_from = virtual_now() - 3600
     fake.state.update_lead(11, title="first-11")
     fake.state.update_lead(12, title="first-12")
-    appflow.create_flow(**to_s3(name, profile, "leads", out, MAP_ALL, incremental="updatedAt", trigger={
-        "triggerType": "Scheduled", "triggerProperties": {"Scheduled": {
-            "scheduleExpression": "rate(1hours)", "dataPullMode": "Incremental",
-            "scheduleStartTime": virtual_now() + SPEEDUP, "firstExecutionFrom": first_from}}}))
+    hourly = flows.incremental_schedule(virtual_now() + SPEEDUP, first_from, "rate(1hours)")
+    appflow.create_flow(**to_s3(name, profile, "leads", out, MAP_ALL, incremental="updatedAt", trigger=hourly))
     appflow.start_flow(flowName=name)  # activates the schedule
 
     def titles() -> list[str]:
-        return [r["title"] for r in rows(sluice, out, ["title"]) if r["title"]]
+        return [r["title"] for r in flows.published_rows(sluice, out, ["title"]) if r["title"]]
 
     try:
-        wait_for(lambda: {"first-11", "first-12"} <= set(titles()), 30)
+        flows.wait_for(lambda: {"first-11", "first-12"} <= set(titles()), 30)
         fake.state.update_lead(11, title="second-11")
         created = fake.state.add_leads([{"email": "late@example.org", "title": "second-new"}])[0]
-        wait_for(lambda: {"second-11", "second-new"} <= set(titles()), 30)
+        flows.wait_for(lambda: {"second-11", "second-new"} <= set(titles()), 30)
         time.sleep(2)  # a few more (empty) hourly windows
     finally:
         appflow.stop_flow(flowName=name)
-    wait_for(lambda: all(r["executionStatus"] != "InProgress" for r in executions(appflow, name)), 30)
+    records = flows.wait_until_idle(appflow, name, 30)
     assert Counter(titles()) == Counter({"first-11": 1, "first-12": 1, "second-11": 1, "second-new": 1})
-    assert {r["executionStatus"] for r in executions(appflow, name)} == {"Successful"}
+    assert {r["executionStatus"] for r in records} == {"Successful"}
     # Every lead changed since firstExecutionFrom landed (those the write test made too), lead 11 once
     # per change.
-    landed = Counter(int(r["id"]) for r in rows(sluice, out, ["id"]))
+    landed = Counter(int(r["id"]) for r in flows.published_rows(sluice, out, ["id"]))
     changed = {r["id"] for r in fake.state.leads()
                if dt.datetime.fromisoformat(r["updatedAt"].replace("Z", "+00:00")).timestamp() > first_from}
     assert set(landed) == changed and {11, 12, created["id"]} <= changed
@@ -268,15 +229,3 @@ def test_scheduled_incremental_lead_pulls_pick_up_each_change_once(sluice: Sluic
     jobs = [j for j in fake.state.exports.values() if list(j.filter) == ["updatedAt"]]
     assert len(jobs) >= 3
 
-
-def executions(appflow: Any, name: str) -> list[dict[str, Any]]:
-    return appflow.describe_flow_execution_records(flowName=name, maxResults=100)["flowExecutions"]
-
-
-def wait_for(check: Callable[[], bool], timeout: float) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out")

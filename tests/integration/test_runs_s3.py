@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.integration.builders import unique
+from tests.support.flows import wait_for_run
 from tests.support.server import SluiceServer
 
 MOTO_KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
@@ -87,16 +87,8 @@ def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
     return out.getvalue()
 
 
-def wait(client: Any, flow: str, execution_id: str, timeout: float = 60) -> dict[str, Any]:
-    """Poll until the run leaves InProgress; return its record."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for record in client.describe_flow_execution_records(flowName=flow)["flowExecutions"]:
-            done = record["executionStatus"] not in ("InProgress", "CancelStarted")
-            if record["executionId"] == execution_id and done:
-                return record
-        time.sleep(0.1)
-    raise AssertionError(f"run {execution_id} of {flow} did not finish in {timeout} s")
+# Other test modules import `wait` from here.
+wait = wait_for_run
 
 
 def s3_flow(name: str, src: str, dst: str, tasks: list[dict[str, Any]], file_type: str = "PARQUET",

@@ -5,17 +5,16 @@ StopFlow.
 
 from __future__ import annotations
 
-import io
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pyarrow.parquet as pq
 
 from tests.fakes.salesforce.server import FakeSalesforce
 from tests.integration.builders import unique
+from tests.support.flows import new_bucket, published_rows, wait_for, wait_until_idle
 from tests.support.salesforce import account_event_flow, sluice_env, token_profile
 from tests.support.server import SluiceServer
 
@@ -29,55 +28,51 @@ def test_event_flow_runs_on_changes_and_resumes_after_a_restart(tmp_path: Path) 
     server = SluiceServer(data_dir=data_dir, workers=1, extra_env=env).start()
     try:
         client = server.client()
-        profile, name, bucket = unique("sf"), unique("sf-events"), unique("b")
-        (data_dir / "s3" / bucket).mkdir(parents=True)
+        profile, name, bucket = unique("sf"), unique("sf-events"), new_bucket(server)
         client.create_connector_profile(**token_profile(profile, fake))
         ids = [r[0] for r in fake.org.query("SELECT Id FROM Account ORDER BY Id LIMIT 6").rows]
         fake.org.write("Account", "update", [{"Id": ids[5], "Name": "before-activation"}])
         # Commits are stamped in whole seconds and an activation keeps its whole second: this
         # change is only "before" the activation when StartFlow comes in a later second.
         written = int(time.time())
-        _wait_for(lambda: int(time.time()) > written, 5)
+        wait_for(lambda: int(time.time()) > written, 5)
         client.create_flow(**account_event_flow(name, profile, bucket))
         assert client.describe_flow(flowName=name)["flowStatus"] == "Draft"
         assert client.start_flow(flowName=name)["flowStatus"] == "Active"
-        _wait_for(lambda: _health(server)["events"]["ready"] == 1, 30)
+        wait_for(lambda: _health(server)["events"]["ready"] == 1, 30)
 
         for index in range(2):
             fake.org.write("Account", "update", [{"Id": ids[index], "Name": f"live-{index}"}])
-        _wait_for(lambda: {"live-0", "live-1"} <= set(_names(data_dir, bucket)), 60)
+        wait_for(lambda: {"live-0", "live-1"} <= set(_names(data_dir, bucket)), 60)
 
         server.kill()  # kill -9: the subscription dies with the process
         for index in range(2, 4):
             fake.org.write("Account", "update", [{"Id": ids[index], "Name": f"downtime-{index}"}])
         server = SluiceServer(data_dir=data_dir, workers=1, extra_env=env).start()
         client = server.client()
-        _wait_for(lambda: {"downtime-2", "downtime-3"} <= set(_names(data_dir, bucket)), 60)
+        wait_for(lambda: {"downtime-2", "downtime-3"} <= set(_names(data_dir, bucket)), 60)
         fake.org.write("Account", "update", [{"Id": ids[4], "Name": "after-restart"}])
-        _wait_for(lambda: "after-restart" in _names(data_dir, bucket), 60)
+        wait_for(lambda: "after-restart" in _names(data_dir, bucket), 60)
 
         assert client.stop_flow(flowName=name)["flowStatus"] == "Suspended"
-        _wait_for(lambda: _health(server)["events"]["subscriptions"] == 0, 30)
+        wait_for(lambda: _health(server)["events"]["subscriptions"] == 0, 30)
         fake.org.write("Account", "update", [{"Id": ids[0], "Name": "while-stopped"}])
         stopped_change = int(time.time())  # an activation keeps its whole second: start in a later one
-        _wait_for(lambda: int(time.time()) > stopped_change, 5)
+        wait_for(lambda: int(time.time()) > stopped_change, 5)
         # The positive signal that the change made while Suspended was passed over: activate the
         # flow again and make a later change; the stream is ordered, so once the later one has
         # arrived the earlier one would have too.
         assert client.start_flow(flowName=name)["flowStatus"] == "Active"
         fake.org.write("Account", "update", [{"Id": ids[1], "Name": "after-resume"}])
-        _wait_for(lambda: "after-resume" in _names(data_dir, bucket), 60)
+        wait_for(lambda: "after-resume" in _names(data_dir, bucket), 60)
 
         counts = Counter(_names(data_dir, bucket))
         assert counts == Counter({"live-0": 1, "live-1": 1, "downtime-2": 1, "downtime-3": 1,
                                   "after-restart": 1, "after-resume": 1}), counts
 
-        def records() -> list[dict[str, Any]]:
-            return client.describe_flow_execution_records(flowName=name)["flowExecutions"]
-
-        _wait_for(lambda: all(r["executionStatus"] != "InProgress" for r in records()), 60)
-        assert {r["executionStatus"] for r in records()} == {"Successful"}, records()
-        assert sum(r["executionResult"]["recordsProcessed"] for r in records()) == 6
+        records = wait_until_idle(client, name)
+        assert {r["executionStatus"] for r in records} == {"Successful"}, records
+        assert sum(r["executionResult"]["recordsProcessed"] for r in records) == 6
     finally:
         server.stop()
         fake.stop()
@@ -88,16 +83,5 @@ def _health(server: SluiceServer) -> dict[str, Any]:
 
 
 def _names(data_dir: Path, bucket: str) -> list[str]:
-    root = data_dir / "s3" / bucket
-    # Published objects only: a run still writing has its files under .sluice-staging/.
-    return [r["Name"] for f in sorted(root.rglob("*.parquet")) if ".sluice-staging" not in f.parts
-            for r in pq.read_table(io.BytesIO(f.read_bytes()), columns=["Name"]).to_pylist()]
+    return [r["Name"] for r in published_rows(data_dir, bucket, ["Name"])]
 
-
-def _wait_for(check: Any, timeout: float) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out")

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.fakes.salesforce.server import FakeSalesforce
 from tests.integration.builders import unique
+from tests.support.flows import saas_server
 from tests.support.salesforce import APP_CLIENT_ID, APP_CLIENT_SECRET, USER, profile_request, sluice_env, token_profile
 from tests.support.server import SluiceServer
 
@@ -38,16 +39,9 @@ def fake() -> Iterator[FakeSalesforce]:
 
 @pytest.fixture(scope="module")
 def sluice(fake: FakeSalesforce, moto_s3: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    server = SluiceServer(
-        data_dir=tmp_path_factory.mktemp("sf-profiles"), workers=0,
-        extra_env=sluice_env(fake.url, AWS_ENDPOINT_URL_SECRETSMANAGER=moto_s3, SLUICE_S3_BACKEND="local", **MOTO_KEYS),
-    ).start()
-    try:
+    env = sluice_env(fake.url, AWS_ENDPOINT_URL_SECRETSMANAGER=moto_s3, **MOTO_KEYS)
+    with saas_server(tmp_path_factory.mktemp("sf-profiles"), workers=0, **env) as server:
         yield server
-    finally:
-        server.stop()
-    log = server.log()
-    assert "Traceback" not in log, log[-4000:]
 
 
 @pytest.fixture(scope="module")

@@ -6,17 +6,14 @@ The expected records come from the fake's own SQLite data (`org.query`), never f
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 
 from tests.fakes.salesforce.server import FakeSalesforce
 from tests.integration.builders import unique
-from tests.integration.test_runs_s3 import wait
+from tests.support.flows import run_to_s3, s3_parquet_destination, saas_server
 from tests.support.salesforce import sluice_env, token_profile
 from tests.support.server import SluiceServer
 
@@ -35,14 +32,8 @@ def fake() -> Iterator[FakeSalesforce]:
 
 @pytest.fixture(scope="module")
 def sluice(fake: FakeSalesforce, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    server = SluiceServer(data_dir=tmp_path_factory.mktemp("sf-runs"), workers=1,
-                          extra_env=sluice_env(fake.url, SLUICE_S3_BACKEND="local")).start()
-    try:
+    with saas_server(tmp_path_factory.mktemp("sf-runs"), **sluice_env(fake.url)) as server:
         yield server
-    finally:
-        server.stop()
-    log = server.log()
-    assert "Traceback" not in log, log[-4000:]
 
 
 @pytest.fixture(scope="module")
@@ -68,25 +59,15 @@ def salesforce_flow(name: str, profile: str, bucket: str, tasks: list[dict[str, 
         "triggerConfig": {"triggerType": "OnDemand"},
         "sourceFlowConfig": {"connectorType": "Salesforce", "connectorProfileName": profile,
                              "sourceConnectorProperties": {"Salesforce": {"object": "Account", **source}}},
-        "destinationFlowConfigList": [{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-            "bucketName": bucket, "bucketPrefix": "out",
-            "s3OutputFormatConfig": {"fileType": "PARQUET", "preserveSourceDataTyping": True}}}}],
+        "destinationFlowConfigList": s3_parquet_destination(bucket, preserveSourceDataTyping=True),
         "tasks": tasks,
     }
 
 
 def run(appflow: Any, flow: dict[str, Any], sluice: SluiceServer) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Create the flow, run it, and read back every record it wrote (sorted by Id)."""
-    bucket = flow["destinationFlowConfigList"][0]["destinationConnectorProperties"]["S3"]["bucketName"]
-    (sluice.data_dir / "s3" / bucket).mkdir(parents=True, exist_ok=True)
-    appflow.create_flow(**flow)
-    record = wait(appflow, flow["flowName"], appflow.start_flow(flowName=flow["flowName"])["executionId"], timeout=120)
-    return record, read_rows(sluice.data_dir / "s3" / bucket)
-
-
-def read_rows(root: Path) -> list[dict[str, Any]]:
-    rows = [r for f in sorted(root.rglob("*.parquet")) for r in pq.read_table(io.BytesIO(f.read_bytes())).to_pylist()]
-    return sorted(rows, key=lambda r: r.get("Id") or "")
+    record, rows = run_to_s3(appflow, sluice, flow)
+    return record, sorted(rows, key=lambda r: r.get("Id") or "")
 
 
 def test_rest_and_bulk_move_the_same_records(appflow: Any, sluice: SluiceServer, fake: FakeSalesforce,

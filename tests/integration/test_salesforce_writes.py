@@ -7,19 +7,23 @@ exactly which records must fail. What landed is read back from the fake's own da
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import pytest
 
 from tests.fakes.salesforce.server import FakeSalesforce
 from tests.integration.builders import unique
-from tests.integration.test_runs_s3 import wait
+from tests.support.flows import (
+    copy_columns,
+    csv_bucket,
+    error_records,
+    new_bucket,
+    s3_csv_source,
+    saas_server,
+    start_and_wait,
+)
 from tests.support.salesforce import sluice_env, token_profile
 from tests.support.server import SluiceServer
 
@@ -36,14 +40,8 @@ def fake() -> Iterator[FakeSalesforce]:
 
 @pytest.fixture(scope="module")
 def sluice(fake: FakeSalesforce, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    server = SluiceServer(data_dir=tmp_path_factory.mktemp("sf-writes"), workers=1,
-                          extra_env=sluice_env(fake.url, SLUICE_S3_BACKEND="local")).start()
-    try:
+    with saas_server(tmp_path_factory.mktemp("sf-writes"), **sluice_env(fake.url)) as server:
         yield server
-    finally:
-        server.stop()
-    log = server.log()
-    assert "Traceback" not in log, log[-4000:]
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +59,7 @@ def profile(appflow: Any, fake: FakeSalesforce) -> str:
 def write_flow(sluice: SluiceServer, appflow: Any, profile: str, rows: list[dict[str, Any]], operation: str,
                id_fields: list[str] | None = None, fail_fast: bool = False, api: str = "AUTOMATIC") -> tuple[str, str]:
     """Put `rows` as CSV in a new bucket, create and run an S3 -> Salesforce Account flow; (flow, error bucket)."""
-    source, errors, name = unique("in"), unique("err"), unique(f"sf-{operation.lower()}")
-    root = sluice.data_dir / "s3"
-    (root / source / "in").mkdir(parents=True)
-    (root / errors).mkdir(parents=True)
-    out = io.BytesIO()
-    pacsv.write_csv(pa.Table.from_pylist(rows), out)
-    (root / source / "in" / "rows.csv").write_bytes(out.getvalue())
+    source, errors, name = csv_bucket(sluice, rows), new_bucket(sluice, "err"), unique(f"sf-{operation.lower()}")
     destination: dict[str, Any] = {
         "object": "Account", "writeOperationType": operation, "dataTransferApi": api,
         "errorHandlingConfig": {"failOnFirstDestinationError": fail_fast, "bucketName": errors, "bucketPrefix": "sf"},
@@ -77,23 +69,16 @@ def write_flow(sluice: SluiceServer, appflow: Any, profile: str, rows: list[dict
     appflow.create_flow(
         flowName=name,
         triggerConfig={"triggerType": "OnDemand"},
-        sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {"S3": {
-            "bucketName": source, "bucketPrefix": "in", "s3InputFormatConfig": {"s3InputFileType": "CSV"}}}},
+        sourceFlowConfig=s3_csv_source(source),
         destinationFlowConfigList=[{"connectorType": "Salesforce", "connectorProfileName": profile,
                                     "destinationConnectorProperties": {"Salesforce": destination}}],
-        tasks=[{"taskType": "Map", "sourceFields": [column], "destinationField": column,
-                "connectorOperator": {"S3": "NO_OP"}, "taskProperties": {}} for column in rows[0]],
+        tasks=copy_columns(rows[0]),
     )
     return name, errors
 
 
 def run(appflow: Any, name: str) -> dict[str, Any]:
-    return wait(appflow, name, appflow.start_flow(flowName=name)["executionId"], timeout=120)
-
-
-def error_records(sluice: SluiceServer, bucket: str) -> list[dict[str, Any]]:
-    root: Path = sluice.data_dir / "s3" / bucket
-    return [json.loads(line) for f in sorted(root.rglob("*.jsonl")) for line in f.read_text().splitlines() if line]
+    return start_and_wait(appflow, name, timeout=120)
 
 
 def names(fake: FakeSalesforce, where: str) -> set[str]:

@@ -6,19 +6,15 @@ The expected records come from the fake's own data (`state.query`), never from S
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 
 from tests.fakes.servicenow.server import FakeServiceNow
 from tests.integration.builders import raises, unique
-from tests.integration.test_runs_s3 import wait
+from tests.support.flows import run_to_s3, s3_parquet_destination, saas_server
 from tests.support.server import SluiceServer
-from tests.support.tls import tls_env
 
 COUNTS = {"sys_user": 40, "sys_user_group": 8, "cmdb_ci": 10, "cmdb_ci_server": 10, "problem": 20,
           "incident": 260, "change_request": 30}
@@ -33,15 +29,8 @@ def fake() -> Iterator[FakeServiceNow]:
 
 @pytest.fixture(scope="module")
 def sluice(fake: FakeServiceNow, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    env = {**tls_env(), "SLUICE_S3_BACKEND": "local", "SLUICE_SERVICENOW_PAGE_SIZE": str(PAGE),
-           "SLUICE_REST_BACKOFF_BASE": "0.05"}
-    server = SluiceServer(data_dir=tmp_path_factory.mktemp("sn"), workers=1, extra_env=env).start()
-    try:
+    with saas_server(tmp_path_factory.mktemp("sn"), SLUICE_SERVICENOW_PAGE_SIZE=str(PAGE)) as server:
         yield server
-    finally:
-        server.stop()
-    log = server.log()
-    assert "Traceback" not in log, log[-4000:]
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +58,7 @@ def flow(name: str, profile: str, bucket: str, table: str, tasks: list[dict[str,
         "triggerConfig": {"triggerType": "OnDemand"},
         "sourceFlowConfig": {"connectorType": "Servicenow", "connectorProfileName": profile,
                              "sourceConnectorProperties": {"ServiceNow": {"object": table}}},
-        "destinationFlowConfigList": [{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-            "bucketName": bucket, "bucketPrefix": "out",
-            "s3OutputFormatConfig": {"fileType": "PARQUET", "preserveSourceDataTyping": True}}}}],
+        "destinationFlowConfigList": s3_parquet_destination(bucket, preserveSourceDataTyping=True),
         "tasks": tasks,
     }
 
@@ -79,20 +66,6 @@ def flow(name: str, profile: str, bucket: str, table: str, tasks: list[dict[str,
 def map_all() -> list[dict[str, Any]]:
     return [{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"ServiceNow": "NO_OP"},
              "taskProperties": {}}]
-
-
-def run(appflow: Any, sluice: SluiceServer, request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    bucket = request["destinationFlowConfigList"][0]["destinationConnectorProperties"]["S3"]["bucketName"]
-    (sluice.data_dir / "s3" / bucket).mkdir(parents=True, exist_ok=True)
-    appflow.create_flow(**request)
-    record = wait(appflow, request["flowName"], appflow.start_flow(flowName=request["flowName"])["executionId"],
-                  timeout=60)
-    return record, read_rows(sluice.data_dir / "s3" / bucket)
-
-
-def read_rows(root: Path) -> list[dict[str, Any]]:
-    return [r for f in sorted(root.rglob("*.parquet")) if ".sluice-staging" not in f.parts
-            for r in pq.read_table(io.BytesIO(f.read_bytes())).to_pylist()]
 
 
 def test_a_bad_password_is_refused_with_the_vendor_message(appflow: Any, fake: FakeServiceNow, profile: str) -> None:
@@ -133,7 +106,7 @@ def test_pages_through_a_429_land_every_record_once(appflow: Any, sluice: Sluice
                                                     profile: str) -> None:
     fake.state.log.clear()
     fake.state.throttle_next(1, retry_after=1, path_part="/table/incident", after=1)  # the second page
-    record, rows = run(appflow, sluice, flow(unique("sn-all"), profile, unique("b"), "incident", map_all()))
+    record, rows = run_to_s3(appflow, sluice, flow(unique("sn-all"), profile, unique("b"), "incident", map_all()))
     assert record["executionStatus"] == "Successful", record
     expected = sorted(str(r["sys_id"]) for r in fake.state.query("incident", "", 10_000, 0)[1])
     assert sorted(r["sys_id"] for r in rows) == expected and len(expected) == 260
@@ -162,7 +135,7 @@ def test_filters_and_projection_are_pushed_into_sysparm_query(appflow: Any, slui
            "taskProperties": {}} for f in fields],
     ]
     fake.state.log.clear()
-    record, rows = run(appflow, sluice, flow(unique("sn-filter"), profile, unique("b"), "incident", tasks))
+    record, rows = run_to_s3(appflow, sluice, flow(unique("sn-filter"), profile, unique("b"), "incident", tasks))
     assert record["executionStatus"] == "Successful", record
     (request,) = fake.state.log.matching("/api/now/table/incident")
     query = request["query"]["sysparm_query"][0]

@@ -8,28 +8,21 @@ records come from the fake's own state, never from Sluice.
 
 from __future__ import annotations
 
-import io
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 
 from tests.fakes.slack.seed import ts_us
 from tests.fakes.slack.server import FakeSlack
 from tests.integration.builders import unique
-from tests.integration.test_runs_s3 import wait
+from tests.support import flows
 from tests.support.server import SluiceServer
-from tests.support.tls import tls_env
 
 SPEEDUP = 60.0
-
-
-def server_env(**extra: str) -> dict[str, str]:
-    return {**tls_env(), "SLUICE_S3_BACKEND": "local", "SLUICE_REST_BACKOFF_BASE": "0.05", **extra}
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +33,8 @@ def fake() -> Iterator[FakeSlack]:
 
 @pytest.fixture(scope="module")
 def sluice(fake: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    server = SluiceServer(data_dir=tmp_path_factory.mktemp("slack"), workers=1, extra_env=server_env()).start()
-    try:
+    with flows.saas_server(tmp_path_factory.mktemp("slack")) as server:
         yield server
-    finally:
-        server.stop()
-    log = server.log()
-    assert "Traceback" not in log, log[-4000:]
 
 
 @pytest.fixture(scope="module")
@@ -77,29 +65,12 @@ def slack_flow(name: str, profile: str, obj: str, bucket: str, tasks: list[dict[
         "triggerConfig": trigger or {"triggerType": "OnDemand"},
         "sourceFlowConfig": {"connectorType": "Slack", "connectorProfileName": profile,
                              "sourceConnectorProperties": {"Slack": {"object": obj}}, **source},
-        "destinationFlowConfigList": [{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-            "bucketName": bucket, "bucketPrefix": "out",
-            "s3OutputFormatConfig": {"fileType": "PARQUET", "preserveSourceDataTyping": True}}}}],
+        "destinationFlowConfigList": flows.s3_parquet_destination(bucket, preserveSourceDataTyping=True),
         "tasks": tasks,
     }
 
 
 MAP_ALL = [{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"Slack": "NO_OP"}, "taskProperties": {}}]
-
-
-def rows_in(sluice: SluiceServer, bucket: str) -> list[dict[str, Any]]:
-    root = sluice.data_dir / "s3" / bucket
-    # Published objects only: a run still writing keeps its files under .sluice-staging/.
-    return [r for f in sorted(root.rglob("*.parquet")) if ".sluice-staging" not in f.parts
-            for r in pq.read_table(io.BytesIO(f.read_bytes())).to_pylist()]
-
-
-def run(appflow: Any, sluice: SluiceServer, flow: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    bucket = flow["destinationFlowConfigList"][0]["destinationConnectorProperties"]["S3"]["bucketName"]
-    (sluice.data_dir / "s3" / bucket).mkdir(parents=True, exist_ok=True)
-    appflow.create_flow(**flow)
-    record = wait(appflow, flow["flowName"], appflow.start_flow(flowName=flow["flowName"])["executionId"], timeout=90)
-    return record, rows_in(sluice, bucket)
 
 
 def every_message(fake: FakeSlack, channel: str) -> dict[str, dict[str, Any]]:
@@ -142,7 +113,7 @@ def test_a_paged_read_lands_every_message_once_through_a_429(appflow: Any, sluic
     expected = every_message(fake, channel)
     before = len(fake.log.matching("conversations.history"))
     fake.state.throttle_next(1, retry_after=1, method="conversations.history", after=1)  # on the second page
-    record, rows = run(appflow, sluice, slack_flow(unique("slack-all"), profile, f"conversations/{channel}",
+    record, rows = flows.run_to_s3(appflow, sluice, slack_flow(unique("slack-all"), profile, f"conversations/{channel}",
                                                    unique("b"), MAP_ALL))
     assert record["executionStatus"] == "Successful", record
     assert Counter(r["ts"] for r in rows) == Counter({ts: 1 for ts in expected})
@@ -162,8 +133,8 @@ def test_a_time_filter_is_pushed_down_as_oldest_and_latest(appflow: Any, sluice:
               "taskProperties": {"DATA_TYPE": "datetime", "LOWER_BOUND": str(lower), "UPPER_BOUND": str(upper)}},
              *MAP_ALL]
     fake.log.clear()
-    record, rows = run(appflow, sluice, slack_flow(unique("slack-push"), profile, f"conversations/{channel}",
-                                                   unique("b"), tasks))
+    record, rows = flows.run_to_s3(appflow, sluice, slack_flow(unique("slack-push"), profile,
+                                                               f"conversations/{channel}", unique("b"), tasks))
     assert record["executionStatus"] == "Successful", record
     inside = [ts for ts in stamps if lower * 1000 <= ts_us(ts) <= upper * 1000]
     assert sorted(r["ts"] for r in rows) == inside and 0 < len(inside) < len(stamps)
@@ -185,43 +156,24 @@ def test_an_incremental_scheduled_flow_moves_each_new_message_once(tmp_path: Pat
         fake.state.set_clock(virtual_now)
         ws = fake.state.workspace
         channel = ws.channel_ids()[0]
-        server = SluiceServer(data_dir=tmp_path / "data", workers=1, extra_env=server_env(
-            SLUICE_SCHEDULER_SPEEDUP=str(SPEEDUP), SLUICE_SCHEDULER_EPOCH=repr(epoch))).start()
-        try:
+        with flows.saas_server(tmp_path / "data", **flows.scheduler_env(SPEEDUP, epoch)) as server:
             client = server.client()
-            profile, name, bucket = unique("slack"), unique("slack-inc"), unique("b")
-            (server.data_dir / "s3" / bucket).mkdir(parents=True)
+            profile, name, bucket = unique("slack"), unique("slack-inc"), flows.new_bucket(server)
             client.create_connector_profile(**profile_request(profile, fake, fake.token()))
             first = [ws.post(channel, f"first-{n} ✨")["ts"] for n in range(3)]
-            client.create_flow(**slack_flow(name, profile, f"conversations/{channel}", bucket, MAP_ALL, trigger={
-                "triggerType": "Scheduled", "triggerProperties": {"Scheduled": {
-                    "scheduleExpression": "rate(1minutes)", "dataPullMode": "Incremental",
-                    "scheduleStartTime": virtual_now() + SPEEDUP, "firstExecutionFrom": virtual_now() - 3600}}},
+            client.create_flow(**slack_flow(
+                name, profile, f"conversations/{channel}", bucket, MAP_ALL,
+                trigger=flows.incremental_schedule(virtual_now() + SPEEDUP, virtual_now() - 3600),
                 incrementalPullConfig={"datetimeTypeFieldName": "timestamp"}))
             client.start_flow(flowName=name)
-            wait_for(lambda: {r["ts"] for r in rows_in(server, bucket)} >= set(first), 60)
+            flows.wait_for(lambda: {r["ts"] for r in flows.published_rows(server, bucket)} >= set(first), 60)
             later = [ws.post(channel, "second 🚀")["ts"], ws.reply(channel, first[0], "a reply in the thread")["ts"]]
-            wait_for(lambda: {r["ts"] for r in rows_in(server, bucket)} >= set(first + later), 60)
+            flows.wait_for(lambda: {r["ts"] for r in flows.published_rows(server, bucket)} >= set(first + later), 60)
             time.sleep(2)  # a few more (empty) windows
             client.stop_flow(flowName=name)
-            wait_for(lambda: all(r["executionStatus"] != "InProgress" for r in records(client, name)), 60)
-            counts = Counter(r["ts"] for r in rows_in(server, bucket))
+            records = flows.wait_until_idle(client, name)
+            counts = Counter(r["ts"] for r in flows.published_rows(server, bucket))
             assert counts == Counter({ts: 1 for ts in first + later}), counts  # no seeded message: all older
-            assert {r["executionStatus"] for r in records(client, name)} == {"Successful"}
+            assert {r["executionStatus"] for r in records} == {"Successful"}
             history = fake.log.matching("conversations.history")
             assert history and all("oldest" in e["query"] and "latest" in e["query"] for e in history)
-        finally:
-            server.stop()
-
-
-def records(client: Any, name: str) -> list[dict[str, Any]]:
-    return client.describe_flow_execution_records(flowName=name, maxResults=100)["flowExecutions"]
-
-
-def wait_for(check: Any, timeout: float) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out")

@@ -8,30 +8,24 @@ bucket while the run ends Successful.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import pytest
 
 from tests.fakes.zendesk.seed import iso, stamp_of
 from tests.fakes.zendesk.server import FakeZendesk
 from tests.integration.builders import unique
-from tests.integration.test_runs_s3 import wait
+from tests.support import flows
 from tests.support.server import SluiceServer
-from tests.support.tls import tls_env
 
 TICKETS = 2600  # 2.6 export pages of 1000
 
 
-def zendesk_env(url: str, **extra: str) -> dict[str, str]:
-    """Server environment: trust the test CA, allow the fake's host, retry quickly."""
-    return {**tls_env(), "SLUICE_ENDPOINT_URL_ZENDESK": url, "SLUICE_REST_BACKOFF_BASE": "0.05", **extra}
+def zendesk_env(url: str) -> dict[str, str]:
+    """Server environment: the fake's host is the Zendesk endpoint Sluice allows."""
+    return {"SLUICE_ENDPOINT_URL_ZENDESK": url}
 
 
 def profile_request(name: str, url: str, token: str) -> dict[str, Any]:
@@ -51,14 +45,8 @@ def fake() -> Iterator[FakeZendesk]:
 
 @pytest.fixture(scope="module")
 def sluice(fake: FakeZendesk, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    server = SluiceServer(data_dir=tmp_path_factory.mktemp("zendesk"), workers=1,
-                          extra_env=zendesk_env(fake.url, SLUICE_S3_BACKEND="local")).start()
-    try:
+    with flows.saas_server(tmp_path_factory.mktemp("zendesk"), **zendesk_env(fake.url)) as server:
         yield server
-    finally:
-        server.stop()
-    log = server.log()
-    assert "Traceback" not in log, log[-4000:]
 
 
 @pytest.fixture(scope="module")
@@ -76,20 +64,14 @@ def profile(appflow: Any, fake: FakeZendesk) -> str:
 def pull(appflow: Any, sluice: SluiceServer, profile: str, obj: str, tasks: list[dict[str, Any]]) -> tuple[
         dict[str, Any], list[dict[str, Any]]]:
     """Create and run a Zendesk -> S3 Parquet flow; (its execution record, the rows landed)."""
-    name, bucket = unique("zd-pull"), unique("b")
-    (sluice.data_dir / "s3" / bucket).mkdir(parents=True)
+    name, bucket = unique("zd-pull"), flows.new_bucket(sluice)
     appflow.create_flow(
         flowName=name, triggerConfig={"triggerType": "OnDemand"},
         sourceFlowConfig={"connectorType": "Zendesk", "connectorProfileName": profile,
                           "sourceConnectorProperties": {"Zendesk": {"object": obj}}},
-        destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-            "bucketName": bucket, "bucketPrefix": "out", "s3OutputFormatConfig": {"fileType": "PARQUET"}}}}],
-        tasks=tasks)
-    record = wait(appflow, name, appflow.start_flow(flowName=name)["executionId"], timeout=120)
-    files = sorted((sluice.data_dir / "s3" / bucket).rglob("*"))
-    rows = [row for f in files if f.is_file() and not f.name.startswith(".")
-            for row in pq.read_table(f).to_pylist()]
-    return record, rows
+        destinationFlowConfigList=flows.s3_parquet_destination(bucket), tasks=tasks)
+    record = flows.start_and_wait(appflow, name, timeout=120)
+    return record, flows.published_rows(sluice, bucket)
 
 
 def map_all() -> list[dict[str, Any]]:
@@ -151,31 +133,18 @@ def test_a_greater_than_filter_on_updated_at_is_the_exports_start_time(appflow: 
 def write_flow(sluice: SluiceServer, appflow: Any, profile: str, rows: list[dict[str, Any]], operation: str,
                id_fields: list[str] | None = None, fail_fast: bool = False) -> tuple[str, str]:
     """Put `rows` as CSV in a new bucket and create an S3 -> Zendesk tickets flow; (flow, error bucket)."""
-    source, errors, name = unique("in"), unique("err"), unique(f"zd-{operation.lower()}")
-    root = sluice.data_dir / "s3"
-    (root / source / "in").mkdir(parents=True)
-    (root / errors).mkdir(parents=True)
-    out = io.BytesIO()
-    pacsv.write_csv(pa.Table.from_pylist(rows), out)
-    (root / source / "in" / "rows.csv").write_bytes(out.getvalue())
+    source, errors = flows.csv_bucket(sluice, rows), flows.new_bucket(sluice, "err")
+    name = unique(f"zd-{operation.lower()}")
     destination: dict[str, Any] = {"object": "tickets", "writeOperationType": operation, "errorHandlingConfig": {
         "failOnFirstDestinationError": fail_fast, "bucketName": errors, "bucketPrefix": "zd"}}
     if id_fields:
         destination["idFieldNames"] = id_fields
     appflow.create_flow(
-        flowName=name, triggerConfig={"triggerType": "OnDemand"},
-        sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {"S3": {
-            "bucketName": source, "bucketPrefix": "in", "s3InputFormatConfig": {"s3InputFileType": "CSV"}}}},
+        flowName=name, triggerConfig={"triggerType": "OnDemand"}, sourceFlowConfig=flows.s3_csv_source(source),
         destinationFlowConfigList=[{"connectorType": "Zendesk", "connectorProfileName": profile,
                                     "destinationConnectorProperties": {"Zendesk": destination}}],
-        tasks=[{"taskType": "Map", "sourceFields": [column], "destinationField": column,
-                "connectorOperator": {"S3": "NO_OP"}, "taskProperties": {}} for column in rows[0]])
+        tasks=flows.copy_columns(rows[0]))
     return name, errors
-
-
-def error_records(sluice: SluiceServer, bucket: str) -> list[dict[str, Any]]:
-    root: Path = sluice.data_dir / "s3" / bucket
-    return [json.loads(line) for f in sorted(root.rglob("*.jsonl")) for line in f.read_text().splitlines() if line]
 
 
 def test_s3_to_zendesk_insert_with_one_rejected_record(appflow: Any, sluice: SluiceServer, fake: FakeZendesk,
@@ -187,7 +156,7 @@ def test_s3_to_zendesk_insert_with_one_rejected_record(appflow: Any, sluice: Slu
     rows.insert(70, {"subject": f"REJECT {tag}", "description": "x", "priority": "low",
                      "custom_field_360010000001": "1"})
     name, errors = write_flow(sluice, appflow, profile, rows, "INSERT")
-    record = wait(appflow, name, appflow.start_flow(flowName=name)["executionId"], timeout=120)
+    record = flows.start_and_wait(appflow, name, timeout=120)
     assert record["executionStatus"] == "Successful", record
     assert record["executionResult"]["errorInfo"]["putFailuresCount"] == 1
     tickets = fake.state.collections["tickets"]
@@ -195,7 +164,7 @@ def test_s3_to_zendesk_insert_with_one_rejected_record(appflow: Any, sluice: Slu
     assert sorted(t["subject"] for t in landed) == sorted(f"{tag} {i}" for i in range(150))
     fifth = next(t for t in landed if t["subject"] == f"{tag} 5")
     assert {"id": 360010000001, "value": "105"} in fifth["custom_fields"]
-    failed = error_records(sluice, errors)
+    failed = flows.error_records(sluice, errors)
     assert [r["subject"] for r in failed] == [f"REJECT {tag}"] and "block list" in json.dumps(failed)
 
 
@@ -207,7 +176,7 @@ def test_s3_to_zendesk_upsert_by_id_updates_and_creates(appflow: Any, sluice: Sl
     rows = [{"id": str(open_id), "subject": f"{tag} updated", "description": "d"},
             {"id": "9999999", "subject": f"{tag} created", "description": "made by upsert"}]
     name, _ = write_flow(sluice, appflow, profile, rows, "UPSERT", ["id"])
-    record = wait(appflow, name, appflow.start_flow(flowName=name)["executionId"], timeout=120)
+    record = flows.start_and_wait(appflow, name, timeout=120)
     assert record["executionStatus"] == "Successful", record
     assert record["executionResult"]["errorInfo"]["putFailuresCount"] == 0
     assert tickets.get(open_id, "")["subject"] == f"{tag} updated"
@@ -222,11 +191,11 @@ def test_fail_on_first_error_stops_after_the_chunk_and_says_what_was_written(
     rows = [{"subject": f"{tag} {i}", "description": "d"} for i in range(250)]
     rows[150]["subject"] = f"REJECT {tag}"
     name, errors = write_flow(sluice, appflow, profile, rows, "INSERT", fail_fast=True)
-    record = wait(appflow, name, appflow.start_flow(flowName=name)["executionId"], timeout=120)
+    record = flows.start_and_wait(appflow, name, timeout=120)
     assert record["executionStatus"] == "Error"
     message = record["executionResult"]["errorInfo"]["executionMessage"]
     tickets = fake.state.collections["tickets"]
     written = [i for i in tickets.created if str(tickets.changed[i]["subject"]).startswith(f"{tag} ")]
     # Chunks of 100: the first wrote 100, the second 99 and refused the reject, the third was not sent.
     assert len(written) == 199 and "199 record(s) were written" in message, message
-    assert [r["subject"] for r in error_records(sluice, errors)] == [f"REJECT {tag}"]
+    assert [r["subject"] for r in flows.error_records(sluice, errors)] == [f"REJECT {tag}"]

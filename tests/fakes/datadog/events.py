@@ -23,7 +23,7 @@ from .errors import DatadogError
 from .paging import decode_cursor, encode_cursor, next_link, page_limit, sort_order
 from .search import QuerySyntaxError, compile_query
 from .state import DatadogState, event_view, matching
-from .timeparse import TimeFormatError, iso_ms, parse_posix_seconds, parse_time_ms
+from .timeparse import TimeFormatError, iso_ms, parse_time_ms, posix_seconds_params
 
 V1_PAGE = 1000
 V2_STATUS = {"info": "info", "warning": "warning", "error": "error", "success": "success"}
@@ -63,11 +63,7 @@ def v2_event(record: dict[str, Any]) -> dict[str, Any]:
 async def list_v1(request: Request, state: DatadogState, body: Any) -> dict[str, Any]:
     """`GET /api/v1/events`."""
     q = request.query_params
-    try:
-        start = parse_posix_seconds("start", q.get("start"))
-        end = parse_posix_seconds("end", q.get("end"))
-    except TimeFormatError as exc:
-        raise DatadogError(400, str(exc)) from None
+    start, end = posix_seconds_params(q, "start", "end")
     priority = q.get("priority")
     if priority not in (None, "", "low", "normal"):
         raise DatadogError(400, f"Invalid priority: {priority}")

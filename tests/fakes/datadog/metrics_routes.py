@@ -9,17 +9,13 @@ from starlette.requests import Request
 from .errors import DatadogError
 from .metrics import MetricQueryError, active_metrics, parse_query, run_query
 from .state import DatadogState
-from .timeparse import TimeFormatError, parse_posix_seconds
+from .timeparse import posix_seconds_params
 
 
 async def query(request: Request, state: DatadogState, body: Any) -> dict[str, Any]:
     """Timeseries points for `query` between POSIX-second `from` and `to`."""
     q = request.query_params
-    try:
-        from_s = parse_posix_seconds("from", q.get("from"))
-        to_s = parse_posix_seconds("to", q.get("to"))
-    except TimeFormatError as exc:
-        raise DatadogError(400, str(exc)) from None
+    from_s, to_s = posix_seconds_params(q, "from", "to")
     text = q.get("query")
     if not text:
         raise DatadogError(400, "Missing required parameter: query")
@@ -37,8 +33,5 @@ async def query(request: Request, state: DatadogState, body: Any) -> dict[str, A
 async def active(request: Request, state: DatadogState, body: Any) -> dict[str, Any]:
     """The metrics actively reporting since POSIX-second `from`."""
     q = request.query_params
-    try:
-        from_s = parse_posix_seconds("from", q.get("from"))
-    except TimeFormatError as exc:
-        raise DatadogError(400, str(exc)) from None
+    (from_s,) = posix_seconds_params(q, "from")
     return {"from": str(from_s), "metrics": active_metrics(q.get("host"))}

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
+
+from .errors import DatadogError
 
 _MATH = re.compile(r"^now(?:\s*([+-])\s*(\d+)\s*([smhdw]))?$")
 _UNIT_MS = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
@@ -49,6 +52,14 @@ def parse_posix_seconds(name: str, value: str | None) -> int:
         return int(float(value))
     except ValueError:
         raise TimeFormatError(f"Invalid value for parameter {name}: {value}") from None
+
+
+def posix_seconds_params(params: Mapping[str, str], *names: str) -> tuple[int, ...]:
+    """Required POSIX-seconds query parameters of the v1 API, in order; a missing or unreadable one is a 400."""
+    try:
+        return tuple(parse_posix_seconds(name, params.get(name)) for name in names)
+    except TimeFormatError as exc:
+        raise DatadogError(400, str(exc)) from None
 
 
 def iso_ms(ms: int) -> str:

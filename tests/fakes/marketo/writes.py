@@ -56,6 +56,16 @@ def type_error(name: str, value: object) -> str | None:
     return f"Invalid value '{value}'. Required of type '{kind}'"
 
 
+def batch_input(body: dict) -> list:
+    """The `input` array of a write request, as Marketo checks it: not blank, at most MAX_INPUT records."""
+    records = body.get("input")
+    if not isinstance(records, list) or not records:
+        raise MarketoError("701", "input cannot be blank")
+    if len(records) > MAX_INPUT:
+        raise MarketoError("1003", f"Batch size {len(records)} exceeds the maximum of {MAX_INPUT}")
+    return records
+
+
 def sync_record(state: MarketoState, action: str, lookup: str, record: dict) -> dict:
     """Apply one input record; its result entry."""
     for name in record:
@@ -105,11 +115,7 @@ def sync_leads(state: MarketoState):
         lookup = body.get("lookupField") or "email"
         if lookup not in FIELDS_BY_NAME:
             raise MarketoError("1006", f"Field '{lookup}' not found")
-        records = body.get("input")
-        if not isinstance(records, list) or not records:
-            raise MarketoError("701", "input cannot be blank")
-        if len(records) > MAX_INPUT:
-            raise MarketoError("1003", f"Batch size {len(records)} exceeds the maximum of {MAX_INPUT}")
+        records = batch_input(body)
         results = []
         for record in records:
             if not isinstance(record, dict):
@@ -126,11 +132,7 @@ def delete_leads(state: MarketoState):
 
     async def handler(request: Request, found: dict[str, str]) -> dict:
         body = json_body(await request.body(), request.headers.get("content-type", ""))
-        records = body.get("input")
-        if not isinstance(records, list) or not records:
-            raise MarketoError("701", "input cannot be blank")
-        if len(records) > MAX_INPUT:
-            raise MarketoError("1003", f"Batch size {len(records)} exceeds the maximum of {MAX_INPUT}")
+        records = batch_input(body)
         results = []
         for record in records:
             lead_id = record.get("id") if isinstance(record, dict) else None
