@@ -41,6 +41,11 @@ class RestConnector:
     writer: Writer | None = None
     # Credential keys kept out of what is stored (e.g. an authorization code once exchanged).
     transient_credentials: tuple[str, ...] = field(default=("oAuthRequest",))
+    # Source batches hold at most this many rows. SaaS records are wide (a Zendesk ticket is ~1 KB
+    # of Arrow over forty-odd columns): the engine's 65,536-row batches would hold ~60 MB each,
+    # twice over while the next fills; smaller ones keep a run's memory flat whatever the size
+    # (measured on the Zendesk benchmark: 435 MiB -> 313 MiB server peak at 500k tickets).
+    batch_rows: int = 8192
 
     def client(self, profile: ProfileView) -> RestClient:
         """A client for `profile` (close it, or use `with`)."""
@@ -52,7 +57,7 @@ class RestConnector:
 
     def open_source(self, profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> RestSource:
         """`ConnectorSpec.open_source`."""
-        return RestSource(self, profile, props, ctx)
+        return RestSource(self, profile, props, replace(ctx, batch_size=min(ctx.batch_size, self.batch_rows)))
 
     def open_destination(self, profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> RestDestination:
         """`ConnectorSpec.open_destination`."""

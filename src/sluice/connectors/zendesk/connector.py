@@ -13,19 +13,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 
-from sluice.connectors.base import ProfileView, RunContext
+from sluice.connectors.base import ProfileView
 from sluice.connectors.rest.api import RestApi, VendorError, default_classify, json_error
 from sluice.connectors.rest.auth import Bearer, refresh_grant
 from sluice.connectors.rest.client import Request
 from sluice.connectors.rest.connector import RestConnector
 from sluice.connectors.rest.entities import Entity, Static
 from sluice.connectors.rest.paging import Cursor
-from sluice.connectors.rest.source import RestSource
 from sluice.connectors.zendesk import CAPABILITIES, CONNECTOR_TYPE, export, fields
 from sluice.connectors.zendesk.writer import ZendeskWriter
 
@@ -92,20 +90,6 @@ CATALOG = Static((TICKETS, USERS, ORGANIZATIONS,
                   _list("user_fields", "User fields", "/api/v2/user_fields.json", fields.USER_FIELDS)),
                  vendor="Zendesk")
 
-@dataclass(frozen=True)
-class ZendeskConnector(RestConnector):
-    """The REST connector, with source batches capped at `batch_rows` rows.
 
-    A ticket is ~1 KB of Arrow (forty-odd columns, long text): the engine's 65,536-row batches
-    would hold ~60 MB each, twice over while the next one fills; smaller batches keep a run's
-    memory flat and low whatever the account's size.
-    """
-
-    batch_rows: int = 8192
-
-    def open_source(self, profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> RestSource:
-        return RestSource(self, profile, props, replace(ctx, batch_size=min(ctx.batch_size, self.batch_rows)))
-
-
-CONNECTOR = ZendeskConnector(API, CATALOG, operators=frozenset(CAPABILITIES["supportedOperators"]),
+CONNECTOR = RestConnector(API, CATALOG, operators=frozenset(CAPABILITIES["supportedOperators"]),
                              check=Request("GET", "/api/v2/users/me.json"), writer=ZendeskWriter())
