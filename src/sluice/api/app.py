@@ -20,6 +20,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from sluice.api import storage_errors
 from sluice.api.dispatch import Handler, operations
+from sluice.api.runs_endpoint import RunsEndpoint, is_runs_request
 from sluice.api.runtime import KeyResolver, Runtime
 from sluice.api.secrets_endpoint import SecretsEndpoint, is_secrets_request
 from sluice.protocol.context import CONTEXT_KEY, RequestContext
@@ -125,6 +126,10 @@ class SluiceApp:
         self.api = SigV4Middleware(
             endpoint, KeyResolver(runtime.store), exempt_paths=(HEALTH_PATH,), regions=regions
         )
+        # Sluice's own run resources (/sluice/v1): the same signature check and account scoping.
+        self.runs = SigV4Middleware(
+            RunsEndpoint(runtime.services.executions), KeyResolver(runtime.store), regions=regions
+        )
         store = runtime.store
         self.secrets = SigV4Middleware(
             SecretsEndpoint(ConnectorSecrets(store)),
@@ -146,6 +151,8 @@ class SluiceApp:
             await _send(send, (200, [(b"content-type", b"application/json")], body))
         elif scope["type"] == "http" and is_secrets_request(scope):
             await self.secrets(scope, receive, send)
+        elif scope["type"] == "http" and is_runs_request(scope):
+            await self.runs(scope, receive, send)
         elif scope["type"] == "http":
             await self.api(scope, receive, send)
 

@@ -205,6 +205,17 @@ class RunContext:
     # the run may no longer publish). `ConnectorSpec.rollback_destination` reads it back after
     # a crash. None: nothing records it (unit tests, tools).
     before_publish: Callable[[Mapping[str, Any]], None] | None = None
+    # The run's log: `on_event(kind, message, level)` with kind "source_opened", "file", "page",
+    # "warning" or "retry" and level "info", "warning" or "error". A connector reports what it
+    # matched, each file it reads and each retry (with the vendor's status); never a secret.
+    # None: nobody listens (unit tests, tools); call it through `report`.
+    on_event: Callable[[str, str, str], None] | None = field(default=None, compare=False, repr=False)
+
+
+def report(ctx: RunContext | None, kind: str, message: str, level: str = "info") -> None:
+    """Tell the run's log `message` (a no-op without a listener)."""
+    if ctx is not None and ctx.on_event is not None:
+        ctx.on_event(kind, message, level)
 
 
 @dataclass(slots=True)
@@ -215,6 +226,7 @@ class ReadStats:
     records_read: int = 0
     pages_read: int = 0
     max_page_size: int = 0
+    files_read: int = 0
 
 
 @dataclass(slots=True)

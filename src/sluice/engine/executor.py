@@ -30,7 +30,9 @@ from sluice.engine.event_source import drop_event_batch, event_spool_dir
 from sluice.engine.leases import RUNNING, RunLeases
 from sluice.engine.lifecycle import TERMINAL, set_status
 from sluice.engine.profiles import aws_identity, profile_view
+from sluice.engine.run_observer import RunObserver
 from sluice.engine.runner import RunCanceled, RunFailed, RunOutcome, RunRequest, run_execution
+from sluice.store import run_events
 from sluice.store.accounts import sweep_orphans
 from sluice.store.buckets import BucketAccess
 from sluice.store.models import ConnectorProfile, ExecutionRecord, Flow
@@ -287,7 +289,37 @@ class LocalExecutor:
 
         return before_publish
 
-    def _finish(self, execution_id: str, status: str, message: str | None, outcome: RunOutcome | None) -> None:
+    def _observer(self, request: RunRequest) -> RunObserver:
+        """The run's observer; its sink writes progress, details and events in one transaction.
+
+        One UPDATE of the record (only while this node holds the lease and the run is going) and
+        one INSERT of the events since the last flush; a failure to write them is logged, never
+        the run's failure.
+        """
+        execution_id = request.execution_id
+        with self.store.admin() as session:
+            record_id = session.scalar(select(ExecutionRecord.id).where(ExecutionRecord.execution_id == execution_id))
+
+        def sink(records: int, bytes_read: int, details: dict[str, Any] | None,
+                 events: list[run_events.Event]) -> None:
+            try:
+                with self.store.admin() as session:
+                    done = session.execute(
+                        update(ExecutionRecord)
+                        .where(ExecutionRecord.execution_id == execution_id, ExecutionRecord.lease_owner == self.node,
+                               ExecutionRecord.status.in_(RUNNING))
+                        .values(run_details=details or {"recordsProcessed": records, "bytesProcessed": bytes_read},
+                                last_updated_at=time.time())
+                    )
+                    if done.rowcount and record_id is not None:  # type: ignore[attr-defined]
+                        run_events.append(session, record_id, events)
+            except Exception:
+                log.exception("run %s: could not record its progress", execution_id)
+
+        return RunObserver(execution_id, request.flow_name, sink)
+
+    def _finish(self, execution_id: str, status: str, message: str | None, outcome: RunOutcome | None,
+                observer: RunObserver | None = None) -> None:
         self._cancels.discard(execution_id)
         event_batch: str | None = None
         with self.store.admin() as session:
@@ -319,12 +351,31 @@ class LocalExecutor:
                 if outcome.metadata_catalog_details:
                     record.metadata_catalog_details = outcome.metadata_catalog_details
             set_status(session, record, status, message, **result)
+            if observer is not None:
+                self._record_end(session, record, observer, status, message)
             event_batch = record.event_batch
         # Only once the outcome is committed: a kill before this line leaves a finished run and a
         # file that recovery deletes; deleting first would let a kill turn a delivered run into an
         # interrupted one whose events are gone (recovery marks such a run Error).
         if event_batch:
             drop_event_batch(event_batch)
+
+    @staticmethod
+    def _record_end(session: Session, record: ExecutionRecord, observer: RunObserver, status: str,
+                    message: str | None) -> None:
+        """The final details and the last events (with "finished") go with the outcome."""
+        details = observer.snapshot()
+        if details is not None:
+            result = record.result or {}
+            details["recordsProcessed"] = result.get("recordsProcessed", details["recordsProcessed"])
+            details["bytesProcessed"] = result.get("bytesProcessed", details["bytesProcessed"])
+            record.run_details = details
+        if status == "Successful":
+            said = f"Successful: {details['recordsProcessed'] if details else 0} record(s) processed"
+        else:
+            said = f"{status}: {message or 'no reason was recorded'}"
+        observer.event("finished", said, "info" if status == "Successful" else "error")
+        run_events.append(session, record.id, observer.take_events())
 
     def _next_unclaimed(self) -> str | None:
         """The oldest queued run nobody claimed (e.g. started on a node without workers)."""
@@ -356,14 +407,15 @@ class LocalExecutor:
                 request = self._claim(execution_id)
                 if request is None:
                     continue
+                observer = self._observer(request)
                 try:
                     outcome = run_execution(request, self._should_stop(execution_id),
-                                            self._publish_hook(execution_id))
-                    self._finish(execution_id, "Successful", None, outcome)
+                                            self._publish_hook(execution_id), observer)
+                    self._finish(execution_id, "Successful", None, outcome, observer)
                 except RunCanceled:
-                    self._finish(execution_id, "Canceled", "The run was canceled.", None)
+                    self._finish(execution_id, "Canceled", "The run was canceled.", None, observer)
                 except RunFailed as exc:
-                    self._finish(execution_id, "Error", str(exc), None)
+                    self._finish(execution_id, "Error", str(exc), None, observer)
             except Exception:
                 log.exception("run %s failed unexpectedly", execution_id)
                 try:

@@ -33,6 +33,8 @@ from sluice.engine import catalog
 from sluice.engine.event_source import EventSpoolSource
 from sluice.engine.incremental import WindowFieldError, window_split
 from sluice.engine.request import RunRequest
+from sluice.engine.run_details import DestinationCount, run_details
+from sluice.engine.run_observer import RunObserver
 from sluice.engine.tasks import TaskError, compile_tasks
 
 log = logging.getLogger("sluice.engine.runner")
@@ -86,9 +88,10 @@ DESTINATION_ERRORS = (ConnectorError, OSError)
 
 
 def _write(destination: Destination, connector_type: str, batch: pa.RecordBatch,
-           partition: dict[str, str] | None) -> None:
+           partition: dict[str, str] | None, count: DestinationCount) -> None:
     try:
         destination.write(batch, partition)
+        count.records_written += batch.num_rows
     except DESTINATION_ERRORS as exc:
         raise _destination_failed(exc, connector_type) from exc
 
@@ -147,13 +150,27 @@ def _open_destinations(request: RunRequest, context: RunContext,
     return opened
 
 
+def _summarise_tasks(observer: RunObserver, details: Mapping[str, Any]) -> None:
+    """One task_summary event per task that removed records (the counts are in the details)."""
+    for task in details["tasks"]:
+        if task["dropped"]:
+            observer.event("task_summary", f"tasks[{task['index']}] {task['taskType']} dropped {task['dropped']} "
+                           f"of {task['recordsIn']} record(s)")
+        if task["rejected"]:
+            rules = ", ".join(f"{rule}: {n}" for rule, n in task["rules"].items())
+            observer.event("task_summary", f"tasks[{task['index']}] {task['taskType']} rejected "
+                           f"{task['rejected']} of {task['recordsIn']} record(s) ({rules})")
+
+
 def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda: False,
-                  publish_hook: PublishHook | None = None) -> RunOutcome:
+                  publish_hook: PublishHook | None = None, observer: RunObserver | None = None) -> RunOutcome:
     """Execute the run; returns its outcome, or raises RunFailed / RunCanceled.
 
     `publish_hook(index, connector_type, label, manifest)` is each destination's
     `RunContext.before_publish`: the executor makes the manifest durable before anything is visible.
+    `observer` receives the run's events and, once per batch, its progress (see `run_observer`).
     """
+    observer = observer or RunObserver(request.execution_id, request.flow_name)
     source_config = request.config["sourceFlowConfig"]
     source_type = source_config["connectorType"]
     spec = registry.spec_for(source_type, request.source_profile.connector_label)
@@ -177,22 +194,38 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         tasks=tuple(request.config["tasks"]),
         aws=request.aws,
         buckets=request.buckets,
+        on_event=observer.event,
     )
+    destination_types = [d["connectorType"] for d in request.config["destinationFlowConfigList"]]
+    observer.event("started", f"run started: {source_type} -> {', '.join(destination_types)}, "
+                   f"{len(request.config['tasks'])} task(s)")
     try:
         pipeline = compile_tasks(list(request.config["tasks"]))
     except ValueError as exc:
         raise RunFailed(f"The flow's tasks cannot run: {exc}") from exc
     source_props = connector_member(source_config["sourceConnectorProperties"], source_type)
     destinations = _open_destinations(request, context, publish_hook)
+    counts = [DestinationCount(connector_type) for connector_type, _ in destinations]
     pull_start = time.time()
     records = 0
     outside_window = 0  # records whose change time is null or unreadable: in no window
+    source: Source | None = None
+
+    def details() -> dict[str, Any]:
+        stats = source.stats if source is not None else None
+        return run_details(source_type, stats, records, request.config["tasks"], pipeline, counts)
+
+    observer.details = details
     try:
         try:
-            source: Source = (
+            source = (
                 EventSpoolSource(request.event_batch, request.batch_size) if request.event_batch is not None
                 else spec.open_source(request.source_profile, source_props, context)  # type: ignore[union-attr,misc]
             )
+            if "source_opened" not in observer.kinds_seen:
+                entity = source_props.get("object") or source_props.get("entityName") or ""
+                observer.event("source_opened", f"reading {source_type} {entity}".rstrip())
+            pages = 0
             for batch in source.read():
                 if should_stop():
                     raise RunCanceled()
@@ -202,10 +235,16 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
                     outside_window += split.invalid
                     batch = split.batch
                 records += batch.num_rows
+                pages += 1
                 out = pipeline.apply(batch)
+                if pipeline.notes:
+                    for note in pipeline.take_notes():
+                        observer.event("warning", note, "warning")
                 for partition, part in split_partitions(out, pipeline.partition_keys):
-                    for connector_type, destination in destinations:
-                        _write(destination, connector_type, part, partition)
+                    for (connector_type, destination), count in zip(destinations, counts, strict=True):
+                        _write(destination, connector_type, part, partition, count)
+                observer.progress(records, source.stats.bytes_read,
+                                  lambda n=pages, r=records: f"{n} batch(es), {r} record(s) read so far")
             if should_stop():
                 raise RunCanceled()
         except ConnectorError as exc:
@@ -216,16 +255,23 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
             raise RunFailed(f"The incremental pull cannot read its change-time field: {exc}") from exc
         pull_end = time.time()
         if outside_window:
-            log.warning("run %s: %d record(s) had no readable change time and belong to no window",
-                        request.execution_id, outside_window)
+            observer.event("warning", f"{outside_window} record(s) had no readable change time and belong to no "
+                           "window", "warning")
+        _summarise_tasks(observer, details())
         results: list[tuple[str, WriteResult]] = []
-        for connector_type, destination in destinations:
+        for (connector_type, destination), count in zip(destinations, counts, strict=True):
             try:
-                results.append((connector_type, destination.commit()))
+                written = destination.commit()
             except DESTINATION_ERRORS as exc:
                 if should_stop():  # the destination stopped publishing because the run was stopped
                     raise RunCanceled() from exc
                 raise _destination_failed(exc, connector_type) from exc
+            results.append((connector_type, written))
+            count.records_written = written.records_written or count.records_written
+            count.records_failed, count.bytes_written = written.put_failures, written.bytes_written
+            where = f" to {written.location}" if written.location else ""
+            observer.event("publish", f"{connector_type} published {count.records_written} record(s), "
+                           f"{written.bytes_written} bytes{where}")
     except BaseException:
         for _, destination in destinations:
             try:
@@ -233,6 +279,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
             except Exception:  # the original failure is what the record must say
                 log.exception("run %s: could not abort a destination", request.execution_id)
         raise
+    assert source is not None
     stats = source.stats
     outcome = RunOutcome(
         result={

@@ -80,6 +80,10 @@ def serialize_error(code: str, message: str, status: int, request_id: str) -> Re
 
 _Located = tuple[str, str, str, Shape]
 
+# Sluice extensions: extra members written as given (JSON) into a modelled structure. botocore
+# drops members its model does not name, so AWS clients are unaffected; Sluice's CLI reads them.
+EXTENSION_MEMBERS: dict[str, tuple[str, ...]] = {"ExecutionRecord": ("sluiceRunDetails",)}
+
 
 @cache
 def _plan(op: OperationModel) -> tuple[_Writer, tuple[_Located, ...]] | None:
@@ -121,6 +125,8 @@ def _writer(shape: Shape, seen: dict[str, _Writer]) -> _Writer:
             if member.serialization.get("location"):
                 continue
             members[name] = (member.serialization.get("name", name), _scalar_or(member, seen))
+        for name in EXTENSION_MEMBERS.get(shape.name, ()):
+            members[name] = (name, None)
         return write_structure
     if kind == "list":
         write_item = _scalar_or(shape.member, seen)

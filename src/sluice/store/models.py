@@ -132,6 +132,24 @@ class ExecutionRecord(Base):
     # written before anything becomes visible and cleared when the run is recorded, so a run
     # killed mid-publish can be rolled back (engine/recovery.py).
     publications: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Per-stage counts (source, each task, each destination), written with the live progress:
+    # the `sluiceRunDetails` extension (engine/run_details.py).
+    run_details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class RunEvent(Base):
+    """One line of a run's bounded log (store/run_events.py keeps its first and last events)."""
+
+    __tablename__ = "run_events"
+    __table_args__ = (UniqueConstraint("record_id", "seq", name="uq_run_event_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("execution_records.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    time: Mapped[float] = mapped_column(Float)
+    level: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
 
 
 class ConnectorRegistration(Base):

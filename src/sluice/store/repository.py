@@ -17,6 +17,7 @@ from sqlalchemy import Engine, Select, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from sluice.store import run_events
 from sluice.store.crypto import SecretBox
 from sluice.store.models import (
     ClientToken,
@@ -191,6 +192,12 @@ class Scoped:
             ExecutionRecord.flow_id == flow.id, ExecutionRecord.status.in_(list(statuses))
         )
         return list(self.session.scalars(stmt.order_by(ExecutionRecord.id)))
+
+    def run_events(self, record: ExecutionRecord, after: int, limit: int) -> list[run_events.Event]:
+        """Up to `limit` of the run's stored events after seq `after` (the record is this scope's)."""
+        if record.account_id != self.account_id or record.region != self.region:
+            return []
+        return run_events.read(self.session, record.id, after, limit)
 
     # -- custom connector registrations ----------------------------------------------------
     def registration(self, label: str) -> ConnectorRegistration | None:

@@ -33,7 +33,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
-from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext
+from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext, report
 from sluice.connectors.s3.storage import ObjectInfo, Storage, open_storage
 
 STAGING_DIR = ".sluice-staging"
@@ -111,8 +111,14 @@ class S3Source:
     def read(self) -> Iterator[pa.RecordBatch]:
         """Batches of at most `ctx.batch_size` rows from every object, file by file."""
         objects = self.objects()
+        where = f"s3://{self.bucket}/{self.prefix}"
         if not objects:
-            return  # AppFlow's "no data" run: zero records, nothing written
+            # AppFlow's "no data" run: zero records, nothing written - but the log says why.
+            report(self.ctx, "warning", f"the source prefix {where} matched no objects"
+                   + (" in this run's window" if self.windowed else "") + "; the run moves 0 records.", "warning")
+            return
+        report(self.ctx, "source_opened", f"{where} matched {len(objects)} object(s), "
+               f"{sum(item.size for item in objects)} bytes of {self.file_type}")
         stop = threading.Event()
         queues: list[queue.Queue[tuple[str, Any]]] = [queue.Queue(QUEUE_DEPTH) for _ in objects]
         pool = ThreadPoolExecutor(max_workers=self.prefetch_files, thread_name_prefix="s3-source")
@@ -124,6 +130,8 @@ class S3Source:
                     pool.submit(self._produce, objects[submitted], queues[submitted], stop)
                     submitted += 1
                 self.stats.bytes_read += item.size
+                self.stats.files_read += 1
+                report(self.ctx, "file", f"reading s3://{self.bucket}/{item.key} ({item.size} bytes)")
                 while True:
                     kind, value = queues[index].get()
                     if kind == "end":

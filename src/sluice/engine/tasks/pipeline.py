@@ -19,7 +19,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sluice.engine.tasks import filters, transforms, values
-from sluice.engine.tasks.spec import Arithmetic, Derived, MapAll, MapField, Mask, Merge, TaskSpec, Truncate
+from sluice.engine.tasks.spec import (
+    Arithmetic,
+    Comparison,
+    Derived,
+    MapAll,
+    MapField,
+    Mask,
+    Merge,
+    TaskSpec,
+    Truncate,
+)
 
 
 class TaskError(Exception):
@@ -27,6 +37,8 @@ class TaskError(Exception):
 
 
 Output = MapField | Merge | Arithmetic | Derived
+# Comparisons whose answer changes when numbers or times are compared as text.
+TEXT_ORDERED = frozenset({"LESS_THAN", "GREATER_THAN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN_OR_EQUAL_TO", "BETWEEN"})
 
 
 @dataclass(slots=True)
@@ -61,11 +73,30 @@ class TaskPipeline:
     def __init__(self, spec: TaskSpec, source_fields: Iterable[str] | None = None) -> None:
         self.partition_keys: list[str] = list(spec.partition_keys)
         self.dropped = 0
+        # Batch-level counters (one popcount per mask, never a per-record loop): rows entering,
+        # rows each Filter comparison removed, rows each Validate rejected, rows leaving.
+        self.rows_in = 0
+        self.rows_out = 0
+        self.filtered: dict[int, int] = {c.index: 0 for c in spec.comparisons}
+        self.rejected: dict[int, int] = {v.index: 0 for v in spec.validations}
+        # Warnings about how the tasks read the data (e.g. a Filter comparing text), once each.
+        self.notes: list[str] = []
         self._spec = spec
         self._source_fields = None if source_fields is None else list(source_fields)
         self._drop = [v for v in spec.validations if v.action == "DropRecord"]
         self._terminate = [v for v in spec.validations if v.action == "TerminateFlow"]
         self._plans: dict[pa.Schema, _Plan] = {}
+        self._noted: set[str] = set()
+
+    @property
+    def spec(self) -> TaskSpec:
+        """The task list as compiled (the run's details name each task's stage from it)."""
+        return self._spec
+
+    def take_notes(self) -> list[str]:
+        """Warnings found while planning since the last call."""
+        notes, self.notes = self.notes, []
+        return notes
 
     # -- planning (once per schema) ----------------------------------------------------------
     def _plan(self, schema: pa.Schema) -> _Plan:
@@ -116,14 +147,26 @@ class TaskPipeline:
         for comparison in spec.comparisons:
             position = plan.columns.get(comparison.source)
             data_type = schema.field(position).type if position is not None else pa.string()
-            plan.comparisons.append((comparison.source, filters.bind_comparison(comparison, data_type)))
+            bound = filters.bind_comparison(comparison, data_type)
+            plan.comparisons.append((comparison.source, bound))
+            if comparison.data_type is None and bound.kind == "string" and comparison.operator in TEXT_ORDERED:
+                self._note_text_comparison(comparison, data_type)
         return plan
+
+    def _note_text_comparison(self, comparison: Comparison, data_type: pa.DataType) -> None:
+        note = (f"tasks[{comparison.index}]: the Filter {comparison.operator} on {comparison.source!r} compares "
+                f"text because no DATA_TYPE is set (the field reads as {data_type}), so '9' sorts after '10'; "
+                "set taskProperties DATA_TYPE (number, datetime, ...) to compare values.")
+        if note not in self._noted:
+            self._noted.add(note)
+            self.notes.append(note)
 
     # -- running (per batch) -----------------------------------------------------------------
     def apply(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """The transformed batch (possibly with no rows); raises TaskError when a task fails the run."""
         plan = self._plan(batch.schema)
         rows = batch.num_rows
+        self.rows_in += rows
 
         def source(name: str) -> pa.Array:
             position = plan.columns.get(name)
@@ -131,11 +174,16 @@ class TaskPipeline:
 
         read: dict[str, pa.Array] = {}
         selected: pa.Array | None = None
+        kept = rows
         for name, comparison in plan.comparisons:
             if name not in read:
                 read[name] = values.blank_to_null(source(name))
             matches = comparison.mask(read[name])
             selected = matches if selected is None else pc.and_(selected, matches)
+            # A null never matches: true_count counts exactly the rows still selected.
+            now = selected.true_count
+            self.filtered[comparison.task.index] += kept - now
+            kept = now
         columns = {name: read[name] if name in read else source(name) for name in plan.kept}
         if selected is not None:
             keep = pc.fill_null(selected, False)
@@ -147,6 +195,7 @@ class TaskPipeline:
                 columns[name] = values.blank_to_null(columns[name])
 
         rows = self._validate(columns, rows)
+        self.rows_out += rows
         derived: dict[str, pa.Array] = {}
         for task in self._spec.transforms:
             for name in task.sources:
@@ -159,9 +208,16 @@ class TaskPipeline:
     def _validate(self, columns: dict[str, pa.Array], rows: int) -> int:
         failed: pa.Array | None = None
         for task in self._drop:
+            task_failed: pa.Array | None = None
             for name in task.sources:
                 bad = filters.failures(task.operator, columns[name])
-                failed = bad if failed is None else pc.or_(failed, bad)
+                task_failed = bad if task_failed is None else pc.or_(task_failed, bad)
+            if task_failed is None:
+                continue
+            # A record failing several checks counts for the first task that rejected it.
+            fresh = task_failed if failed is None else pc.and_(task_failed, pc.invert(failed))
+            self.rejected[task.index] += fresh.true_count
+            failed = task_failed if failed is None else pc.or_(failed, task_failed)
         if failed is not None and failed.true_count:
             columns.update(_filter(columns, pc.invert(failed)))
             self.dropped += failed.true_count
@@ -170,6 +226,7 @@ class TaskPipeline:
             for name in task.sources:
                 bad = filters.failures(task.operator, columns[name])
                 if bad.true_count:
+                    self.rejected[task.index] += bad.true_count
                     position = pc.index(bad, True).as_py()
                     value = columns[name][position].as_py()
                     shown = "a null value" if value is None else f"the value {value!r}"
