@@ -8,12 +8,19 @@ Two layers, because either alone can fail:
 * a filter on the root handlers rewrites any line (and traceback) that still carries an
   `Authorization` header, a bearer token, or a secret-named JSON, dict or form field
   (`access_token`, `client_secret`, `SecretString`, ...) to show `***` instead of the value.
+
+`SLUICE_LOG_FORMAT=json` writes each line as one JSON object (`time`, `level`, `logger`,
+`message`, plus a record's structured `fields`, e.g. a run event's flow, execution, kind and
+seq); anything else writes readable text. Redaction runs before either format.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
+import time
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # Libraries that would print request or response bodies, headers or URLs below these levels.
@@ -60,16 +67,40 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure(level: str) -> None:
-    """Log to stderr at `level` (a logging level name), libraries clamped, secrets redacted."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; a record's `fields` (a dict passed as `extra`) are merged in."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            line.update({k: v for k, v in fields.items() if k not in line})
+        if record.exc_text or record.exc_info:
+            line["exception"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def configure(level: str, log_format: str | None = None) -> None:
+    """Log to stderr at `level` (a logging level name), libraries clamped, secrets redacted.
+
+    `log_format` "json" writes JSON lines; None reads `SLUICE_LOG_FORMAT` (default text).
+    """
     root_level = logging.getLevelName(level.upper())
     if not isinstance(root_level, int):
         root_level = logging.INFO
     logging.basicConfig(level=root_level, format=FORMAT)
     root = logging.getLogger()
     root.setLevel(root_level)
+    as_json = (log_format or os.environ.get("SLUICE_LOG_FORMAT", "text")).strip().lower() == "json"
     for handler in root.handlers:
         if not any(isinstance(f, RedactSecrets) for f in handler.filters):
             handler.addFilter(RedactSecrets())
+        if as_json:
+            handler.setFormatter(JsonFormatter())
     for name, floor in _CLAMPED.items():
         logging.getLogger(name).setLevel(max(root_level, floor))

@@ -150,6 +150,10 @@ def _open_destinations(request: RunRequest, context: RunContext,
     return opened
 
 
+def _pages_read(pages: int, records: int) -> str:
+    return f"{pages} batch(es), {records} record(s) read so far"
+
+
 def _summarise_tasks(observer: RunObserver, details: Mapping[str, Any]) -> None:
     """One task_summary event per task that removed records (the counts are in the details)."""
     for task in details["tasks"]:
@@ -225,8 +229,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
             if "source_opened" not in observer.kinds_seen:
                 entity = source_props.get("object") or source_props.get("entityName") or ""
                 observer.event("source_opened", f"reading {source_type} {entity}".rstrip())
-            pages = 0
-            for batch in source.read():
+            for pages, batch in enumerate(source.read(), start=1):
                 if should_stop():
                     raise RunCanceled()
                 if context.window_field is not None and context.window_end is not None:
@@ -235,7 +238,6 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
                     outside_window += split.invalid
                     batch = split.batch
                 records += batch.num_rows
-                pages += 1
                 out = pipeline.apply(batch)
                 if pipeline.notes:
                     for note in pipeline.take_notes():
@@ -244,7 +246,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
                     for (connector_type, destination), count in zip(destinations, counts, strict=True):
                         _write(destination, connector_type, part, partition, count)
                 observer.progress(records, source.stats.bytes_read,
-                                  lambda n=pages, r=records: f"{n} batch(es), {r} record(s) read so far")
+                                  partial(_pages_read, pages, records))
             if should_stop():
                 raise RunCanceled()
         except ConnectorError as exc:

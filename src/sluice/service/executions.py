@@ -14,9 +14,9 @@ from typing import Any
 from sluice.engine.lifecycle import set_status
 from sluice.service.common import to_datetime
 from sluice.service.context import Caller
+from sluice.service.errors import ResourceNotFoundException
 from sluice.service.flows import RUNNING, get_flow
 from sluice.service.pagination import Paginator
-from sluice.service.errors import ResourceNotFoundException
 from sluice.store.models import ExecutionRecord
 from sluice.store.repository import Scoped, Store
 
