@@ -223,6 +223,8 @@ class ProcessSettings:
     public_url: str = DEFAULT_PUBLIC_URL
     # How long a server's claim on a run lasts without renewal (engine/leases.py).
     run_lease_seconds: float = 30.0
+    # How often a running run writes its progress, details and new events (engine/run_observer.py).
+    run_progress_seconds: float = 2.0
     connectors: ConnectorSettings = field(default_factory=ConnectorSettings)
     s3: S3Settings = field(default_factory=S3Settings)
     salesforce: SalesforceSettings = field(default_factory=SalesforceSettings)
@@ -238,6 +240,7 @@ class ProcessSettings:
             data_dir=str(Path(data_dir or text(env, "SLUICE_DATA_DIR") or ".sluice").resolve()),
             public_url=public_url or text(env, "SLUICE_PUBLIC_URL") or DEFAULT_PUBLIC_URL,
             run_lease_seconds=number(env, "SLUICE_RUN_LEASE_SECONDS", 30.0, minimum=1.0),
+            run_progress_seconds=number(env, "SLUICE_RUN_PROGRESS_SECONDS", 2.0, minimum=0.1),
             connectors=ConnectorSettings.from_mapping(env),
             s3=S3Settings.from_mapping(env),
             salesforce=SalesforceSettings.from_mapping(env),

@@ -32,6 +32,7 @@ from sluice.engine.lifecycle import TERMINAL, set_status
 from sluice.engine.profiles import aws_identity, profile_view
 from sluice.engine.run_observer import RunObserver
 from sluice.engine.runner import RunCanceled, RunFailed, RunOutcome, RunRequest, run_execution
+from sluice.settings import current
 from sluice.store import run_events
 from sluice.store.accounts import sweep_orphans
 from sluice.store.buckets import BucketAccess
@@ -316,7 +317,7 @@ class LocalExecutor:
             except Exception:
                 log.exception("run %s: could not record its progress", execution_id)
 
-        return RunObserver(execution_id, request.flow_name, sink)
+        return RunObserver(execution_id, request.flow_name, sink, interval=current().run_progress_seconds)
 
     def _finish(self, execution_id: str, status: str, message: str | None, outcome: RunOutcome | None,
                 observer: RunObserver | None = None) -> None:
