@@ -218,6 +218,14 @@ def report(ctx: RunContext | None, kind: str, message: str, level: str = "info")
         ctx.on_event(kind, message, level)
 
 
+def retry_reporter(ctx: RunContext | None) -> Callable[[str], None] | None:
+    """A vendor client's `on_retry` for a run: each retry becomes a "retry" warning in its log."""
+    if ctx is None or ctx.on_event is None:
+        return None
+    on_event = ctx.on_event
+    return lambda message: on_event("retry", message, "warning")
+
+
 @dataclass(slots=True)
 class ReadStats:
     """Counters a source fills while it reads."""

@@ -116,8 +116,11 @@ class RestClient:
         *,
         http: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        on_retry: Callable[[str], None] | None = None,
     ) -> None:
         self.api = api
+        # Told of each retry in words (the vendor's status and code, the wait): the run's log.
+        self.on_retry = on_retry
         self.profile = profile
         self.base_url = api.url_of(profile)
         self.auth = api.auth_for(profile)
@@ -155,6 +158,7 @@ class RestClient:
                 safe = request.idempotent if request.idempotent is not None else method in _IDEMPOTENT
                 if attempt >= self.max_attempts or not (safe or isinstance(exc, httpx.ConnectError)):
                     raise self._unreachable(exc, attempt) from None
+                self._tell_retry(f"could not reach {self.api.connector_type} ({type(exc).__name__})", attempt)
                 self._wait(None, attempt)
                 continue
             body = parse_json(response)
@@ -175,6 +179,8 @@ class RestClient:
                 wait = error.retry_after if error.retry_after is not None else retry_after(
                     response, self.api.wait_headers)
                 if attempt < self.max_attempts:
+                    self._tell_retry(f"{self.api.connector_type} answered {error.status} ({error.code})"
+                                     + (f", asking to wait {wait:g} s" if wait is not None else ""), attempt)
                     self._wait(wait, attempt)
                     continue
                 raise self._exhausted(error, attempt, throttled, wait)
@@ -223,6 +229,10 @@ class RestClient:
         )
         self.auth.apply(self.credentials, outgoing)
         return outgoing
+
+    def _tell_retry(self, what: str, attempt: int) -> None:
+        if self.on_retry is not None:
+            self.on_retry(f"{what}; retry {attempt} of {self.max_attempts - 1}")
 
     def _wait(self, wait: float | None, attempt: int) -> None:
         self.retries += 1

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sluice.connectors.base import ConnectorError, ProfileView, RunContext
+from sluice.connectors.base import ConnectorError, ProfileView, RunContext, retry_reporter
 from sluice.connectors.rest.api import RestApi
 from sluice.connectors.rest.auth import Bearer
 from sluice.connectors.rest.client import Request, RestClient
@@ -47,9 +47,9 @@ class RestConnector:
     # (measured on the Zendesk benchmark: 435 MiB -> 313 MiB server peak at 500k tickets).
     batch_rows: int = 8192
 
-    def client(self, profile: ProfileView) -> RestClient:
-        """A client for `profile` (close it, or use `with`)."""
-        return RestClient(self.api, profile)
+    def client(self, profile: ProfileView, ctx: RunContext | None = None) -> RestClient:
+        """A client for `profile` (close it, or use `with`); a run's `ctx` hears of each retry."""
+        return RestClient(self.api, profile, on_retry=retry_reporter(ctx))
 
     def metadata(self) -> RestMetadata:
         """`ConnectorSpec.load_metadata`."""

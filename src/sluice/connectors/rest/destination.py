@@ -121,7 +121,7 @@ class RestDestination(SpooledDestination[CommitProgress]):
         if not self.rows:
             return False
         size = max(1, self.writer.chunk_size)
-        with self.connector.client(self.profile) as client:
+        with self.connector.client(self.profile, self.ctx) as client:
             for batch in self.spool.batches():
                 for start in range(0, batch.num_rows, size):
                     records = [plain(r) for r in batch.slice(start, size).to_pylist()]

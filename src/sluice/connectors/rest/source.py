@@ -99,7 +99,7 @@ class RestSource:
 
     def read(self) -> Iterator[pa.RecordBatch]:
         """Yield the entity's records as batches of at most `ctx.batch_size` rows."""
-        with self.connector.client(self.profile) as client:
+        with self.connector.client(self.profile, self.ctx) as client:
             entity = self.connector.catalog.entity(client, self.object_name)
             if not entity.readable:
                 raise ConnectorError("InvalidArgument", f"the {self.connector.api.vendor} object {entity.name!r} is "

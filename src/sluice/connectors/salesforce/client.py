@@ -105,8 +105,11 @@ class SalesforceClient:
         *,
         http: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        on_retry: Callable[[str], None] | None = None,
     ) -> None:
         self.profile = profile
+        # Told of each retry in words (Salesforce's status and errorCode, the wait): the run's log.
+        self.on_retry = on_retry
         self._creds = auth.member(profile.credentials)
         self._props = auth.member(profile.properties)
         self.instance_url = auth.instance_url_of(self._creds, self._props)
@@ -222,6 +225,7 @@ class SalesforceClient:
                         f"Salesforce at {self.instance_url} {what} ({type(exc).__name__}) after {attempt} attempt(s); "
                         "check the org's availability and the network, then run the flow again",
                     ) from None
+                self._tell_retry(f"Salesforce could not be reached ({type(exc).__name__})", attempt, limit)
                 self._sleep(self._backoff(attempt))
                 continue
             self._note_usage(response)
@@ -242,6 +246,9 @@ class SalesforceClient:
                 retry_after = _retry_after(response)
                 if attempt >= limit:
                     raise self._exhausted(status, sf_code, message, attempt, retry_after, throttled)
+                self._tell_retry(f"Salesforce answered {status} ({sf_code or 'no errorCode'})"
+                                 + (f", asking to wait {retry_after:g} s" if retry_after is not None else ""),
+                                 attempt, limit)
                 self._sleep(min(retry_after, _MAX_RETRY_AFTER) if retry_after is not None else self._backoff(attempt))
                 continue
             code = error_code(status, sf_code)
@@ -268,6 +275,10 @@ class SalesforceClient:
             "run the flow again later"
         )
         return SalesforceApiError("ServerError", text, status, sf_code, retry_after)
+
+    def _tell_retry(self, what: str, attempt: int, limit: int) -> None:
+        if self.on_retry is not None:
+            self.on_retry(f"{what}; retry {attempt} of {limit - 1}")
 
     def _backoff(self, attempt: int) -> float:
         delay = min(settings.BACKOFF_CAP, settings.backoff_base() * (2 ** (attempt - 1)))

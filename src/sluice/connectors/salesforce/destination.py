@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 
 from sluice.connectors.aws_identity import AwsIdentity
-from sluice.connectors.base import ConnectorError, ProfileView, RunContext
+from sluice.connectors.base import ConnectorError, ProfileView, RunContext, retry_reporter
 from sluice.connectors.error_records import ErrorSink
 from sluice.connectors.salesforce import sobject_collections
 from sluice.connectors.salesforce.bulk_ingest import BulkWriter
@@ -104,7 +104,7 @@ class SalesforceDestination(SpooledDestination[Progress]):
     def client(self) -> Any:
         """The Salesforce client (opened at commit: spooling needs no connection)."""
         if self._client is None:
-            self._client = SalesforceClient(self.profile)
+            self._client = SalesforceClient(self.profile, on_retry=retry_reporter(self.ctx))
             self._owns_client = True
         return self._client
 

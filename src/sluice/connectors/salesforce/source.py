@@ -26,7 +26,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext
+from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext, retry_reporter
 from sluice.connectors.batching import Rechunker
 from sluice.connectors.pushdown import task_fields
 from sluice.connectors.salesforce import settings, soql, types
@@ -139,7 +139,7 @@ class SalesforceSource:
 
     def read(self) -> Iterator[pa.RecordBatch]:
         """Yield the object's records as batches of at most `ctx.batch_size` rows."""
-        client = self._client or SalesforceClient(self.profile)
+        client = self._client or SalesforceClient(self.profile, on_retry=retry_reporter(self.ctx))
         try:
             self.plan = plan = plan_read(self.object_name, describe(client, self.object_name), self.props, self.ctx)
             self.chosen_api = api = self._choose(client, plan)
