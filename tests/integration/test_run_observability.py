@@ -270,3 +270,42 @@ def test_the_resources_answer_404_and_are_account_scoped(server: SluiceServer) -
     bad = signed_get(server, run_path(name, execution_id, "/events?limit=0"))
     assert bad.status_code == 400 and bad.headers["x-amzn-errortype"] == "ValidationException"
     assert signed_get(server, "/sluice/v1/nothing-here").status_code == 404
+
+
+@pytest.fixture(scope="module")
+def salesforce() -> Iterator[Any]:
+    from tests.fakes.salesforce.server import FakeSalesforce
+
+    fake = FakeSalesforce(seed_counts={"Account": 120})
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+def test_retries_are_logged_with_the_vendors_status(salesforce: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    from tests.support.flows import run_to_s3, s3_parquet_destination, saas_server
+    from tests.support.salesforce import sluice_env, token_profile
+
+    with saas_server(tmp_path_factory.mktemp("sf-observe"), **sluice_env(salesforce.url)) as sluice:
+        client = sluice.client()
+        profile = unique("sf")
+        client.create_connector_profile(**token_profile(profile, salesforce))
+        salesforce.org.faults.add("GET", r"/query", 403, "REQUEST_LIMIT_EXCEEDED", count=2)
+        name = unique("sf-retry")
+        record, rows = run_to_s3(client, sluice, {
+            "flowName": name,
+            "triggerConfig": {"triggerType": "OnDemand"},
+            "sourceFlowConfig": {"connectorType": "Salesforce", "connectorProfileName": profile,
+                                 "sourceConnectorProperties": {"Salesforce": {"object": "Account",
+                                                                              "dataTransferApi": "REST_SYNC"}}},
+            "destinationFlowConfigList": s3_parquet_destination(unique("b")),
+            "tasks": [{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"Salesforce": "NO_OP"},
+                       "taskProperties": {}}],
+        })
+        assert record["executionStatus"] == "Successful" and len(rows) == 120
+        retries = [e for e in all_events(sluice, name, record["executionId"]) if e["kind"] == "retry"]
+        assert len(retries) == 2, retries
+        assert all("403 (REQUEST_LIMIT_EXCEEDED)" in e["message"] and e["level"] == "warning" for e in retries)
+        assert "retry 1 of" in retries[0]["message"] and "retry 2 of" in retries[1]["message"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 
 import pytest
@@ -72,3 +73,38 @@ def test_configure_clamps_libraries_that_print_bodies() -> None:
         root.handlers = saved[1]
         for name, level in saved[2].items():
             logging.getLogger(name).setLevel(level)
+
+
+def test_json_lines_carry_fields_and_stay_redacted() -> None:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.addFilter(logs.RedactSecrets())
+    handler.setFormatter(logs.JsonFormatter())
+    logger = logging.getLogger("tests.logs.json")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("retry: %s", '{"access_token": "json-secret-3"}',
+                       extra={"fields": {"executionId": "run-1", "kind": "retry", "seq": 4, "message": "not me"}})
+    finally:
+        logger.removeHandler(handler)
+    (line,) = [json.loads(text) for text in out.getvalue().splitlines()]
+    assert line["level"] == "warning" and line["logger"] == "tests.logs.json"
+    assert line["executionId"] == "run-1" and line["kind"] == "retry" and line["seq"] == 4
+    assert line["message"].startswith("retry: ") and "json-secret-3" not in line["message"]
+    assert line["time"].endswith("Z")
+
+
+def test_configure_writes_json_when_asked() -> None:
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers))
+    try:
+        root.handlers = [logging.StreamHandler(io.StringIO())]
+        logs.configure("info", "json")
+        assert isinstance(root.handlers[0].formatter, logs.JsonFormatter)
+        root.handlers = [logging.StreamHandler(io.StringIO())]
+        logs.configure("info", "text")
+        assert not isinstance(root.handlers[0].formatter, logs.JsonFormatter)
+    finally:
+        root.setLevel(saved[0])
+        root.handlers = saved[1]
