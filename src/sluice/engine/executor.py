@@ -228,6 +228,7 @@ class LocalExecutor:
                 )
             except RunFailed as exc:
                 set_status(session, record, "Error", str(exc))
+                run_events.append_next(session, record.id, "error", "finished", f"Error: {exc}")
                 return None
             return RunRequest(
                 account_id=record.account_id,
@@ -404,6 +405,7 @@ class LocalExecutor:
                     continue
             if execution_id is None:
                 return
+            observer: RunObserver | None = None
             try:
                 request = self._claim(execution_id)
                 if request is None:
@@ -420,6 +422,6 @@ class LocalExecutor:
             except Exception:
                 log.exception("run %s failed unexpectedly", execution_id)
                 try:
-                    self._finish(execution_id, "Error", "The run failed with an internal error.", None)
+                    self._finish(execution_id, "Error", "The run failed with an internal error.", None, observer)
                 except Exception:
                     log.exception("could not record the failure of run %s", execution_id)

@@ -29,6 +29,7 @@ from sluice.connectors import registry
 from sluice.connectors.aws_identity import AwsIdentity
 from sluice.engine.lifecycle import set_status
 from sluice.engine.runner import connector_member
+from sluice.store import run_events
 from sluice.store.models import ExecutionRecord, Flow
 
 log = logging.getLogger("sluice.engine.recovery")
@@ -90,8 +91,10 @@ def recover(session: Session, record: ExecutionRecord, data_dir: str, aws: AwsId
         return
     if record.status == "CancelStarted":
         set_status(session, record, "Canceled", CANCELED)
+        run_events.append_next(session, record.id, "error", "finished", f"Canceled: {CANCELED}")
     else:
         set_status(session, record, "Error", INTERRUPTED)
+        run_events.append_next(session, record.id, "error", "finished", f"Error: {INTERRUPTED}")
 
 
 def publication(connector_type: str, label: str | None, manifest: dict[str, Any]) -> dict[str, Any]:

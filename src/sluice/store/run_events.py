@@ -8,6 +8,7 @@ follower asks for events `after` the last one it saw.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -51,6 +52,12 @@ def append(session: Session, record_id: int, events: Sequence[Event]) -> None:
             delete(RunEvent).where(RunEvent.record_id == record_id, RunEvent.seq > HEAD,
                                    RunEvent.seq <= newest - TAIL)
         )
+
+
+def append_next(session: Session, record_id: int, level: str, kind: str, message: str) -> None:
+    """Store one event after the run's last (for outcomes recorded outside the run: recovery)."""
+    newest = session.scalar(select(func.max(RunEvent.seq)).where(RunEvent.record_id == record_id)) or 0
+    append(session, record_id, [Event(int(newest) + 1, round(time.time(), 3), level, kind, message)])
 
 
 def read(session: Session, record_id: int, after: int, limit: int) -> list[Event]:
