@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sluice.store.run_events import Event
+from sluice.store.run_events import HEAD, TAIL, Event
 
 log = logging.getLogger("sluice.run")
 LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
@@ -60,6 +60,10 @@ class RunObserver:
             item = Event(self._seq, round(time.time(), 3), level, kind, message)
             self._pending.append(item)
             self.kinds_seen.add(kind)
+            if len(self._pending) > 2 * (HEAD + TAIL):
+                # The store would keep only the run's first HEAD and last TAIL events anyway:
+                # between flushes, memory stays bounded however fast a connector reports.
+                self._pending = [e for e in self._pending if e.seq <= HEAD] + self._pending[-TAIL:]
         log.log(LEVELS[level], "run %s of flow %s: [%s] %s", self.execution_id, self.flow_name, kind, message,
                 extra={"fields": {"flowName": self.flow_name, "executionId": self.execution_id,
                                   "kind": kind, "seq": item.seq}})

@@ -51,3 +51,18 @@ def test_without_a_sink_events_are_only_logged(caplog: pytest.LogCaptureFixture)
     assert first.levelno == logging.WARNING and "[retry] Salesforce answered 429" in first.getMessage()
     assert first.fields == {"flowName": "flow-2", "executionId": "run-2", "kind": "retry", "seq": 1}  # type: ignore[attr-defined]
     assert second.levelno == logging.INFO  # an unknown level reads as info
+
+
+def test_pending_events_stay_bounded_between_flushes() -> None:
+    from sluice.store.run_events import HEAD, TAIL
+
+    flushed: list[list[Event]] = []
+    observer = RunObserver("run-3", "flow-3", lambda *a: flushed.append(a[3]), interval=1e9)
+    total = 5 * (HEAD + TAIL)
+    for n in range(total):
+        observer.event("file", f"file {n}")
+    observer.flush()
+    seqs = [e.seq for e in flushed[0]]
+    assert seqs[:HEAD] == list(range(1, HEAD + 1))
+    assert seqs[-TAIL:] == list(range(total - TAIL + 1, total + 1))
+    assert len(seqs) <= 2 * (HEAD + TAIL)

@@ -54,6 +54,16 @@ def test_only_modelled_members_and_no_nulls_are_written() -> None:
     assert body == b'{"flowArn":"arn","tasks":[{"sourceFields":["a"],"taskType":"Map"}],"tags":{"k":"v"}}'
 
 
+def test_sluice_extension_members_pass_through_and_botocore_drops_them() -> None:
+    op = operation("DescribeFlowExecutionRecords")
+    details = {"recordsProcessed": 3, "tasks": [{"index": 0, "rules": {"VALIDATE_NON_NULL": 1}}], "source": None}
+    result = {"flowExecutions": [{"executionId": "e1", "sluiceRunDetails": details, "other": 1}]}
+    response = serialize_output(op, result)
+    assert json.loads(response[2]) == {"flowExecutions": [{"executionId": "e1", "sluiceRunDetails": details}]}
+    parsed = _parse(response, op.output_shape)
+    assert parsed["flowExecutions"] == [{"executionId": "e1"}]
+
+
 @pytest.mark.parametrize(
     "value",
     [
