@@ -1,4 +1,5 @@
-"""The `sluice` command: `serve`, and the `accounts`, `buckets` and `connectors` admin commands.
+"""The `sluice` command: `serve`, the `accounts`, `buckets` and `connectors` admin commands, and
+`flows` / `runs`, which call a running server's API with an account's keys (sluice/commands/).
 
 `sluice serve` runs the AppFlow-compatible API on the embedded default (SQLite + local data
 dir under ./.sluice) unless `SLUICE_DATABASE_URL` points elsewhere. On the very first start it
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sluice import logs
+from sluice.commands.parsers import add_parsers as add_client_commands
 from sluice.config import Settings, SettingsError
 from sluice.settings import install
 
@@ -381,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     env.add_argument("--account", help="account name (default: the first account)")
     env.add_argument("--region", default="us-east-1")
     con.set_defaults(func=cmd_connectors)
+    add_client_commands(sub)
     parser.add_argument("--version", action="version", version=f"sluice {_version()}")
     _data_dir_after_command(parser)
     return parser

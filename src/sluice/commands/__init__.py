@@ -1,0 +1,1 @@
+"""sluice.commands: the `sluice flows` and `sluice runs` commands, clients of a server's API (CLI layer)."""
