@@ -46,7 +46,7 @@ def show_flow(api: Api, args: argparse.Namespace) -> int:
     source = flow.get("sourceFlowConfig") or {}
     lines = [
         ("Flow", flow["flowName"]), ("ARN", flow.get("flowArn")), ("Description", flow.get("description")),
-        ("Status", flow.get("flowStatus") + (f" ({flow['flowStatusMessage']})" if flow.get("flowStatusMessage") else "")),
+        ("Status", " - ".join(filter(None, (flow.get("flowStatus"), flow.get("flowStatusMessage"))))),
         ("Trigger", _trigger(flow.get("triggerConfig") or {})),
     ]
     schedule = _schedule_note(flow)
@@ -59,7 +59,8 @@ def show_flow(api: Api, args: argparse.Namespace) -> int:
         lines.append(("Destination", _endpoint(destination, "destinationConnectorProperties")))
     last = flow.get("lastRunExecutionDetails") or {}
     if last:
-        message = f" - {short(last['mostRecentExecutionMessage'], 120)}" if last.get("mostRecentExecutionMessage") else ""
+        said = last.get("mostRecentExecutionMessage")
+        message = f" - {short(said, 120)}" if said else ""
         lines.append(("Last run", f"{last.get('mostRecentExecutionStatus')} at "
                                   f"{when(last.get('mostRecentExecutionTime'))}{message}"))
     lines += [("Created", when(flow.get("createdAt"))), ("Updated", when(flow.get("lastUpdatedAt")))]
@@ -119,7 +120,7 @@ def _schedule_note(flow: dict[str, Any], now: float | None = None) -> str | None
 
 def _endpoint(config: dict[str, Any], key: str) -> str:
     kind = str(config.get("connectorType"))
-    properties = (config.get(key) or {}).get(kind) or next(iter((config.get(key) or {}).values()), {})
+    properties: dict[str, Any] = (config.get(key) or {}).get(kind) or next(iter((config.get(key) or {}).values()), {})
     where = ""
     if properties.get("bucketName"):
         where = f"{properties['bucketName']}/{properties.get('bucketPrefix') or ''}"

@@ -14,16 +14,16 @@ from typing import Any
 Handler = Callable[[Any, argparse.Namespace], int]
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `flows` and `runs` to the `sluice` command's sub-parsers."""
-    flows = sub.add_parser("flows", help="list, show and start flows on a server (like the AWS CLI: signed, with your keys)")
+    flows = sub.add_parser("flows", help="list, show and start a server's flows (signed with your keys)")
     flows_sub = flows.add_subparsers(dest="action", required=True)
     _client_options(flows_sub.add_parser("list", help="every flow: status, trigger, source → destination, last run"))
-    show = _client_options(flows_sub.add_parser("show", help="a flow's configuration, tasks, tags and next scheduled run"))
+    show = _client_options(flows_sub.add_parser("show", help="a flow's configuration, tasks, tags and next run"))
     show.add_argument("name")
-    start = _client_options(flows_sub.add_parser("start", help="StartFlow: run an on-demand flow, activate a scheduled one"))
+    start = _client_options(flows_sub.add_parser("start", help="StartFlow: run an on-demand flow, activate others"))
     start.add_argument("name")
-    start.add_argument("--wait", action="store_true", help="follow the run with a progress bar; exit 1 unless it succeeds")
+    start.add_argument("--wait", action="store_true", help="follow the run with a progress bar; exit 1 if it fails")
     start.add_argument("--interval", type=float, default=1.0, help="seconds between polls with --wait (default 1)")
     flows.set_defaults(func=_flows)
 

@@ -55,7 +55,8 @@ def show_run(api: Api, args: argparse.Namespace) -> int:
             ("Records", f"{int(result.get('recordsProcessed') or 0):,}"),
             ("Bytes", f"{size(result.get('bytesProcessed'))} processed, {size(result.get('bytesWritten'))} written")]
     if record.get("dataPullStartTime") or record.get("dataPullEndTime"):
-        info.append(("Data window", f"{when(record.get('dataPullStartTime'))} .. {when(record.get('dataPullEndTime'))}"))
+        window = f"{when(record.get('dataPullStartTime'))} .. {when(record.get('dataPullEndTime'))}"
+        info.append(("Data window", window))
     if _message(record):
         info.append(("Error", _message(record)))
     for label, value in info:
@@ -81,7 +82,7 @@ def _print_details(found: dict[str, Any]) -> None:
         print(table(
             ["#", "TYPE", "FIELDS", "IN", "OUT", "DROPPED", "REJECTED", "RULES"],
             [[t.get("index"), t.get("taskType"),
-              short(", ".join(t.get("sourceFields") or []) + (f" → {t['destinationField']}" if t.get("destinationField") else ""), 40),
+              _fields(t),
               t.get("recordsIn"), t.get("recordsOut"), t.get("dropped"), t.get("rejected"),
               ", ".join(f"{rule}={n}" for rule, n in sorted((t.get("rules") or {}).items()))]
              for t in tasks], indent="  "))
@@ -91,6 +92,11 @@ def _print_details(found: dict[str, Any]) -> None:
         print(table(["CONNECTOR", "WRITTEN", "FAILED", "BYTES"],
                     [[d.get("connectorType"), d.get("recordsWritten"), d.get("recordsFailed"),
                       size(d.get("bytesWritten"))] for d in destinations], indent="  "))
+
+
+def _fields(task: dict[str, Any]) -> str:
+    into = f" → {task['destinationField']}" if task.get("destinationField") else ""
+    return short(", ".join(task.get("sourceFields") or []) + into, 40)
 
 
 def logs(api: Api, args: argparse.Namespace, sleep: Callable[[float], None] = time.sleep) -> int:
