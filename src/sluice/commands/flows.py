@@ -21,19 +21,30 @@ from sluice.scheduler import triggers
 def list_flows(api: Api, args: argparse.Namespace) -> int:
     """Every flow: name, status, trigger, source -> destination, last run."""
     rows = []
-    for page in api.appflow.get_paginator("list_flows").paginate():
-        for flow in page.get("flows", []):
-            last = flow.get("lastRunExecutionDetails") or {}
-            rows.append([
-                flow["flowName"], flow.get("flowStatus"), flow.get("triggerType"),
-                f"{_connector(flow, 'source')} → {_connector(flow, 'destination')}",
-                last.get("mostRecentExecutionStatus"), when(last.get("mostRecentExecutionTime")),
-            ])
+    for flow in _all_flows(api):
+        last = flow.get("lastRunExecutionDetails") or {}
+        rows.append([
+            flow["flowName"], flow.get("flowStatus"), flow.get("triggerType"),
+            f"{_connector(flow, 'source')} → {_connector(flow, 'destination')}",
+            last.get("mostRecentExecutionStatus"), when(last.get("mostRecentExecutionTime")),
+        ])
     if not rows:
         print("no flows")
         return 0
     print(table(["NAME", "STATUS", "TRIGGER", "SOURCE → DESTINATION", "LAST RUN", "AT"], sorted(rows)))
     return 0
+
+
+def _all_flows(api: Api) -> list[dict[str, Any]]:
+    """ListFlows, every page (botocore has no paginator for it)."""
+    params: dict[str, Any] = {"maxResults": 100}
+    found: list[dict[str, Any]] = []
+    while True:
+        page = api.appflow.list_flows(**params)
+        found += page.get("flows", [])
+        if not page.get("nextToken"):
+            return found
+        params["nextToken"] = page["nextToken"]
 
 
 def _connector(flow: dict[str, Any], side: str) -> str:
