@@ -52,6 +52,8 @@ def duration(seconds: float | None) -> str:
     """`1h02m`, `3m05s`, `4.2s` ('-' when unknown)."""
     if seconds is None or seconds < 0:
         return "-"
+    if seconds < 10:
+        return f"{seconds:.2f}s"
     if seconds < 60:
         return f"{seconds:.1f}s"
     minutes, secs = divmod(int(seconds), 60)

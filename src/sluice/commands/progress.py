@@ -39,6 +39,7 @@ def follow(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
         TextColumn("{task.fields[records]:,} records"), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
     )
+    watched = time.monotonic()
     with Progress(*columns, console=console or Console(stderr=True)) as bar:
         task = bar.add_task(f"{flow} InProgress", total=None, records=0, rate=rate(0, 1))
         while True:
@@ -47,7 +48,11 @@ def follow(
             status = str(record.get("executionStatus"))
             started = epoch(record.get("startedAt")) or time.time()
             ended = epoch(record.get("lastUpdatedAt")) if status in TERMINAL else None
+            # The server's clock gives the run's own duration; a run shorter than its timestamps'
+            # resolution falls back to how long this command has watched it.
             seconds = (ended or time.time()) - started
+            if seconds <= 0:
+                seconds = time.monotonic() - watched
             bar.update(task, description=f"{flow} {status}", records=int(result.get("recordsProcessed") or 0),
                        rate=rate(float(result.get("bytesProcessed") or 0), seconds))
             if status in TERMINAL:
