@@ -252,7 +252,7 @@ def test_runs_cancel(idle, tmp_path):
 def test_endpoint_and_credentials_come_from_where_the_aws_cli_takes_them(idle, tmp_path):
     flag = sluice(idle, tmp_path, "flows", "list", "--endpoint-url", idle.url, AWS_ENDPOINT_URL_APPFLOW="")
     assert flag.returncode == 0, flag.stderr
-    variable = sluice(idle, tmp_path, "flows", "list", AWS_ENDPOINT_URL_APPFLOW="", SLUICE_ENDPOINT_URL=idle.url)
+    variable = sluice(idle, tmp_path, "flows", "list", AWS_ENDPOINT_URL_APPFLOW="", SLUICE_URL=idle.url)
     assert variable.returncode == 0 and variable.stdout == flag.stdout, variable.stderr
     (tmp_path / "creds").write_text(f"[sluice]\naws_access_key_id = {ACCESS_KEY}\n"
                                     f"aws_secret_access_key = {SECRET_KEY}\n")

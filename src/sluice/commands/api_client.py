@@ -2,7 +2,7 @@
 
 Like the AWS CLI: a boto3 AppFlow client signed with SigV4 using the standard AWS credential chain
 (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_PROFILE, ~/.aws files), and the endpoint from
-`--endpoint-url`, `SLUICE_ENDPOINT_URL`, `AWS_ENDPOINT_URL_APPFLOW` or `AWS_ENDPOINT_URL`, else
+`--endpoint-url`, `SLUICE_URL`, `AWS_ENDPOINT_URL_APPFLOW` or `AWS_ENDPOINT_URL`, else
 http://127.0.0.1:8080. The `/sluice/v1/...` resources are not in botocore's model, so `get_json`
 signs those GETs itself with botocore's `SigV4Auth` (service `appflow`, the client's region and
 credentials) and sends them with httpx.
@@ -22,7 +22,7 @@ from botocore.config import Config
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:8080"
 DEFAULT_REGION = "us-east-1"
-_ENDPOINT_VARIABLES = ("SLUICE_ENDPOINT_URL", "AWS_ENDPOINT_URL_APPFLOW", "AWS_ENDPOINT_URL")
+_ENDPOINT_VARIABLES = ("SLUICE_URL", "AWS_ENDPOINT_URL_APPFLOW", "AWS_ENDPOINT_URL")
 
 
 class ApiError(Exception):

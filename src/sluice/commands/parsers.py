@@ -47,7 +47,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def _client_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("--endpoint-url", help="server URL (default SLUICE_ENDPOINT_URL, AWS_ENDPOINT_URL_APPFLOW, "
+    parser.add_argument("--endpoint-url", help="server URL (default SLUICE_URL, AWS_ENDPOINT_URL_APPFLOW, "
                                                "AWS_ENDPOINT_URL, else http://127.0.0.1:8080)")
     parser.add_argument("--profile", help="AWS profile holding the account's keys (default: the AWS_* variables)")
     parser.add_argument("--region", help="region (default AWS_DEFAULT_REGION / the profile's, else us-east-1)")

@@ -10,14 +10,14 @@ from tests.unit.commands.stub import Resources, api
 
 
 def test_endpoint_precedence(monkeypatch):
-    for name in ("SLUICE_ENDPOINT_URL", "AWS_ENDPOINT_URL_APPFLOW", "AWS_ENDPOINT_URL"):
+    for name in ("SLUICE_URL", "AWS_ENDPOINT_URL_APPFLOW", "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(name, raising=False)
     assert endpoint_url() == DEFAULT_ENDPOINT
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1/")
     assert endpoint_url() == "http://127.0.0.1:1"
     monkeypatch.setenv("AWS_ENDPOINT_URL_APPFLOW", "http://127.0.0.1:2")
     assert endpoint_url() == "http://127.0.0.1:2"
-    monkeypatch.setenv("SLUICE_ENDPOINT_URL", "http://127.0.0.1:3")
+    monkeypatch.setenv("SLUICE_URL", "http://127.0.0.1:3")
     assert endpoint_url() == "http://127.0.0.1:3"
     assert endpoint_url("http://127.0.0.1:4") == "http://127.0.0.1:4"
 
