@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sluice import logs
+from sluice.commands import webhooks
 from sluice.config import Settings, SettingsError
 from sluice.settings import install
 
@@ -381,6 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     env.add_argument("--account", help="account name (default: the first account)")
     env.add_argument("--region", default="us-east-1")
     con.set_defaults(func=cmd_connectors)
+    webhooks.add_parser(sub)
     parser.add_argument("--version", action="version", version=f"sluice {_version()}")
     _data_dir_after_command(parser)
     return parser
