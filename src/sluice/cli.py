@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sluice import logs
+from sluice.commands import webhooks
 from sluice.commands.parsers import add_parsers as add_client_commands
 from sluice.config import Settings, SettingsError
 from sluice.settings import install
@@ -384,6 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     env.add_argument("--region", default="us-east-1")
     con.set_defaults(func=cmd_connectors)
     add_client_commands(sub)
+    webhooks.add_parser(sub)
     parser.add_argument("--version", action="version", version=f"sluice {_version()}")
     _data_dir_after_command(parser)
     return parser

@@ -1,1 +1,2 @@
-"""sluice.commands: the `sluice flows` and `sluice runs` commands, clients of a server's API (CLI layer)."""
+"""Sub-commands of `sluice` kept out of `cli.py`, one module per command group (`cli.py` wires them): `sluice flows` /
+`sluice runs` (clients of a server's API) and `sluice webhooks` (administration)."""
