@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sluice import logs
 from sluice.commands import webhooks
 from sluice.commands.parsers import add_parsers as add_client_commands
+from sluice.commands.server_settings import settings_from_args
 from sluice.config import Settings, SettingsError
 from sluice.settings import install
 
@@ -28,19 +29,7 @@ if TYPE_CHECKING:
 KEYS_FILE = "initial-keys.txt"
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings.from_env()
-    if getattr(args, "data_dir", None):
-        settings.data_dir = Path(args.data_dir).resolve()
-    if getattr(args, "host", None):
-        settings.host = args.host
-    if getattr(args, "port", None) is not None:
-        settings.port = args.port
-    if getattr(args, "workers", None) is not None:
-        settings.workers = args.workers
-    if getattr(args, "processes", None) is not None:
-        settings.processes = args.processes
-    return settings
+_settings = settings_from_args
 
 
 def _exports(keys: object, endpoint: str) -> str:

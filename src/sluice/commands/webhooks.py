@@ -33,13 +33,13 @@ def add_parser(sub: Any) -> None:
 def cmd_webhooks(args: argparse.Namespace) -> int:
     """Run `sluice webhooks add|list|remove`."""
     from sluice.api.runtime import open_store
-    from sluice.cli import _settings
+    from sluice.commands.server_settings import settings_from_args
     from sluice.connectors.base import ConnectorError
     from sluice.connectors.outbound import check_vendor_url
     from sluice.settings import install
     from sluice.store import accounts, webhooks
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     install(settings.process_settings())
     store = open_store(settings)
     by_name = {a.name: a.account_id for a in accounts.list_accounts(store)}
