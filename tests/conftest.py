@@ -81,6 +81,20 @@ def moto_s3() -> Iterator[str]:
 
 
 @pytest.fixture
+def moto_endpoint() -> Iterator[str]:
+    """A moto server (EventBridge, SQS and the rest) on loopback; its URL, no environment changed."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    moto.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        moto.stop()
+
+
+@pytest.fixture
 def tmp_data_dir(tmp_path: Path) -> Path:
     """A fresh data dir."""
     return tmp_path / "data"

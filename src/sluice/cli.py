@@ -1,4 +1,5 @@
-"""The `sluice` command: `serve`, and the `accounts`, `buckets` and `connectors` admin commands.
+"""The `sluice` command: `serve`, the `accounts`, `buckets` and `connectors` admin commands, and
+`flows` / `runs`, which call a running server's API with an account's keys (sluice/commands/).
 
 `sluice serve` runs the AppFlow-compatible API on the embedded default (SQLite + local data
 dir under ./.sluice) unless `SLUICE_DATABASE_URL` points elsewhere. On the very first start it
@@ -15,6 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sluice import logs
+from sluice.commands import webhooks
+from sluice.commands.parsers import add_parsers as add_client_commands
+from sluice.commands.server_settings import settings_from_args
 from sluice.config import Settings, SettingsError
 from sluice.settings import install
 
@@ -25,19 +29,7 @@ if TYPE_CHECKING:
 KEYS_FILE = "initial-keys.txt"
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings.from_env()
-    if getattr(args, "data_dir", None):
-        settings.data_dir = Path(args.data_dir).resolve()
-    if getattr(args, "host", None):
-        settings.host = args.host
-    if getattr(args, "port", None) is not None:
-        settings.port = args.port
-    if getattr(args, "workers", None) is not None:
-        settings.workers = args.workers
-    if getattr(args, "processes", None) is not None:
-        settings.processes = args.processes
-    return settings
+_settings = settings_from_args
 
 
 def _exports(keys: object, endpoint: str) -> str:
@@ -381,6 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
     env.add_argument("--account", help="account name (default: the first account)")
     env.add_argument("--region", default="us-east-1")
     con.set_defaults(func=cmd_connectors)
+    add_client_commands(sub)
+    webhooks.add_parser(sub)
     parser.add_argument("--version", action="version", version=f"sluice {_version()}")
     _data_dir_after_command(parser)
     return parser

@@ -212,6 +212,43 @@ class ServiceNowSettings:
         return cls(page_size=whole(env, "SLUICE_SERVICENOW_PAGE_SIZE", 10_000, minimum=1))
 
 
+METRICS_MODES = ("off", "loopback", "open")
+
+
+@dataclass(frozen=True)
+class ObservabilitySettings:
+    """Run reports and metrics: EventBridge events, webhook retries, and who may read `/metrics`.
+
+    `metrics` is `loopback` by default (only clients on 127.0.0.1/::1 may read it), `open` for
+    anyone, `off` for nobody; with `metrics_token` set, a client presenting
+    `Authorization: Bearer <token>` may read it whatever the mode (unless `off`).
+    """
+
+    eventbridge: bool = False
+    eventbridge_source: str = "aws.appflow"
+    metrics: str = "loopback"
+    metrics_token: str | None = field(default=None, repr=False)
+    webhook_max_attempts: int = 6
+    webhook_backoff_base: float = 2.0
+    webhook_timeout: float = 10.0
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str]) -> ObservabilitySettings:
+        """The settings `SLUICE_EVENTBRIDGE`, `SLUICE_METRICS[_TOKEN]` and `SLUICE_WEBHOOK_*` give."""
+        metrics = (env.get("SLUICE_METRICS") or "loopback").strip().lower()
+        if metrics not in METRICS_MODES:
+            raise SettingsError(f"SLUICE_METRICS must be off, loopback or open, not {metrics!r}")
+        return cls(
+            eventbridge=flag(env, "SLUICE_EVENTBRIDGE"),
+            eventbridge_source=text(env, "SLUICE_EVENTBRIDGE_SOURCE") or "aws.appflow",
+            metrics=metrics,
+            metrics_token=text(env, "SLUICE_METRICS_TOKEN"),
+            webhook_max_attempts=whole(env, "SLUICE_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1),
+            webhook_backoff_base=number(env, "SLUICE_WEBHOOK_BACKOFF_BASE", 2.0, minimum=0.0),
+            webhook_timeout=number(env, "SLUICE_WEBHOOK_TIMEOUT", 10.0, minimum=1.0),
+        )
+
+
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 
 
@@ -230,6 +267,7 @@ class ProcessSettings:
     salesforce: SalesforceSettings = field(default_factory=SalesforceSettings)
     rest: RestSettings = field(default_factory=RestSettings)
     servicenow: ServiceNowSettings = field(default_factory=ServiceNowSettings)
+    observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
 
     @classmethod
     def from_mapping(
@@ -246,6 +284,7 @@ class ProcessSettings:
             salesforce=SalesforceSettings.from_mapping(env),
             rest=RestSettings.from_mapping(env),
             servicenow=ServiceNowSettings.from_mapping(env),
+            observability=ObservabilitySettings.from_mapping(env),
         )
 
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration.builders import s3_destination, s3_flow, s3_source, unique
 from tests.support.server import SluiceServer, free_port
@@ -61,6 +62,13 @@ def test_every_process_serves_and_runs_with_the_command_line_data_dir(tmp_path: 
         assert {done[e] for e in executions} == {"Successful"}, records
         assert len(list((server.data_dir / "s3" / destination).rglob("*.*"))) >= len(executions)
         assert not (cwd / ".sluice").exists()
+        # /metrics aggregates every process's counts (prometheus_client's multiprocess mode):
+        # whichever process answers a scrape, it counts all four runs.
+        for _ in range(4):
+            text = httpx.get(f"{server.url}/metrics").text
+            runs = [s.value for f in text_string_to_metric_families(text) for s in f.samples
+                    if s.name == "sluice_runs_total" and s.labels == {"status": "Successful", "connector_type": "S3"}]
+            assert runs == [4], text
     finally:
         server.stop()
         log.close()

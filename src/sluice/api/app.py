@@ -20,9 +20,11 @@ from starlette.types import Message, Receive, Scope, Send
 
 from sluice.api import storage_errors
 from sluice.api.dispatch import Handler, operations
+from sluice.api.metrics_endpoint import METRICS_PATH, serve_metrics
 from sluice.api.runs_endpoint import RunsEndpoint, is_runs_request
 from sluice.api.runtime import KeyResolver, Runtime
 from sluice.api.secrets_endpoint import SecretsEndpoint, is_secrets_request
+from sluice.engine import metrics
 from sluice.protocol.context import CONTEXT_KEY, RequestContext
 from sluice.protocol.errors import ProtocolError
 from sluice.protocol.model import service_model
@@ -40,6 +42,7 @@ from sluice.store.connector_keys import resolve_connector_key
 log = logging.getLogger("sluice.api")
 HEALTH_PATH = "/health"
 STORAGE_ERROR_CODE = "ServiceUnavailableException"
+OPERATION_KEY = "sluice.operation"  # the matched operation's name, for the request metrics
 # Operations that may wait on a connector's system (a vendor API, a Lambda, a local handler).
 # They always run in a worker thread: on the event loop they would stall every other request,
 # including a connector reading its credentials secret back from this very server.
@@ -95,11 +98,13 @@ class AppFlowEndpoint:
                 response = serialize_error(
                     "InternalServerException", f"An internal error occurred (request id {rid}).", 500, rid
                 )
+        metrics.api_request(scope.get(OPERATION_KEY) or "unknown", response[0])
         await _send(send, response)
 
     async def _answer(self, scope: Scope, body: bytes, context: RequestContext) -> Response:
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         op, path_params = self.router.match(scope["method"], raw_path)
+        scope[OPERATION_KEY] = op.name
         query = parse_query(scope.get("query_string", b""))
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         params = parse_request(op, path_params, query, headers, body)
@@ -149,6 +154,8 @@ class SluiceApp:
                 "events": self.runtime.events.status(),
             }).encode()
             await _send(send, (200, [(b"content-type", b"application/json")], body))
+        elif scope["type"] == "http" and scope["path"] == METRICS_PATH:
+            await serve_metrics(scope, send)
         elif scope["type"] == "http" and is_secrets_request(scope):
             await self.secrets(scope, receive, send)
         elif scope["type"] == "http" and is_runs_request(scope):

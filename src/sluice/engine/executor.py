@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sluice.connectors.base import ProfileView
-from sluice.engine import recovery
+from sluice.engine import recovery, run_reports
 from sluice.engine.event_source import drop_event_batch, event_spool_dir
 from sluice.engine.leases import RUNNING, RunLeases
 from sluice.engine.lifecycle import TERMINAL, set_status
@@ -361,6 +361,7 @@ class LocalExecutor:
         # interrupted one whose events are gone (recovery marks such a run Error).
         if event_batch:
             drop_event_batch(event_batch)
+        run_reports.run_finished(self.store, execution_id)  # metrics, EventBridge, webhooks; never raises
 
     @staticmethod
     def _record_end(session: Session, record: ExecutionRecord, observer: RunObserver, status: str,

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sluice.engine import metrics
 from sluice.scheduler.schedule import fires_between
 from sluice.scheduler.triggers import is_incremental, next_fire_epoch, scheduled_properties, spec_for
 from sluice.store.models import ExecutionRecord, Flow
@@ -133,5 +134,6 @@ class Scheduler:
             scheduled_for=slot,
         )
         session.add(record)
+        metrics.scheduled_run_fired(now - slot)  # how late this slot fired
         flow.last_run = {"mostRecentExecutionTime": now, "mostRecentExecutionStatus": "InProgress"}
         return record.execution_id

@@ -245,3 +245,18 @@ class BucketGrant(Base):
     bucket: Mapped[str] = mapped_column(String(255), primary_key=True)
     account_id: Mapped[str] = mapped_column(String(12), primary_key=True, index=True)
     granted_at: Mapped[float] = mapped_column(Float)
+
+
+class Webhook(Base):
+    """A URL that receives every ended run's report of one account (`sluice webhooks`).
+
+    The signing secret is sealed with the store's key, like account secrets.
+    """
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(12), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    secret_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[float] = mapped_column(Float)

@@ -128,3 +128,18 @@ def test_stopped_and_ended_schedules_do_not_fire(runtime: Runtime) -> None:
     finish(runtime, fired[0], "Successful")
     assert len(scheduler.tick(start + 5 * MINUTE)) == 1
     assert flow_row(runtime, "ending").next_fire_at is None  # start + 10 min is past the end
+
+
+def test_how_late_a_slot_fired_is_measured(runtime: Runtime) -> None:
+    from sluice.engine.metrics import SCHEDULER_LAG
+
+    def observed() -> tuple[float, float]:
+        samples = {s.name: s.value for metric in SCHEDULER_LAG.collect() for s in metric.samples}
+        return samples["sluice_scheduler_lag_seconds_count"], samples["sluice_scheduler_lag_seconds_sum"]
+
+    start = 1_900_000_000.0
+    activate(runtime, "lag", start)
+    scheduler = Scheduler(runtime.store, submit=lambda _: None)
+    count, total = observed()
+    assert len(scheduler.tick(start + 7.5)) == 1  # the slot at `start`, fired 7.5 s late
+    assert observed() == (count + 1, total + 7.5)
