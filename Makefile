@@ -6,7 +6,7 @@ PIP    := $(BIN)/pip install -q -c constraints.txt
 SERVE_STAMP := $(VENV)/.serve-installed
 TEST_STAMP  := $(VENV)/.test-installed
 
-.PHONY: serve test lint bench install install-test postgres-server bench-tools clean generate
+.PHONY: serve test lint bench install install-test install-connector-sdk postgres-server bench-tools clean generate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,14 @@ $(TEST_STAMP): $(SERVE_STAMP) examples/native_connector/pyproject.toml
 install: $(SERVE_STAMP)
 install-test: $(TEST_STAMP) postgres-server
 
-## Run the server on the embedded default (SQLite + ./.sluice), 127.0.0.1:8080.
+## Run the server on the embedded default (SQLite + ./.sluice), 127.0.0.1:8080. Another port:
+## `SLUICE_PORT=9000 make serve`; any `sluice serve` flags: `make serve ARGS="--port 9000 --workers 2"`.
 serve: $(SERVE_STAMP)
-	$(BIN)/sluice serve
+	$(BIN)/sluice serve $(ARGS)
+
+## AWS's Custom Connector SDK, for running examples/sqlite_connector (or your own) from `make serve`'s venv.
+install-connector-sdk: $(SERVE_STAMP)
+	$(PIP) -e '.[connector-sdk]'
 
 ## PostgreSQL server binaries for the store tests: Debian's package, installed when absent.
 postgres-server:

@@ -45,12 +45,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the server until interrupted."""
     import uvicorn
 
-    from sluice.api import http_server
+    from sluice.api import http_server, listening
     from sluice.api.app import create_app
     from sluice.api.processes import serve_processes
     from sluice.api.runtime import open_runtime
 
     settings = _settings(args)
+    # Fail before printing "serving" or handing out keys when the port is taken.
+    try:
+        listening.check_bindable(settings.host, settings.port)
+    except listening.PortInUse as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     # Libraries that print bodies or URLs are clamped and secrets scrubbed, even at debug (sluice/logs.py).
     logs.configure(settings.log_level)
     # Read once: connectors' settings (data dir, public URL, Salesforce, ...) for this process.
@@ -58,8 +64,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     install(process)
     runtime = open_runtime(settings)
     endpoint = f"http://{settings.host}:{settings.port}"
+    listening.remember(settings.data_dir, settings.public_url)  # what `accounts credentials` prints
     if runtime.keys_are_new and not settings.access_key_id:
-        _hand_over_keys(_exports(runtime.default_keys, endpoint), settings.data_dir)
+        _hand_over_keys(_exports(runtime.default_keys, settings.public_url), settings.data_dir)
     print(f"Sluice {_version()} serving the AppFlow API on {endpoint} "
           f"(data dir {settings.data_dir}, account {runtime.default_keys.account_id})", flush=True)
     # Request heads are capped in size and time while they arrive (api/http_server.py): uvicorn's
@@ -101,12 +108,15 @@ def _version() -> str:
 
 def cmd_accounts(args: argparse.Namespace) -> int:
     """`sluice accounts create|list|delete|credentials|aws`."""
+    from sluice.api.listening import remembered
     from sluice.api.runtime import open_store
     from sluice.store import accounts
 
     settings = _settings(args)
     store = open_store(settings)
-    endpoint = f"http://{settings.host}:{settings.port}"
+    # The port given here, else the endpoint the data dir's server recorded when it started.
+    given = getattr(args, "port", None) is not None
+    endpoint = settings.public_url if given else (remembered(settings.data_dir) or settings.public_url)
     if args.action == "create":
         try:
             keys = accounts.create_account(store, args.name)
@@ -334,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = acc_sub.add_parser(action, help=text)
         if needs_name:
             p.add_argument("name")
+        if action in ("create", "credentials"):
+            p.add_argument("--port", type=int,
+                           help="port for AWS_ENDPOINT_URL_APPFLOW (default: the one `sluice serve` last used)")
     aws = acc_sub.add_parser(
         "aws", help="set (or --clear, or show) the AWS identity an account's S3/Glue/Secrets Manager/Lambda calls use"
     )
