@@ -8,6 +8,9 @@ from the generated input, not from Sluice.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -309,3 +312,38 @@ def test_retries_are_logged_with_the_vendors_status(salesforce: Any, tmp_path_fa
         assert len(retries) == 2, retries
         assert all("403 (REQUEST_LIMIT_EXCEEDED)" in e["message"] and e["level"] == "warning" for e in retries)
         assert "retry 1 of" in retries[0]["message"] and "retry 2 of" in retries[1]["message"]
+
+
+def test_runs_logs_follow_streams_a_running_run(server: SluiceServer, tmp_path: Path) -> None:
+    """`sluice runs logs --follow`, started while the run goes, prints events before the run ends and
+    stops after `finished`."""
+    client = server.client()
+    prefix = unique("follow")
+    files, rows = 40, 15_000
+    write_csv(server.data_dir / "s3" / BUCKET, prefix, files, rows)
+    name = unique("follow")
+    client.create_flow(**s3_flow(name, sourceFlowConfig=s3_source(BUCKET, prefix),
+                                 destinationFlowConfigList=[s3_destination(prefix=name)]))
+    execution_id = client.start_flow(flowName=name)["executionId"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLUICE_"))}
+    env.update({"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_DEFAULT_REGION": REGION,
+                "SLUICE_URL": server.url, "AWS_CONFIG_FILE": str(tmp_path / "none"),
+                "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")})
+    follow = subprocess.Popen([sys.executable, "-m", "sluice.cli", "runs", "logs", name, execution_id, "--follow",
+                               "--interval", "0.1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        assert follow.stdout is not None
+        first = follow.stdout.readline()
+        status_at_first_line = client.describe_flow_execution_records(
+            flowName=name)["flowExecutions"][0]["executionStatus"]
+        rest, errors = follow.communicate(timeout=300)
+    finally:
+        if follow.poll() is None:
+            follow.kill()
+    assert follow.returncode == 0, errors
+    assert status_at_first_line == "InProgress"  # the first event reached the terminal mid-run
+    kinds = [line.split()[4] for line in [first, *rest.splitlines()] if line.strip()]
+    assert kinds[0] == "started" and kinds[-1] == "finished" and "file" in kinds
+    final = client.describe_flow_execution_records(flowName=name)["flowExecutions"][0]
+    assert final["executionStatus"] == "Successful"
