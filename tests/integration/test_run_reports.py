@@ -168,3 +168,24 @@ def test_webhook_add_refuses_private_urls_unless_allowed(server: SluiceServer) -
     assert "loopback, private or link-local" in refused.stderr
     listed = server.cli("webhooks", "list")
     assert listed.stdout.count("http://127.0.0.1") == 1  # only the fixture's
+
+
+def test_a_run_canceled_before_it_started_is_reported(tmp_path: Path, moto_endpoint: str, queue: Any) -> None:
+    """A run no worker took (a server with no run workers) ends `Canceled` in CancelFlowExecutions:
+    it is reported like a run that ended in a worker."""
+    idle = SluiceServer(tmp_path / "idle", workers=0, extra_env={
+        **MOTO_KEYS, "SLUICE_EVENTBRIDGE": "true", "AWS_ENDPOINT_URL_EVENTBRIDGE": moto_endpoint})
+    for bucket in ("reports-src", "reports-dst"):
+        (idle.data_dir / "s3" / bucket).mkdir(parents=True)
+    (idle.data_dir / "s3" / "reports-src" / "in").mkdir()
+    idle.start()
+    try:
+        client = idle.client()
+        client.create_flow(**s3_flow("never-started", sourceFlowConfig=s3_source("reports-src", "in"),
+                                     destinationFlowConfigList=[s3_destination("reports-dst", "out")]))
+        execution_id = client.start_flow(flowName="never-started")["executionId"]
+        assert client.cancel_flow_executions(flowName="never-started")["invalidExecutions"] == []
+        detail = _messages(*queue)[0]["detail"]
+        assert detail["execution-id"] == execution_id and detail["status"] == "Execution Canceled"
+    finally:
+        idle.stop()

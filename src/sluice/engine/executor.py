@@ -172,6 +172,7 @@ class LocalExecutor:
                     ).one()
                     recovery.recover(session, record, self.data_dir, aws)
                 log.warning("recovered run %s, abandoned by the server that was running it", execution_id)
+                run_reports.run_finished(self.store, execution_id)  # reports only a run that ended
             except Exception:
                 log.exception("could not recover run %s; another attempt follows", execution_id)
                 with self.store.admin() as session:  # let any server try again, not only this one
@@ -229,24 +230,28 @@ class LocalExecutor:
             except RunFailed as exc:
                 set_status(session, record, "Error", str(exc))
                 run_events.append_next(session, record.id, "error", "finished", f"Error: {exc}")
-                return None
-            return RunRequest(
-                account_id=record.account_id,
-                region=record.region,
-                execution_id=execution_id,
-                flow_name=flow.name,
-                schema_version=flow.schema_version,
-                config=config,
-                source_profile=source_profile,
-                destination_profiles=destination_profiles,
-                started_at=record.started_at,
-                data_dir=self.data_dir,
-                window_start=record.data_pull_start_time if record.scheduled_for is not None else None,
-                window_end=record.data_pull_end_time if record.scheduled_for is not None else None,
-                event_batch=record.event_batch,
-                aws=aws_identity(self.store, record.account_id),
-                buckets=BucketAccess(self.store, record.account_id),
-            )
+                request = None
+            else:
+                request = RunRequest(
+                    account_id=record.account_id,
+                    region=record.region,
+                    execution_id=execution_id,
+                    flow_name=flow.name,
+                    schema_version=flow.schema_version,
+                    config=config,
+                    source_profile=source_profile,
+                    destination_profiles=destination_profiles,
+                    started_at=record.started_at,
+                    data_dir=self.data_dir,
+                    window_start=record.data_pull_start_time if record.scheduled_for is not None else None,
+                    window_end=record.data_pull_end_time if record.scheduled_for is not None else None,
+                    event_batch=record.event_batch,
+                    aws=aws_identity(self.store, record.account_id),
+                    buckets=BucketAccess(self.store, record.account_id),
+                )
+        if request is None:  # refused, and committed: reported like a run that ended in a worker
+            run_reports.run_finished(self.store, execution_id)
+        return request
 
     def _should_stop(self, execution_id: str) -> Callable[[], bool]:
         """A cheap check for the run loop: this process's cancels at once, the record each second.

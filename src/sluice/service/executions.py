@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sluice.engine import run_reports
 from sluice.engine.lifecycle import set_status
 from sluice.service.common import to_datetime
 from sluice.service.context import Caller
@@ -118,6 +119,7 @@ class Executions:
         """Cancel the named runs, or every run in progress when no ids are given."""
         ids = params.get("executionIds")
         signalled: list[str] = []
+        ended: list[str] = []
         with self.store.scoped(caller.account_id, caller.region) as tx:
             flow = get_flow(tx, params["flowName"])
             if ids:
@@ -133,9 +135,12 @@ class Executions:
                 record.cancel_requested = True
                 if record.lease_owner is None:
                     set_status(tx.session, record, "Canceled", "The run was canceled before it started.")
+                    ended.append(record.execution_id)
                 else:
                     set_status(tx.session, record, "CancelStarted")
                     signalled.append(record.execution_id)
         for execution_id in signalled:
             self.request_cancel(execution_id)
+        for execution_id in ended:  # committed: report them like runs that ended in a worker
+            run_reports.run_finished(self.store, execution_id)
         return {"invalidExecutions": invalid}
