@@ -73,7 +73,10 @@ def test_accounts_credentials_name_the_port_the_server_listens_on(tmp_path: Path
 def test_make_serve_takes_a_port_and_flags(tmp_path: Path) -> None:
     """`SLUICE_PORT=N make serve` and `make serve ARGS=...` run `sluice serve` on that port."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
+    # Not a sub-make of `make test`: a user's own shell (no MAKEFLAGS / MAKELEVEL, so no
+    # "Entering/Leaving directory" lines).
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("SLUICE_") and k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
     # A fresh clone's Makefile, with the venv already built (the stamp is newer than its inputs).
     clone = tmp_path / "clone"
     clone.mkdir()
