@@ -82,15 +82,21 @@ def write_csv(root: Path, prefix: str, files: int, rows: int) -> None:
         (folder / f"part-{f:03d}.csv").write_text("\n".join(lines) + "\n")
 
 
-def test_progress_is_visible_while_the_run_goes(server: SluiceServer) -> None:
+def start_long_run(server: SluiceServer, label: str, files: int = 40, rows: int = 15_000) -> tuple[Any, str, str]:
+    """(client, flow name, execution id) of a started S3 -> S3 run over `files` x `rows` CSV rows,
+    long enough (several seconds) to be watched while it goes."""
     client = server.client()
-    prefix = unique("big")
-    files, rows = 40, 15_000
+    prefix = unique(label)
     write_csv(server.data_dir / "s3" / BUCKET, prefix, files, rows)
-    name = unique("progress")
+    name = unique(label)
     client.create_flow(**s3_flow(name, sourceFlowConfig=s3_source(BUCKET, prefix),
                                  destinationFlowConfigList=[s3_destination(prefix=name)]))
-    execution_id = client.start_flow(flowName=name)["executionId"]
+    return client, name, client.start_flow(flowName=name)["executionId"]
+
+
+def test_progress_is_visible_while_the_run_goes(server: SluiceServer) -> None:
+    files, rows = 40, 15_000
+    client, name, execution_id = start_long_run(server, "progress", files, rows)
     seen_mid_run: list[tuple[int, int]] = []
     deadline = time.time() + 300
     while time.time() < deadline:
@@ -317,14 +323,7 @@ def test_retries_are_logged_with_the_vendors_status(salesforce: Any, tmp_path_fa
 def test_runs_logs_follow_streams_a_running_run(server: SluiceServer, tmp_path: Path) -> None:
     """`sluice runs logs --follow`, started while the run goes, prints events before the run ends and
     stops after `finished`."""
-    client = server.client()
-    prefix = unique("follow")
-    files, rows = 40, 15_000
-    write_csv(server.data_dir / "s3" / BUCKET, prefix, files, rows)
-    name = unique("follow")
-    client.create_flow(**s3_flow(name, sourceFlowConfig=s3_source(BUCKET, prefix),
-                                 destinationFlowConfigList=[s3_destination(prefix=name)]))
-    execution_id = client.start_flow(flowName=name)["executionId"]
+    client, name, execution_id = start_long_run(server, "follow")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLUICE_"))}
     env.update({"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_DEFAULT_REGION": REGION,
                 "SLUICE_URL": server.url, "AWS_CONFIG_FILE": str(tmp_path / "none"),
