@@ -323,7 +323,8 @@ def test_retries_are_logged_with_the_vendors_status(salesforce: Any, tmp_path_fa
 def test_runs_logs_follow_streams_a_running_run(server: SluiceServer, tmp_path: Path) -> None:
     """`sluice runs logs --follow`, started while the run goes, prints events before the run ends and
     stops after `finished`."""
-    client, name, execution_id = start_long_run(server, "follow")
+    # Twice the progress test's size: the CLI process must start and print while the run still goes.
+    client, name, execution_id = start_long_run(server, "follow", files=80)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLUICE_"))}
     env.update({"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_DEFAULT_REGION": REGION,
                 "SLUICE_URL": server.url, "AWS_CONFIG_FILE": str(tmp_path / "none"),
