@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import base64
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -28,14 +29,14 @@ import orjson
 from sluice.connectors.base import ConnectorError
 
 
-class Auth:
+class Auth(ABC):
     """Base of the schemes: `apply` credentials to a request; `renew` them when the vendor refuses."""
 
     renewable = False
 
+    @abstractmethod
     def apply(self, credentials: Mapping[str, Any], request: httpx.Request) -> None:
         """Put the credentials on `request` (headers or query)."""
-        raise NotImplementedError
 
     def needs_token(self, credentials: Mapping[str, Any]) -> bool:
         """True when a token must be obtained before the first request."""
@@ -46,11 +47,17 @@ class Auth:
         raise ConnectorError("InvalidCredentials", "the credentials were refused and cannot be renewed")
 
 
-def _value(credentials: Mapping[str, Any], key: str) -> str:
-    """A credential by key; a dotted key reads a nested member (`oAuth2Credentials.accessToken`)."""
+def credential(credentials: Mapping[str, Any], key: str) -> Any:
+    """A credential by key, as stored; a dotted key reads a nested member (`oAuth2Credentials.accessToken`)."""
     current: Any = credentials
     for part in key.split("."):
         current = current.get(part) if isinstance(current, Mapping) else None
+    return current
+
+
+def _value(credentials: Mapping[str, Any], key: str) -> str:
+    """A credential by (dotted) key as text; "" when absent."""
+    current = credential(credentials, key)
     return "" if current is None else str(current)
 
 
@@ -64,6 +71,17 @@ def _with(credentials: Mapping[str, Any], key: str, value: Any) -> dict[str, Any
         target[part] = inner
         target = inner
     target[parts[-1]] = value
+    return result
+
+
+def without(credentials: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A copy of `credentials` without `key` (dotted for a nested member)."""
+    parent, _, last = key.rpartition(".")
+    if parent and not isinstance(credential(credentials, parent), Mapping):
+        return dict(credentials)
+    result = _with(credentials, parent, dict(credential(credentials, parent))) if parent else dict(credentials)
+    target: Any = credential(result, parent) if parent else result
+    target.pop(last, None)
     return result
 
 
@@ -153,7 +171,27 @@ class Bearer(Auth):
     def renew(self, credentials: Mapping[str, Any], http: httpx.Client, base_url: str) -> dict[str, Any]:
         if self.grant is None:
             return super().renew(credentials, http, base_url)
-        answer = self.grant.request(http, base_url, credentials)
+        return self.keep(credentials, self.grant.request(http, base_url, credentials))
+
+    def authorize(self, credentials: Mapping[str, Any], http: httpx.Client, base_url: str) -> dict[str, Any]:
+        """Exchange the `oAuthRequest` (authCode, redirectUri) stored beside the token for tokens; the
+        credentials with them and without the request. Unchanged when there is no code or no grant."""
+        request_key = self.request_key
+        request = credential(credentials, request_key)
+        if self.grant is None or not isinstance(request, Mapping) or not request.get("authCode"):
+            return dict(credentials)
+        grant = replace(self.grant, grant_type="authorization_code", extra={
+            "code": str(request["authCode"]), "redirect_uri": str(request.get("redirectUri") or "")})
+        return without(self.keep(credentials, grant.request(http, base_url, credentials)), request_key)
+
+    @property
+    def request_key(self) -> str:
+        """Where AppFlow puts an authorization code for this token: `oAuthRequest` beside it."""
+        parent = self.token_key.rpartition(".")[0]
+        return f"{parent}.oAuthRequest" if parent else "oAuthRequest"
+
+    def keep(self, credentials: Mapping[str, Any], answer: Mapping[str, Any]) -> dict[str, Any]:
+        """`credentials` with the tokens (and expiry) of a token endpoint's answer."""
         renewed = _with(credentials, self.token_key, str(answer["access_token"]))
         if answer.get("refresh_token"):
             renewed = _with(renewed, self.refresh_token_key, str(answer["refresh_token"]))

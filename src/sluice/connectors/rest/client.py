@@ -35,6 +35,7 @@ import orjson
 from sluice.connectors import outbound
 from sluice.connectors.base import ConnectorError, ProfileView
 from sluice.connectors.rest.api import RestApi, VendorError
+from sluice.connectors.rest.auth import Bearer
 from sluice.settings import current
 
 log = logging.getLogger(__name__)
@@ -197,6 +198,10 @@ class RestClient:
     def get(self, path: str, **params: Any) -> Any:
         """GET `path` with `params`; the parsed JSON body."""
         return self.json(Request("GET", path, dict(params)))
+
+    def authorize(self, auth: Bearer) -> dict[str, Any]:
+        """The credentials with an `oAuthRequest` authorization code exchanged for tokens (`Bearer.authorize`)."""
+        return auth.authorize(self.credentials, self._http, self.base_url)
 
     def close(self) -> None:
         """Release the connection pool (only when this client created it)."""

@@ -71,15 +71,9 @@ class RestConnector:
         """`ConnectorSpec.check_profile`: the credentials to store, once the vendor accepted them."""
         credentials = dict(profile.credentials)
         auth = self.api.auth_for(profile)
-        request = credentials.get("oAuthRequest")
-        if isinstance(request, Mapping) and request.get("authCode") and isinstance(auth, Bearer) and auth.grant:
-            with RestClient(self.api, replace(profile, credentials=credentials)) as client:
-                grant = replace(auth.grant, grant_type="authorization_code", extra={
-                    "code": str(request["authCode"]), "redirect_uri": str(request.get("redirectUri") or "")})
-                answer = grant.request(client._http, client.base_url, credentials)
-            credentials = {**credentials, auth.token_key: str(answer["access_token"])}
-            if answer.get("refresh_token"):
-                credentials[auth.refresh_token_key] = str(answer["refresh_token"])
+        if isinstance(auth, Bearer):
+            with RestClient(self.api, replace(profile, save_credentials=None)) as client:
+                credentials = client.authorize(auth)
         for key in self.transient_credentials:
             credentials.pop(key, None)
         checked = replace(profile, credentials=credentials, save_credentials=None)

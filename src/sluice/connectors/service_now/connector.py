@@ -22,7 +22,7 @@ from typing import Any
 from sluice.connectors.base import ConnectorError, ProfileView, RunContext
 from sluice.connectors.rest.api import RestApi
 from sluice.connectors.rest.auth import Auth, Basic, Bearer, refresh_grant
-from sluice.connectors.rest.client import Request, RestClient
+from sluice.connectors.rest.client import Request
 from sluice.connectors.rest.connector import RestConnector
 from sluice.connectors.rest.source import RestSource
 from sluice.connectors.service_now import CAPABILITIES, CONNECTOR_TYPE
@@ -57,32 +57,11 @@ API = RestApi(CONNECTOR_TYPE, "ServiceNow", hosts=("service-now.com", "serviceno
 
 @dataclass(frozen=True)
 class ServiceNowConnector(RestConnector):
-    """A `RestConnector` that also exchanges the authorization code AppFlow nests in `oAuth2Credentials`."""
-
-    def check_profile(self, profile: ProfileView) -> Mapping[str, Any]:
-        credentials = dict(profile.credentials)
-        oauth = credentials.get(OAUTH)
-        if isinstance(oauth, Mapping):
-            oauth = dict(oauth)
-            request = oauth.pop("oAuthRequest", None)
-            if isinstance(request, Mapping) and request.get("authCode"):
-                oauth.update(self._exchange(profile, credentials, request))
-            credentials[OAUTH] = oauth
-        return super().check_profile(replace(profile, credentials=credentials))
+    """A `RestConnector` whose incremental windows move to whole seconds (`settled`)."""
 
     def open_source(self, profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> RestSource:
         return super().open_source(profile, props, replace(ctx, window_start=settled(ctx.window_start),
                                                            window_end=settled(ctx.window_end)))
-
-    def _exchange(self, profile: ProfileView, credentials: Mapping[str, Any], request: Mapping[str, Any]) -> dict:
-        grant = replace(OAUTH_GRANT, grant_type="authorization_code", extra={
-            "code": str(request["authCode"]), "redirect_uri": str(request.get("redirectUri") or "")})
-        with RestClient(self.api, replace(profile, credentials=credentials, save_credentials=None)) as client:
-            answer = grant.request(client._http, client.base_url, credentials)
-        tokens = {"accessToken": str(answer["access_token"])}
-        if answer.get("refresh_token"):
-            tokens["refreshToken"] = str(answer["refresh_token"])
-        return tokens
 
 
 def settled(bound: float | None) -> float | None:
