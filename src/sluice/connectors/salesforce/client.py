@@ -23,12 +23,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
 from sluice.connectors.base import ConnectorError, ProfileView
+from sluice.connectors.rest.client import retry_after as retry_after_of
 from sluice.connectors.salesforce import auth, settings
 
 log = logging.getLogger(__name__)
@@ -243,7 +243,7 @@ class SalesforceClient:
             throttled = status == 429 or (status == 403 and sf_code == _LIMIT)
             unavailable = status == 503 or (status in (500, 502, 504) and method in _RESENDABLE)
             if throttled or unavailable:
-                retry_after = _retry_after(response)
+                retry_after = retry_after_of(response)
                 if attempt >= limit:
                     raise self._exhausted(status, sf_code, message, attempt, retry_after, throttled)
                 self._tell_retry(f"Salesforce answered {status} ({sf_code or 'no errorCode'})"
@@ -334,18 +334,3 @@ class SalesforceClient:
             self._warned_usage = True
             log.warning("the Salesforce org at %s has used %d of its %d daily API requests",
                         self.instance_url, used, most)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds from a `Retry-After` header (delta seconds or an HTTP date), None when absent."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
