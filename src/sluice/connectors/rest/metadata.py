@@ -10,11 +10,11 @@ properties (creatable, updatable, upsertable, the write operations it takes part
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sluice.connectors.base import ConnectorError, EntityPage, ProfileView
+from sluice.connectors.base import EntityPage, ProfileView
+from sluice.connectors.entity_pages import entity_page
 from sluice.connectors.rest.entities import Entity, Field
 
 if TYPE_CHECKING:
@@ -88,11 +88,7 @@ class RestMetadata:
     ) -> EntityPage:
         with self.connector.client(profile) as client:
             entities = [entity_summary(e) for e in self.connector.catalog.entities(client, parent or None)]
-        start = _offset(next_token)
-        if not max_results:
-            return EntityPage(entities=entities[start:])
-        end = start + max_results
-        return EntityPage(entities=entities[start:end], next_token=_token(end) if end < len(entities) else None)
+        return entity_page(entities, max_results, next_token, "entities")
 
     def describe_entity(self, profile: ProfileView, entity_name: str) -> list[dict[str, Any]]:
         with self.connector.client(profile) as client:
@@ -100,19 +96,3 @@ class RestMetadata:
             fields: Sequence[Field] = entity.fields_for(client)
         supported = self.connector.operators
         return [entity_field(f, entity, supported) for f in fields]
-
-
-def _token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"entities:{offset}".encode()).decode()
-
-
-def _offset(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        kind, _, number = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if kind == "entities" and number.isdigit():
-            return int(number)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise ConnectorError("InvalidArgument", "the nextToken is not one this connector issued")

@@ -10,12 +10,12 @@ apply to the type, compound parts name their compound field as `parentIdentifier
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote as url_quote
 
 from sluice.connectors.base import ConnectorError, EntityPage, ProfileView
+from sluice.connectors.entity_pages import entity_page
 from sluice.connectors.salesforce.client import SalesforceClient
 
 ORDERING_OPERATORS = [
@@ -152,30 +152,9 @@ class SalesforceMetadata:
             for o in objects
             if o.get("name") and (o.get("queryable") or o.get("createable"))
         ]
-        start = _offset(next_token)
-        if not max_results:
-            return EntityPage(entities=entities[start:])
-        end = start + max_results
-        token = _token(end) if end < len(entities) else None
-        return EntityPage(entities=entities[start:end], next_token=token)
+        return entity_page(entities, max_results, next_token, "sobjects")
 
     def describe_entity(self, profile: ProfileView, entity_name: str) -> list[dict[str, Any]]:
         with SalesforceClient(profile) as client:
             body = describe(client, entity_name)
         return [entity_field(f) for f in body["fields"] if isinstance(f, Mapping) and f.get("name")]
-
-
-def _token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"sobjects:{offset}".encode()).decode()
-
-
-def _offset(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        kind, _, number = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if kind == "sobjects" and number.isdigit():
-            return int(number)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise ConnectorError("InvalidArgument", "the nextToken is not one this connector issued")
