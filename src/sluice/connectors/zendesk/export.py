@@ -25,12 +25,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sluice.connectors.base import ConnectorError
-from sluice.connectors.rest.client import Answer, Request, RestClient
+from sluice.connectors.rest.client import Request, RestClient
 from sluice.connectors.rest.entities import Page, Query
+from sluice.connectors.rest.pages import read_pages
+from sluice.connectors.rest.paging import NextUrl
 from sluice.settings import number
 
 SETTLE = 61.0  # seconds: Zendesk's one-minute exclusion, plus a second of margin
@@ -65,31 +66,21 @@ def settle(query: Query, sleep: Callable[[float], None] = time.sleep) -> None:
         sleep(min(wait, MAX_WAIT))
 
 
-def cursor_export(records_key: str) -> Callable[[RestClient, Query, Request], Iterator[Page]]:
-    """`Entity.read` for a cursor-based export answering `records_key`.
+# Each answer names the next page (`after_url`); the last one still does, and only
+# `end_of_stream` says stop. An empty page before that is not the end.
+EXPORT_PAGES = NextUrl("after_url", end_path="end_of_stream", stop_on_empty=False)
 
-    The next page is asked for before the current one is handed on, so Zendesk prepares it while
-    Sluice converts this one (each answer names the next URL, so one request is ahead at most).
-    """
+
+def cursor_export(records_key: str) -> Callable[[RestClient, Query, Request], Iterator[Page]]:
+    """`Entity.read` for a cursor-based export answering `records_key`: the layer's page loop (one
+    request ahead, so Zendesk prepares the next page while Sluice converts this one), after the
+    settle wait and with `start_time` pushed down."""
 
     def read(client: RestClient, query: Query, request: Request) -> Iterator[Page]:
         settle(query)
         clock, _ = scheduler_clock()
         first = request.replace(params={"start_time": start_time(query, clock()), "per_page": PAGE})
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zendesk-export") as ahead:
-            pending: Future[Answer] | None = ahead.submit(client.call, first)
-            while pending is not None:
-                answer = pending.result()
-                body = _object(answer.body)
-                after = body.get("after_url")
-                more = bool(after) and not body.get("end_of_stream")
-                pending = ahead.submit(client.call, request.replace(path=str(after), params={})) if more else None
-                try:
-                    yield Page(_list(body, records_key), len(answer.response.content))
-                except GeneratorExit:  # the reader stopped early: do not leave a request behind
-                    if pending is not None:
-                        pending.cancel()
-                    raise
+        yield from read_pages(client, first, EXPORT_PAGES, records_key, f"the {records_key} export")
 
     return read
 
