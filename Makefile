@@ -19,6 +19,7 @@ $(SERVE_STAMP): $(BIN)/python pyproject.toml constraints.txt
 $(TEST_STAMP): $(SERVE_STAMP) examples/native_connector/pyproject.toml
 	$(PIP) -e '.[test]'
 	$(PIP) --no-deps -e examples/native_connector
+	$(PIP) --no-deps pysnow==0.7.17
 	touch $@
 
 install: $(SERVE_STAMP)
