@@ -198,6 +198,9 @@ class RunContext:
     # The AWS identity of the flow's account (error buckets and the S3 backend); None (unit tests)
     # is the server's own. See `aws_identity`.
     aws: AwsIdentity | None = None
+    # The flow's AWS region: where AWS-service destinations (EventBridge, Customer Profiles) are
+    # called. None (unit tests, tools): boto3's own default (AWS_DEFAULT_REGION).
+    region: str | None = None
     # The local S3 buckets the flow's account may use (S3 source/destination, error buckets).
     buckets: BucketPolicy | None = field(default=None, compare=False, repr=False)
     # Called by a destination with a JSON-able manifest of what it is about to make visible,
