@@ -16,7 +16,7 @@ from typing import Any
 from sluice.connectors.aws_identity import AwsIdentity, resolve
 from sluice.connectors.base import ConnectorError
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # sends of one call in all (botocore's total_max_attempts)
 THROTTLING = {
     "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
     "ProvisionedThroughputExceededException", "LimitExceededException",
@@ -30,7 +30,7 @@ def client(identity: AwsIdentity | None, region: str | None, service: str) -> An
     from botocore.config import Config
 
     session = resolve(identity).session(region)
-    config = Config(retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"}, connect_timeout=10, read_timeout=60)
+    config = Config(retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"}, connect_timeout=10, read_timeout=60)
     return session.client(service, config=config)
 
 
