@@ -148,6 +148,11 @@ class ConnectorSpec:
     # flow name): CreateFlow/UpdateFlow refuse, with the ValueError's message, values the
     # connector could never run with (e.g. a key segment longer than a file name may be).
     check_properties: Callable[[Mapping[str, Any], str, str], None] | None = None
+    # (the connector's member of DestinationConnectorProperties, the flow account's AWS identity,
+    # the flow's region): CreateFlow/UpdateFlow ask the destination's AWS service whether what the
+    # properties name exists (e.g. a Customer Profiles domain), outside the store's transaction;
+    # ConnectorError when it does not or cannot be read.
+    check_destination: Callable[[Mapping[str, Any], AwsIdentity | None, str], None] | None = None
     # Native plug-ins (the `sluice.connectors` entry-point group) are CustomConnector types that
     # answer to this connectorLabel without a RegisterConnector (see docs/connectors.md).
     label: str | None = None

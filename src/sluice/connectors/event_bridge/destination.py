@@ -132,6 +132,8 @@ class EventBridgeDestination(SpooledDestination[CommitProgress]):
             report(self.ctx, "page", f"{self.calls} PutEvents call(s) to {self.bus}; {progress.written} event(s) "
                    f"accepted, {progress.failed} refused"
                    + (f" ({self.oversize} over 256 KB)" if self.oversize else ""))
+        if progress.failed:
+            report(self.ctx, "warning", f"{self.target}: {self.sink.summary()}", "warning")
         return self.sink.fail_fast and progress.failed > 0
 
     def _fitting(self, entries: Iterator[tuple[dict[str, Any], dict[str, Any], int]],
