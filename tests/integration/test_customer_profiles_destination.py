@@ -57,7 +57,8 @@ def _domain(fake: FakeCustomerProfiles) -> str:
     return name
 
 
-def _flow(name: str, source: dict[str, Any], domain: str, object_type: str, tasks: list[dict[str, Any]]) -> dict[str, Any]:
+def _flow(name: str, source: dict[str, Any], domain: str, object_type: str,
+          tasks: list[dict[str, Any]]) -> dict[str, Any]:
     props: dict[str, Any] = {"domainName": domain, "objectTypeName": object_type}
     return {"flowName": name, "triggerConfig": {"triggerType": "OnDemand"}, "sourceFlowConfig": source,
             "destinationFlowConfigList": [{"connectorType": "CustomerProfiles",
@@ -69,7 +70,8 @@ def _map_all() -> list[dict[str, Any]]:
     return [{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"S3": "NO_OP"}, "taskProperties": {}}]
 
 
-def test_create_and_update_flow_check_the_domain_and_object_type(server: SluiceServer, fake: FakeCustomerProfiles) -> None:
+def test_create_and_update_flow_check_the_domain_and_object_type(server: SluiceServer,
+                                                                 fake: FakeCustomerProfiles) -> None:
     client, name = server.client(), unique("cp")
     source = s3_csv_source(csv_bucket(server, source_rows(3)))
     with pytest.raises(client.exceptions.ResourceNotFoundException) as no_domain:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 
 from tests.fakes.salesforce.server import FakeSalesforce
@@ -83,7 +83,8 @@ def _drain(moto: str, url: str, want: int, timeout: float = 60) -> list[dict[str
     sqs, events = _aws(moto, "sqs"), []
     deadline = time.time() + timeout
     while time.time() < deadline:
-        answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0 if len(events) < want else 1)
+        answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                     WaitTimeSeconds=0 if len(events) < want else 1)
         messages = answer.get("Messages") or []
         events += [json.loads(m["Body"]) for m in messages]
         if messages:
@@ -94,7 +95,8 @@ def _drain(moto: str, url: str, want: int, timeout: float = 60) -> list[dict[str
     raise AssertionError(f"{len(events)} of {want} events arrived")
 
 
-def _flow(name: str, source: dict[str, Any], bus: str, tasks: list[dict[str, Any]], **errors: Any) -> dict[str, Any]:
+def _flow(name: str, source: dict[str, Any], bus: str, tasks: list[dict[str, Any]],
+          **errors: Any) -> dict[str, Any]:
     props: dict[str, Any] = {"object": bus}
     if errors:
         props["errorHandlingConfig"] = errors
@@ -105,7 +107,8 @@ def _flow(name: str, source: dict[str, Any], bus: str, tasks: list[dict[str, Any
 
 
 def _map_all(connector: str = "S3") -> list[dict[str, Any]]:
-    return [{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {connector: "NO_OP"}, "taskProperties": {}}]
+    return [{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {connector: "NO_OP"},
+             "taskProperties": {}}]
 
 
 def test_salesforce_change_events_reach_sqs_through_an_eventbridge_rule(
@@ -131,8 +134,6 @@ def test_salesforce_change_events_reach_sqs_through_an_eventbridge_rule(
 
 
 def httpx_health(server: SluiceServer) -> dict[str, Any]:
-    import httpx
-
     return dict(httpx.get(f"{server.url}/health", timeout=5).json())
 
 

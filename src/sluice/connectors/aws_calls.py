@@ -30,7 +30,8 @@ def client(identity: AwsIdentity | None, region: str | None, service: str) -> An
     from botocore.config import Config
 
     session = resolve(identity).session(region)
-    config = Config(retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"}, connect_timeout=10, read_timeout=60)
+    config = Config(retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"}, connect_timeout=10,
+                    read_timeout=60)
     return session.client(service, config=config)
 
 

@@ -81,10 +81,7 @@ def _dispatch(state: CustomerProfilesState, request: Request, domain: str, paylo
         if method == "PUT":
             return state.put_object_type(domain, name, payload)
         return state.object_type(domain, name)
-    if method == "POST":
-        found = state.create_domain(domain, payload)
-    else:
-        found = state.domain(domain)
+    found = state.create_domain(domain, payload) if method == "POST" else state.domain(domain)
     stats = {"ObjectCount": len(found.objects), "ProfileCount": len(found.profiles), "MeteringProfileCount": 0,
              "TotalSize": sum(len(o["Object"]) for o in found.objects.values())}
     return {"DomainName": found.name, "DefaultExpirationDays": found.expiration_days, "CreatedAt": found.created_at,

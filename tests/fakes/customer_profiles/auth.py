@@ -37,7 +37,8 @@ def check(method: str, url: str, headers: Mapping[str, str], body: bytes, keys: 
     if secret is None:
         raise ApiError("UnrecognizedClientException", 403, "The security token included in the request is invalid.")
     if match["service"] != SERVICE or not headers["x-amz-date"].startswith(match["date"]):
-        raise ApiError("InvalidSignatureException", 403, f"Credential should be scoped to correct service: '{SERVICE}'.")
+        raise ApiError("InvalidSignatureException", 403,
+                       f"Credential should be scoped to correct service: '{SERVICE}'.")
     signed = match["signed"].split(";")
     request = AWSRequest(method=method, url=url, data=body, headers={name: headers.get(name, "") for name in signed})
     request.context["timestamp"] = headers["x-amz-date"]

@@ -126,7 +126,8 @@ class CustomerProfilesState:
     def object_type(self, domain_name: str, name: str) -> dict[str, Any]:
         found = self.domain(domain_name).object_types.get(name)
         if found is None:
-            raise ApiError("ResourceNotFoundException", 404, f"Object type {name} does not exist in domain {domain_name}")
+            raise ApiError("ResourceNotFoundException", 404,
+                           f"Object type {name} does not exist in domain {domain_name}")
         return found
 
     def put_object(self, domain_name: str, body: dict[str, Any]) -> str:

@@ -106,7 +106,8 @@ class CustomerProfilesDestination(SpooledDestination[CommitProgress]):
     def _send(self, progress: CommitProgress) -> bool:
         for batch in self.spool.batches():
             if self.ctx.should_stop():
-                raise ConnectorError("ServerError", f"the run was canceled while objects were being put into {self.target}")
+                raise ConnectorError("ServerError",
+                                     f"the run was canceled while objects were being put into {self.target}")
             for record in batch.to_pylist():
                 self._put(record, progress)
                 if self.sink.fail_fast and progress.failed:

@@ -27,7 +27,7 @@ class Events:
         self.throttle_rounds = throttle_rounds
         self.seen = 0
 
-    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803 - boto3's name
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
         assert len(Entries) <= 10 and sum(entry_size(e) for e in Entries) <= MAX_BYTES
         self.calls.append(Entries)
         out = []
