@@ -81,6 +81,12 @@ def test_create_and_update_flow_check_the_domain_and_object_type(server: SluiceS
     with pytest.raises(client.exceptions.ResourceNotFoundException) as no_type:
         client.create_flow(**_flow(name, source, domain, "Nope", _map_all()))
     assert f"domain {domain} has no object type Nope" in str(no_type.value)
+    without_type = _flow(name, source, domain, "Row", _map_all())
+    del without_type["destinationFlowConfigList"][0]["destinationConnectorProperties"]["CustomerProfiles"][
+        "objectTypeName"]
+    with pytest.raises(client.exceptions.ValidationException) as no_type_named:
+        client.create_flow(**without_type)
+    assert "objectTypeName is required" in str(no_type_named.value)
     client.create_flow(**_flow(name, source, domain, "Row", _map_all()))
     update = {k: v for k, v in _flow(name, source, domain, "Missing", _map_all()).items()}
     with pytest.raises(client.exceptions.ResourceNotFoundException):
