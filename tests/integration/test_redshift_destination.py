@@ -64,7 +64,8 @@ class Stand:
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
         return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
 
-    def flow(self, source: str, table: str, tasks: list[dict[str, Any]], error_config: dict[str, Any] | None = None) -> str:
+    def flow(self, source: str, table: str, tasks: list[dict[str, Any]],
+             error_config: dict[str, Any] | None = None) -> str:
         name = unique("to-redshift")
         props: dict[str, Any] = {"object": f"public.{table}", "intermediateBucketName": "stage",
                                  "bucketPrefix": "appflow"}
@@ -209,11 +210,11 @@ def test_every_task_type_100k_rows(stand: Stand) -> None:
     assert record["executionResult"]["recordsProcessed"] >= len(expected)
     loaded = stand.sql(f"SELECT id, full_name, email, amount, total, card_masked, description, status, created, vip "
                        f"FROM public.{table} ORDER BY id")
-    assert len(loaded) == len(expected)
+    assert len(loaded) == len(expected) > 50_000
     assert loaded == expected
     # Redshift read the stage as the profile's roleArn; the Data API was called as the assumed role.
-    copy = [c for c in stand.state.copies if table in c["table"] or c["statement"]][-1]
-    assert copy["role"] == COPY_ROLE and copy["location"].startswith("s3://stage/appflow/")
+    copy = next(c for c in stand.state.copies if record["executionId"] in c["location"])
+    assert copy["role"] == COPY_ROLE and copy["location"] == f"s3://stage/appflow/{record['executionId']}/"
     assert stand.state.callers and all(key != "testing" for key in stand.state.callers)
     assert stand.keys("stage") == []  # the staged parts are gone
 

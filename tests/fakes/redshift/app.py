@@ -43,7 +43,8 @@ def build_app(state: RedshiftDataState) -> Starlette:
             try:
                 params = json.loads(await request.body() or b"{}")
             except ValueError:
-                raise ApiError("SerializationException", "Start of structure or map found where not expected.") from None
+                raise ApiError("SerializationException",
+                               "Start of structure or map found where not expected.") from None
             state.callers.append(match["key"])
             body = operations[name](state, params)
             return Response(json.dumps(body, default=str), media_type=CONTENT_TYPE)

@@ -133,15 +133,16 @@ class RedshiftDataState:
         base, _, number = statement_id.partition(":")
         statement = self.statements.get(base)
         if statement is None or (number and (not number.isdigit() or not 1 <= int(number) <= len(statement.parts))):
-            raise ApiError("ResourceNotFoundException", f"Query does not exist: {statement_id}", ResourceId=statement_id)
+            raise ApiError("ResourceNotFoundException", f"Query does not exist: {statement_id}",
+                           ResourceId=statement_id)
         return statement, statement.parts[int(number) - 1] if number else None
 
     def cancel(self, statement_id: str) -> bool:
         """CancelStatement: True once the cancel is under way; a finished statement is refused."""
         statement, _ = self.find(statement_id)
         if statement.status not in RUNNING:
-            raise ApiError("ValidationException",
-                           f"Could not cancel a query that is already in {statement.status} state with ID: {statement_id}")
+            raise ApiError("ValidationException", "Could not cancel a query that is already in "
+                           f"{statement.status} state with ID: {statement_id}")
         statement.cancel_requested.set()
         conn = statement.conn
         if conn is not None:
@@ -161,7 +162,8 @@ class RedshiftDataState:
             if cluster not in self.clusters:
                 raise ApiError("ValidationException", f"Cluster {cluster} not found.")
             if not params.get("DbUser") and not params.get("SecretArn"):
-                raise ApiError("ValidationException", "DbUser or SecretArn must be specified for a provisioned cluster.")
+                raise ApiError("ValidationException",
+                               "DbUser or SecretArn must be specified for a provisioned cluster.")
             return {"ClusterIdentifier": cluster, "DbUser": params.get("DbUser")}
         if workgroup not in self.workgroups:
             raise ApiError("ValidationException", f"Workgroup {workgroup} not found.")
@@ -189,7 +191,8 @@ class RedshiftDataState:
             statement.error = "Query cancelled on user's request"
         except (psycopg.Error, CopyError) as exc:
             statement.status = "FAILED"
-            message = exc.diag.message_primary if isinstance(exc, psycopg.Error) and exc.diag.message_primary else str(exc)
+            primary = exc.diag.message_primary if isinstance(exc, psycopg.Error) else None
+            message = primary or str(exc)
             statement.error = f"ERROR: {message}"
         finally:
             statement.conn = None

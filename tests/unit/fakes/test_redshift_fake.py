@@ -85,7 +85,8 @@ def test_batch_is_one_transaction(stand_in: tuple[RedshiftDataState, Any, Any, s
 def test_copy_from_s3_parquet_and_cancel(stand_in: tuple[RedshiftDataState, Any, Any, str]) -> None:
     state, client, s3, database = stand_in
     table = f"t_{uuid.uuid4().hex[:8]}"
-    _wait(client, client.execute_statement(Sql=f"CREATE TABLE {table} (id int, name varchar(10))", **_target(database))["Id"])
+    create = client.execute_statement(Sql=f"CREATE TABLE {table} (id int, name varchar(10))", **_target(database))
+    _wait(client, create["Id"])
     for part in range(2):
         out = io.BytesIO()
         pq.write_table(pa.table({"id": [part * 2, part * 2 + 1], "name": ["", None]}), out)
