@@ -215,6 +215,9 @@ def test_every_task_type_100k_rows(stand: Stand) -> None:
     # Redshift read the stage as the profile's roleArn; the Data API was called as the assumed role.
     copy = next(c for c in stand.state.copies if record["executionId"] in c["location"])
     assert copy["role"] == COPY_ROLE and copy["location"] == f"s3://stage/appflow/{record['executionId']}/"
+    assert copy["table"] == f'"public"."{table}"'
+    assert sorted(c.strip('"') for c in copy["columns"]) == sorted(  # loaded_at is left to its default
+        ["id", "email", "amount", "status", "created", "vip", "full_name", "total", "card_masked", "description"])
     assert stand.state.callers and all(key != "testing" for key in stand.state.callers)
     assert stand.keys("stage") == []  # the staged parts are gone
 

@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 
 ENDED = ("FINISHED", "FAILED", "ABORTED")
 QUERY_TIMEOUT = 300.0  # metadata and checks
-LOAD_TIMEOUT = 6 * 3600.0  # a load: Redshift's own statement timeout usually ends it first
+LOAD_TIMEOUT = 6 * 3600.0
+# DescribeStatement is cheap; a long pause would only delay the end of every load.
+MAX_POLL = 0.5  # a load: Redshift's own statement timeout usually ends it first
 _AUTH_CODES = ("28000", "28P01")
 
 
@@ -130,7 +132,7 @@ class DataApiSession:
                 raise ConnectorError("ConnectorTimeout", f"the Redshift statement ran longer than {timeout:.0f}s "
                                      "and was canceled")
             time.sleep(pause)
-            pause = min(pause * 1.5, 2.0)
+            pause = min(pause * 1.5, MAX_POLL)
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
         return call_data_api(self.client, operation, **params)

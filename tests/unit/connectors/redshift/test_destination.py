@@ -14,15 +14,12 @@ from sluice.connectors.redshift.sql import connect, literal, quote_identifier, s
 from sluice.connectors.warehouse import Staged
 
 
-def test_load_is_staging_table_copy_insert() -> None:
+def test_load_is_one_copy_of_the_stage_folder() -> None:
     staged = Staged("stage", "appflow/exec-1/", ["part-00000.parquet"], ["id", 'we"ird'], 3, 100)
-    sqls = load_statements('"public"."orders"', staged, "arn:aws:iam::123456789012:role/it's", "exec-1")
+    sqls = load_statements('"public"."orders"', staged, "arn:aws:iam::123456789012:role/it's")
     assert sqls == [
-        'CREATE TEMP TABLE "sluice_stage_exec1" AS SELECT "id", "we""ird" FROM "public"."orders" LIMIT 0',
-        "COPY \"sluice_stage_exec1\" (\"id\", \"we\"\"ird\") FROM 's3://stage/appflow/exec-1/' "
+        "COPY \"public\".\"orders\" (\"id\", \"we\"\"ird\") FROM 's3://stage/appflow/exec-1/' "
         "IAM_ROLE 'arn:aws:iam::123456789012:role/it''s' FORMAT AS PARQUET",
-        'INSERT INTO "public"."orders" ("id", "we""ird") SELECT "id", "we""ird" FROM "sluice_stage_exec1"',
-        'DROP TABLE "sluice_stage_exec1"',
     ]
 
 
