@@ -76,11 +76,11 @@ def run_copy(conn: Any, copy: CopyFromS3, s3: Any, before_rows: Callable[[], Non
                 raise CopyError(f"Spectrum Scan Error: the file s3://{copy.bucket}/{key} has {table.num_columns} "
                                 f"columns but the column list names {len(copy.columns)}")
             loaded += table.num_rows
-            sink.write(_csv(table))
+            sink.write(csv_bytes(table))
     return loaded
 
 
-def _csv(table: pa.Table) -> bytes:
+def csv_bytes(table: pa.Table) -> bytes:
     """CSV PostgreSQL reads back exactly: strings quoted (so "" is an empty string), nulls bare."""
     out = io.BytesIO()
     pacsv.write_csv(table, out, pacsv.WriteOptions(include_header=False, quoting_style="needed"))

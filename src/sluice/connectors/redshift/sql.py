@@ -284,6 +284,9 @@ def connect(settings: RedshiftSettings) -> Any:
             return redshift_connector.connect(
                 host=address, port=settings.port, database=settings.database or "dev",
                 user=settings.username or "", password=settings.password or "", timeout=30,
+                # Connected by the checked address, so the certificate's chain is verified (Redshift's
+                # CA bundle and the system's) but not its name.
+                ssl=True, sslmode="verify-ca",
             )
         except Exception as exc:
             failure = exc
