@@ -25,6 +25,7 @@ import pytest
 from tests.fakes.common.https import HttpsFake
 from tests.fakes.redshift.app import build_app
 from tests.fakes.redshift.state import RedshiftDataState
+from tests.fakes.redshift.wire import WireProxy
 from tests.integration.builders import unique
 from tests.support.flows import start_and_wait, wait_for, wait_for_run
 from tests.support.postgres import PostgresServer
@@ -42,10 +43,12 @@ STATUSES = ["open", "closed", "lost", "pending"]
 class Stand:
     """Everything a test here uses: the server, its client, S3, the stand-in and its database."""
 
-    def __init__(self, server: SluiceServer, state: RedshiftDataState, s3: Any, database: str) -> None:
-        self.server, self.state, self.s3, self.database = server, state, s3, database
+    def __init__(self, server: SluiceServer, state: RedshiftDataState, wire: WireProxy, s3: Any,
+                 database: str) -> None:
+        self.server, self.state, self.wire, self.s3, self.database = server, state, wire, s3, database
         self.client = server.client()
-        self.profile = unique("redshift")
+        self.profile = unique("redshift")  # through the Data API
+        self.direct = unique("redshift-direct")  # through redshift_connector and the wire stand-in
 
     def sql(self, text: str) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.state.dsn(self.database), autocommit=True) as conn:
@@ -65,7 +68,7 @@ class Stand:
         return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
 
     def flow(self, source: str, table: str, tasks: list[dict[str, Any]],
-             error_config: dict[str, Any] | None = None) -> str:
+             error_config: dict[str, Any] | None = None, profile: str | None = None) -> str:
         name = unique("to-redshift")
         props: dict[str, Any] = {"object": f"public.{table}", "intermediateBucketName": "stage",
                                  "bucketPrefix": "appflow"}
@@ -75,7 +78,7 @@ class Stand:
             flowName=name, triggerConfig={"triggerType": "OnDemand"},
             sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {"S3": {
                 "bucketName": source, "bucketPrefix": "in", "s3InputFormatConfig": {"s3InputFileType": "CSV"}}}},
-            destinationFlowConfigList=[{"connectorType": "Redshift", "connectorProfileName": self.profile,
+            destinationFlowConfigList=[{"connectorType": "Redshift", "connectorProfileName": profile or self.profile,
                                         "destinationConnectorProperties": {"Redshift": props}}],
             tasks=tasks)
         return name
@@ -89,6 +92,7 @@ def stand(postgres: PostgresServer, moto_s3: str, tmp_path_factory: pytest.TempP
                       aws_access_key_id="testing", aws_secret_access_key="testing")
     for bucket in ("stage", "errors"):
         s3.create_bucket(Bucket=bucket)
+    wire = WireProxy(postgres.port, moto_s3).start()
     with HttpsFake(build_app(state), name="redshift-data") as fake:
         server = SluiceServer(data_dir=tmp_path_factory.mktemp("redshift"), workers=1, extra_env={
             "AWS_ENDPOINT_URL_S3": moto_s3, "AWS_ENDPOINT_URL_STS": moto_s3,
@@ -97,7 +101,7 @@ def stand(postgres: PostgresServer, moto_s3: str, tmp_path_factory: pytest.TempP
             "AWS_CA_BUNDLE": certificates().ca_file, **MOTO_KEYS})
         server.start()
         try:
-            stand = Stand(server, state, s3, database)
+            stand = Stand(server, state, wire, s3, database)
             stand.client.create_connector_profile(
                 connectorProfileName=stand.profile, connectorType="Redshift", connectionMode="Public",
                 connectorProfileConfig={
@@ -106,11 +110,22 @@ def stand(postgres: PostgresServer, moto_s3: str, tmp_path_factory: pytest.TempP
                         "bucketName": "stage", "roleArn": COPY_ROLE, "dataApiRoleArn": DATA_API_ROLE,
                         "clusterIdentifier": "sluice-test", "databaseName": database}},
                     "connectorProfileCredentials": {"Redshift": {"username": "awsuser", "password": "not-logged-9"}}})
+            stand.client.create_connector_profile(**_direct_profile(stand.direct, wire, database, "Redshift-pw-1"))
             yield stand
         finally:
             server.stop()
+            wire.stop()
     assert "Traceback" not in server.log(), server.log()[-4000:]
     assert "not-logged-9" not in server.log()
+
+
+def _direct_profile(name: str, wire: WireProxy, database: str, password: str) -> dict[str, Any]:
+    return {"connectorProfileName": name, "connectorType": "Redshift", "connectionMode": "Public",
+            "connectorProfileConfig": {
+                "connectorProfileProperties": {"Redshift": {
+                    "databaseUrl": f"jdbc:redshift://127.0.0.1:{wire.port}/{database}",
+                    "bucketName": "stage", "roleArn": COPY_ROLE}},
+                "connectorProfileCredentials": {"Redshift": {"username": "awsuser", "password": password}}}}
 
 
 def _orders(n: int) -> list[dict[str, Any]]:
@@ -271,3 +286,42 @@ def test_run_killed_mid_load_leaves_the_table_as_it_was(stand: Stand) -> None:
         stand.state.resume_copy()
     assert stand.sql(f"SELECT id, code FROM public.{table}") == [(1, "before")]
     wait_for(lambda: not [k for k in stand.keys("stage") if execution_id in k], 30)
+
+
+def test_direct_connection_loads_and_refuses_a_wrong_password(stand: Stand) -> None:
+    with pytest.raises(stand.client.exceptions.ConnectorAuthenticationException):
+        stand.client.create_connector_profile(**_direct_profile(unique("bad"), stand.wire, stand.database, "wrong"))
+    described = stand.client.describe_connector_entity(connectorProfileName=stand.direct, connectorType="Redshift",
+                                                       connectorEntityName="information_schema.tables")
+    assert "table_name" in [f["identifier"] for f in described["connectorEntityFields"]]
+    table = unique("direct").replace("-", "_")
+    stand.sql(f"CREATE TABLE public.{table} (id integer NOT NULL, code varchar(8), at timestamptz)")
+    rows = [{"id": str(i), "code": f"ü{i}", "at": f"2024-03-0{1 + i % 9}T10:00:00Z"} for i in range(1, 301)]
+    flow = stand.flow(stand.csv_bucket(rows), table, [_map("id"), _map("code"), _map("at")], profile=stand.direct)
+    record = start_and_wait(stand.client, flow, timeout=120)
+    assert record["executionStatus"] == "Successful", record
+    loaded = stand.sql(f"SELECT id, code, at FROM public.{table} ORDER BY id")
+    assert loaded == [(int(r["id"]), r["code"], dt.datetime.fromisoformat(r["at"])) for r in rows]
+    assert stand.wire.copies[-1]["location"] == f"s3://stage/appflow/{record['executionId']}/"
+    assert stand.keys("stage") == []
+
+
+def test_direct_load_killed_mid_copy_leaves_the_table_as_it_was(stand: Stand) -> None:
+    table = unique("direct-killed").replace("-", "_")
+    stand.sql(f"CREATE TABLE public.{table} (id integer NOT NULL, code varchar(8))")
+    stand.sql(f"INSERT INTO public.{table} VALUES (1, 'before')")
+    source = stand.csv_bucket([{"id": str(i), "code": f"c{i}"} for i in range(2, 500)])
+    flow = stand.flow(source, table, [_map("id"), _map("code")], profile=stand.direct)
+    stand.wire.pause_copy()
+    try:
+        execution_id = stand.client.start_flow(flowName=flow)["executionId"]
+        assert stand.wire.copy_waiting.wait(120), "the load never reached COPY"
+        stand.server.kill()  # the driver's connection drops with the process: Redshift rolls back
+        stand.server.start()
+        stand.client = stand.server.client()
+        record = wait_for_run(stand.client, flow, execution_id, timeout=120)
+        assert record["executionStatus"] == "Error", record
+    finally:
+        stand.wire.resume_copy()
+    wait_for(lambda: not [k for k in stand.keys("stage") if execution_id in k], 30)
+    assert stand.sql(f"SELECT id, code FROM public.{table}") == [(1, "before")]

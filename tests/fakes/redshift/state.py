@@ -18,6 +18,7 @@ from typing import Any
 
 import boto3
 import psycopg
+from botocore.exceptions import ClientError
 
 from tests.fakes.redshift.copy import CopyError, parse, run_copy
 
@@ -189,7 +190,7 @@ class RedshiftDataState:
         except (Canceled, psycopg.errors.QueryCanceled):
             statement.status = "ABORTED"
             statement.error = "Query cancelled on user's request"
-        except (psycopg.Error, CopyError) as exc:
+        except (psycopg.Error, CopyError, ClientError) as exc:
             statement.status = "FAILED"
             primary = exc.diag.message_primary if isinstance(exc, psycopg.Error) else None
             message = primary or str(exc)

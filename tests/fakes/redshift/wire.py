@@ -36,6 +36,7 @@ from typing import Any
 import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
+from botocore.exceptions import ClientError
 
 from tests.fakes.redshift.copy import IAM_ROLE, CopyError, CopyFromS3, csv_bytes, parse
 from tests.support.tls import certificates
@@ -85,6 +86,20 @@ class WireProxy:
     copies: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
     pg_user: str = "postgres"
+
+    def __post_init__(self) -> None:
+        self.copy_waiting = threading.Event()
+        self._gate = threading.Event()
+        self._gate.set()
+
+    def pause_copy(self) -> None:
+        """Test control: hold every COPY from S3 before its first row, until `resume_copy`."""
+        self.copy_waiting.clear()
+        self._gate.clear()
+
+    def resume_copy(self) -> None:
+        """Let held COPYs go on."""
+        self._gate.set()
 
     def start(self) -> WireProxy:
         """Listen and serve each connection in a daemon thread."""
@@ -239,7 +254,7 @@ class WireProxy:
                 try:
                     self._stream(upstream, copy)
                     upstream.sendall(_message(b"c", b""))
-                except (CopyError, OSError, ValueError) as exc:
+                except (CopyError, OSError, ValueError, ClientError) as exc:
                     upstream.sendall(_message(b"f", str(exc).encode() + b"\0"))
             elif kind == b"E":
                 failure = _message(kind, body)
@@ -255,6 +270,9 @@ class WireProxy:
             keys.extend(o["Key"] for o in page.get("Contents", []) if o.get("Size", 0) > 0)
         if not keys:
             raise CopyError(f"The specified S3 prefix '{copy.prefix}' does not exist")
+        if not self._gate.is_set():
+            self.copy_waiting.set()
+            self._gate.wait()
         for key in keys:
             table = pq.read_table(io.BytesIO(self._s3.get_object(Bucket=copy.bucket, Key=key)["Body"].read()))
             if copy.columns is not None and table.num_columns != len(copy.columns):

@@ -18,6 +18,8 @@ from tests.support.postgres import PostgresServer
 from tests.support.tls import certificates
 
 ROLE = "arn:aws:iam::123456789012:role/redshift-copy"
+# redshift_connector builds its TLS context with the deprecated protocol-less SSLContext().
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:redshift_connector.core")
 
 
 @pytest.fixture(scope="module")
