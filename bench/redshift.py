@@ -30,13 +30,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import boto3
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-import boto3  # noqa: E402
-import psycopg  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import pyarrow.csv as pacsv  # noqa: E402
 
 from tests.support.postgres import PostgresServer, start_postgres  # noqa: E402
 from tests.support.server import SluiceServer, free_port  # noqa: E402
