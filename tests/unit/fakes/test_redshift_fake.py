@@ -35,7 +35,7 @@ def stand_in(postgres: PostgresServer, moto_s3: str) -> Iterator[tuple[RedshiftD
         client = boto3.client("redshift-data", endpoint_url=fake.url, verify=certificates().ca_file, **KEYS)
         s3 = boto3.client("s3", endpoint_url=moto_s3, region_name="us-east-1",
                           aws_access_key_id="testing", aws_secret_access_key="testing")
-        s3.create_bucket(Bucket="stage")
+        s3.create_bucket(Bucket="fake-stage")
         yield state, client, s3, database
 
 
@@ -90,8 +90,8 @@ def test_copy_from_s3_parquet_and_cancel(stand_in: tuple[RedshiftDataState, Any,
     for part in range(2):
         out = io.BytesIO()
         pq.write_table(pa.table({"id": [part * 2, part * 2 + 1], "name": ["", None]}), out)
-        s3.put_object(Bucket="stage", Key=f"load/{table}/part-{part}.parquet", Body=out.getvalue())
-    copy = f"COPY {table} (id, name) FROM 's3://stage/load/{table}/' IAM_ROLE '{ROLE}' FORMAT AS PARQUET"
+        s3.put_object(Bucket="fake-stage", Key=f"load/{table}/part-{part}.parquet", Body=out.getvalue())
+    copy = f"COPY {table} (id, name) FROM 's3://fake-stage/load/{table}/' IAM_ROLE '{ROLE}' FORMAT AS PARQUET"
     done = _wait(client, client.batch_execute_statement(Sqls=[copy], **_target(database))["Id"])
     assert done["Status"] == "FINISHED" and done["SubStatements"][0]["ResultRows"] == 4
     with psycopg.connect(state.dsn(database)) as conn:
@@ -126,7 +126,7 @@ def test_errors_as_documented(stand_in: tuple[RedshiftDataState, Any, Any, str])
     assert no_cluster.value.response["Error"]["Code"] == "ValidationException"
     state.pause_copy()
     try:  # three running statements fill max_active=3
-        copy = "COPY x FROM 's3://stage/none/' IAM_ROLE 'arn:aws:iam::123456789012:role/r' FORMAT AS PARQUET"
+        copy = "COPY x FROM 's3://fake-stage/none/' IAM_ROLE 'arn:aws:iam::123456789012:role/r' FORMAT AS PARQUET"
         held = [client.execute_statement(Sql=f"SELECT pg_sleep(0.5), {n}", **_target(database)) for n in range(3)]
         with pytest.raises(ClientError) as busy:
             client.execute_statement(Sql=copy, **_target(database))

@@ -112,7 +112,11 @@ class DataApiSession:
         extra = {"StatementName": name} if name else {}
         statement_id = self._call("BatchExecuteStatement", Sqls=list(sqls), **extra, **self.target)["Id"]
         if on_submitted is not None:
-            on_submitted(statement_id)
+            try:
+                on_submitted(statement_id)
+            except BaseException:  # e.g. the run lost its lease: the load must not commit without it
+                cancel_statement(self.client, statement_id)
+                raise
         self.wait(statement_id, LOAD_TIMEOUT)
 
     def wait(self, statement_id: str, timeout: float) -> dict[str, Any]:
