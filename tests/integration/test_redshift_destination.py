@@ -212,6 +212,20 @@ def test_profile_check_and_metadata(stand: Stand) -> None:
                     "bucketName": "stage", "roleArn": COPY_ROLE, "dataApiRoleArn": DATA_API_ROLE,
                     "clusterIdentifier": "no-such-cluster", "databaseName": stand.database}},
                 "connectorProfileCredentials": {"Redshift": {"username": "awsuser", "password": "pw"}}})
+    # A Data API role without redshift-data rights: ConnectorAuthenticationException.
+    stand.state.deny = True
+    try:
+        with pytest.raises(stand.client.exceptions.ConnectorAuthenticationException) as denied:
+            stand.client.create_connector_profile(
+                connectorProfileName=unique("denied"), connectorType="Redshift", connectionMode="Public",
+                connectorProfileConfig={
+                    "connectorProfileProperties": {"Redshift": {
+                        "bucketName": "stage", "roleArn": COPY_ROLE, "dataApiRoleArn": DATA_API_ROLE,
+                        "clusterIdentifier": "sluice-test", "databaseName": stand.database}},
+                    "connectorProfileCredentials": {"Redshift": {"username": "awsuser", "password": "pw"}}})
+        assert "not authorized" in str(denied.value)
+    finally:
+        stand.state.deny = False
 
 
 def test_every_task_type_100k_rows(stand: Stand) -> None:

@@ -46,6 +46,9 @@ def build_app(state: RedshiftDataState) -> Starlette:
                 raise ApiError("SerializationException",
                                "Start of structure or map found where not expected.") from None
             state.callers.append(match["key"])
+            if state.deny:
+                raise ApiError("AccessDeniedException", f"User: {match['key']} is not authorized to perform: "
+                               f"redshift-data:{name} because no identity-based policy allows the action")
             body = operations[name](state, params)
             return Response(json.dumps(body, default=str), media_type=CONTENT_TYPE)
         except ApiError as exc:

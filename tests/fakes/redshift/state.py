@@ -5,7 +5,8 @@ A statement (or a batch, which runs as one transaction) gets a UUID; a batch's p
 by `Database`; `COPY ... FROM 's3://...'` goes through `copy.run_copy`. Test controls (not the
 vendor's API): `pause_copy()` / `resume_copy()` hold every COPY after it has listed its objects
 (`copy_waiting` is set while one waits), `max_active` bounds running statements
-(ActiveStatementsExceededException beyond it), `callers` records each request's access key id.
+(ActiveStatementsExceededException beyond it), `callers` records each request's access key id,
+`deny = True` refuses every call with AccessDeniedException (a role without redshift-data rights).
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class RedshiftDataState:
         self.max_active, self.page_rows = max_active, page_rows
         self.statements: dict[str, Statement] = {}
         self.callers: list[str] = []
+        self.deny = False  # test control: refuse every call as IAM would (AccessDeniedException)
         self.copies: list[dict[str, Any]] = []
         self.copy_waiting = threading.Event()
         self._gate = threading.Event()

@@ -137,6 +137,13 @@ def test_errors_as_documented(stand_in: tuple[RedshiftDataState, Any, Any, str])
         _wait(client, started["Id"])
     unsigned = boto3.client("redshift-data", endpoint_url=client.meta.endpoint_url, verify=certificates().ca_file,
                             region_name="us-east-1", config=Config(signature_version=UNSIGNED))
+    state.deny = True
+    try:
+        with pytest.raises(ClientError) as denied:
+            client.describe_statement(Id=str(uuid.uuid4()))
+        assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    finally:
+        state.deny = False
     with pytest.raises(ClientError) as anonymous:
         unsigned.describe_statement(Id=str(uuid.uuid4()))
     assert anonymous.value.response["Error"]["Code"] == "MissingAuthenticationTokenException"
