@@ -94,3 +94,19 @@ def test_recovery_cancels_a_running_load(monkeypatch: pytest.MonkeyPatch) -> Non
     with pytest.raises(ConnectorError, match="committed"):
         rollback_load({**manifest, "redshift": {**manifest["redshift"], "statementId": "s-2"}}, "/x")
     assert done.canceled == []
+
+
+def test_a_stopped_run_cancels_its_statement(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sluice.connectors.redshift import sql
+
+    client = _Client({"s-3": ["STARTED"]})
+    stops = iter([False, True, True])
+    monkeypatch.setattr(sql, "data_api_client", lambda settings, aws: client)
+    monkeypatch.setattr(sql.time, "sleep", lambda s: None)
+    settings = read_settings({"bucketName": "b", "roleArn": "arn:aws:iam::123456789012:role/r",
+                              "dataApiRoleArn": "arn:aws:iam::123456789012:role/d", "clusterIdentifier": "c",
+                              "databaseName": "dev"}, {"username": "u"})
+    session = sql.DataApiSession(settings, None, lambda: next(stops))
+    with pytest.raises(ConnectorError, match="stopped"):
+        session.wait("s-3", 60)
+    assert client.canceled == ["s-3"]
