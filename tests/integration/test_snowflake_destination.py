@@ -313,7 +313,7 @@ def test_a_run_killed_mid_load_leaves_the_table_as_it_was(tmp_path: Path, moto_s
     standin.sql(f"CREATE TABLE {DATABASE}.RAW.KILLED {SMALL_TABLE}")
     standin.sql(f"INSERT INTO {DATABASE}.RAW.KILLED VALUES (0, 'kept', 0)")
     env = {"SLUICE_S3_BACKEND": "aws", "AWS_ENDPOINT_URL_S3": moto_s3, **MOTO_KEYS, **tls_env(),
-           "SLUICE_ENDPOINT_URL_SNOWFLAKE": standin.url}
+           "SLUICE_ENDPOINT_URL_SNOWFLAKE": standin.url, "SLUICE_RUN_LEASE_SECONDS": "3"}
     sluice = SluiceServer(data_dir=tmp_path / "data", workers=1, extra_env=env).start()
     try:
         client = sluice.client()

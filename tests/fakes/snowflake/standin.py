@@ -54,9 +54,14 @@ _original_stage_url = fakesnow.copy_into.stage_url_from_var
 _ORIGINAL_WAREHOUSES = fakesnow.transforms.show.SQL_SHOW_WAREHOUSES
 
 
-def _stage_url(*args: Any, **kwargs: Any) -> str:
+def _stage_url(var: str, duck_conn: Any, current_database: str | None, current_schema: str | None,
+               table_stages: Any, target_table: Any) -> str:
     """fakesnow's stage lookup, with an external S3 stage's objects copied to a local folder."""
-    url = _original_stage_url(*args, **kwargs)
+    url = _original_stage_url(var, duck_conn, current_database, current_schema, table_stages, target_table)
+    if not current_database and target_table.catalog:
+        # fakesnow keeps COPY's load history in the session's current database; Snowflake needs none
+        # for a fully qualified COPY, so make the target's database current for fakesnow's sake.
+        duck_conn.execute(f'USE "{target_table.catalog}"')
     if _active is None or not url.startswith("s3://"):
         return url
     return _active.local_copy(url)

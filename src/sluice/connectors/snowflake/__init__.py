@@ -54,6 +54,7 @@ SPEC = ConnectorSpec(
     load_metadata=lazy("sluice.connectors.snowflake.metadata:SnowflakeMetadata"),
     open_destination=lazy("sluice.connectors.snowflake.destination:open_destination"),
     cleanup_destination=lazy("sluice.connectors.warehouse:cleanup_staged"),
+    rollback_destination=lazy("sluice.connectors.snowflake.destination:rollback_load"),
     check_profile=lazy("sluice.connectors.snowflake.stage:check_profile"),
     vendor_hosts=lazy("sluice.connectors.snowflake.connection:vendor_hosts"),
 )

@@ -29,6 +29,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ConnectorError, ProfileView, RunContext, report
 from sluice.connectors.s3.storage import open_storage
 from sluice.connectors.snowflake import types
@@ -120,6 +121,27 @@ class SnowflakeDestination(WarehouseDestination):
             self.connection.close()
         except Exception:  # noqa: BLE001 - the session times out on Snowflake's side
             pass
+
+
+def rollback_load(manifest: Mapping[str, Any], data_dir: str, aws: AwsIdentity | None = None) -> None:
+    """`ConnectorSpec.rollback_destination` for a run killed after it began its load.
+
+    The load is one transaction that Sluice opened and never committed unless COPY's answer was
+    checked, and a Snowflake session that ends without COMMIT is rolled back; so what remains of
+    the run is its staged parts, deleted here so nothing can load them later. A kill in the
+    instant between Snowflake's COMMIT and the run's recorded outcome leaves the rows loaded (the
+    run is still recorded as interrupted): docs/connectors/snowflake.md says so.
+    """
+    bucket, folder = str(manifest.get("bucket") or ""), str(manifest.get("folder") or "")
+    if not bucket or not folder:
+        return
+    storage = open_storage(data_dir, aws)
+    try:
+        with storage.errors(storage.location(bucket, folder)):
+            storage.delete_prefix(bucket, folder)
+    except ConnectorError as exc:
+        if exc.code != "ResourceNotFound":
+            raise
 
 
 def open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> SnowflakeDestination:
