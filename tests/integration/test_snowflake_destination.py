@@ -169,8 +169,8 @@ def test_metadata_lists_tables_and_describes_columns(server: SluiceServer, profi
     assert DATABASE in names()
     assert f"{DATABASE}.RAW" in names(DATABASE)
     assert f"{DATABASE}.RAW.META_T" in names(f"{DATABASE}.RAW")
-    fields = client.describe_connector_entity(connectorProfileName=profile, connectorEntityName=f"{DATABASE}.RAW.META_T",
-                                              connectorType="Snowflake")["connectorEntityFields"]
+    fields = client.describe_connector_entity(connectorProfileName=profile, connectorType="Snowflake",
+                                              connectorEntityName=f"{DATABASE}.RAW.META_T")["connectorEntityFields"]
     got = {f["identifier"]: (f["supportedFieldTypeDetails"]["v1"]["fieldType"],
                              f["destinationProperties"]["isNullable"]) for f in fields}
     assert got == {"ID": ("Long", False), "NAME": ("String", True), "PRICE": ("Decimal", True),
@@ -184,7 +184,8 @@ def test_metadata_lists_tables_and_describes_columns(server: SluiceServer, profi
 
 def big_rows(count: int) -> list[dict[str, Any]]:
     names = ["Ada", "Grace", "Zoë", "Łukasz", "李小龍", "Renée 🚀"]
-    return [{"id": str(i), "name": f"{names[i % len(names)]} {i}", "email": "" if i % 97 == 0 else f"user{i}@example.com",
+    return [{"id": str(i), "name": f"{names[i % len(names)]} {i}",
+             "email": "" if i % 97 == 0 else f"user{i}@example.com",
              "amount": f"{i % 5000}.{i % 100:02d}", "qty": str(i % 7), "note": f"note number {i}",
              "day": f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}", "seen": f"2024-03-{1 + i % 28:02d}T{i % 24:02d}:15:30",
              "flag": "true" if i % 3 else "false"} for i in range(1, count + 1)]

@@ -60,7 +60,8 @@ def test_warehouses_stages_and_information_schema(standin: SnowflakeStandIn) -> 
         stages = cur.execute("SHOW STAGES IN SCHEMA SELFTEST.RAW")
         names = [d[0] for d in stages.description]
         found = [dict(zip(names, r, strict=True)) for r in stages.fetchall()]
-        assert [(s["name"], s["url"], s["type"]) for s in found] == [("LANDING", "s3://stage-bucket/appflow/", "EXTERNAL")]
+        assert [(s["name"], s["url"], s["type"]) for s in found] == [
+            ("LANDING", "s3://stage-bucket/appflow/", "EXTERNAL")]
         columns = rows(cur, "SELECT column_name, data_type, is_nullable, character_maximum_length, numeric_precision "
                             "FROM SELFTEST.INFORMATION_SCHEMA.COLUMNS WHERE table_schema = 'RAW' "
                             "AND table_name = 'PEOPLE' ORDER BY ordinal_position")

@@ -154,7 +154,7 @@ def connect(profile: ProfileView) -> SnowflakeConnection:
     _trust_environment_ca()
     try:
         connection = snowflake.connector.connect(**kwargs)
-    except Exception as exc:  # noqa: BLE001 - the connector raises many error classes; one mapping
+    except Exception as exc:  # the connector raises many error classes at login; mapped in one place
         raise login_error(exc, place) from None
     try:
         use_warehouse(connection, str(props.get("warehouse") or ""))

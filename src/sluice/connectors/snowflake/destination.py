@@ -24,6 +24,7 @@ is checked: every file `LOADED`, and the rows loaded equal the rows staged.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Mapping
@@ -112,15 +113,14 @@ class SnowflakeDestination(WarehouseDestination):
     def _rollback(self, cursor: Any) -> None:
         try:
             cursor.execute("ROLLBACK")
-        except Exception as exc:  # noqa: BLE001 - closing the session without COMMIT discards the transaction too
+        except Exception as exc:  # a session that ends without COMMIT is rolled back all the same
             log.warning("run %s: ROLLBACK of %s failed: %s", self.ctx.execution_id, self.target,
                         type(exc).__name__)
 
     def _release(self) -> None:
-        try:
+        # A close that fails leaves a session Snowflake times out on its side.
+        with contextlib.suppress(Exception):
             self.connection.close()
-        except Exception:  # noqa: BLE001 - the session times out on Snowflake's side
-            pass
 
 
 def rollback_load(manifest: Mapping[str, Any], data_dir: str, aws: AwsIdentity | None = None) -> None:

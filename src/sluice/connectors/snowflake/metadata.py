@@ -32,7 +32,8 @@ def table_parts(name: str, default_database: str | None = None) -> tuple[str, st
     return parts[0], parts[1], parts[2]
 
 
-def read_columns(connection: SnowflakeConnection, database: str, schema: str, table: str) -> list[types.SnowflakeColumn]:
+def read_columns(connection: SnowflakeConnection, database: str, schema: str,
+                 table: str) -> list[types.SnowflakeColumn]:
     """The table's columns in order; `ResourceNotFound` naming the table when it has none (missing)."""
     sql = (
         "SELECT column_name, data_type, is_nullable, character_maximum_length, numeric_precision, numeric_scale, "
@@ -62,8 +63,8 @@ class SnowflakeMetadata:
 
     def _children(self, connection: SnowflakeConnection, parent: str | None) -> tuple[list[dict[str, Any]], str]:
         if not parent:
-            rows = run_dicts(connection, "SHOW DATABASES", "the database list")
-            names = sorted(str(r["name"]) for r in rows if r.get("name"))
+            databases = run_dicts(connection, "SHOW DATABASES", "the database list")
+            names = sorted(str(r["name"]) for r in databases if r.get("name"))
             return [_entity((name,), nested=True) for name in names], "databases"
         parts = split_name(parent, "the parent entity")
         if len(parts) == 1:

@@ -86,8 +86,9 @@ def check_stage_location(stage: Stage, props: Mapping[str, Any]) -> None:
     prefix = str(props.get("bucketPrefix") or "").strip("/")
     expected = f"s3://{bucket}/{prefix + '/' if prefix else ''}"
     if stage.url != expected:
-        raise ConnectorError("InvalidArgument", f"the Snowflake stage {display(stage.database, stage.schema, stage.name)}"
-                             f" reads {stage.url}, but the profile's bucketName and bucketPrefix name {expected}")
+        shown = display(stage.database, stage.schema, stage.name)
+        raise ConnectorError("InvalidArgument", f"the Snowflake stage {shown} reads {stage.url}, but the profile's "
+                             f"bucketName and bucketPrefix name {expected}")
 
 
 def relative_folder(stage: Stage, bucket: str, folder: str) -> str:
