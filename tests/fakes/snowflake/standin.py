@@ -8,12 +8,15 @@ fakesnow (https://github.com/tekumara/fakesnow) answers Snowflake's own client p
   wrong user name or password as Snowflake does: HTTP 200, `success: false`, code `390100`,
   "Incorrect username or password was specified." (the connector raises it as a
   `DatabaseError` with errno 390100).
-* **External stages read S3 from moto.** fakesnow's `COPY INTO ... FROM @stage` reads `s3://`
+* **External stages read S3 from moto** (or from the folder of Sluice's embedded store, for
+  benchmarks). fakesnow's `COPY INTO ... FROM @stage` reads `s3://`
   URLs through DuckDB's httpfs extension, which cannot be installed offline. The stand-in resolves
   an external stage's `s3://bucket/prefix/folder/` to a local copy of those objects, fetched with
   boto3 from the moto endpoint it was given, just before fakesnow globs and reads them.
 * **Warehouses.** fakesnow has one warehouse and ignores `USE WAREHOUSE`; the stand-in answers
   `SHOW WAREHOUSES` with the warehouses it was configured with.
+* **A quoted stage in a COPY transformation** (`FROM (SELECT $1:a FROM '@stage')`), the form
+  `write_pandas` sends, which this fakesnow release reads only unquoted.
 
 Test controls (not Snowflake's API): `statements` (every SQL text received), `hold_copies()` /
 `release_copies()` with `copy_started` (a COPY waits inside its transaction, so a test can kill
@@ -40,6 +43,7 @@ import boto3
 import fakesnow.copy_into
 import fakesnow.server
 import fakesnow.transforms.show
+from sqlglot import exp
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -51,6 +55,7 @@ INCORRECT_LOGIN = "Incorrect username or password was specified."
 
 _active: SnowflakeStandIn | None = None
 _original_stage_url = fakesnow.copy_into.stage_url_from_var
+_original_from_source = fakesnow.copy_into._from_source
 _ORIGINAL_WAREHOUSES = fakesnow.transforms.show.SQL_SHOW_WAREHOUSES
 
 
@@ -67,18 +72,34 @@ def _stage_url(var: str, duck_conn: Any, current_database: str | None, current_s
     return _active.local_copy(url)
 
 
+def _from_source(expr: Any) -> str:
+    """fakesnow's COPY source, also reading a stage written as a quoted location in a transformation
+    (`FROM (SELECT $1:a FROM '@stage')`, which Snowflake accepts and `write_pandas` sends)."""
+    select = expr.args["files"][0].this
+    if isinstance(select, exp.Select) and isinstance(select.args.get("from_"), exp.From):
+        location = select.args["from_"].this.this
+        if isinstance(location, exp.Literal) and location.is_string and location.name.startswith("@"):
+            return str(location.name)
+    return str(_original_from_source(expr))
+
+
 def _install() -> None:
     """Patch fakesnow once per process (its server is module-global too)."""
     fakesnow.copy_into.stage_url_from_var = _stage_url
+    fakesnow.copy_into._from_source = _from_source
 
 
 class SnowflakeStandIn:
     """fakesnow's Snowflake server on https://127.0.0.1:PORT, with the additions above."""
 
-    def __init__(self, s3_endpoint: str, *, users: dict[str, str] | None = None,
-                 warehouses: tuple[str, ...] = ("LOAD_WH",), region: str = "us-east-1") -> None:
-        self.s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name=region,
-                               aws_access_key_id="testing", aws_secret_access_key="testing")
+    def __init__(self, s3_endpoint: str | None = None, *, local_buckets: str | None = None,
+                 users: dict[str, str] | None = None, warehouses: tuple[str, ...] = ("LOAD_WH",),
+                 region: str = "us-east-1") -> None:
+        # Stage objects come from moto (`s3_endpoint`) or, for benchmarks, straight from the folder of
+        # Sluice's embedded S3 store (`local_buckets`: <data dir>/s3, one folder per bucket).
+        self.s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name=region, aws_access_key_id="testing",
+                               aws_secret_access_key="testing") if s3_endpoint else None
+        self.local_buckets = local_buckets
         self.users = dict(users or {"LOADER": "s3cret-pw"})
         self.warehouses = tuple(w.upper() for w in warehouses)
         self.statements: list[str] = []
@@ -172,6 +193,9 @@ class SnowflakeStandIn:
             raise snowflake.connector.errors.ProgrammingError(msg=message, errno=100038, sqlstate="22018")
         parts = urlsplit(url)
         bucket, prefix = parts.netloc, parts.path.lstrip("/")
+        if self.local_buckets is not None:
+            return os.path.join(self.local_buckets, bucket, prefix)
+        assert self.s3 is not None
         with self._lock:
             target = tempfile.mkdtemp(dir=self._mirror)
             for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
