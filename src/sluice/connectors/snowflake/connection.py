@@ -15,9 +15,10 @@ The vendor's Python connector (`snowflake-connector-python`) speaks Snowflake's 
 protocol; it brings its own HTTP stack, so `connectors/outbound.py`'s client cannot carry it.
 Sluice applies the same rules before each login instead: the URL must pass `check_vendor_url`
 (https, the vendor's hosts, public unless `SLUICE_ALLOW_PRIVATE_ENDPOINTS=true`) and every
-address the host resolves to must pass `checked_addresses`. TLS trusts the CA bundle the
-environment names: the connector's requests session reads `REQUESTS_CA_BUNDLE` (Sluice hands it
-`SSL_CERT_FILE` when only that is set). Certificate revocation (OCSP) checks stay on for public
+address the host resolves to must pass `checked_addresses`. TLS trusts the CA bundle named by
+`REQUESTS_CA_BUNDLE`: the connector's requests session and its OCSP checker read that variable
+and no other (`SSL_CERT_FILE` alone does not reach it), which is the connector's documented way to
+trust a private CA. Certificate revocation (OCSP) checks stay on for public
 hosts; a loopback or private endpoint - allowed only with SLUICE_ALLOW_PRIVATE_ENDPOINTS - is
 connected with `disable_ocsp_checks=True`, the connector's documented switch, because a private
 CA has no OCSP responder.
@@ -25,7 +26,6 @@ CA has no OCSP responder.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -64,7 +64,7 @@ def account_identifier(props: Mapping[str, Any]) -> str:
         raise ConnectorError("InvalidArgument", "accountName may hold only letters, digits, '_', '-' and '.'")
     region = str(props.get("region") or "").strip().lower()
     if "." in account or "-" in account or not region:
-        return account.replace("_", "-") if "-" in account and "." not in account else account
+        return account
     if _AWS_REGION.fullmatch(region):
         if region == _DEFAULT_REGION:
             return account
@@ -151,7 +151,6 @@ def connect(profile: ProfileView) -> SnowflakeConnection:
         kwargs["private_key"] = _private_key(str(creds["privateKey"]))
     else:
         kwargs["password"] = str(creds.get("password") or "")
-    _trust_environment_ca()
     try:
         connection = snowflake.connector.connect(**kwargs)
     except Exception as exc:  # the connector raises many error classes at login; mapped in one place
@@ -169,12 +168,6 @@ def _login_account(props: Mapping[str, Any]) -> str:
     if not props.get("accountName") and outbound.endpoint_override(CONNECTOR_TYPE):
         return "sluice"  # an operator's endpoint stands for one account; the name is not used to route
     return account_identifier(props).split(".", 1)[0]
-
-
-def _trust_environment_ca() -> None:
-    """The connector's requests session reads REQUESTS_CA_BUNDLE; give it SSL_CERT_FILE when only that is set."""
-    if not os.environ.get("REQUESTS_CA_BUNDLE") and os.environ.get("SSL_CERT_FILE"):
-        os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"]
 
 
 def _private_key(text: str) -> bytes:

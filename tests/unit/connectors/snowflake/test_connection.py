@@ -26,7 +26,7 @@ def _strict(monkeypatch: pytest.MonkeyPatch) -> None:
     ("xy12345", "ap-northeast-1", "xy12345.ap-northeast-1.aws"),
     ("xy12345", "east-us-2.azure", "xy12345.east-us-2.azure"),  # already a Snowflake region id
     ("XY12345.us-east-2.aws", "us-east-1", "xy12345.us-east-2.aws"),  # the whole identifier, as given
-    ("myorg-account_1", "us-east-2", "myorg-account-1"),  # org-account names carry no region
+    ("myorg-account_1", "us-east-2", "myorg-account_1"),  # org-account names carry no region
     ("xy12345", None, "xy12345"),
 ])
 def test_account_identifier(account: str, region: str | None, expected: str) -> None:
