@@ -88,10 +88,11 @@ class SluiceSnowflake:
             flowName=name, triggerConfig={"triggerType": "OnDemand"},
             sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {"S3": {
                 "bucketName": "bench-in", "bucketPrefix": "in", "s3InputFormatConfig": {"s3InputFileType": "CSV"}}}},
-            destinationFlowConfigList=[{"connectorType": "Snowflake", "connectorProfileName": "bench-sf",
-                                        "destinationConnectorProperties": {"Snowflake": {
-                                            "object": f"{DATABASE}.RAW.{table}", "intermediateBucketName": "bench-stage",
-                                            "bucketPrefix": "appflow"}}}],
+            destinationFlowConfigList=[{
+                "connectorType": "Snowflake", "connectorProfileName": "bench-sf",
+                "destinationConnectorProperties": {"Snowflake": {
+                    "object": f"{DATABASE}.RAW.{table}", "intermediateBucketName": "bench-stage",
+                    "bucketPrefix": "appflow"}}}],
             tasks=common.map_all("S3"))
         seconds, record = common.timed_run(self.client, name)
         loaded = self.standin.sql(f"SELECT COUNT(*) FROM {DATABASE}.RAW.{table}")[0][0]
