@@ -119,7 +119,11 @@ def endpoint(props: Mapping[str, Any]) -> Endpoint:
 
 
 def connect(profile: ProfileView) -> SnowflakeConnection:
-    """A logged-in connection with autocommit off, the profile's warehouse in use.
+    """A logged-in connection, the profile's warehouse in use.
+
+    Autocommit stays on (Snowflake's default): metadata reads open no transaction, and the load
+    opens its own with an explicit BEGIN, which holds until COMMIT or ROLLBACK (a session that
+    ends without either is rolled back).
 
     Refusals of the user name, password or key become `InvalidCredentials`; a warehouse the user
     cannot use becomes `ResourceNotFound` naming it.
@@ -139,7 +143,6 @@ def connect(profile: ProfileView) -> SnowflakeConnection:
         "protocol": place.protocol,
         "login_timeout": LOGIN_TIMEOUT,
         "network_timeout": NETWORK_TIMEOUT,
-        "autocommit": False,
         "application": "Sluice",
         "client_session_keep_alive": False,
         # Sluice reports nothing to Snowflake about itself; the connector's telemetry stays off.
