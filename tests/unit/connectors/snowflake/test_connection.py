@@ -108,3 +108,19 @@ def test_login_errors_map_to_invalid_credentials_without_secrets() -> None:
     assert refused.code == "InvalidCredentials" and "Incorrect username or password" in refused.message
     unreachable = connection.login_error(Unreachable(), place)
     assert unreachable.code == "ServerError" and "xy12345.snowflakecomputing.com" in unreachable.message
+
+
+def test_private_keys_are_read_from_pem_with_or_without_armour() -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    der = connection._private_key(pem)
+    assert serialization.load_der_private_key(der, password=None).private_numbers() == key.private_numbers()
+    body = "".join(line for line in pem.splitlines() if "-----" not in line)
+    assert connection._private_key(body) == der
+    with pytest.raises(ConnectorError) as refused:
+        connection._private_key("not a key")
+    assert refused.value.code == "InvalidCredentials" and "not a key" not in refused.value.message
