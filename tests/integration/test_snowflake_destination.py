@@ -175,6 +175,13 @@ def test_metadata_lists_tables_and_describes_columns(server: SluiceServer, profi
                              f["destinationProperties"]["isNullable"]) for f in fields}
     assert got == {"ID": ("Long", False), "NAME": ("String", True), "PRICE": ("Decimal", True),
                    "SEEN": ("DateTime", True), "OK": ("Boolean", True), "DOC": ("Object", True)}
+    short = client.describe_connector_entity(connectorProfileName=profile, connectorType="Snowflake",
+                                             connectorEntityName="raw.meta_t")["connectorEntityFields"]
+    assert [f["identifier"] for f in short] == [f["identifier"] for f in fields]
+    with pytest.raises(ClientError) as missing:
+        client.describe_connector_entity(connectorProfileName=profile, connectorType="Snowflake",
+                                         connectorEntityName=f"{DATABASE}.RAW.NO_SUCH_TABLE")
+    assert "NO_SUCH_TABLE" in missing.value.response["Error"]["Message"]
     name = next(f for f in fields if f["identifier"] == "NAME")
     assert name["supportedFieldTypeDetails"]["v1"]["fieldLengthRange"]["maximum"] == 12.0
 

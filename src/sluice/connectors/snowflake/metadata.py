@@ -5,7 +5,8 @@ sees (`SHOW DATABASES`); with a parent `DB`, its schemas (`DB.INFORMATION_SCHEMA
 a parent `DB.SCHEMA`, its tables (`DB.INFORMATION_SCHEMA.TABLES`), named `DB.SCHEMA.TABLE` - the
 form `SnowflakeDestinationProperties.object` takes. Names are Snowflake's, quoted only where an
 unquoted name would read differently. `DescribeConnectorEntity` reads
-`DB.INFORMATION_SCHEMA.COLUMNS` (types mapped in `types.py`).
+`DB.INFORMATION_SCHEMA.COLUMNS` (types mapped in `types.py`); `SCHEMA.TABLE` is looked up in the
+database of the profile's stage.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sluice.connectors.base import ConnectorError, EntityPage, ProfileView
 from sluice.connectors.entity_pages import entity_page
 from sluice.connectors.snowflake import types
 from sluice.connectors.snowflake.connection import connect, display, literal, quote, run, run_dicts, split_name
+from sluice.connectors.snowflake.stage import stage_parts
 
 if TYPE_CHECKING:
     from snowflake.connector import SnowflakeConnection
@@ -80,7 +82,8 @@ class SnowflakeMetadata:
         return [], "tables"  # a table has no nested entities
 
     def describe_entity(self, profile: ProfileView, entity_name: str) -> list[dict[str, Any]]:
-        database, schema, table = table_parts(entity_name)
+        # `SCHEMA.TABLE` names a table in the stage's database, as the destination reads it.
+        database, schema, table = table_parts(entity_name, stage_parts(profile.properties)[0])
         connection = connect(profile)
         try:
             columns = read_columns(connection, database, schema, table)
