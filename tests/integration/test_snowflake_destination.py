@@ -340,7 +340,8 @@ def test_a_run_killed_mid_load_leaves_the_table_as_it_was(tmp_path: Path, moto_s
         wait_for(lambda: client.describe_flow_execution_records(flowName=flow)["flowExecutions"][0]["executionStatus"]
                  not in ("InProgress", "CancelStarted"), 60)
         final = client.describe_flow_execution_records(flowName=flow)["flowExecutions"][0]
-        assert final["executionStatus"] != "Successful", final
+        assert final["executionStatus"] == "Error", final
+        assert "interrupted" in final["executionResult"]["errorInfo"]["executionMessage"]
         assert standin.sql(f"SELECT ID, NAME, SCORE FROM {DATABASE}.RAW.KILLED") == [(0, "kept", 0)]
         wait_for(lambda: staged_keys(s3) == [], 30)
     finally:
