@@ -267,6 +267,7 @@ def test_map_all_loads_every_field(server: SluiceServer, profile: str, s3: Any, 
     assert record["executionStatus"] == "Successful", record
     loaded = standin.sql(f"SELECT ID, NAME, SCORE FROM {DATABASE}.RAW.SMALL ORDER BY ID")
     assert loaded == [(0, "kept", 0)] + [(i, f"n{i}", i * 3) for i in range(1, 201)]
+    assert PASSWORD not in server.log()  # logins and loads never log the profile's password
 
 
 def bad_rows() -> list[dict[str, Any]]:

@@ -118,8 +118,8 @@ def rollback_load(manifest: Mapping[str, Any], data_dir: str, aws: Any = None,
                   sleep: Callable[[float], None] = time.sleep) -> None:
     """`ConnectorSpec.rollback_destination`: cancel a Data API load a killed run left running.
 
-    A load that already FINISHED cannot be taken back (Redshift committed it): that is logged
-    and raised, so recovery reports the rollback incomplete.
+    A load that already FINISHED cannot be taken back (Redshift committed it): that is logged as
+    an error, and the run is recorded as interrupted like any other.
     """
     info = manifest.get("redshift") or {}
     if not info.get("dataApiRoleArn"):
@@ -137,8 +137,11 @@ def rollback_load(manifest: Mapping[str, Any], data_dir: str, aws: Any = None,
             if status == "FINISHED":
                 finished.append(statement_id)
         if finished:
-            raise ConnectorError("ServerError", f"the Redshift load {', '.join(finished)} into "
-                                 f"{manifest.get('target')} had committed before the run was recovered")
+            # Redshift cannot take a commit back; raising would only keep the run InProgress for
+            # ever (recovery retries until every rollback succeeds). Say it loudly and let the run
+            # end interrupted.
+            log.error("the Redshift load %s into %s had committed before the run was recovered: its rows stay "
+                      "in the table", ", ".join(finished), manifest.get("target"))
     finally:
         client.close()
 

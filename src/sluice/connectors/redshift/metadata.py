@@ -21,6 +21,7 @@ from sluice.connectors.entity_pages import entity_page
 from sluice.connectors.redshift.settings import read_settings
 from sluice.connectors.redshift.sql import SqlSession, literal, open_session
 from sluice.connectors.redshift.types import RedshiftType, redshift_type
+from sluice.connectors.warehouse.fields import insert_field
 
 _SYSTEM_SCHEMAS = ("information_schema", "pg_catalog", "pg_internal", "pg_toast", "pg_automv")
 
@@ -114,21 +115,8 @@ def entity_field(column: TableColumn) -> dict[str, Any]:
         details["supportedValues"] = ["true", "false"]
     if column.type.length:
         details["fieldLengthRange"] = {"minimum": 0, "maximum": column.type.length}
-    return {
-        "identifier": column.name,
-        "label": column.name,
-        "description": column.type.sql,
-        "supportedFieldTypeDetails": {"v1": details},
-        "sourceProperties": {"isRetrievable": False, "isQueryable": False},
-        "destinationProperties": {
-            "isCreatable": True,
-            "isNullable": column.nullable,
-            "isUpsertable": False,
-            "isUpdatable": False,
-            "isDefaultedOnCreate": column.default is not None,
-            "supportedWriteOperations": ["INSERT"],
-        },
-    }
+    return insert_field(column.name, details, description=column.type.sql, nullable=column.nullable,
+                        defaulted=column.default is not None)
 
 
 def check_profile(profile: ProfileView) -> Mapping[str, Any]:

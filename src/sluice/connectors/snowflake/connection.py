@@ -17,15 +17,17 @@ Sluice applies the same rules before each login instead: the URL must pass `chec
 (https, the vendor's hosts, public unless `SLUICE_ALLOW_PRIVATE_ENDPOINTS=true`) and every
 address the host resolves to must pass `checked_addresses`. TLS trusts the CA bundle named by
 `REQUESTS_CA_BUNDLE`: the connector's requests session and its OCSP checker read that variable
-and no other (`SSL_CERT_FILE` alone does not reach it), which is the connector's documented way to
-trust a private CA. Certificate revocation (OCSP) checks stay on for public
-hosts; a loopback or private endpoint - allowed only with SLUICE_ALLOW_PRIVATE_ENDPOINTS - is
+and no other, which is the connector's documented way to trust a private CA; when only
+`SSL_CERT_FILE` is set, Sluice copies it into `REQUESTS_CA_BUNDLE` before the login, so both work.
+Certificate revocation (OCSP) checks stay on for public hosts; a loopback or private endpoint -
+allowed only with SLUICE_ALLOW_PRIVATE_ENDPOINTS - is
 connected with `disable_ocsp_checks=True`, the connector's documented switch, because a private
 CA has no OCSP responder.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -130,6 +132,7 @@ def connect(profile: ProfileView) -> SnowflakeConnection:
     """
     import snowflake.connector
 
+    _trust_ssl_cert_file()
     props, creds = profile.properties, profile.credentials
     place = endpoint(props)
     user = str(creds.get("username") or "")
@@ -164,6 +167,16 @@ def connect(profile: ProfileView) -> SnowflakeConnection:
         connection.close()
         raise
     return connection
+
+
+def _trust_ssl_cert_file() -> None:
+    """Let `SSL_CERT_FILE` reach the connector too: it reads only `REQUESTS_CA_BUNDLE`.
+
+    Sluice honours both variables everywhere; when only `SSL_CERT_FILE` is set, the process's
+    requests-based clients (this connector's among them) are given the same bundle.
+    """
+    if not os.environ.get("REQUESTS_CA_BUNDLE") and os.environ.get("SSL_CERT_FILE"):
+        os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"]
 
 
 def _login_account(props: Mapping[str, Any]) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from sluice.connectors.warehouse import Column
+from sluice.connectors.warehouse.fields import insert_field
 
 # NUMBER(p, 0) up to this precision fits a 64-bit integer.
 _INT64_DIGITS = 18
@@ -131,22 +132,9 @@ def entity_field(column: SnowflakeColumn) -> dict[str, Any]:
         details["fieldLengthRange"] = {"minimum": 0.0, "maximum": float(column.char_length)}
     if column.base == "DATE":
         details["supportedDateFormat"] = "yyyy-MM-dd"
-    result: dict[str, Any] = {
-        "identifier": column.name,
-        "label": column.name,
-        "supportedFieldTypeDetails": {"v1": details},
-        "description": column.comment or column.declared,
-        "sourceProperties": {"isRetrievable": False, "isQueryable": False},
-        "destinationProperties": {
-            "isCreatable": True,
-            "isNullable": column.nullable,
-            "isUpsertable": False,
-            "isUpdatable": False,
-            "isDefaultedOnCreate": column.default is not None,
-            "supportedWriteOperations": ["INSERT"],
-        },
-        "customProperties": {"dataType": column.declared},
-    }
+    result = insert_field(column.name, details, description=column.comment or column.declared,
+                          nullable=column.nullable, defaulted=column.default is not None)
+    result["customProperties"] = {"dataType": column.declared}
     if column.default is not None:
         result["defaultValue"] = column.default
     return result

@@ -44,6 +44,12 @@ class Events:
         return {"FailedEntryCount": sum(1 for o in out if "ErrorCode" in o), "Entries": out}
 
 
+@pytest.fixture(autouse=True)
+def _local_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Error buckets are folders of tmp_path, whatever S3 endpoint another test left in the environment."""
+    monkeypatch.setenv("SLUICE_S3_BACKEND", "local")
+
+
 def _ctx(tmp_path: Path) -> RunContext:
     return RunContext(flow_name="flow", execution_id="e1", schema_version=1, started_at=0.0, data_dir=str(tmp_path))
 
