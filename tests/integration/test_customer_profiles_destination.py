@@ -98,7 +98,7 @@ def test_create_and_update_flow_check_the_domain_and_object_type(server: SluiceS
 
 def test_every_task_type_row_exact_with_throttling(server: SluiceServer, fake: FakeCustomerProfiles) -> None:
     client, name, domain = server.client(), unique("cp-tasks"), _domain(fake)
-    rows = source_rows(300)
+    rows = source_rows(5_000)
     client.create_flow(**_flow(name, s3_csv_source(csv_bucket(server, rows)), domain, "Row", every_task()))
     fake.state.throttle_next(3)  # 429s on the first puts: botocore's standard retries absorb them
     record = start_and_wait(client, name)

@@ -41,7 +41,7 @@ def _upsolver_bucket(server: SluiceServer) -> str:
 
 def test_s3_to_upsolver_row_exact(server: SluiceServer) -> None:
     client, name = server.client(), unique("to-upsolver")
-    rows = source_rows(2_000)
+    rows = source_rows(100_000)
     bucket = _upsolver_bucket(server)
     client.create_flow(**_flow(name, s3_csv_source(csv_bucket(server, rows)), bucket))
     record = start_and_wait(client, name)
