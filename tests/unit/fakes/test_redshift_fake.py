@@ -116,6 +116,33 @@ def test_copy_from_s3_parquet_and_cancel(stand_in: tuple[RedshiftDataState, Any,
     assert refused.value.response["Error"]["Code"] == "ValidationException"
 
 
+def test_long_polling_with_wait_time_seconds(stand_in: tuple[RedshiftDataState, Any, Any, str]) -> None:
+    state, client, s3, database = stand_in
+    # A statement that ends within the window is answered FINISHED by ExecuteStatement itself.
+    quick = client.execute_statement(Sql="SELECT 1 AS one", WaitTimeSeconds=10, **_target(database))
+    assert quick["Status"] == "FINISHED" and quick["HasResultSet"] is True
+    assert client.get_statement_result(Id=quick["Id"])["Records"] == [[{"longValue": 1}]]
+    # One that is still running after the window is answered with its current status.
+    table = f"t_{uuid.uuid4().hex[:8]}"
+    client.execute_statement(Sql=f"CREATE TABLE {table} (id int)", WaitTimeSeconds=10, **_target(database))
+    out = io.BytesIO()
+    pq.write_table(pa.table({"id": [1, 2, 3]}), out)
+    s3.put_object(Bucket="fake-stage", Key=f"poll/{table}/part-0.parquet", Body=out.getvalue())
+    copy = f"COPY {table} (id) FROM 's3://fake-stage/poll/{table}/' IAM_ROLE '{ROLE}' FORMAT AS PARQUET"
+    state.pause_copy()
+    try:
+        held = client.batch_execute_statement(Sqls=[copy], WaitTimeSeconds=1, **_target(database))
+        assert held["Status"] == "STARTED"
+        assert client.describe_statement(Id=held["Id"], WaitTimeSeconds=1)["Status"] == "STARTED"
+    finally:
+        state.resume_copy()
+    done = client.describe_statement(Id=held["Id"], WaitTimeSeconds=30)
+    assert done["Status"] == "FINISHED" and done["SubStatements"][0]["ResultRows"] == 3
+    with pytest.raises(ClientError) as refused:
+        client.describe_statement(Id=held["Id"], WaitTimeSeconds=31)
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+
+
 def test_errors_as_documented(stand_in: tuple[RedshiftDataState, Any, Any, str]) -> None:
     state, client, _, database = stand_in
     with pytest.raises(ClientError) as unknown:
