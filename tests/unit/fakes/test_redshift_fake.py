@@ -143,6 +143,31 @@ def test_long_polling_with_wait_time_seconds(stand_in: tuple[RedshiftDataState, 
     assert refused.value.response["Error"]["Code"] == "ValidationException"
 
 
+def test_copy_keeps_instants_and_many_slices(stand_in: tuple[RedshiftDataState, Any, Any, str]) -> None:
+    _, client, s3, database = stand_in
+    table = f"t_{uuid.uuid4().hex[:8]}"
+    client.execute_statement(Sql=f"CREATE TABLE {table} (id int, at timestamptz)", WaitTimeSeconds=10,
+                             **_target(database))
+    rows = 70_000  # more than one slice of the reader
+    instants = pa.array([i * 1_000_003 - 10**12 for i in range(rows - 1)] + [None],
+                        type=pa.timestamp("us", tz="UTC"))
+    out = io.BytesIO()
+    pq.write_table(pa.table({"id": pa.array(range(rows), type=pa.int32()), "at": instants}), out,
+                   row_group_size=10_000)
+    s3.put_object(Bucket="fake-stage", Key=f"ts/{table}/part-0.parquet", Body=out.getvalue())
+    copy = f"COPY {table} (id, at) FROM 's3://fake-stage/ts/{table}/' IAM_ROLE '{ROLE}' FORMAT AS PARQUET"
+    done = client.describe_statement(Id=client.batch_execute_statement(Sqls=[copy], **_target(database))["Id"],
+                                     WaitTimeSeconds=30)
+    assert done["Status"] == "FINISHED" and done["SubStatements"][0]["ResultRows"] == rows
+    sql = f"SELECT count(*), count(at), min(at), max(at), sum(extract(epoch FROM at)) FROM {table}"
+    ends = client.execute_statement(Sql=sql, WaitTimeSeconds=10, **_target(database))
+    count, non_null, low, high, _ = [next(iter(f.values())) for f in
+                                     client.get_statement_result(Id=ends["Id"])["Records"][0]]
+    assert (count, non_null) == (rows, rows - 1)
+    first, last = instants[0].as_py(), instants[rows - 2].as_py()
+    assert (low, high) == (str(first), str(last))  # same instants, to the microsecond
+
+
 def test_errors_as_documented(stand_in: tuple[RedshiftDataState, Any, Any, str]) -> None:
     state, client, _, database = stand_in
     with pytest.raises(ClientError) as unknown:
