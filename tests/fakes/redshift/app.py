@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -58,8 +59,8 @@ def build_app(state: RedshiftDataState) -> Starlette:
                                f"redshift-data:{name} because no identity-based policy allows the action")
             wait = _wait_seconds(params) if name in _LONG_POLLED else None
             if wait is not None and name == "DescribeStatement":
-                statement, _ = state.find(str(_require(params, "Id")))
-                await anyio.to_thread.run_sync(statement.done.wait, wait)
+                statement, part = state.find(str(_require(params, "Id")))
+                await anyio.to_thread.run_sync(_await_end, statement, part, wait)
             body = operations[name](state, params)
             if wait is not None and name != "DescribeStatement":
                 submitted = state.statements[body["Id"]]
@@ -86,6 +87,16 @@ def _wait_seconds(params: dict[str, Any]) -> float | None:
         raise ApiError("ValidationException", f"1 validation error detected: Value '{value}' at 'waitTimeSeconds' "
                        "failed to satisfy constraint: Member must have value between 1 and 30")
     return float(value)
+
+
+def _await_end(statement: Statement, part: Part | None, seconds: float) -> None:
+    """Block until the statement (or one part of a batch) has ended, or `seconds` passed."""
+    if part is None:
+        statement.done.wait(seconds)
+        return
+    end = time.monotonic() + seconds
+    while part.status in RUNNING and not statement.done.is_set() and time.monotonic() < end:
+        statement.done.wait(min(0.05, max(0.0, end - time.monotonic())))
 
 
 def _require(params: dict[str, Any], name: str) -> Any:

@@ -134,6 +134,7 @@ def test_long_polling_with_wait_time_seconds(stand_in: tuple[RedshiftDataState, 
         held = client.batch_execute_statement(Sqls=[copy], WaitTimeSeconds=1, **_target(database))
         assert held["Status"] == "STARTED"
         assert client.describe_statement(Id=held["Id"], WaitTimeSeconds=1)["Status"] == "STARTED"
+        assert client.describe_statement(Id=f"{held['Id']}:1", WaitTimeSeconds=1)["Status"] == "STARTED"
     finally:
         state.resume_copy()
     done = client.describe_statement(Id=held["Id"], WaitTimeSeconds=30)
