@@ -4,15 +4,23 @@ Requests must carry a SigV4 `Authorization` header for the `redshift-data` servi
 signature itself is not verified: the stand-in has no secret keys); the access key id is
 recorded in `state.callers`. Errors are `{"__type": ..., "Message": ...}` with status 400, as
 AWS JSON services answer.
+
+Long polling: `WaitTimeSeconds` (1-30) on ExecuteStatement, BatchExecuteStatement and
+DescribeStatement holds the answer until the statement ends or the seconds pass, whichever is
+first; ExecuteStatement and BatchExecuteStatement then also carry the statement's `Status` (and
+`HasResultSet`), as the API's response shapes document
+(https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_ExecuteStatement.html).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -49,13 +57,46 @@ def build_app(state: RedshiftDataState) -> Starlette:
             if state.deny:
                 raise ApiError("AccessDeniedException", f"User: {match['key']} is not authorized to perform: "
                                f"redshift-data:{name} because no identity-based policy allows the action")
+            wait = _wait_seconds(params) if name in _LONG_POLLED else None
+            if wait is not None and name == "DescribeStatement":
+                statement, part = state.find(str(_require(params, "Id")))
+                await anyio.to_thread.run_sync(_await_end, statement, part, wait)
             body = operations[name](state, params)
+            if wait is not None and name != "DescribeStatement":
+                submitted = state.statements[body["Id"]]
+                await anyio.to_thread.run_sync(submitted.done.wait, wait)
+                body.update(Status=submitted.status,
+                            HasResultSet=any(p.has_result_set for p in submitted.parts))
             return Response(json.dumps(body, default=str), media_type=CONTENT_TYPE)
         except ApiError as exc:
             return JSONResponse({"__type": exc.type, "Message": exc.message, **exc.extra}, status_code=exc.status,
                                 media_type=CONTENT_TYPE)
 
     return Starlette(routes=[Route("/", endpoint, methods=["POST"])])
+
+
+_LONG_POLLED = ("ExecuteStatement", "BatchExecuteStatement", "DescribeStatement")
+
+
+def _wait_seconds(params: dict[str, Any]) -> float | None:
+    """`WaitTimeSeconds` when given (the API allows 1 to 30), else None."""
+    value = params.get("WaitTimeSeconds")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 30:
+        raise ApiError("ValidationException", f"1 validation error detected: Value '{value}' at 'waitTimeSeconds' "
+                       "failed to satisfy constraint: Member must have value between 1 and 30")
+    return float(value)
+
+
+def _await_end(statement: Statement, part: Part | None, seconds: float) -> None:
+    """Block until the statement (or one part of a batch) has ended, or `seconds` passed."""
+    if part is None:
+        statement.done.wait(seconds)
+        return
+    end = time.monotonic() + seconds
+    while part.status in RUNNING and not statement.done.is_set() and time.monotonic() < end:
+        statement.done.wait(min(0.05, max(0.0, end - time.monotonic())))
 
 
 def _require(params: dict[str, Any], name: str) -> Any:

@@ -116,6 +116,59 @@ def test_copy_from_s3_parquet_and_cancel(stand_in: tuple[RedshiftDataState, Any,
     assert refused.value.response["Error"]["Code"] == "ValidationException"
 
 
+def test_long_polling_with_wait_time_seconds(stand_in: tuple[RedshiftDataState, Any, Any, str]) -> None:
+    state, client, s3, database = stand_in
+    # A statement that ends within the window is answered FINISHED by ExecuteStatement itself.
+    quick = client.execute_statement(Sql="SELECT 1 AS one", WaitTimeSeconds=10, **_target(database))
+    assert quick["Status"] == "FINISHED" and quick["HasResultSet"] is True
+    assert client.get_statement_result(Id=quick["Id"])["Records"] == [[{"longValue": 1}]]
+    # One that is still running after the window is answered with its current status.
+    table = f"t_{uuid.uuid4().hex[:8]}"
+    client.execute_statement(Sql=f"CREATE TABLE {table} (id int)", WaitTimeSeconds=10, **_target(database))
+    out = io.BytesIO()
+    pq.write_table(pa.table({"id": [1, 2, 3]}), out)
+    s3.put_object(Bucket="fake-stage", Key=f"poll/{table}/part-0.parquet", Body=out.getvalue())
+    copy = f"COPY {table} (id) FROM 's3://fake-stage/poll/{table}/' IAM_ROLE '{ROLE}' FORMAT AS PARQUET"
+    state.pause_copy()
+    try:
+        held = client.batch_execute_statement(Sqls=[copy], WaitTimeSeconds=1, **_target(database))
+        assert held["Status"] == "STARTED"
+        assert client.describe_statement(Id=held["Id"], WaitTimeSeconds=1)["Status"] == "STARTED"
+        assert client.describe_statement(Id=f"{held['Id']}:1", WaitTimeSeconds=1)["Status"] == "STARTED"
+    finally:
+        state.resume_copy()
+    done = client.describe_statement(Id=held["Id"], WaitTimeSeconds=30)
+    assert done["Status"] == "FINISHED" and done["SubStatements"][0]["ResultRows"] == 3
+    with pytest.raises(ClientError) as refused:
+        client.describe_statement(Id=held["Id"], WaitTimeSeconds=31)
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_copy_keeps_instants_and_many_slices(stand_in: tuple[RedshiftDataState, Any, Any, str]) -> None:
+    _, client, s3, database = stand_in
+    table = f"t_{uuid.uuid4().hex[:8]}"
+    client.execute_statement(Sql=f"CREATE TABLE {table} (id int, at timestamptz)", WaitTimeSeconds=10,
+                             **_target(database))
+    rows = 70_000  # more than one slice of the reader
+    instants = pa.array([i * 1_000_003 - 10**12 for i in range(rows - 1)] + [None],
+                        type=pa.timestamp("us", tz="UTC"))
+    out = io.BytesIO()
+    pq.write_table(pa.table({"id": pa.array(range(rows), type=pa.int32()), "at": instants}), out,
+                   row_group_size=10_000)
+    s3.put_object(Bucket="fake-stage", Key=f"ts/{table}/part-0.parquet", Body=out.getvalue())
+    copy = f"COPY {table} (id, at) FROM 's3://fake-stage/ts/{table}/' IAM_ROLE '{ROLE}' FORMAT AS PARQUET"
+    done = client.describe_statement(Id=client.batch_execute_statement(Sqls=[copy], **_target(database))["Id"],
+                                     WaitTimeSeconds=30)
+    assert done["Status"] == "FINISHED" and done["SubStatements"][0]["ResultRows"] == rows
+    sql = f"SELECT count(*), count(at), min(at), max(at), sum(extract(epoch FROM at)) FROM {table}"
+    ends = client.execute_statement(Sql=sql, WaitTimeSeconds=10, **_target(database))
+    count, non_null, low, high, _ = [next(iter(f.values())) for f in
+                                     client.get_statement_result(Id=ends["Id"])["Records"][0]]
+    assert (count, non_null) == (rows, rows - 1)
+    first, last = instants[0].as_py(), instants[rows - 2].as_py()
+    assert (low, high) == (str(first), str(last))  # same instants, to the microsecond
+
+
 def test_errors_as_documented(stand_in: tuple[RedshiftDataState, Any, Any, str]) -> None:
     state, client, _, database = stand_in
     with pytest.raises(ClientError) as unknown:

@@ -3,8 +3,10 @@
 `open_session(settings, aws, should_stop)` returns a `SqlSession`:
 
 * `DataApiSession` - boto3 `redshift-data` (honouring `AWS_ENDPOINT_URL_REDSHIFT_DATA`), signed
-  as `dataApiRoleArn` assumed by the flow account's identity. A statement is submitted, polled
-  with `DescribeStatement` (growing pauses, bounded by a deadline), canceled with
+  as `dataApiRoleArn` assumed by the flow account's identity. A statement is submitted and
+  waited for with the Data API's long polling (`WaitTimeSeconds` on `ExecuteStatement` and
+  `DescribeStatement`: the call returns as soon as the statement ends, or after the window with
+  its current status), bounded by a deadline, canceled with
   `CancelStatement` when the run is stopped, and its rows read with `GetStatementResult`.
   `transaction(sqls)` is one `BatchExecuteStatement`: the Data API runs a batch as one
   transaction.
@@ -33,9 +35,12 @@ log = logging.getLogger(__name__)
 
 ENDED = ("FINISHED", "FAILED", "ABORTED")
 QUERY_TIMEOUT = 300.0  # metadata and checks
-LOAD_TIMEOUT = 6 * 3600.0
-# DescribeStatement is cheap; a long pause would only delay the end of every load.
-MAX_POLL = 0.5  # a load: Redshift's own statement timeout usually ends it first
+LOAD_TIMEOUT = 6 * 3600.0  # a load: Redshift's own statement timeout usually ends it first
+# The long-poll window of one call (the API allows 1-30 s). A call returns the moment the
+# statement ends, so the window only bounds how late a stopped run notices it must cancel.
+WAIT_SECONDS = 5
+# An endpoint that answers at once despite WaitTimeSeconds is polled with growing pauses up to this.
+MAX_POLL = 0.5
 _AUTH_CODES = ("28000", "28P01")
 
 
@@ -94,8 +99,10 @@ class DataApiSession:
         self.client = data_api_client(settings, aws)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        statement_id = self._call("ExecuteStatement", Sql=sql, **self.target)["Id"]
-        answer = self.wait(statement_id, QUERY_TIMEOUT)
+        submitted = self._call("ExecuteStatement", Sql=sql, WaitTimeSeconds=WAIT_SECONDS, **self.target)
+        statement_id = submitted["Id"]
+        # A short statement is usually over within the call's own wait: no DescribeStatement then.
+        answer = submitted if submitted.get("Status") == "FINISHED" else self.wait(statement_id, QUERY_TIMEOUT)
         if not answer.get("HasResultSet"):
             return []
         rows: list[tuple[Any, ...]] = []
@@ -110,6 +117,7 @@ class DataApiSession:
     def transaction(self, sqls: Sequence[str], *, name: str | None = None,
                     on_submitted: Callable[[str], None] | None = None) -> None:
         extra = {"StatementName": name} if name else {}
+        # No WaitTimeSeconds here: recovery needs the statement's id recorded while it runs.
         statement_id = self._call("BatchExecuteStatement", Sqls=list(sqls), **extra, **self.target)["Id"]
         if on_submitted is not None:
             try:
@@ -120,10 +128,12 @@ class DataApiSession:
         self.wait(statement_id, LOAD_TIMEOUT)
 
     def wait(self, statement_id: str, timeout: float) -> dict[str, Any]:
-        """Poll until the statement ends; cancel it when the run stops or the deadline passes."""
+        """Long-poll until the statement ends; cancel it when the run stops or the deadline passes."""
         deadline, pause = time.monotonic() + timeout, 0.05
         while True:
-            answer = self._call("DescribeStatement", Id=statement_id)
+            asked = time.monotonic()
+            window = max(1, min(WAIT_SECONDS, int(deadline - asked) + 1))
+            answer = self._call("DescribeStatement", Id=statement_id, WaitTimeSeconds=window)
             status = answer.get("Status")
             if status == "FINISHED":
                 return answer
@@ -135,8 +145,9 @@ class DataApiSession:
                     raise ConnectorError("ServerError", "the run was stopped; the Redshift statement was canceled")
                 raise ConnectorError("ConnectorTimeout", f"the Redshift statement ran longer than {timeout:.0f}s "
                                      "and was canceled")
-            time.sleep(pause)
-            pause = min(pause * 1.5, MAX_POLL)
+            if time.monotonic() - asked < pause:  # the endpoint did not hold the call: pace the polling
+                time.sleep(pause)
+                pause = min(pause * 1.5, MAX_POLL)
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
         return call_data_api(self.client, operation, **params)

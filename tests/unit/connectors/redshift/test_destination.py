@@ -68,7 +68,7 @@ class _Client:
     def __init__(self, statuses: dict[str, list[str]]) -> None:
         self.statuses, self.canceled = statuses, []
 
-    def describe_statement(self, Id: str) -> dict[str, Any]:
+    def describe_statement(self, Id: str, **params: Any) -> dict[str, Any]:
         queue = self.statuses[Id]
         return {"Id": Id, "Status": queue.pop(0) if len(queue) > 1 else queue[0]}
 
