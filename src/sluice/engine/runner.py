@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import errno
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import pairwise
@@ -28,14 +29,16 @@ from sluice.connectors.base import (
     RunContext,
     Source,
     WriteResult,
+    split_plan,
 )
-from sluice.engine import catalog
+from sluice.engine import catalog, parallel
 from sluice.engine.event_source import EventSpoolSource
 from sluice.engine.incremental import WindowFieldError, window_split
 from sluice.engine.request import RunRequest
 from sluice.engine.run_details import DestinationCount, run_details
 from sluice.engine.run_observer import RunObserver
-from sluice.engine.tasks import TaskError, compile_tasks
+from sluice.engine.tasks import TaskError, TaskPipeline, compile_tasks
+from sluice.settings import current
 
 log = logging.getLogger("sluice.engine.runner")
 
@@ -166,6 +169,24 @@ def _summarise_tasks(observer: RunObserver, details: Mapping[str, Any]) -> None:
                            f"{task['rejected']} of {task['recordsIn']} record(s) ({rules})")
 
 
+def _transform(pipeline: TaskPipeline, context: RunContext, main: bool = False) -> parallel.Transform:
+    """One thread's batch -> `Piece` step: the run's window, then the tasks. `main`: `pipeline` is
+    the run's own, whose counters the runner reads directly; otherwise a copy hands its counters on."""
+
+    def apply(batch: pa.RecordBatch) -> parallel.Piece:
+        outside = 0
+        if context.window_field is not None and context.window_end is not None:
+            # Incremental by a record field: keep the records of this run's window only.
+            split = window_split(batch, context.window_field, context.window_start, context.window_end)
+            outside, batch = split.invalid, split.batch
+        out = pipeline.apply(batch)
+        if main:
+            return parallel.Piece(batch.num_rows, out, outside, None, tuple(pipeline.take_notes()))
+        return parallel.Piece(batch.num_rows, out, outside, pipeline.take_counts(), tuple(pipeline.take_notes()))
+
+    return apply
+
+
 def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda: False,
                   publish_hook: PublishHook | None = None, observer: RunObserver | None = None) -> RunOutcome:
     """Execute the run; returns its outcome, or raises RunFailed / RunCanceled.
@@ -183,6 +204,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
             f"Sluice cannot yet read from {source_type}: that connector's data path is not built in this version "
             "(see the README's feature matrix)."
         )
+    halt = threading.Event()  # set when parallel readers must stop (engine/parallel.py)
     context = RunContext(
         flow_name=request.flow_name,
         execution_id=request.execution_id,
@@ -190,7 +212,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         started_at=request.started_at,
         data_dir=request.data_dir,
         batch_size=request.batch_size,
-        should_stop=should_stop,
+        should_stop=lambda: halt.is_set() or should_stop(),
         window_start=request.window_start,
         window_end=request.window_end,
         window_field=(source_config.get("incrementalPullConfig") or {}).get("datetimeTypeFieldName")
@@ -214,6 +236,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
     records = 0
     outside_window = 0  # records whose change time is null or unreadable: in no window
     source: Source | None = None
+    plan: Sequence[Any] | None = None  # the source's splits (None: it reads as one stream)
 
     def details() -> dict[str, Any]:
         stats = source.stats if source is not None else None
@@ -229,20 +252,27 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
             if "source_opened" not in observer.kinds_seen:
                 entity = source_props.get("object") or source_props.get("entityName") or ""
                 observer.event("source_opened", f"reading {source_type} {entity}".rstrip())
-            for pages, batch in enumerate(source.read(), start=1):
+            plan = split_plan(source) if request.event_batch is None else None
+            if plan is None:
+                stream = parallel.pieces(lambda _: source.read(), [None], 1,
+                                         lambda: _transform(pipeline, context, main=True), halt, should_stop)
+            else:
+                stream = parallel.pieces(source.read_split, plan, current().parallelism,  # type: ignore[union-attr]
+                                         lambda: _transform(compile_tasks(list(request.config["tasks"])), context),
+                                         halt, should_stop)
+            noted: set[str] = set()
+            for pages, piece in enumerate(stream, start=1):
                 if should_stop():
                     raise RunCanceled()
-                if context.window_field is not None and context.window_end is not None:
-                    # Incremental by a record field: keep the records of this run's window only.
-                    split = window_split(batch, context.window_field, context.window_start, context.window_end)
-                    outside_window += split.invalid
-                    batch = split.batch
-                records += batch.num_rows
-                out = pipeline.apply(batch)
-                if pipeline.notes:
-                    for note in pipeline.take_notes():
+                records += piece.rows_in
+                outside_window += piece.outside_window
+                if piece.counts is not None:
+                    pipeline.add_counts(piece.counts)
+                for note in piece.notes:
+                    if note not in noted:
+                        noted.add(note)
                         observer.event("warning", note, "warning")
-                for partition, part in split_partitions(out, pipeline.partition_keys):
+                for partition, part in split_partitions(piece.out, pipeline.partition_keys):
                     for (connector_type, destination), count in zip(destinations, counts, strict=True):
                         _write(destination, connector_type, part, partition, count)
                 observer.progress(records, source.stats.bytes_read,
@@ -283,12 +313,13 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         raise
     assert source is not None
     stats = source.stats
+    parallel_processes = 1 if plan is None else max(1, min(current().parallelism, len(plan)))
     outcome = RunOutcome(
         result={
             "bytesProcessed": stats.bytes_read,
             "bytesWritten": sum(r.bytes_written for _, r in results),
             "recordsProcessed": records,
-            "numParallelProcesses": 1,
+            "numParallelProcesses": parallel_processes,
             "maxPageSize": stats.max_page_size,
             "errorInfo": {"putFailuresCount": sum(r.put_failures for _, r in results)},
         },

@@ -203,6 +203,22 @@ class LocalStorage(Storage):
         with io.FileIO(self._open_object(bucket, key), "rb") as handle:
             return handle.read(length)
 
+    def read_range(self, bucket: str, key: str, start: int, length: int, extra: int = 0) -> bytearray:
+        buffer = bytearray(length + extra)
+        fd = self._open_object(bucket, key)
+        try:
+            view, done = memoryview(buffer), 0
+            while done < length:  # pread releases the GIL; a short read just means "read on"
+                got = os.preadv(fd, [view[done:length]], start + done)
+                if got <= 0:
+                    break
+                done += got
+        finally:
+            os.close(fd)
+        if done < length:
+            del buffer[done:length]
+        return buffer
+
     def open_input_file(self, bucket: str, key: str) -> Any:
         import pyarrow as pa
 
