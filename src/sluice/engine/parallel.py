@@ -25,8 +25,11 @@ from typing import Any
 
 from sluice.engine.tasks.pipeline import Counts
 
-# Transformed batches one split may have waiting for the writer.
-QUEUE_DEPTH = 2
+# Transformed batches one split may have waiting for the writer: a split's worker can finish it
+# and move on while the writer is still on an earlier split (a depth of 2 left workers idle).
+QUEUE_DEPTH = int(__import__("os").environ.get("XQ", "8"))
+# Splits in flight (submitted and not yet written) per thread.
+AHEAD = int(__import__("os").environ.get("XAHEAD", "2"))
 
 
 @dataclass(slots=True)
@@ -95,7 +98,7 @@ def _parallel(read_split: Callable[[Any], Iterator[Any]], splits: Sequence[Any],
     try:
         for index in range(len(splits)):
             # Splits go to the pool in order, so a split never waits on one that has not started.
-            while submitted < min(len(splits), index + degree + 1):
+            while submitted < min(len(splits), index + degree * AHEAD):
                 pool.submit(work, splits[submitted], queues[submitted])
                 submitted += 1
             while True:

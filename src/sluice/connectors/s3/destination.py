@@ -47,6 +47,11 @@ from sluice.connectors.s3.storage import Storage, open_storage
 from sluice.settings import current
 
 DEFAULT_TARGET_MB = 128
+# A column's dictionary page may grow to this before the column falls back to plain encoding.
+# pyarrow's 1 MiB default spends ~25 % of the write on dictionaries that end up abandoned for
+# high-cardinality text; 64 KiB keeps low-cardinality columns dictionary-encoded, and on the
+# yardstick wrote ~10 % smaller files, ~25 % faster (docs/engine.md).
+DICTIONARY_PAGE_BYTES = 64 * 1024
 EXTENSIONS = {"CSV": "csv", "JSON": "json", "PARQUET": "parquet"}
 # prefixFormat -> how many of (year, month, day, hour, minute) the date prefix has.
 GRANULARITY = {"YEAR": 1, "MONTH": 2, "DAY": 3, "HOUR": 4, "MINUTE": 5}
@@ -95,7 +100,8 @@ class _OutputFile:
         self.stream = storage.open_output_stream(bucket, key)
         self.writer: Any = None
         if file_type == "PARQUET":
-            self.writer = pq.ParquetWriter(self.stream, schema, compression="snappy")
+            self.writer = pq.ParquetWriter(self.stream, schema, compression="snappy",
+                                           dictionary_pagesize_limit=DICTIONARY_PAGE_BYTES)
         elif file_type == "CSV":
             self.writer = pacsv.CSVWriter(self.stream, schema)
 

@@ -265,7 +265,7 @@ class S3Source:
             names = unique_names(raw)
             self._add_columns(_Columns(key, names, pa.schema([(name, pa.string()) for name in names]), by_name=False))
             first = planning.header_end(storage.read_head(self.bucket, key, HEADER_BYTES))
-            return planning.plan_ranges(storage, self.bucket, item, "csv", first, self.split_bytes)
+            return planning.plan_ranges(storage, self.bucket, item, "csv", first, self.split_bytes, len(names))
 
     def _add_columns(self, columns: _Columns) -> None:
         if self._expected is None:
@@ -369,7 +369,8 @@ class S3Source:
             sentinel = b"" if final else planning.sentinel_row(len(names))
             data = self.storage.read_range(self.bucket, item.key, start, end - start, len(sentinel))
             if sentinel:
-                data[len(data) - len(sentinel):] = sentinel
+                with memoryview(data).cast("B") as tail:
+                    tail[len(tail) - len(sentinel):] = sentinel
             try:
                 table = self._parse_range(data, names, read)
                 proven = final or planning.ended_outside_quotes(table.column(names[-1]))
@@ -388,7 +389,8 @@ class S3Source:
             table = table.drop_columns([names[-1]])
         yield from table.to_batches()
 
-    def _parse_range(self, data: bytearray, names: list[str], read: list[str] | None) -> pa.Table:
+    def _parse_range(self, data: Any, names: list[str], read: list[str] | None) -> pa.Table:
+        """The range's rows, every column text, as `read()` parses them (blank cells null)."""
         return pacsv.read_csv(
             pa.py_buffer(data),
             read_options=pacsv.ReadOptions(column_names=names, block_size=self.block_size, use_threads=False),
