@@ -37,10 +37,11 @@ class Piece:
     """One source batch after the tasks: what the runner writes and counts."""
 
     rows_in: int  # records the source gave for it (inside the run's window)
-    out: Any  # the transformed pyarrow.RecordBatch
+    out: Any  # the transformed pyarrow.RecordBatch; None once the worker staged it itself
     outside_window: int = 0  # records dropped for having no readable change time
     counts: Counts | None = None  # a worker pipeline's counters, to add to the run's
     notes: tuple[str, ...] = ()
+    written: int = 0  # records the worker staged into each destination (`out` is then None)
 
 
 Transform = Callable[[Any], Piece]

@@ -313,8 +313,11 @@ class S3Source:
             if split.kind == "parquet":
                 parquet = pq.ParquetFile(storage.open_input_file(self.bucket, key))
                 groups = list(split.row_groups) or None
-                for batch in parquet.iter_batches(batch_size=self.ctx.batch_size, row_groups=groups, use_threads=False):
-                    yield self._expected.conform(batch, key)
+                needed = self.needed_columns(self._expected.names)
+                expected = self._expected if needed is None else self._expected.subset(needed)
+                for batch in parquet.iter_batches(batch_size=self.ctx.batch_size, row_groups=groups, columns=needed,
+                                                  use_threads=False):
+                    yield expected.conform(batch, key)
             elif split.kind == "json":
                 if split.end > split.start:
                     data = storage.read_range(self.bucket, key, split.start, split.end - split.start)
@@ -432,6 +435,11 @@ class _Columns:
                 f"{key}: its columns {other.names} differ from those of {self.key} {self.names}; "
                 "every file under the prefix must have the same columns",
             )
+
+    def subset(self, names: list[str]) -> _Columns:
+        """These columns narrowed to `names` (the ones a flow's tasks read)."""
+        schema = pa.schema([self.schema.field(name) for name in names])
+        return _Columns(self.key, list(names), schema, by_name=self.by_name)
 
     def conform(self, batch: pa.RecordBatch, key: str) -> pa.RecordBatch:
         """The batch with this file set's column order and types."""
