@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -59,8 +60,6 @@ def test_values_are_read_into_typed_fields() -> None:
 
 
 def test_parallelism_defaults_to_the_usable_cores() -> None:
-    import os
-
     assert ProcessSettings.from_mapping({}).parallelism == len(os.sched_getaffinity(0))
     assert ProcessSettings.from_mapping({"SLUICE_PARALLELISM": "3"}).parallelism == 3
     assert ProcessSettings.from_mapping({"SLUICE_PARALLELISM": "0"}).parallelism == 1
