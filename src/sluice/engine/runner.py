@@ -256,6 +256,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         if request.window_end is not None else None,
         tasks=tuple(request.config["tasks"]),
         aws=request.aws,
+        region=request.region,
         buckets=request.buckets,
         on_event=observer.event,
     )
