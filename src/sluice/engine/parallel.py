@@ -3,10 +3,10 @@
 `runner.py` asks the source for its splits (`connectors.base.split_plan`) and hands them here.
 `pieces()` reads each split and runs the flow's task pipeline on its batches on a pool of
 `SLUICE_PARALLELISM` threads, and yields the results in split order, so the runner writes
-exactly the rows of a serial run in the same order. Threads, not processes: pyarrow releases
-the GIL while it parses CSV and JSON, computes and writes Parquet, and the Python left per batch
-is small; measured on the yardstick, threads reached the same CPU-seconds per row as one thread
-with none of a process pool's copying of batches between processes (docs/engine.md).
+exactly the rows of a serial run in the same order (or, with destination lanes, as they come).
+Threads, not processes: pyarrow releases the GIL while it parses CSV and JSON, computes and
+writes Parquet, and the Python left per batch is small; on the yardstick a forked process pool
+took ~10 % more CPU and more memory than threads (docs/engine.md has the numbers).
 
 Memory is bounded whatever the input size: at most `degree * AHEAD` splits are in flight
 (submitted and not yet written), each with at most `QUEUE_DEPTH` transformed batches waiting,
