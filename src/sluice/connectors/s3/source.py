@@ -366,47 +366,58 @@ class S3Source:
         """One CSV byte range's rows, its end verified with the sentinel row (splits.py, steps 2-3)."""
         verdicts = split.verdicts
         assert verdicts is not None
-        start, end = split.start, split.end
-        if start >= end:
+        if split.start >= split.end:
             return
-        if verdicts.wait(start, self.ctx.should_stop) is not True:
-            return  # the range before this one reached past `start` (or the run stopped)
         try:
-            yield from self._csv_range_rows(split, start, end)
+            yield from self._csv_range_rows(split)
         except BaseException:
             verdicts.fail()  # the ranges after this one stop waiting for its word
             raise
 
-    def _csv_range_rows(self, split: S3Split, start: int, end: int) -> Iterator[pa.RecordBatch]:
-        item, verdicts = split.item, split.verdicts
+    def _csv_range_rows(self, split: S3Split) -> Iterator[pa.RecordBatch]:
+        item, verdicts, start, end = split.item, split.verdicts, split.start, split.end
         assert verdicts is not None
         names = self._columns[item.key].names
         needed = self.needed_columns(names)
         read = None if needed is None else needed + ([names[-1]] if names[-1] not in needed else [])
-        while True:
-            final = end >= item.size
-            sentinel = b"" if final else planning.sentinel_row(len(names))
-            data = self.storage.read_range(self.bucket, item.key, start, end - start, len(sentinel))
-            if sentinel:
-                with memoryview(data).cast("B") as tail:
-                    tail[len(tail) - len(sentinel):] = sentinel
-            try:
-                table = self._parse_range(data, names, read)
-                proven = final or planning.ended_outside_quotes(table.column(names[-1]))
-            except pa.ArrowInvalid:
-                if final:
-                    raise
-                proven = False  # maybe the guessed end cut a quoted value short: parse on
-            if proven:
-                break
-            verdicts.decide(end, False)
+        # Parse first, then learn whether `start` is a row start: ranges parse side by side and
+        # only the (quick) proofs go one after another.
+        table, error, proven = self._parse_checked(item, start, end, names, read)
+        if verdicts.wait(start, self.ctx.should_stop) is not True:
+            return  # the range before this one reached past `start` (or the run stopped)
+        while not proven:
+            if end >= item.size:
+                assert error is not None
+                raise error  # the object's last range: a real parse error
+            verdicts.decide(end, False)  # the guessed end cut a quoted value short: parse on
             end = planning.next_bound(split.bounds, end)
-        if not final:
+            table, error, proven = self._parse_checked(item, start, end, names, read)
+        assert table is not None
+        if end < item.size:
             verdicts.decide(end, True)
-            table = table.slice(0, table.num_rows - 1)
+            table = table.slice(0, table.num_rows - 1)  # the sentinel row
         if needed is not None and names[-1] not in needed:
             table = table.drop_columns([names[-1]])
         yield from table.to_batches()
+
+    def _parse_checked(self, item: ObjectInfo, start: int, end: int, names: list[str],
+                       read: list[str] | None) -> tuple[pa.Table | None, pa.ArrowInvalid | None, bool]:
+        """(rows, parse error, whether the range ended outside quotes) of bytes `start`..`end`.
+
+        A range that is not the object's last gets the sentinel row (splits.py, step 2); a parse
+        error there may just mean the end cut a quoted value short, so it is returned, not raised.
+        """
+        final = end >= item.size
+        sentinel = b"" if final else planning.sentinel_row(len(names))
+        data = self.storage.read_range(self.bucket, item.key, start, end - start, len(sentinel))
+        if sentinel:
+            with memoryview(data).cast("B") as tail:
+                tail[len(tail) - len(sentinel):] = sentinel
+        try:
+            table = self._parse_range(data, names, read)
+        except pa.ArrowInvalid as exc:
+            return None, exc, False
+        return table, None, final or planning.ended_outside_quotes(table.column(names[-1]))
 
     def _parse_range(self, data: Any, names: list[str], read: list[str] | None) -> pa.Table:
         """The range's rows, every column text, as `read()` parses them (blank cells null)."""
