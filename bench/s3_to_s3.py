@@ -53,28 +53,39 @@ def flow_tasks() -> list[dict[str, Any]]:
     return tasks
 
 
-def run_sluice(tmp: Path, files: list[Path], rows: int) -> dict[str, float]:
-    """Place the files in the embedded S3 backend, run the flow, time it, read the server's peak RSS."""
+def start_server(tmp: Path, files: list[Path], rows: int, env: dict[str, str] | None = None) -> SluiceServer:
+    """A fresh server whose embedded S3 backend holds the files under bench-in/orders."""
     data_dir = tmp / f"sluice-{rows}"
     inbox = data_dir / "s3" / "bench-in" / "orders"
     inbox.mkdir(parents=True)
     (data_dir / "s3" / "bench-out").mkdir(parents=True)
     for path in files:
         os.link(path, inbox / path.name)
-    server = SluiceServer(data_dir=data_dir, workers=1, extra_env={"SLUICE_S3_BACKEND": "local"}).start()
+    return SluiceServer(data_dir=data_dir, workers=1,
+                        extra_env={"SLUICE_S3_BACKEND": "local", **(env or {})}).start()
+
+
+def create_yardstick_flow(client: Any, rows: int, suffix: str = "") -> str:
+    """The yardstick flow (S3 CSV -> tasks -> S3 Parquet, one object); its name."""
+    name = f"yardstick-{rows}{suffix}"
+    client.create_flow(
+        flowName=name,
+        triggerConfig={"triggerType": "OnDemand"},
+        sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {
+            "S3": {"bucketName": "bench-in", "bucketPrefix": "orders",
+                   "s3InputFormatConfig": {"s3InputFileType": "CSV"}}}},
+        destinationFlowConfigList=parquet_destination("bench-out", "parquet", aggregationConfig=NO_AGGREGATION),
+        tasks=flow_tasks(),
+    )
+    return name
+
+
+def run_sluice(tmp: Path, files: list[Path], rows: int) -> dict[str, float]:
+    """Place the files in the embedded S3 backend, run the flow, time it, read the server's peak RSS."""
+    server = start_server(tmp, files, rows)
     try:
         client = server.client()
-        name = f"yardstick-{rows}"
-        client.create_flow(
-            flowName=name,
-            triggerConfig={"triggerType": "OnDemand"},
-            sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {
-                "S3": {"bucketName": "bench-in", "bucketPrefix": "orders",
-                       "s3InputFormatConfig": {"s3InputFileType": "CSV"}}}},
-            destinationFlowConfigList=parquet_destination("bench-out", "parquet", aggregationConfig=NO_AGGREGATION),
-            tasks=flow_tasks(),
-        )
-        seconds, record = timed_run(client, name)
+        seconds, record = timed_run(client, create_yardstick_flow(client, rows))
         rss = peak_rss_mib(server.proc.pid)  # type: ignore[union-attr]
         return {"seconds": seconds, "rss": rss, "records": record["executionResult"]["recordsProcessed"]}
     finally:

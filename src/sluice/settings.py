@@ -252,6 +252,14 @@ class ObservabilitySettings:
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 
 
+def default_parallelism() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not every platform has affinity
+        return max(1, os.cpu_count() or 1)
+
+
 @dataclass(frozen=True)
 class ProcessSettings:
     """Everything below the server's own settings that connectors and the engine read."""
@@ -262,6 +270,9 @@ class ProcessSettings:
     run_lease_seconds: float = 30.0
     # How often a running run writes its progress, details and new events (engine/run_observer.py).
     run_progress_seconds: float = 2.0
+    # Threads one run reads, transforms and stages its splits on (engine/parallel.py); the
+    # default is every core the process may use.
+    parallelism: int = field(default_factory=lambda: default_parallelism())
     connectors: ConnectorSettings = field(default_factory=ConnectorSettings)
     s3: S3Settings = field(default_factory=S3Settings)
     salesforce: SalesforceSettings = field(default_factory=SalesforceSettings)
@@ -279,6 +290,7 @@ class ProcessSettings:
             public_url=public_url or text(env, "SLUICE_PUBLIC_URL") or DEFAULT_PUBLIC_URL,
             run_lease_seconds=number(env, "SLUICE_RUN_LEASE_SECONDS", 30.0, minimum=1.0),
             run_progress_seconds=number(env, "SLUICE_RUN_PROGRESS_SECONDS", 2.0, minimum=0.1),
+            parallelism=whole(env, "SLUICE_PARALLELISM", default_parallelism(), minimum=1),
             connectors=ConnectorSettings.from_mapping(env),
             s3=S3Settings.from_mapping(env),
             salesforce=SalesforceSettings.from_mapping(env),

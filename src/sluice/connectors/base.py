@@ -14,7 +14,7 @@ properties and decrypted credentials) and return plain dicts in the model's shap
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -271,6 +271,52 @@ class Source(Protocol):
     def read(self) -> Iterator[Any]:
         """Yield `pyarrow.RecordBatch`es of at most `RunContext.batch_size` rows."""
         ...
+
+
+class SplitSource(Source, Protocol):
+    """A source whose data comes in parts that can be read independently and in any order.
+
+    `splits()` plans the run's parts (opaque to the engine; e.g. S3 objects, byte ranges of one
+    object, Parquet row groups, vendor pages or time slices) in the order a serial `read()` would
+    meet their records; `read_split(split)` yields one part's batches and may be called from
+    several threads at once (it keeps `stats` consistent). The engine reads splits in parallel
+    and writes their records in split order (engine/parallel.py). A source without `splits` is
+    one split: its `read()`.
+    """
+
+    def splits(self) -> Sequence[Any]:
+        """The run's parts, in serial-read order (may be empty)."""
+        ...
+
+    def read_split(self, split: Any) -> Iterator[Any]:
+        """Yield the part's `pyarrow.RecordBatch`es of at most `RunContext.batch_size` rows."""
+        ...
+
+
+def split_plan(source: Source) -> Sequence[Any] | None:
+    """The source's splits, or None for a source that reads as one stream (the default)."""
+    planner = getattr(source, "splits", None)
+    return None if planner is None or not hasattr(source, "read_split") else planner()
+
+
+class Lane(Protocol):
+    """One thread's writer into a destination's staging area (see `lane_of`)."""
+
+    def write(self, batch: Any, partition: Mapping[str, str] | None = None) -> None:
+        """Stage one `pyarrow.RecordBatch`, as `Destination.write` does."""
+        ...
+
+
+def lane_of(destination: Destination) -> Lane | None:
+    """A new lane of the destination, for one thread of a parallel run; None when it has none.
+
+    A destination with `lane()` lets several threads stage at once (each lane its own part files)
+    and still publishes once, from the manifest of every lane's parts, in `commit()`. Without one
+    the engine writes through `Destination.write` from one thread, in split order.
+    """
+    factory = getattr(destination, "lane", None)
+    lane: Lane | None = factory() if callable(factory) else None
+    return lane
 
 
 class Destination(Protocol):

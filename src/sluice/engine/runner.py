@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import errno
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import pairwise
@@ -28,14 +29,17 @@ from sluice.connectors.base import (
     RunContext,
     Source,
     WriteResult,
+    lane_of,
+    split_plan,
 )
-from sluice.engine import catalog
+from sluice.engine import catalog, parallel
 from sluice.engine.event_source import EventSpoolSource
 from sluice.engine.incremental import WindowFieldError, window_split
 from sluice.engine.request import RunRequest
 from sluice.engine.run_details import DestinationCount, run_details
 from sluice.engine.run_observer import RunObserver
-from sluice.engine.tasks import TaskError, compile_tasks
+from sluice.engine.tasks import TaskError, TaskPipeline, compile_tasks
+from sluice.settings import current
 
 log = logging.getLogger("sluice.engine.runner")
 
@@ -166,6 +170,60 @@ def _summarise_tasks(observer: RunObserver, details: Mapping[str, Any]) -> None:
                            f"{task['rejected']} of {task['recordsIn']} record(s) ({rules})")
 
 
+def _transform(pipeline: TaskPipeline, context: RunContext, main: bool = False,
+               lanes: list[tuple[str, Any]] | None = None) -> parallel.Transform:
+    """One thread's batch -> `Piece` step: the run's window, then the tasks. `main`: `pipeline` is
+    the run's own, whose counters the runner reads directly; otherwise a copy hands its counters
+    on. `lanes` ((connector type, lane) per destination): the thread stages its output itself and
+    the piece carries only the count."""
+
+    def apply(batch: pa.RecordBatch) -> parallel.Piece:
+        outside = 0
+        if context.window_field is not None and context.window_end is not None:
+            # Incremental by a record field: keep the records of this run's window only.
+            split = window_split(batch, context.window_field, context.window_start, context.window_end)
+            outside, batch = split.invalid, split.batch
+        out = pipeline.apply(batch)
+        counts = None if main else pipeline.take_counts()
+        piece = parallel.Piece(batch.num_rows, out, outside, counts, tuple(pipeline.take_notes()))
+        if lanes is not None:
+            for partition, part in split_partitions(out, pipeline.partition_keys):
+                for connector_type, lane in lanes:
+                    try:
+                        lane.write(part, partition)
+                    except DESTINATION_ERRORS as exc:
+                        raise _destination_failed(exc, connector_type) from exc
+            piece.out, piece.written = None, out.num_rows
+        return piece
+
+    return apply
+
+
+def _pieces(request: RunRequest, source: Source, plan: Sequence[Any] | None, pipeline: TaskPipeline,
+            context: RunContext, destinations: list[tuple[str, Destination]], halt: threading.Event,
+            should_stop: Callable[[], bool]) -> Iterator[parallel.Piece]:
+    """The run's transformed batches: one stream (`plan` None), or its splits on
+    `SLUICE_PARALLELISM` threads, each staging its own output where every destination has lanes."""
+    if plan is None:
+        return parallel.pieces(lambda _: source.read(), [None], 1, lambda: _transform(pipeline, context, main=True),
+                               halt, should_stop)
+    degree = current().parallelism
+    tasks = list(request.config["tasks"])
+    first = [lane_of(destination) for _, destination in destinations] if degree > 1 and len(plan) > 1 else [None]
+    if any(lane is None for lane in first):
+        return parallel.pieces(source.read_split, plan, degree,  # type: ignore[attr-defined]
+                               lambda: _transform(compile_tasks(tasks), context), halt, should_stop)
+    spare = [first]
+
+    def transform() -> parallel.Transform:  # called once in each thread
+        lanes = spare.pop() if spare else [lane_of(destination) for _, destination in destinations]
+        types = [connector_type for connector_type, _ in destinations]
+        return _transform(compile_tasks(tasks), context, lanes=list(zip(types, lanes, strict=True)))
+
+    return parallel.pieces(source.read_split, plan, degree, transform, halt, should_stop,  # type: ignore[attr-defined]
+                           ordered=False)
+
+
 def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda: False,
                   publish_hook: PublishHook | None = None, observer: RunObserver | None = None) -> RunOutcome:
     """Execute the run; returns its outcome, or raises RunFailed / RunCanceled.
@@ -183,6 +241,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
             f"Sluice cannot yet read from {source_type}: that connector's data path is not built in this version "
             "(see the README's feature matrix)."
         )
+    halt = threading.Event()  # set when parallel readers must stop (engine/parallel.py)
     context = RunContext(
         flow_name=request.flow_name,
         execution_id=request.execution_id,
@@ -190,7 +249,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         started_at=request.started_at,
         data_dir=request.data_dir,
         batch_size=request.batch_size,
-        should_stop=should_stop,
+        should_stop=lambda: halt.is_set() or should_stop(),
         window_start=request.window_start,
         window_end=request.window_end,
         window_field=(source_config.get("incrementalPullConfig") or {}).get("datetimeTypeFieldName")
@@ -215,6 +274,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
     records = 0
     outside_window = 0  # records whose change time is null or unreadable: in no window
     source: Source | None = None
+    plan: Sequence[Any] | None = None  # the source's splits (None: it reads as one stream)
 
     def details() -> dict[str, Any]:
         stats = source.stats if source is not None else None
@@ -230,20 +290,24 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
             if "source_opened" not in observer.kinds_seen:
                 entity = source_props.get("object") or source_props.get("entityName") or ""
                 observer.event("source_opened", f"reading {source_type} {entity}".rstrip())
-            for pages, batch in enumerate(source.read(), start=1):
+            plan = split_plan(source) if request.event_batch is None else None
+            stream = _pieces(request, source, plan, pipeline, context, destinations, halt, should_stop)
+            noted: set[str] = set()
+            for pages, piece in enumerate(stream, start=1):
                 if should_stop():
                     raise RunCanceled()
-                if context.window_field is not None and context.window_end is not None:
-                    # Incremental by a record field: keep the records of this run's window only.
-                    split = window_split(batch, context.window_field, context.window_start, context.window_end)
-                    outside_window += split.invalid
-                    batch = split.batch
-                records += batch.num_rows
-                out = pipeline.apply(batch)
-                if pipeline.notes:
-                    for note in pipeline.take_notes():
+                records += piece.rows_in
+                outside_window += piece.outside_window
+                if piece.counts is not None:
+                    pipeline.add_counts(piece.counts)
+                for note in piece.notes:
+                    if note not in noted:
+                        noted.add(note)
                         observer.event("warning", note, "warning")
-                for partition, part in split_partitions(out, pipeline.partition_keys):
+                if piece.out is None:  # staged by the thread that made it
+                    for count in counts:
+                        count.records_written += piece.written
+                for partition, part in split_partitions(piece.out, pipeline.partition_keys) if piece.out else ():
                     for (connector_type, destination), count in zip(destinations, counts, strict=True):
                         _write(destination, connector_type, part, partition, count)
                 observer.progress(records, source.stats.bytes_read,
@@ -284,12 +348,13 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         raise
     assert source is not None
     stats = source.stats
+    parallel_processes = 1 if plan is None else max(1, min(current().parallelism, len(plan)))
     outcome = RunOutcome(
         result={
             "bytesProcessed": stats.bytes_read,
             "bytesWritten": sum(r.bytes_written for _, r in results),
             "recordsProcessed": records,
-            "numParallelProcesses": 1,
+            "numParallelProcesses": parallel_processes,
             "maxPageSize": stats.max_page_size,
             "errorInfo": {"putFailuresCount": sum(r.put_failures for _, r in results)},
         },

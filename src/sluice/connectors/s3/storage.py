@@ -94,6 +94,15 @@ class Storage(ABC):
     def read_head(self, bucket: str, key: str, length: int) -> bytes:
         """Up to `length` bytes from the start of an object."""
 
+    def read_range(self, bucket: str, key: str, start: int, length: int, extra: int = 0) -> Any:
+        """Up to `length` bytes of an object from offset `start`, as a writable buffer (bytes-like,
+        `len()`) with `extra` spare bytes at its end (a split's reader fills them without a copy)."""
+        with self.open_input_file(bucket, key) as handle:
+            data = handle.read_at(length, start)
+        buffer = bytearray(len(data) + extra)
+        buffer[: len(data)] = memoryview(data)
+        return buffer
+
     @abstractmethod
     def open_input_file(self, bucket: str, key: str) -> Any:
         """A seekable `pyarrow.NativeFile` (for Parquet footers)."""

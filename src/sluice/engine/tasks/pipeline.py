@@ -67,6 +67,17 @@ def _filter(columns: dict[str, pa.Array], keep: pa.Array) -> dict[str, pa.Array]
     return dict(zip(columns, kept.columns, strict=True))
 
 
+@dataclass(slots=True)
+class Counts:
+    """A pipeline's batch-level counters (see `TaskPipeline.__init__`)."""
+
+    rows_in: int
+    rows_out: int
+    dropped: int
+    filtered: dict[int, int]
+    rejected: dict[int, int]
+
+
 class TaskPipeline:
     """A flow's task list, compiled once per run; `apply` it to each batch the source yields."""
 
@@ -97,6 +108,24 @@ class TaskPipeline:
         """Warnings found while planning since the last call."""
         notes, self.notes = self.notes, []
         return notes
+
+    def take_counts(self) -> Counts:
+        """The batch-level counters since the last call, reset (a worker's share for `add_counts`)."""
+        counts = Counts(self.rows_in, self.rows_out, self.dropped, dict(self.filtered), dict(self.rejected))
+        self.rows_in = self.rows_out = self.dropped = 0
+        self.filtered = dict.fromkeys(self.filtered, 0)
+        self.rejected = dict.fromkeys(self.rejected, 0)
+        return counts
+
+    def add_counts(self, counts: Counts) -> None:
+        """Add counters another copy of this pipeline took (engine/parallel.py runs one per thread)."""
+        self.rows_in += counts.rows_in
+        self.rows_out += counts.rows_out
+        self.dropped += counts.dropped
+        for index, n in counts.filtered.items():
+            self.filtered[index] += n
+        for index, n in counts.rejected.items():
+            self.rejected[index] += n
 
     # -- planning (once per schema) ----------------------------------------------------------
     def _plan(self, schema: pa.Schema) -> _Plan:
