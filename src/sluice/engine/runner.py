@@ -256,6 +256,11 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
             if plan is None:
                 stream = parallel.pieces(lambda _: source.read(), [None], 1,
                                          lambda: _transform(pipeline, context, main=True), halt, should_stop)
+            elif current().cluster.executor == "ray" and spec is not None and spec.remote_reading is not None:
+                from sluice.engine import ray_executor  # Ray is imported only for SLUICE_EXECUTOR=ray
+
+                stream = ray_executor.pieces(request, spec, source, source_props, context, plan, halt, should_stop,
+                                             observer)
             else:
                 stream = parallel.pieces(source.read_split, plan, current().parallelism,  # type: ignore[union-attr]
                                          lambda: _transform(compile_tasks(list(request.config["tasks"])), context),
