@@ -72,7 +72,10 @@ def connect(address: str) -> None:
                 raise RunFailed(f"The Ray cluster at {address} cannot be reached: "
                                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
         if _task is None:
-            _task = ray.remote(num_cpus=1, max_retries=SPLIT_RETRIES, retry_exceptions=False)(read_split)
+            # SPREAD: splits are alike and read from shared storage, so nothing is gained by packing
+            # them near the run's one shared argument on the coordinator's node (Ray's default).
+            _task = ray.remote(num_cpus=1, max_retries=SPLIT_RETRIES, retry_exceptions=False,
+                               scheduling_strategy="SPREAD")(read_split)
 
 
 def worker_settings(settings: ProcessSettings) -> ProcessSettings:

@@ -1,0 +1,175 @@
+"""SLUICE_EXECUTOR=ray end to end: a Ray cluster of two node processes on 127.0.0.1, started here.
+
+A `sluice serve` with the Ray executor runs S3 -> S3 flows (CSV with quoted newlines and commas
+-> projection, filter, mask, truncate -> one Parquet object) whose splits are one object each.
+The oracle is the same flow on a second server with the local executor reading one split at a
+time (`SLUICE_PARALLELISM=1`): the Ray run's output must be row-for-row the same, in the same
+order. The second test SIGKILLs one node's processes (raylet, object store, workers) while the
+run is InProgress; Ray runs the lost splits again on the other node and the output is still
+exactly the serial run's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.integration.builders import unique
+from tests.integration.test_run_observability import all_events
+from tests.support.flows import wait_for, wait_for_run
+from tests.support.ray_cluster import RayCluster, RayNode
+from tests.support.server import SluiceServer
+
+SOURCE, DESTINATION = "ray-in", "ray-out"
+TASKS: list[dict[str, Any]] = [
+    {"taskType": "Filter", "sourceFields": ["id", "amount", "email", "note", "country"],
+     "connectorOperator": {"S3": "PROJECTION"}},
+    {"taskType": "Filter", "sourceFields": ["amount"], "connectorOperator": {"S3": "GREATER_THAN"},
+     "taskProperties": {"VALUE": "100", "DATA_TYPE": "double"}},
+    {"taskType": "Map", "sourceFields": ["id"], "connectorOperator": {"S3": "NO_OP"}, "destinationField": "id"},
+    {"taskType": "Map", "sourceFields": ["amount"], "connectorOperator": {"S3": "NO_OP"},
+     "destinationField": "amount"},
+    {"taskType": "Map", "sourceFields": ["country"], "connectorOperator": {"S3": "NO_OP"},
+     "destinationField": "land"},
+    {"taskType": "Mask", "sourceFields": ["email"], "connectorOperator": {"S3": "MASK_ALL"},
+     "destinationField": "email", "taskProperties": {"MASK_VALUE": "*"}},
+    {"taskType": "Truncate", "sourceFields": ["note"], "connectorOperator": {"S3": "NO_OP"},
+     "destinationField": "note", "taskProperties": {"TRUNCATE_LENGTH": "12"}},
+]
+NODE = re.compile(r"node ([0-9a-f]{16,}): (\d+)")
+
+
+def write_objects(data_dirs: list[Path], prefix: str, objects: int, rows: int) -> int:
+    """`objects` CSV objects of `rows` rows under SOURCE/`prefix` on every server; the row count."""
+    for index in range(objects):
+        lines = ["id,amount,email,note,country"]
+        for row in range(rows):
+            n = index * rows + row
+            note = f'"line one, {n}\nline ""two"" {n % 7}"' if n % 3 == 0 else f"plain {n}"
+            lines.append(f"{n},{(n * 37) % 250}.5,user{n}@example.com,{note},{('DE', 'FR', 'JP')[n % 3]}")
+        body = ("\n".join(lines) + "\n").encode()
+        for data_dir in data_dirs:
+            path = data_dir / "s3" / SOURCE / prefix / f"part-{index:04d}.csv"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(body)
+    return objects * rows
+
+
+def create_flow(client: Any, name: str, prefix: str) -> None:
+    client.create_flow(
+        flowName=name, triggerConfig={"triggerType": "OnDemand"},
+        sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {"S3": {
+            "bucketName": SOURCE, "bucketPrefix": prefix, "s3InputFormatConfig": {"s3InputFileType": "CSV"}}}},
+        destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
+            "bucketName": DESTINATION, "bucketPrefix": name,
+            "s3OutputFormatConfig": {"fileType": "PARQUET", "preserveSourceDataTyping": True,
+                                     "aggregationConfig": {"aggregationType": "SingleFile"}}}}}],
+        tasks=TASKS,
+    )
+
+
+def output(server: SluiceServer, name: str) -> pa.Table:
+    """Every Parquet object the flow published, in key order, as one table."""
+    files = sorted((server.data_dir / "s3" / DESTINATION / name).rglob("*.parquet"))
+    assert files, f"{name} published nothing"
+    return pa.concat_tables([pq.read_table(path) for path in files])
+
+
+def serial_run(server: SluiceServer, prefix: str) -> tuple[dict[str, Any], pa.Table]:
+    client, name = server.client(), unique("serial")
+    create_flow(client, name, prefix)
+    record = wait_for_run(client, name, client.start_flow(flowName=name)["executionId"], timeout=300)
+    assert record["executionStatus"] == "Successful", record
+    return record, output(server, name)
+
+
+def nodes_in(events: list[dict[str, Any]]) -> dict[str, int]:
+    """Splits per Ray node, from the run's "cluster" event."""
+    [cluster] = [e["message"] for e in events if e["kind"] == "cluster"]
+    return {node: int(count) for node, count in NODE.findall(cluster)}
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[tuple[RayCluster, RayNode]]:
+    ray = RayCluster()
+    try:
+        ray.start_head(num_cpus=1)
+        yield ray, ray.add_node(num_cpus=1)
+    finally:
+        ray.stop()
+
+
+@pytest.fixture(scope="module")
+def servers(cluster: tuple[RayCluster, RayNode],
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SluiceServer, SluiceServer]]:
+    ray, _ = cluster
+    on_ray = SluiceServer(data_dir=tmp_path_factory.mktemp("on-ray"), extra_env={
+        "SLUICE_EXECUTOR": "ray", "SLUICE_RAY_ADDRESS": ray.address, "SLUICE_RUN_PROGRESS_SECONDS": "0.2",
+        **ray.env()})
+    serial = SluiceServer(data_dir=tmp_path_factory.mktemp("serial"), extra_env={"SLUICE_PARALLELISM": "1"})
+    for server in (on_ray, serial):
+        (server.data_dir / "s3" / DESTINATION).mkdir(parents=True)
+        server.start()
+    try:
+        yield on_ray, serial
+    finally:
+        for server in (on_ray, serial):
+            server.stop()
+    assert ray.token not in on_ray.log()
+
+
+def test_a_run_spreads_over_both_nodes_and_equals_the_serial_run(servers: tuple[SluiceServer, SluiceServer]) -> None:
+    on_ray, serial = servers
+    rows = write_objects([on_ray.data_dir, serial.data_dir], "spread", objects=16, rows=2000)
+    client, name = on_ray.client(), unique("ray")
+    create_flow(client, name, "spread")
+    execution_id = client.start_flow(flowName=name)["executionId"]
+    record = wait_for_run(client, name, execution_id, timeout=300)
+    assert record["executionStatus"] == "Successful", record
+    expected_record, expected = serial_run(serial, "spread")
+    assert record["executionResult"]["recordsProcessed"] == rows
+    for key in ("recordsProcessed", "bytesProcessed"):
+        assert record["executionResult"][key] == expected_record["executionResult"][key]
+    got = output(on_ray, name)
+    assert got.num_rows == expected.num_rows > 0
+    assert got.equals(expected)  # same rows, same order, same types
+    spread = nodes_in(all_events(on_ray, name, execution_id))
+    assert len(spread) == 2 and sum(spread.values()) == 16, spread
+    assert "Traceback" not in on_ray.log(), on_ray.log()[-4000:]
+
+
+def test_a_node_killed_mid_run_leaves_the_run_exact(cluster: tuple[RayCluster, RayNode],
+                                                    servers: tuple[SluiceServer, SluiceServer]) -> None:
+    ray, second = cluster
+    on_ray, serial = servers
+    objects = 120
+    rows = write_objects([on_ray.data_dir, serial.data_dir], "killed", objects=objects, rows=4000)
+    client, name = on_ray.client(), unique("ray-kill")
+    create_flow(client, name, "killed")
+    execution_id = client.start_flow(flowName=name)["executionId"]
+
+    def records_so_far() -> int:
+        for record in client.describe_flow_execution_records(flowName=name)["flowExecutions"]:
+            if record["executionId"] == execution_id:
+                assert record["executionStatus"] == "InProgress", record  # still running when the node dies
+                return int((record.get("executionResult") or {}).get("recordsProcessed") or 0)
+        return 0
+
+    wait_for(lambda: records_so_far() > 0, timeout=180)
+    ray.kill(second)
+    assert 0 < records_so_far() < rows  # the node died mid-run
+    record = wait_for_run(client, name, execution_id, timeout=300)
+    assert record["executionStatus"] == "Successful", record
+    assert record["executionResult"]["recordsProcessed"] == rows
+    _, expected = serial_run(serial, "killed")
+    got = output(on_ray, name)
+    assert got.num_rows == expected.num_rows > 0
+    assert got.equals(expected)
+    spread = nodes_in(all_events(on_ray, name, execution_id))
+    assert sum(spread.values()) == objects and len(spread) == 2, spread  # the dead node's splits before it died

@@ -1,0 +1,120 @@
+"""A Ray cluster of node processes on 127.0.0.1 that a test starts and stops itself (test support).
+
+`RayCluster(root).start_head()` runs `ray start --head --block`, `add_node()` one more node
+(`ray start --address ... --block`), each with its own `--num-cpus`, temp dir and ports, in its
+own process group (its raylet, object store and workers are in it too). `kill(node)` SIGKILLs one
+node's group, as a machine dying would; `stop()` ends only the groups this object started, never
+a global `ray stop` (other tests or people may run clusters on the same machine).
+
+Token authentication is on with a token of the test's own (`env()`): Ray 2.60 turns it on for a
+head that finds ~/.ray/auth_token, and every process of one cluster must agree.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.support.server import free_port
+
+RAY = str(Path(sys.executable).with_name("ray"))
+STARTED = "Ray runtime started"
+# Small object stores: a test's split results are a few MiB.
+OBJECT_STORE_BYTES = 128 * 1024 * 1024
+
+
+@dataclass
+class RayNode:
+    """One `ray start --block` process group."""
+
+    name: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@dataclass
+class RayCluster:
+    """Node processes of one cluster, and the environment its drivers need."""
+
+    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sr-", dir="/tmp")))
+    token: str = field(default_factory=lambda: secrets.token_hex(32))
+    port: int = 0
+    nodes: list[RayNode] = field(default_factory=list)
+
+    @property
+    def address(self) -> str:
+        """The head's GCS address (`SLUICE_RAY_ADDRESS`)."""
+        return f"127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """What every process of the cluster, and every driver (the Sluice server), runs with."""
+        return {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": self.token, "RAY_USAGE_STATS_ENABLED": "0"}
+
+    def _start(self, name: str, args: list[str], num_cpus: int) -> RayNode:
+        # Unix socket paths must stay short (~100 bytes): each node's temp dir is a short one.
+        temp_dir = self.root / name
+        temp_dir.mkdir(parents=True)
+        ports = ["--node-manager-port", "--object-manager-port", "--dashboard-agent-listen-port",
+                 "--dashboard-agent-grpc-port", "--runtime-env-agent-port", "--metrics-export-port"]
+        command = [RAY, "start", "--block", *args, "--num-cpus", str(num_cpus), "--node-ip-address", "127.0.0.1",
+                   "--temp-dir", str(temp_dir), "--object-store-memory", str(OBJECT_STORE_BYTES),
+                   "--disable-usage-stats"]
+        for option in ports:
+            command += [option, str(free_port())]
+        log = self.root / f"{name}.log"
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(command, env={**os.environ, **self.env()}, stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        node = RayNode(name, proc, log)
+        self.nodes.append(node)
+        deadline = time.time() + 120
+        while STARTED not in node.output():
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"ray node {name} did not start: {node.output()[-3000:]}")
+            time.sleep(0.2)
+        return node
+
+    def start_head(self, num_cpus: int = 1) -> RayNode:
+        """The head node (GCS on 127.0.0.1:`port`), no dashboard."""
+        self.port = free_port()
+        return self._start("head", ["--head", "--port", str(self.port), "--include-dashboard=false"], num_cpus)
+
+    def add_node(self, num_cpus: int = 1) -> RayNode:
+        """One more node joining the head."""
+        return self._start(f"node{len(self.nodes)}", ["--address", self.address], num_cpus)
+
+    def kill(self, node: RayNode) -> None:
+        """SIGKILL the node's whole process group: raylet, object store, workers, agents."""
+        try:
+            os.killpg(node.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        node.proc.wait()
+
+    def stop(self) -> None:
+        """End every node this cluster started (newest first), then remove its files."""
+        for node in reversed(self.nodes):
+            if node.proc.poll() is None:
+                try:
+                    os.killpg(node.proc.pid, signal.SIGTERM)
+                    node.proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    pass
+            try:  # whatever the group still holds (workers that outlived `ray start`)
+                os.killpg(node.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            if node.proc.poll() is None:
+                node.proc.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
