@@ -12,6 +12,7 @@ head that finds ~/.ray/auth_token, and every process of one cluster must agree.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -96,10 +97,8 @@ class RayCluster:
 
     def kill(self, node: RayNode) -> None:
         """SIGKILL the node's whole process group: raylet, object store, workers, agents."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(node.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         node.proc.wait()
 
     def stop(self) -> None:
@@ -111,10 +110,8 @@ class RayCluster:
                     node.proc.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     pass
-            try:  # whatever the group still holds (workers that outlived `ray start`)
+            with contextlib.suppress(ProcessLookupError):  # what the group still holds (workers)
                 os.killpg(node.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             if node.proc.poll() is None:
                 node.proc.wait()
         shutil.rmtree(self.root, ignore_errors=True)
