@@ -295,6 +295,26 @@ def split_plan(source: Source) -> Sequence[Any] | None:
     return None if planner is None or not hasattr(source, "read_split") else planner()
 
 
+class Lane(Protocol):
+    """One thread's writer into a destination's staging area (see `lane_of`)."""
+
+    def write(self, batch: Any, partition: Mapping[str, str] | None = None) -> None:
+        """Stage one `pyarrow.RecordBatch`, as `Destination.write` does."""
+        ...
+
+
+def lane_of(destination: Destination) -> Lane | None:
+    """A new lane of the destination, for one thread of a parallel run; None when it has none.
+
+    A destination with `lane()` lets several threads stage at once (each lane its own part files)
+    and still publishes once, from the manifest of every lane's parts, in `commit()`. Without one
+    the engine writes through `Destination.write` from one thread, in split order.
+    """
+    factory = getattr(destination, "lane", None)
+    lane: Lane | None = factory() if callable(factory) else None
+    return lane
+
+
 class Destination(Protocol):
     """Writes batches to a staging area; nothing is visible until `commit`."""
 

@@ -25,8 +25,11 @@ from typing import Any
 
 from sluice.engine.tasks.pipeline import Counts
 
-# Transformed batches one split may have waiting for the writer.
-QUEUE_DEPTH = 2
+# Transformed batches one split may have waiting for the writer: a split's worker can finish it
+# and move on while the writer is still on an earlier split (a depth of 2 left workers idle).
+QUEUE_DEPTH = int(__import__("os").environ.get("XQ", "8"))
+# Splits in flight (submitted and not yet written) per thread.
+AHEAD = int(__import__("os").environ.get("XAHEAD", "2"))
 
 
 @dataclass(slots=True)
@@ -34,10 +37,11 @@ class Piece:
     """One source batch after the tasks: what the runner writes and counts."""
 
     rows_in: int  # records the source gave for it (inside the run's window)
-    out: Any  # the transformed pyarrow.RecordBatch
+    out: Any  # the transformed pyarrow.RecordBatch; None once the worker staged it itself
     outside_window: int = 0  # records dropped for having no readable change time
     counts: Counts | None = None  # a worker pipeline's counters, to add to the run's
     notes: tuple[str, ...] = ()
+    written: int = 0  # records the worker staged into each destination (`out` is then None)
 
 
 Transform = Callable[[Any], Piece]
@@ -95,7 +99,7 @@ def _parallel(read_split: Callable[[Any], Iterator[Any]], splits: Sequence[Any],
     try:
         for index in range(len(splits)):
             # Splits go to the pool in order, so a split never waits on one that has not started.
-            while submitted < min(len(splits), index + degree + 1):
+            while submitted < min(len(splits), index + degree * AHEAD):
                 pool.submit(work, splits[submitted], queues[submitted])
                 submitted += 1
             while True:

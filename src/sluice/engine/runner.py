@@ -29,6 +29,7 @@ from sluice.connectors.base import (
     RunContext,
     Source,
     WriteResult,
+    lane_of,
     split_plan,
 )
 from sluice.engine import catalog, parallel
@@ -169,9 +170,12 @@ def _summarise_tasks(observer: RunObserver, details: Mapping[str, Any]) -> None:
                            f"{task['rejected']} of {task['recordsIn']} record(s) ({rules})")
 
 
-def _transform(pipeline: TaskPipeline, context: RunContext, main: bool = False) -> parallel.Transform:
+def _transform(pipeline: TaskPipeline, context: RunContext, main: bool = False,
+               lanes: list[tuple[str, Any]] | None = None) -> parallel.Transform:
     """One thread's batch -> `Piece` step: the run's window, then the tasks. `main`: `pipeline` is
-    the run's own, whose counters the runner reads directly; otherwise a copy hands its counters on."""
+    the run's own, whose counters the runner reads directly; otherwise a copy hands its counters
+    on. `lanes` ((connector type, lane) per destination): the thread stages its output itself and
+    the piece carries only the count."""
 
     def apply(batch: pa.RecordBatch) -> parallel.Piece:
         outside = 0
@@ -180,11 +184,43 @@ def _transform(pipeline: TaskPipeline, context: RunContext, main: bool = False) 
             split = window_split(batch, context.window_field, context.window_start, context.window_end)
             outside, batch = split.invalid, split.batch
         out = pipeline.apply(batch)
-        if main:
-            return parallel.Piece(batch.num_rows, out, outside, None, tuple(pipeline.take_notes()))
-        return parallel.Piece(batch.num_rows, out, outside, pipeline.take_counts(), tuple(pipeline.take_notes()))
+        counts = None if main else pipeline.take_counts()
+        piece = parallel.Piece(batch.num_rows, out, outside, counts, tuple(pipeline.take_notes()))
+        if lanes is not None:
+            for partition, part in split_partitions(out, pipeline.partition_keys):
+                for connector_type, lane in lanes:
+                    try:
+                        lane.write(part, partition)
+                    except DESTINATION_ERRORS as exc:
+                        raise _destination_failed(exc, connector_type) from exc
+            piece.out, piece.written = None, out.num_rows
+        return piece
 
     return apply
+
+
+def _pieces(request: RunRequest, source: Source, plan: Sequence[Any] | None, pipeline: TaskPipeline,
+            context: RunContext, destinations: list[tuple[str, Destination]], halt: threading.Event,
+            should_stop: Callable[[], bool]) -> Iterator[parallel.Piece]:
+    """The run's transformed batches: one stream (`plan` None), or its splits on
+    `SLUICE_PARALLELISM` threads, each staging its own output where every destination has lanes."""
+    if plan is None:
+        return parallel.pieces(lambda _: source.read(), [None], 1, lambda: _transform(pipeline, context, main=True),
+                               halt, should_stop)
+    degree = current().parallelism
+    tasks = list(request.config["tasks"])
+    first = [lane_of(destination) for _, destination in destinations] if degree > 1 and len(plan) > 1 else [None]
+    if any(lane is None for lane in first):
+        return parallel.pieces(source.read_split, plan, degree,  # type: ignore[attr-defined]
+                               lambda: _transform(compile_tasks(tasks), context), halt, should_stop)
+    spare = [first]
+
+    def transform() -> parallel.Transform:  # called once in each thread
+        lanes = spare.pop() if spare else [lane_of(destination) for _, destination in destinations]
+        types = [connector_type for connector_type, _ in destinations]
+        return _transform(compile_tasks(tasks), context, lanes=list(zip(types, lanes, strict=True)))
+
+    return parallel.pieces(source.read_split, plan, degree, transform, halt, should_stop)  # type: ignore[attr-defined]
 
 
 def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda: False,
@@ -253,18 +289,14 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
                 entity = source_props.get("object") or source_props.get("entityName") or ""
                 observer.event("source_opened", f"reading {source_type} {entity}".rstrip())
             plan = split_plan(source) if request.event_batch is None else None
-            if plan is None:
-                stream = parallel.pieces(lambda _: source.read(), [None], 1,
-                                         lambda: _transform(pipeline, context, main=True), halt, should_stop)
-            elif current().cluster.executor == "ray" and spec is not None and spec.remote_reading is not None:
+            if plan is not None and current().cluster.executor == "ray" and spec is not None \
+                    and spec.remote_reading is not None:
                 from sluice.engine import ray_executor  # Ray is imported only for SLUICE_EXECUTOR=ray
 
                 stream = ray_executor.pieces(request, spec, source, source_props, context, plan, halt, should_stop,
                                              observer)
             else:
-                stream = parallel.pieces(source.read_split, plan, current().parallelism,  # type: ignore[union-attr]
-                                         lambda: _transform(compile_tasks(list(request.config["tasks"])), context),
-                                         halt, should_stop)
+                stream = _pieces(request, source, plan, pipeline, context, destinations, halt, should_stop)
             noted: set[str] = set()
             for pages, piece in enumerate(stream, start=1):
                 if should_stop():
@@ -277,7 +309,10 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
                     if note not in noted:
                         noted.add(note)
                         observer.event("warning", note, "warning")
-                for partition, part in split_partitions(piece.out, pipeline.partition_keys):
+                if piece.out is None:  # staged by the thread that made it
+                    for count in counts:
+                        count.records_written += piece.written
+                for partition, part in split_partitions(piece.out, pipeline.partition_keys) if piece.out else ():
                     for (connector_type, destination), count in zip(destinations, counts, strict=True):
                         _write(destination, connector_type, part, partition, count)
                 observer.progress(records, source.stats.bytes_read,

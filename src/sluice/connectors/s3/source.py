@@ -265,7 +265,7 @@ class S3Source:
             names = unique_names(raw)
             self._add_columns(_Columns(key, names, pa.schema([(name, pa.string()) for name in names]), by_name=False))
             first = planning.header_end(storage.read_head(self.bucket, key, HEADER_BYTES))
-            return planning.plan_ranges(storage, self.bucket, item, "csv", first, self.split_bytes)
+            return planning.plan_ranges(storage, self.bucket, item, "csv", first, self.split_bytes, len(names))
 
     def _add_columns(self, columns: _Columns) -> None:
         if self._expected is None:
@@ -313,8 +313,11 @@ class S3Source:
             if split.kind == "parquet":
                 parquet = pq.ParquetFile(storage.open_input_file(self.bucket, key))
                 groups = list(split.row_groups) or None
-                for batch in parquet.iter_batches(batch_size=self.ctx.batch_size, row_groups=groups, use_threads=False):
-                    yield self._expected.conform(batch, key)
+                needed = self.needed_columns(self._expected.names)
+                expected = self._expected if needed is None else self._expected.subset(needed)
+                for batch in parquet.iter_batches(batch_size=self.ctx.batch_size, row_groups=groups, columns=needed,
+                                                  use_threads=False):
+                    yield expected.conform(batch, key)
             elif split.kind == "json":
                 if split.end > split.start:
                     data = storage.read_range(self.bucket, key, split.start, split.end - split.start)
@@ -369,7 +372,8 @@ class S3Source:
             sentinel = b"" if final else planning.sentinel_row(len(names))
             data = self.storage.read_range(self.bucket, item.key, start, end - start, len(sentinel))
             if sentinel:
-                data[len(data) - len(sentinel):] = sentinel
+                with memoryview(data).cast("B") as tail:
+                    tail[len(tail) - len(sentinel):] = sentinel
             try:
                 table = self._parse_range(data, names, read)
                 proven = final or planning.ended_outside_quotes(table.column(names[-1]))
@@ -388,7 +392,8 @@ class S3Source:
             table = table.drop_columns([names[-1]])
         yield from table.to_batches()
 
-    def _parse_range(self, data: bytearray, names: list[str], read: list[str] | None) -> pa.Table:
+    def _parse_range(self, data: Any, names: list[str], read: list[str] | None) -> pa.Table:
+        """The range's rows, every column text, as `read()` parses them (blank cells null)."""
         return pacsv.read_csv(
             pa.py_buffer(data),
             read_options=pacsv.ReadOptions(column_names=names, block_size=self.block_size, use_threads=False),
@@ -430,6 +435,11 @@ class _Columns:
                 f"{key}: its columns {other.names} differ from those of {self.key} {self.names}; "
                 "every file under the prefix must have the same columns",
             )
+
+    def subset(self, names: list[str]) -> _Columns:
+        """These columns narrowed to `names` (the ones a flow's tasks read)."""
+        schema = pa.schema([self.schema.field(name) for name in names])
+        return _Columns(self.key, list(names), schema, by_name=self.by_name)
 
     def conform(self, batch: pa.RecordBatch, key: str) -> pa.RecordBatch:
         """The batch with this file set's column order and types."""

@@ -94,9 +94,9 @@ class Storage(ABC):
     def read_head(self, bucket: str, key: str, length: int) -> bytes:
         """Up to `length` bytes from the start of an object."""
 
-    def read_range(self, bucket: str, key: str, start: int, length: int, extra: int = 0) -> bytearray:
-        """Up to `length` bytes of an object from offset `start`, in a buffer with `extra` spare bytes
-        at its end (a split's reader appends to it without another copy)."""
+    def read_range(self, bucket: str, key: str, start: int, length: int, extra: int = 0) -> Any:
+        """Up to `length` bytes of an object from offset `start`, as a writable buffer (bytes-like,
+        `len()`) with `extra` spare bytes at its end (a split's reader fills them without a copy)."""
         with self.open_input_file(bucket, key) as handle:
             data = handle.read_at(length, start)
         buffer = bytearray(len(data) + extra)
