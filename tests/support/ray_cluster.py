@@ -2,9 +2,10 @@
 
 `RayCluster(root).start_head()` runs `ray start --head --block`, `add_node()` one more node
 (`ray start --address ... --block`), each with its own `--num-cpus`, temp dir and ports, in its
-own process group (its raylet, object store and workers are in it too). `kill(node)` SIGKILLs one
-node's group, as a machine dying would; `stop()` ends only the groups this object started, never
-a global `ray stop` (other tests or people may run clusters on the same machine).
+own session (its raylet, object store, agents and workers are in it too; Ray's workers take
+process groups of their own, so a node is found by session). `kill(node)` SIGKILLs every process
+of one node, as a machine dying would; `stop()` ends only the nodes this object started, never a
+global `ray stop` (other tests or people may run clusters on the same machine).
 
 Token authentication is on with a token of the test's own (`env()`): Ray 2.60 turns it on for a
 head that finds ~/.ray/auth_token, and every process of one cluster must agree.
@@ -42,6 +43,30 @@ class RayNode:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def pids(self) -> list[int]:
+        """Every live process of the node: those in the session its `ray start` leads."""
+        return session_pids(self.proc.pid)
+
+    def signal_all(self, number: int) -> None:
+        """Send `number` to every process of the node."""
+        for pid in self.pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, number)
+
+
+def session_pids(session: int) -> list[int]:
+    """The processes whose session id is `session` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # exited while we looked
+                continue
+            if int(stat[stat.rindex(")") + 2:].split()[3]) == session:  # field 6: session id
+                found.append(int(entry.name))
+    return found
 
 
 @dataclass
@@ -96,22 +121,18 @@ class RayCluster:
         return self._start(f"node{len(self.nodes)}", ["--address", self.address], num_cpus)
 
     def kill(self, node: RayNode) -> None:
-        """SIGKILL the node's whole process group: raylet, object store, workers, agents."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(node.proc.pid, signal.SIGKILL)
+        """SIGKILL every process of the node: raylet, object store, workers, agents."""
+        node.signal_all(signal.SIGKILL)
         node.proc.wait()
 
     def stop(self) -> None:
         """End every node this cluster started (newest first), then remove its files."""
         for node in reversed(self.nodes):
             if node.proc.poll() is None:
-                try:
-                    os.killpg(node.proc.pid, signal.SIGTERM)
+                node.proc.terminate()  # `ray start --block` stops its node's processes
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     node.proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    pass
-            with contextlib.suppress(ProcessLookupError):  # what the group still holds (workers)
-                os.killpg(node.proc.pid, signal.SIGKILL)
+            node.signal_all(signal.SIGKILL)  # whatever outlived it
             if node.proc.poll() is None:
                 node.proc.wait()
         shutil.rmtree(self.root, ignore_errors=True)
