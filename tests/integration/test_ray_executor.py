@@ -144,6 +144,34 @@ def test_a_run_spreads_over_both_nodes_and_equals_the_serial_run(servers: tuple[
     assert "Traceback" not in on_ray.log(), on_ray.log()[-4000:]
 
 
+def in_progress_records(client: Any, name: str, execution_id: str) -> int:
+    """Records the run has processed so far (it must still be InProgress)."""
+    for record in client.describe_flow_execution_records(flowName=name)["flowExecutions"]:
+        if record["executionId"] == execution_id:
+            assert record["executionStatus"] == "InProgress", record
+            return int((record.get("executionResult") or {}).get("recordsProcessed") or 0)
+    return 0
+
+
+def test_a_canceled_run_stops_its_splits_and_publishes_nothing(servers: tuple[SluiceServer, SluiceServer]) -> None:
+    on_ray, _ = servers
+    write_objects([on_ray.data_dir], "canceled", objects=120, rows=4000)
+    client, name = on_ray.client(), unique("ray-cancel")
+    create_flow(client, name, "canceled")
+    execution_id = client.start_flow(flowName=name)["executionId"]
+    wait_for(lambda: in_progress_records(client, name, execution_id) > 0, timeout=180)
+    client.cancel_flow_executions(flowName=name, executionIds=[execution_id])
+    record = wait_for_run(client, name, execution_id, timeout=60)
+    assert record["executionStatus"] == "Canceled", record
+    assert not list((on_ray.data_dir / "s3" / DESTINATION / name).rglob("*.parquet"))
+    # The cluster is free again: a small run right after goes through.
+    write_objects([on_ray.data_dir], "after-cancel", objects=2, rows=100)
+    second = unique("ray-after")
+    create_flow(client, second, "after-cancel")
+    assert wait_for_run(client, second, client.start_flow(flowName=second)["executionId"],
+                        timeout=120)["executionStatus"] == "Successful"
+
+
 def test_a_node_killed_mid_run_leaves_the_run_exact(cluster: tuple[RayCluster, RayNode],
                                                     servers: tuple[SluiceServer, SluiceServer]) -> None:
     ray, second = cluster
@@ -154,16 +182,10 @@ def test_a_node_killed_mid_run_leaves_the_run_exact(cluster: tuple[RayCluster, R
     create_flow(client, name, "killed")
     execution_id = client.start_flow(flowName=name)["executionId"]
 
-    def records_so_far() -> int:
-        for record in client.describe_flow_execution_records(flowName=name)["flowExecutions"]:
-            if record["executionId"] == execution_id:
-                assert record["executionStatus"] == "InProgress", record  # still running when the node dies
-                return int((record.get("executionResult") or {}).get("recordsProcessed") or 0)
-        return 0
-
-    wait_for(lambda: records_so_far() > 0, timeout=180)
+    # Ten splits written first, so the node has returned some of its own before it dies.
+    wait_for(lambda: in_progress_records(client, name, execution_id) >= 10 * 4000, timeout=180)
     ray.kill(second)
-    assert 0 < records_so_far() < rows  # the node died mid-run
+    assert 0 < in_progress_records(client, name, execution_id) < rows  # the node died mid-run
     record = wait_for_run(client, name, execution_id, timeout=300)
     assert record["executionStatus"] == "Successful", record
     assert record["executionResult"]["recordsProcessed"] == rows

@@ -111,6 +111,8 @@ def pieces(request: RunRequest, spec: ConnectorSpec, source: Source, props: Mapp
            observer: RunObserver) -> Iterator[Piece]:
     """Every split's transformed batches, in split order, read and transformed on the cluster."""
     assert spec.remote_reading is not None
+    if not plan:
+        return  # nothing to read (the source said why): no reason to reach the cluster
     address = current().cluster.ray_address or "local"
     connect(address)
     reading: RemoteReading = spec.remote_reading(source, plan)
