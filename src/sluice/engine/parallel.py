@@ -8,9 +8,9 @@ the GIL while it parses CSV and JSON, computes and writes Parquet, and the Pytho
 is small; measured on the yardstick, threads reached the same CPU-seconds per row as one thread
 with none of a process pool's copying of batches between processes (docs/engine.md).
 
-Memory is bounded whatever the input size: at most `degree + 1` splits are in flight (submitted
-and not yet written), each with at most `QUEUE_DEPTH` transformed batches waiting, and a split's
-reader holds at most one split's worth of parsed columns. A cancel or failure sets `halt`, which
+Memory is bounded whatever the input size: at most `degree * AHEAD` splits are in flight
+(submitted and not yet written), each with at most `QUEUE_DEPTH` transformed batches waiting,
+and a split's reader holds at most one split's worth of parsed columns. A cancel or failure sets `halt`, which
 every worker checks between batches (and which the sources see through `RunContext.should_stop`).
 """
 
@@ -27,9 +27,9 @@ from sluice.engine.tasks.pipeline import Counts
 
 # Transformed batches one split may have waiting for the writer: a split's worker can finish it
 # and move on while the writer is still on an earlier split (a depth of 2 left workers idle).
-QUEUE_DEPTH = int(__import__("os").environ.get("XQ", "8"))
+QUEUE_DEPTH = 8
 # Splits in flight (submitted and not yet written) per thread.
-AHEAD = int(__import__("os").environ.get("XAHEAD", "2"))
+AHEAD = 2
 
 
 @dataclass(slots=True)

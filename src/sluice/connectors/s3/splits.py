@@ -45,7 +45,7 @@ from sluice.connectors.s3.storage import ObjectInfo, Storage
 
 # A range's nominal size. Each thread parses a whole range before its rows move on (the check in
 # step 2 needs the range's end), so memory is about this much text and its columns per thread.
-SPLIT_BYTES = int(__import__("os").environ.get("XSPLIT_MB", "16")) * 1024 * 1024
+SPLIT_BYTES = 8 * 1024 * 1024
 # Bytes read at a nominal offset to find the next newline (more are read if none is there).
 PROBE_BYTES = 16 * 1024
 SENTINEL_MARK = "\x01"
