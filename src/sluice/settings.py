@@ -257,9 +257,8 @@ class ClusterSettings:
     """Where a run's splits are read and transformed: this process (`local`) or a Ray cluster.
 
     `ray_address` is what `ray.init` connects to: a running cluster's `host:port` (this machine
-    must be one of its nodes), `ray://host:port` (Ray Client), `auto` (the node this machine
-    runs), or `local` (a private single-machine Ray the server starts and stops itself).
-    The server never starts a cluster unless told so with `local` (docs/deploy.md).
+    must be one of its nodes), `auto` (the cluster of the node this machine runs) or
+    `ray://host:port` (Ray Client). The server never starts a cluster (docs/deploy.md).
     """
 
     executor: str = "local"
@@ -273,8 +272,8 @@ class ClusterSettings:
             raise SettingsError(f"SLUICE_EXECUTOR must be local or ray, not {executor!r}")
         address = text(env, "SLUICE_RAY_ADDRESS")
         if executor == "ray" and address is None:
-            raise SettingsError("SLUICE_EXECUTOR=ray needs SLUICE_RAY_ADDRESS: a Ray cluster's host:port, "
-                                "ray://host:port, auto, or local (a Ray the server starts for itself)")
+            raise SettingsError("SLUICE_EXECUTOR=ray needs SLUICE_RAY_ADDRESS: a running Ray cluster's "
+                                "host:port, auto, or ray://host:port")
         return cls(executor, address.strip() if address else None)
 
 

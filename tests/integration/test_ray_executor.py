@@ -24,7 +24,7 @@ from tests.integration.builders import unique
 from tests.integration.test_run_observability import all_events
 from tests.support.flows import wait_for, wait_for_run
 from tests.support.ray_cluster import RayCluster, RayNode
-from tests.support.server import SluiceServer
+from tests.support.server import SluiceServer, free_port
 
 SOURCE, DESTINATION = "ray-in", "ray-out"
 TASKS: list[dict[str, Any]] = [
@@ -126,8 +126,17 @@ def servers(cluster: tuple[RayCluster, RayNode],
 
 def test_a_run_spreads_over_both_nodes_and_equals_the_serial_run(servers: tuple[SluiceServer, SluiceServer]) -> None:
     on_ray, serial = servers
+    client = on_ray.client()
+    # A first run connects the server to the cluster and starts a worker process on each node
+    # (Ray keeps one per CPU): a run of small splits right after a cold start may finish on the
+    # first node before the other node's worker has imported Sluice.
+    write_objects([on_ray.data_dir], "warm-up", objects=8, rows=100)
+    warm_up = unique("ray-warm-up")
+    create_flow(client, warm_up, "warm-up")
+    assert wait_for_run(client, warm_up, client.start_flow(flowName=warm_up)["executionId"],
+                        timeout=300)["executionStatus"] == "Successful"
     rows = write_objects([on_ray.data_dir, serial.data_dir], "spread", objects=16, rows=2000)
-    client, name = on_ray.client(), unique("ray")
+    name = unique("ray")
     create_flow(client, name, "spread")
     execution_id = client.start_flow(flowName=name)["executionId"]
     record = wait_for_run(client, name, execution_id, timeout=300)
@@ -195,3 +204,22 @@ def test_a_node_killed_mid_run_leaves_the_run_exact(cluster: tuple[RayCluster, R
     assert got.equals(expected)
     spread = nodes_in(all_events(on_ray, name, execution_id))
     assert sum(spread.values()) == objects and len(spread) == 2, spread  # the dead node's splits before it died
+
+
+def test_an_unreachable_cluster_fails_the_run_with_a_reason(tmp_path: Path) -> None:
+    closed = free_port()  # nothing listens there
+    server = SluiceServer(data_dir=tmp_path / "unreachable", extra_env={
+        "SLUICE_EXECUTOR": "ray", "SLUICE_RAY_ADDRESS": f"127.0.0.1:{closed}"})
+    (server.data_dir / "s3" / DESTINATION).mkdir(parents=True)
+    server.start()
+    try:
+        write_objects([server.data_dir], "nowhere", objects=2, rows=10)
+        client, name = server.client(), unique("ray-nowhere")
+        create_flow(client, name, "nowhere")
+        record = wait_for_run(client, name, client.start_flow(flowName=name)["executionId"], timeout=60)
+    finally:
+        server.stop()
+    assert record["executionStatus"] == "Error", record
+    assert f"The Ray cluster at 127.0.0.1:{closed} cannot be reached" in record["executionResult"]["errorInfo"][
+        "executionMessage"]
+    assert not list((server.data_dir / "s3" / DESTINATION).rglob("*.parquet"))

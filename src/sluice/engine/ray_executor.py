@@ -27,6 +27,7 @@ keeps in its object store and never prints (docs/deploy.md).
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import uuid
 from collections import Counter, deque
@@ -51,23 +52,24 @@ log = logging.getLogger("sluice.engine.ray")
 # Times Ray runs a split again after its worker or node died (Ray's own default is 3).
 SPLIT_RETRIES = 3
 WAIT_SECONDS = 0.2  # how often a wait for the next split looks at the run's stop flag
+CONNECT_SECONDS = 5.0  # how long the head's GCS port may take to accept a connection
 
 _connect_lock = threading.Lock()
 _task: Any = None  # the remote function, made once per process
 
 
 def connect(address: str) -> None:
-    """Join the Ray cluster at `address` once per process (`local`: start a private one)."""
+    """Join the running Ray cluster at `address` once per process.
+
+    Never a cluster of its own: a Ray that `ray.init` starts inside the server leaves its agent
+    processes behind when the server stops (measured with Ray 2.60), so the operator runs Ray.
+    """
     global _task
     with _connect_lock:
         if not ray.is_initialized():
-            options: dict[str, Any] = {"namespace": "sluice", "log_to_driver": False,
-                                       "logging_level": logging.WARNING}
+            _check_reachable(address)
             try:
-                if address == "local":  # Ray on this machine only, owned and stopped by this process
-                    ray.init(num_cpus=current().parallelism, include_dashboard=False, **options)
-                else:
-                    ray.init(address=address, **options)
+                ray.init(address=address, namespace="sluice", log_to_driver=False, logging_level=logging.WARNING)
             except (ConnectionError, RuntimeError, ray.exceptions.RayError) as exc:
                 raise RunFailed(f"The Ray cluster at {address} cannot be reached: "
                                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
@@ -76,6 +78,17 @@ def connect(address: str) -> None:
             # them near the run's one shared argument on the coordinator's node (Ray's default).
             _task = ray.remote(num_cpus=1, max_retries=SPLIT_RETRIES, retry_exceptions=False,
                                scheduling_strategy="SPREAD")(read_split)
+
+
+def _check_reachable(address: str) -> None:
+    """Fail fast when a `host:port` address takes no connections: `ray.init` would wait minutes."""
+    host, sep, port = address.rpartition(":")
+    if not sep or "://" in address or not port.isdigit():
+        return  # `auto` or `ray://...`: Ray resolves those itself
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_SECONDS).close()
+    except OSError as exc:
+        raise RunFailed(f"The Ray cluster at {address} cannot be reached: {exc.strerror or exc}") from exc
 
 
 def worker_settings(settings: ProcessSettings) -> ProcessSettings:
@@ -113,7 +126,7 @@ def pieces(request: RunRequest, spec: ConnectorSpec, source: Source, props: Mapp
     assert spec.remote_reading is not None
     if not plan:
         return  # nothing to read (the source said why): no reason to reach the cluster
-    address = current().cluster.ray_address or "local"
+    address = current().cluster.ray_address or "auto"
     connect(address)
     reading: RemoteReading = spec.remote_reading(source, plan)
     job = ray.put(split_job(request, spec, props, context, reading))
