@@ -135,7 +135,8 @@ def test_a_run_spreads_over_both_nodes_and_equals_the_serial_run(servers: tuple[
     create_flow(client, warm_up, "warm-up")
     assert wait_for_run(client, warm_up, client.start_flow(flowName=warm_up)["executionId"],
                         timeout=300)["executionStatus"] == "Successful"
-    rows = write_objects([on_ray.data_dir, serial.data_dir], "spread", objects=16, rows=2000)
+    # Splits long enough (~0.1 s each) that a second worker is granted before the first has done them all.
+    rows = write_objects([on_ray.data_dir, serial.data_dir], "spread", objects=16, rows=20_000)
     name = unique("ray")
     create_flow(client, name, "spread")
     execution_id = client.start_flow(flowName=name)["executionId"]

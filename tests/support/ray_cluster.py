@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,7 +88,7 @@ class RayCluster:
         """What every process of the cluster, and every driver (the Sluice server), runs with."""
         return {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": self.token, "RAY_USAGE_STATS_ENABLED": "0"}
 
-    def _start(self, name: str, args: list[str], num_cpus: int) -> RayNode:
+    def _start_once(self, name: str, args: list[str], num_cpus: int) -> RayNode:
         # Unix socket paths must stay short (~100 bytes): each node's temp dir is a short one.
         temp_dir = self.root / name
         temp_dir.mkdir(parents=True)
@@ -96,8 +97,11 @@ class RayCluster:
         command = [RAY, "start", "--block", *args, "--num-cpus", str(num_cpus), "--node-ip-address", "127.0.0.1",
                    "--temp-dir", str(temp_dir), "--object-store-memory", str(OBJECT_STORE_BYTES),
                    "--disable-usage-stats"]
-        for option in ports:
-            command += [option, str(free_port())]
+        chosen: set[int] = set()
+        while len(chosen) < len(ports):  # free_port may answer the same port twice
+            chosen.add(free_port())
+        for option, port in zip(ports, sorted(chosen), strict=True):
+            command += [option, str(port)]
         log = self.root / f"{name}.log"
         with open(log, "wb") as out:
             proc = subprocess.Popen(command, env={**os.environ, **self.env()}, stdout=out, stderr=subprocess.STDOUT,
@@ -113,12 +117,31 @@ class RayCluster:
 
     def start_head(self, num_cpus: int = 1) -> RayNode:
         """The head node (GCS on 127.0.0.1:`port`), no dashboard."""
-        self.port = free_port()
-        return self._start("head", ["--head", "--port", str(self.port), "--include-dashboard=false"], num_cpus)
+
+        def head() -> RayNode:
+            self.port = free_port()
+            return self._start_once("head", ["--head", "--port", str(self.port), "--include-dashboard=false"],
+                                    num_cpus)
+
+        return self._twice(head)
 
     def add_node(self, num_cpus: int = 1) -> RayNode:
         """One more node joining the head."""
-        return self._start(f"node{len(self.nodes)}", ["--address", self.address], num_cpus)
+        name = f"node{len(self.nodes)}"
+        return self._twice(lambda: self._start_once(name, ["--address", self.address], num_cpus))
+
+    def _twice(self, start: Callable[[], RayNode]) -> RayNode:
+        """`start()`, and once more with fresh ports if it fails: a port taken between `free_port`
+        and Ray's bind is a race of the machine, not of the code under test."""
+        try:
+            return start()
+        except RuntimeError:
+            failed = self.nodes.pop()
+            failed.signal_all(signal.SIGKILL)
+            failed.proc.wait()
+            shutil.rmtree(self.root / failed.name, ignore_errors=True)
+            failed.log.rename(failed.log.with_suffix(".failed.log"))
+            return start()
 
     def kill(self, node: RayNode) -> None:
         """SIGKILL every process of the node: raylet, object store, workers, agents."""
