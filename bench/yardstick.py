@@ -150,6 +150,7 @@ DUCKDB = r'''
 import sys, time, resource, duckdb
 con = duckdb.connect()
 con.execute(f"SET threads={int(sys.argv[2])}")
+con.execute("SET enable_progress_bar=false")
 start = time.perf_counter()
 rows = con.execute(sys.argv[1]).fetchone()[0]
 seconds = time.perf_counter() - start
@@ -189,7 +190,7 @@ def peer(script: str, *args: str) -> dict[str, float]:
     out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
     if out.returncode:
         raise RuntimeError(f"the peer failed: {out.stderr[-3000:]}")
-    records, seconds, rss, cpu = (float(x) for x in out.stdout.split()[:4])
+    records, seconds, rss, cpu = (float(x) for x in out.stdout.strip().splitlines()[-1].split()[:4])
     return {"records": records, "seconds": seconds, "rss": rss, "cpu": cpu}
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sluice.connectors.base import ProfileView
-from sluice.engine import recovery, run_reports
+from sluice.engine import parallel, recovery, run_reports
 from sluice.engine.event_source import drop_event_batch, event_spool_dir
 from sluice.engine.leases import RUNNING, RunLeases
 from sluice.engine.lifecycle import TERMINAL, set_status
@@ -73,6 +73,8 @@ class LocalExecutor:
 
     def start(self) -> None:
         """Start the workers, the lease heartbeat and the recovery of runs whose server stopped."""
+        if self.workers:
+            parallel.choose_memory_pool()
         for index in range(self.workers):
             thread = threading.Thread(target=self._work, name=f"sluice-run-{index}", daemon=True)
             thread.start()

@@ -48,7 +48,10 @@ def by_splits(src: S3Source) -> list[dict[str, object]]:
 
 
 @pytest.fixture
-def local(tmp_path: Path) -> tuple[str, str, Path]:
+def local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str, Path]:
+    """The embedded local store, whatever the environment says (as s3_fixtures' local backend)."""
+    for name in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "SLUICE_S3_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
     folder = tmp_path / "s3" / "bucket" / "in"
     folder.mkdir(parents=True)
     return str(tmp_path), "bucket", folder

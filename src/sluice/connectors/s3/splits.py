@@ -1,10 +1,10 @@
 """Splitting an S3 source into independently readable parts (connectors layer).
 
-`plan(objects, ...)` turns the objects a run reads into `S3Split`s, in the order a serial read
-would meet their rows: a small object is one split; a large CSV or JSON-lines object is cut into
-byte ranges of about `split_bytes`; a Parquet object is cut at row-group boundaries. The engine
-(`engine/parallel.py`) reads splits on several threads and writes their rows in split order, so a
-run's output holds the same rows in the same order as a serial read.
+`S3Source.splits()` plans with these helpers, in the order a serial read meets the rows: a small
+object is one split; a CSV or JSON-lines object is cut into byte ranges of about `SPLIT_BYTES`
+(`plan_ranges`); a Parquet object into groups of row groups (`plan_row_groups`). The engine
+(`engine/parallel.py`) reads splits on several threads; every row is read exactly once, so a
+run's output holds the rows of a serial read (row order: docs/engine.md).
 
 Byte ranges start at a row start. JSON lines: a raw newline always ends a record (JSON escapes
 newlines inside strings), so a range starts after the first newline at or after its nominal
@@ -55,8 +55,9 @@ SENTINEL_MARK = "\x01"
 class S3Split:
     """One part of one object: a byte range (`start`, `end`), its row groups, or the whole object.
 
-    `first` is the object's first split (it reports the file and checks its columns); `last`
-    its last. `verdicts` is shared by the byte ranges of one CSV object (see `Verdicts`).
+    `first` is the object's first split (it reports the file and counts its header's bytes);
+    `bounds` are every range start of the object and its size; `verdicts` is shared by the byte
+    ranges of one CSV object (see `Verdicts`).
     """
 
     item: ObjectInfo
@@ -65,7 +66,6 @@ class S3Split:
     end: int = 0
     row_groups: tuple[int, ...] = ()
     first: bool = True
-    last: bool = True
     header_end: int = 0
     bounds: tuple[int, ...] = ()
     verdicts: Verdicts | None = None
@@ -225,7 +225,7 @@ def plan_ranges(storage: Storage, bucket: str, item: ObjectInfo, kind: str, firs
     verdicts = Verdicts(first) if kind == "csv" else None
     count = len(bounds) - 1
     return [
-        S3Split(item, kind, start=bounds[i], end=bounds[i + 1], first=i == 0, last=i == count - 1,
+        S3Split(item, kind, start=bounds[i], end=bounds[i + 1], first=i == 0,
                 header_end=first, bounds=tuple(bounds), verdicts=verdicts)
         for i in range(count)
     ]
@@ -241,7 +241,7 @@ def plan_row_groups(item: ObjectInfo, sizes: list[int], split_bytes: int) -> lis
             total = 0
         groups[-1].append(index)
         total += size
-    return [S3Split(item, "parquet", row_groups=tuple(group), first=i == 0, last=i == len(groups) - 1)
+    return [S3Split(item, "parquet", row_groups=tuple(group), first=i == 0)
             for i, group in enumerate(groups)]
 
 
