@@ -71,8 +71,8 @@ def connect(address: str) -> None:
             try:
                 ray.init(address=address, namespace="sluice", log_to_driver=False, logging_level=logging.WARNING)
             except (ConnectionError, RuntimeError, ray.exceptions.RayError) as exc:
-                raise RunFailed(f"The Ray cluster at {address} cannot be reached: "
-                                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise RunFailed(f"The Ray cluster at {address} cannot be reached: {reason}") from exc
         if _task is None:
             # SPREAD: splits are alike and read from shared storage, so nothing is gained by packing
             # them near the run's one shared argument on the coordinator's node (Ray's default).
