@@ -11,7 +11,10 @@ exactly the serial run's.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -205,6 +208,44 @@ def test_a_node_killed_mid_run_leaves_the_run_exact(cluster: tuple[RayCluster, R
     assert got.equals(expected)
     spread = nodes_in(all_events(on_ray, name, execution_id))
     assert sum(spread.values()) == objects and len(spread) == 2, spread  # the dead node's splits before it died
+
+
+LEAK_CHECK = r"""
+import sys, ray
+from sluice.connectors.base import ProfileView
+from sluice.engine import ray_executor
+from sluice.engine.split_worker import SplitJob
+from sluice.settings import ProcessSettings
+
+address, secret = sys.argv[1], sys.argv[2]
+ray_executor.connect(address)
+profile = ProfileView(name="p", connector_type="S3", credentials={"secretKey": secret})
+context = {"flow_name": "f", "execution_id": "e", "schema_version": 1, "started_at": 0.0, "data_dir": "/nonexistent"}
+job = ray.put(SplitJob("t", "S3", None, profile, {"bucketName": "b"}, context, ProcessSettings(data_dir="/x"), None))
+print("failure:", ray.get(ray_executor._task.remote(job, "not-a-split")).failure)
+
+@ray.remote(max_retries=0)
+def fails(job):  # a task that raises with the job as its argument: Ray reports the error itself
+    raise ValueError("on purpose")
+
+try:
+    ray.get(fails.remote(job))
+except ray.exceptions.RayTaskError as exc:
+    print("raised:", type(exc).__name__, secret in str(exc))
+"""
+
+
+def test_credentials_stay_out_of_rays_logs(cluster: tuple[RayCluster, RayNode], tmp_path: Path) -> None:
+    """A split job carrying a secret, through a task that fails as data and one that raises:
+    the secret is in no output of the driver and in no file of the cluster's (logs included)."""
+    ray, _ = cluster
+    secret = f"leak-check-{os.urandom(8).hex()}"
+    done = subprocess.run([sys.executable, "-c", LEAK_CHECK, ray.address, secret], capture_output=True, text=True,
+                          env={**os.environ, **ray.env()}, timeout=180, check=False)
+    assert "failure: Failure(" in done.stdout and "raised: RayTaskError" in done.stdout, done.stdout + done.stderr
+    assert secret not in done.stdout + done.stderr
+    leaked = [path for path in ray.root.rglob("*") if path.is_file() and secret.encode() in path.read_bytes()]
+    assert not leaked
 
 
 def test_an_unreachable_cluster_fails_the_run_with_a_reason(tmp_path: Path) -> None:
