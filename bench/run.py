@@ -16,7 +16,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import control_plane, custom_connector, s3_to_s3, salesforce, scheduler, zendesk  # noqa: E402
+from bench import (  # noqa: E402
+    control_plane,
+    custom_connector,
+    redshift,
+    s3_to_s3,
+    salesforce,
+    scheduler,
+    snowflake_destination,
+    zendesk,
+)
 
 SECTIONS = {
     "control-plane": (
@@ -55,6 +64,28 @@ SECTIONS = {
         "values as JSON text, pyarrow -> one Parquet file. The sides take turns, `BENCH_ZD_REPEATS` runs each "
         "(default 3; medians). Targets "
         "from issue #14: >= the peer's records/s; server RSS < 400 MiB and flat from 100k to 500k.",
+    ),
+    "redshift": (
+        "S3 CSV -> Redshift (stand-in: PostgreSQL behind the Data API fake) through StartFlow",
+        lambda: redshift.main()[0],
+        "1M rows (8 columns: bigint, varchar, numeric, integer, timestamptz, boolean) in one CSV object in moto's S3. "
+        "Sluice: an OnDemand flow, Map_all, into a Redshift profile using the Data API; the run fits the rows to the "
+        "table, stages Parquet in moto and loads it with one `COPY ... FORMAT AS PARQUET` transaction, which the "
+        "stand-in (tests/fakes/redshift, its own process) carries out by reading the parts from moto and streaming "
+        "them into PostgreSQL's `COPY FROM STDIN`. Peer in the same run: the same CSV object streamed from moto "
+        "into psycopg's `COPY ... FROM STDIN (FORMAT csv)` on the same PostgreSQL table. Target from issue #16: "
+        ">= 0.8x the peer's rows/s; server RSS < 400 MiB.",
+    ),
+    "snowflake": (
+        "S3 CSV -> Snowflake (stand-in: fakesnow over https) through StartFlow",
+        snowflake_destination.main,
+        "1M rows in one CSV object on the embedded S3 store. Sluice: an OnDemand flow, Map_all, into a typed "
+        "Snowflake table (NUMBER, VARCHAR, NUMBER(12,2), DATE, TIMESTAMP_NTZ, BOOLEAN); the run fits the rows to the "
+        "table, stages Parquet behind the profile's external stage and loads it with one `COPY INTO` in a "
+        "transaction on the stand-in (tests/fakes/snowflake: fakesnow's server over https, DuckDB underneath). Peer "
+        "in the same run, against the same stand-in: what a script does with Snowflake's own connector - the same "
+        "CSV read with pandas, then `write_pandas` (Parquet chunks PUT to a temporary stage, then COPY). Target "
+        "from issue #16: server RSS < 400 MiB.",
     ),
     "custom-connector": (
         "Custom connectors: a SDK connector's source, local mode and behind a Lambda Invoke endpoint",

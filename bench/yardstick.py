@@ -114,8 +114,12 @@ class SluiceSide:
         pid = self.server.proc.pid  # type: ignore[union-attr]
         before = cpu_seconds(pid)
         seconds, record = timed_run(self.client, name)
-        return {"seconds": seconds, "cpu": cpu_seconds(pid) - before,
-                "records": record["executionResult"]["recordsProcessed"]}
+        result = {"seconds": seconds, "cpu": cpu_seconds(pid) - before,
+                  "records": record["executionResult"]["recordsProcessed"]}
+        if output_type == "PARQUET":  # rows out, to compare with DuckDB's count
+            written = (self.server.data_dir / "s3" / "bench-out" / name).rglob("*.parquet")
+            result["written"] = sum(pq.ParquetFile(path).metadata.num_rows for path in written)
+        return result
 
     def peak_rss(self) -> float:
         return peak_rss_mib(self.server.proc.pid)  # type: ignore[union-attr]
@@ -125,20 +129,14 @@ class SluiceSide:
 
 
 def duckdb_sql(job: str, files: list[Path], out: Path) -> str:
-    """The job as one DuckDB COPY, with Sluice's semantics (CSV text; blanks are nulls; typed output)."""
+    """The job as one DuckDB COPY with Sluice's semantics: the source's own types (CSV: text, blanks
+    null), `amount` compared as a number, `total` a double, every other column as read."""
     listed = "[" + ",".join(f"'{path}'" for path in files) + "]"
     source = {"csv": f"read_csv({listed}, header=true, all_varchar=true)",
               "json": f"read_json({listed}, format='newline_delimited')",
               "parquet": f"read_parquet({listed})"}[job]
-    text = job == "csv"
-
-    def typed(name: str, kind: str) -> str:
-        return f"CAST({name} AS {kind})" if text else name
-
-    columns = [typed("id", "BIGINT"), f"{typed('customer_id', 'BIGINT')} AS customer",
-               f"{typed('order_ts', 'TIMESTAMP')} AS ordered_at", typed("amount", "DOUBLE"), typed("price", "DOUBLE"),
-               typed("qty", "BIGINT"), "country", "status", "channel", "sku AS product_code",
-               "CAST(price AS DOUBLE) * CAST(qty AS DOUBLE) AS total",
+    columns = ["id", "customer_id AS customer", "order_ts AS ordered_at", "amount", "price", "qty", "country",
+               "status", "channel", "sku AS product_code", "CAST(price AS DOUBLE) * CAST(qty AS DOUBLE) AS total",
                "repeat('*', length(CAST(email AS VARCHAR))) AS email",
                "left(CAST(description AS VARCHAR), 10) AS description"]
     fmt = "(FORMAT csv, HEADER)" if job == "parquet" else "(FORMAT parquet, COMPRESSION snappy)"
@@ -222,6 +220,9 @@ def measure(job: str, rows: int, cache: Path) -> dict[str, Any]:
             summary[who]["rss"] = max(r.get("rss", 0.0) for r in runs)
     if any(r["records"] != rows for r in results["sluice"]):
         raise RuntimeError(f"Sluice moved {results['sluice']} records, not {rows}")
+    if any(r.get("written", d["records"]) != d["records"] for r, d in zip(results["sluice"], results["duckdb"],
+                                                                         strict=True)):
+        raise RuntimeError(f"Sluice and DuckDB wrote different row counts: {results}")
     return summary
 
 

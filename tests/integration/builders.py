@@ -157,7 +157,8 @@ def veeva_profile(name: str) -> dict[str, Any]:
 
 
 def redshift_profile(name: str) -> dict[str, Any]:
-    """CreateConnectorProfile for Redshift (a destination-only connector)."""
+    """CreateConnectorProfile for Redshift (a destination-only connector), without credentials: with
+    them, CreateConnectorProfile connects to the database, and this example host does not exist."""
     return {
         "connectorProfileName": name,
         "connectorType": "Redshift",
@@ -170,7 +171,6 @@ def redshift_profile(name: str) -> dict[str, Any]:
                     "databaseUrl": "jdbc:redshift://example.us-east-1.redshift.amazonaws.com:5439/dev",
                 }
             },
-            "connectorProfileCredentials": {"Redshift": {"username": "awsuser", "password": "redshift-pw-0000"}},
         },
     }
 

@@ -184,10 +184,10 @@ def test_connector_roles_and_routes(appflow):
     with raises(appflow, "ValidationException", 400, "Redshift", "source"):
         appflow.create_flow(**s3_flow(unique("flow"), sourceFlowConfig=source))
 
-    to_eventbridge = [{"connectorType": "EventBridge",
-                       "destinationConnectorProperties": {"EventBridge": {"object": "aws.partner/x"}}}]
-    with raises(appflow, "ValidationException", 400, "S3", "EventBridge"):
-        appflow.create_flow(**s3_flow(unique("flow"), destinationFlowConfigList=to_eventbridge))
+    # Lookout for Metrics takes only its SaaS sources (S3 -> EventBridge is a Sluice addition).
+    to_lookout = [{"connectorType": "LookoutMetrics", "destinationConnectorProperties": {"LookoutMetrics": {}}}]
+    with raises(appflow, "ValidationException", 400, "S3", "LookoutMetrics"):
+        appflow.create_flow(**s3_flow(unique("flow"), destinationFlowConfigList=to_lookout))
 
     mismatched = s3_source()
     mismatched["sourceConnectorProperties"] = {"Salesforce": {"object": "Account"}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from sluice.settings import ProcessSettings, SalesforceSettings, SettingsError
     ("SLUICE_CONNECTOR_TIMEOUT", "-3"),
     ("SLUICE_WORKER_MEMORY_MB", "1GB"),
     ("SLUICE_S3_BACKEND", "gcs"),
+    ("SLUICE_PARALLELISM", "all"),
 ])
 def test_a_malformed_connector_setting_is_an_error_naming_it(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
@@ -55,6 +57,12 @@ def test_values_are_read_into_typed_fields() -> None:
         "SLUICE_SALESFORCE_CLIENT_ID": "cid",
     })
     assert (read.bulk_threshold, read.bulk_max_wait, read.client_id, read.max_attempts) == (400, 1.0, "cid", 5)
+
+
+def test_parallelism_defaults_to_the_usable_cores() -> None:
+    assert ProcessSettings.from_mapping({}).parallelism == len(os.sched_getaffinity(0))
+    assert ProcessSettings.from_mapping({"SLUICE_PARALLELISM": "3"}).parallelism == 3
+    assert ProcessSettings.from_mapping({"SLUICE_PARALLELISM": "0"}).parallelism == 1
 
 
 def test_installed_settings_win_over_the_environment_until_removed(monkeypatch: pytest.MonkeyPatch) -> None:

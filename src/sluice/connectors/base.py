@@ -148,6 +148,11 @@ class ConnectorSpec:
     # flow name): CreateFlow/UpdateFlow refuse, with the ValueError's message, values the
     # connector could never run with (e.g. a key segment longer than a file name may be).
     check_properties: Callable[[Mapping[str, Any], str, str], None] | None = None
+    # (the connector's member of DestinationConnectorProperties, the flow account's AWS identity,
+    # the flow's region): CreateFlow/UpdateFlow ask the destination's AWS service whether what the
+    # properties name exists (e.g. a Customer Profiles domain), outside the store's transaction;
+    # ConnectorError when it does not or cannot be read.
+    check_destination: Callable[[Mapping[str, Any], AwsIdentity | None, str], None] | None = None
     # Native plug-ins (the `sluice.connectors` entry-point group) are CustomConnector types that
     # answer to this connectorLabel without a RegisterConnector (see docs/connectors.md).
     label: str | None = None
@@ -202,6 +207,9 @@ class RunContext:
     # The AWS identity of the flow's account (error buckets and the S3 backend); None (unit tests)
     # is the server's own. See `aws_identity`.
     aws: AwsIdentity | None = None
+    # The flow's AWS region: where AWS-service destinations (EventBridge, Customer Profiles) are
+    # called. None (unit tests, tools): boto3's own default (AWS_DEFAULT_REGION).
+    region: str | None = None
     # The local S3 buckets the flow's account may use (S3 source/destination, error buckets).
     buckets: BucketPolicy | None = field(default=None, compare=False, repr=False)
     # Called by a destination with a JSON-able manifest of what it is about to make visible,

@@ -56,7 +56,8 @@ GENERAL_DESTINATIONS: tuple[str, ...] = (
 # Destinations that only some sources feed (see `destinations_for`).
 _RESTRICTED_DESTINATIONS: Mapping[str, frozenset[str]] = {
     # Amazon EventBridge receives Salesforce events (event-triggered flows) as partner events.
-    "EventBridge": frozenset({"Salesforce"}),
+    # S3 is Sluice's addition (AppFlow documents Salesforce only): it replays files as events.
+    "EventBridge": frozenset({"Salesforce", "S3"}),
     # Amazon Lookout for Metrics' AppFlow data sources.
     "LookoutMetrics": frozenset(
         {

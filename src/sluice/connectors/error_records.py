@@ -56,6 +56,11 @@ def json_value(value: Any) -> Any:
 _dumps = json.JSONEncoder(default=json_value, ensure_ascii=False, separators=(",", ":")).encode
 
 
+def record_json(record: Mapping[str, Any]) -> str:
+    """One record as compact JSON text (UTF-8 kept; dates as ISO strings), as error files write it."""
+    return _dumps(record)
+
+
 class ErrorSink:
     """Collects refused records and writes them, once, to the error bucket (if one is configured)."""
 

@@ -67,8 +67,12 @@ Transform = Callable[[Any], Piece]
 
 def pieces(read_split: Callable[[Any], Iterator[Any]], splits: Sequence[Any], degree: int,
            make_transform: Callable[[], Transform], halt: threading.Event,
-           should_stop: Callable[[], bool]) -> Iterator[Piece]:
-    """Every split's transformed batches, in split order; `degree` threads (1: this thread)."""
+           should_stop: Callable[[], bool], *, ordered: bool = True) -> Iterator[Piece]:
+    """Every split's transformed batches; `degree` threads (1: this thread).
+
+    `ordered`: in split order (the caller writes them). Otherwise as they come: the threads
+    stage their output themselves (destination lanes) and a slow split holds no other back.
+    """
     if degree <= 1 or len(splits) <= 1:
         transform = make_transform()
         for split in splits:
@@ -77,15 +81,16 @@ def pieces(read_split: Callable[[Any], Iterator[Any]], splits: Sequence[Any], de
                     return
                 yield transform(batch)
         return
-    yield from _parallel(read_split, splits, degree, make_transform, halt, should_stop)
+    run = _parallel if ordered else _unordered
+    yield from run(read_split, splits, degree, make_transform, halt, should_stop)
 
 
-def _parallel(read_split: Callable[[Any], Iterator[Any]], splits: Sequence[Any], degree: int,
-              make_transform: Callable[[], Transform], halt: threading.Event,
-              should_stop: Callable[[], bool]) -> Iterator[Piece]:
+def _worker(read_split: Callable[[Any], Iterator[Any]], make_transform: Callable[[], Transform],
+            halt: threading.Event, should_stop: Callable[[], bool]) -> Callable[[Any, queue.Queue[Any], Any], None]:
+    """`work(split, out, tag)`: one split's pieces onto `out` as (tag, kind, value), then "end" or "error"."""
     local = threading.local()  # one task pipeline per thread (its plan cache and counters)
 
-    def put(out: queue.Queue[tuple[str, Any]], message: tuple[str, Any]) -> bool:
+    def put(out: queue.Queue[Any], message: tuple[Any, str, Any]) -> bool:
         while not halt.is_set():
             try:
                 out.put(message, timeout=0.1)
@@ -94,7 +99,7 @@ def _parallel(read_split: Callable[[Any], Iterator[Any]], splits: Sequence[Any],
                 continue
         return False
 
-    def work(split: Any, out: queue.Queue[tuple[str, Any]]) -> None:
+    def work(split: Any, out: queue.Queue[Any], tag: Any) -> None:
         try:
             if halt.is_set():
                 return
@@ -104,13 +109,56 @@ def _parallel(read_split: Callable[[Any], Iterator[Any]], splits: Sequence[Any],
             for batch in read_split(split):
                 if halt.is_set() or should_stop():
                     return
-                if not put(out, ("piece", transform(batch))):
+                if not put(out, (tag, "piece", transform(batch))):
                     return
-            put(out, ("end", None))
+            put(out, (tag, "end", None))
         except BaseException as exc:  # handed to the writer, which fails the run with it
-            put(out, ("error", exc))
+            put(out, (tag, "error", exc))
 
-    queues: list[queue.Queue[tuple[str, Any]]] = [queue.Queue(QUEUE_DEPTH) for _ in splits]
+    return work
+
+
+def _unordered(read_split: Callable[[Any], Iterator[Any]], splits: Sequence[Any], degree: int,
+               make_transform: Callable[[], Transform], halt: threading.Event,
+               should_stop: Callable[[], bool]) -> Iterator[Piece]:
+    work = _worker(read_split, make_transform, halt, should_stop)
+    ahead = degree * AHEAD
+    out: queue.Queue[Any] = queue.Queue(QUEUE_DEPTH * ahead)
+    pool = ThreadPoolExecutor(max_workers=degree, thread_name_prefix="sluice-split")
+    submitted = ended = 0
+    finished = False
+    try:
+        while ended < len(splits):
+            # Splits go to the pool in order, so a split never waits on one that has not started.
+            while submitted < min(len(splits), ended + ahead):
+                pool.submit(work, splits[submitted], out, submitted)
+                submitted += 1
+            try:
+                _, kind, value = out.get(timeout=0.1)
+            except queue.Empty:
+                if halt.is_set() or should_stop():
+                    return
+                continue
+            if kind == "end":
+                ended += 1
+            elif kind == "error":
+                raise value
+            else:
+                yield value
+        finished = True
+    finally:
+        if not finished:
+            halt.set()
+        while not out.empty():  # unblock workers waiting on a full queue
+            out.get_nowait()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _parallel(read_split: Callable[[Any], Iterator[Any]], splits: Sequence[Any], degree: int,
+              make_transform: Callable[[], Transform], halt: threading.Event,
+              should_stop: Callable[[], bool]) -> Iterator[Piece]:
+    work = _worker(read_split, make_transform, halt, should_stop)
+    queues: list[queue.Queue[Any]] = [queue.Queue(QUEUE_DEPTH) for _ in splits]
     pool = ThreadPoolExecutor(max_workers=degree, thread_name_prefix="sluice-split")
     submitted = 0
     finished = False
@@ -118,11 +166,11 @@ def _parallel(read_split: Callable[[Any], Iterator[Any]], splits: Sequence[Any],
         for index in range(len(splits)):
             # Splits go to the pool in order, so a split never waits on one that has not started.
             while submitted < min(len(splits), index + degree * AHEAD):
-                pool.submit(work, splits[submitted], queues[submitted])
+                pool.submit(work, splits[submitted], queues[submitted], submitted)
                 submitted += 1
             while True:
                 try:
-                    kind, value = queues[index].get(timeout=0.1)
+                    _, kind, value = queues[index].get(timeout=0.1)
                 except queue.Empty:
                     if halt.is_set() or should_stop():
                         return

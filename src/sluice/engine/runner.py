@@ -220,7 +220,8 @@ def _pieces(request: RunRequest, source: Source, plan: Sequence[Any] | None, pip
         types = [connector_type for connector_type, _ in destinations]
         return _transform(compile_tasks(tasks), context, lanes=list(zip(types, lanes, strict=True)))
 
-    return parallel.pieces(source.read_split, plan, degree, transform, halt, should_stop)  # type: ignore[attr-defined]
+    return parallel.pieces(source.read_split, plan, degree, transform, halt, should_stop,  # type: ignore[attr-defined]
+                           ordered=False)
 
 
 def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda: False,
@@ -255,6 +256,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         if request.window_end is not None else None,
         tasks=tuple(request.config["tasks"]),
         aws=request.aws,
+        region=request.region,
         buckets=request.buckets,
         on_event=observer.event,
     )

@@ -9,7 +9,7 @@ ResetConnectorMetadataCache clears them per profile, entity or connector).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -224,6 +224,27 @@ class Connectors:
                     f"{cause.message}."
                 ) from None
             log.info("fields of %s entity %s not checked: %s", connector_type, entity, exc.message)
+
+    def check_destinations(self, caller: Caller, params: Mapping[str, Any]) -> None:
+        """CreateFlow/UpdateFlow: destinations that can check their target (`ConnectorSpec.check_destination`)
+        ask their AWS service, as the caller's account and region, before the flow is validated and stored.
+
+        Malformed destinations are skipped here: `flow_rules.check_flow` words those refusals.
+        """
+        for index, destination in enumerate(params.get("destinationFlowConfigList") or []):
+            connector_type = destination.get("connectorType") if isinstance(destination, Mapping) else None
+            spec = catalog.builtin(connector_type) if isinstance(connector_type, str) else None
+            if spec is None or spec.check_destination is None:
+                continue
+            member = catalog.destination_member(str(connector_type)) or ""
+            props = (destination.get("destinationConnectorProperties") or {}).get(member)
+            if not isinstance(props, Mapping):
+                continue
+            try:
+                spec.check_destination(props, aws_identity(self.store, caller.account_id), caller.region)
+            except ConnectorError as exc:
+                where = f"destinationFlowConfigList[{index}] ({connector_type})"
+                raise to_service_error(ConnectorError(exc.code, f"{where}: {exc.message}")) from exc
 
     def known_fields(
         self, tx: Scoped, connector_type: str, profile_name: str | None, entity: str

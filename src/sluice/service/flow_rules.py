@@ -146,7 +146,8 @@ def named_buckets(params: Mapping[str, Any]) -> list[tuple[str, str]]:
         member = catalog.destination_member(destination["connectorType"]) or ""
         props = destination["destinationConnectorProperties"].get(member) or {}
         where = f"destinationFlowConfigList[{index}]"
-        if destination["connectorType"] == "S3" and props.get("bucketName"):
+        # Upsolver writes to an S3 bucket too (the S3 destination's writer).
+        if destination["connectorType"] in ("S3", "Upsolver") and props.get("bucketName"):
             found.append((where, str(props["bucketName"])))
         error_bucket = (props.get("errorHandlingConfig") or {}).get("bucketName")
         if error_bucket:

@@ -81,9 +81,11 @@ class Flows:
         submit: Callable[[str], None],
         fields_of: flow_rules.FieldLookup | None = None,
         prefetch_fields: Callable[[Caller, str, str | None, str], None] | None = None,
+        check_destinations: Callable[[Caller, dict[str, Any]], None] | None = None,
     ) -> None:
         self.fields_of = fields_of
         self.prefetch_fields = prefetch_fields
+        self.check_destinations = check_destinations
         self.store = store
         self.paginator = paginator
         self.max_flows = max_flows
@@ -97,7 +99,10 @@ class Flows:
         return idempotency.once(self.store, caller, "CreateFlow", params, lambda tx: self._create(tx, caller, params))
 
     def _prefetch(self, caller: Caller, params: dict[str, Any]) -> None:
-        """Describe the source entity before the transaction, so validation finds it cached."""
+        """Before the transaction: destinations check their targets, and the source entity is described
+        so validation finds it cached."""
+        if self.check_destinations is not None:
+            self.check_destinations(caller, params)
         source = params.get("sourceFlowConfig") or {}
         entity = catalog.source_entity(source.get("connectorType", ""), source.get("sourceConnectorProperties") or {})
         if self.prefetch_fields is not None and entity:

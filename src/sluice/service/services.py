@@ -37,7 +37,8 @@ def build_services(store: Store, executor: Executor, max_profiles: int, max_flow
     connectors = Connectors(store, paginator)
     return Services(
         connector_profiles=ConnectorProfiles(store, paginator, max_profiles),
-        flows=Flows(store, paginator, max_flows, executor.submit, connectors.known_fields, connectors.prefetch_fields),
+        flows=Flows(store, paginator, max_flows, executor.submit, connectors.known_fields, connectors.prefetch_fields,
+                    connectors.check_destinations),
         executions=Executions(store, paginator, executor.request_cancel),
         connectors=connectors,
         registrations=Registrations(store),

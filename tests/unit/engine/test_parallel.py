@@ -98,3 +98,42 @@ def test_work_in_flight_is_bounded() -> None:
     assert waiting <= 2 * parallel.AHEAD * (parallel.QUEUE_DEPTH + 1) + 1
     stream.close()
     assert not split_threads()
+
+
+def test_unordered_pieces_are_every_piece_once() -> None:
+    halt = threading.Event()
+    out = [piece.out for piece in parallel.pieces(read_split, list(range(40)), 3, identity, halt, lambda: False,
+                                                  ordered=False)]
+    assert sorted(out) == [[split, index] for split in range(40) for index in range(5)]
+    assert not halt.is_set() and not split_threads()
+
+
+def test_unordered_a_slow_split_does_not_hold_the_others_back() -> None:
+    release = threading.Event()
+
+    def slow_first(split: int) -> Iterator[int]:
+        if split == 0:
+            assert release.wait(10)
+        yield split
+
+    halt = threading.Event()
+    stream = parallel.pieces(slow_first, list(range(20)), 2, identity, halt, lambda: False, ordered=False)
+    # Split 0 holds one thread; the other works through the later splits meanwhile.
+    first = [next(stream).out for _ in range(2 * parallel.AHEAD - 1)]
+    assert 0 not in first
+    release.set()
+    assert sorted(first + [piece.out for piece in stream]) == list(range(20))
+    assert not split_threads()
+
+
+def test_unordered_failure_stops_every_thread() -> None:
+    def failing(split: int) -> Iterator[int]:
+        if split == 5:
+            raise ValueError("bad split")
+        yield from range(100)
+
+    halt = threading.Event()
+    with pytest.raises(ValueError, match="bad split"):
+        for _ in parallel.pieces(failing, list(range(50)), 2, identity, halt, lambda: False, ordered=False):
+            pass
+    assert halt.is_set() and not split_threads()

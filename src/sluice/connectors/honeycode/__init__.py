@@ -2,10 +2,13 @@
 
 `HoneycodeConnectorProfileCredentials` carries OAuth tokens, so unlike the other AWS-service
 destinations Honeycode needs a connector profile.
+
+AWS retired the service; `sluice.connectors.retired` says what Sluice does about it.
 """
 
 from sluice.connectors.base import ConnectorSpec
 from sluice.connectors.configuration import connector_configuration, oauth2
+from sluice.connectors.retired import HONEYCODE
 
 CONNECTOR_TYPE = "Honeycode"
 
@@ -20,4 +23,10 @@ CAPABILITIES = connector_configuration(
     authentication_config=oauth2(),
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+# AWS ended the service (see `retired.py`): new flows are refused, stored ones run into Error.
+SPEC = ConnectorSpec(
+    connector_type=CONNECTOR_TYPE,
+    capabilities=CAPABILITIES,
+    check_properties=HONEYCODE.check_properties,
+    open_destination=HONEYCODE.open_destination,
+)

@@ -3,10 +3,15 @@
 `SnowflakeConnectorProfileProperties.privateLinkServiceName` is how a private Snowflake account
 is reached, hence `isPrivateLinkEndpointUrlRequired`. `SnowflakeMetadata.supportedRegions`
 lists the AWS Regions where AppFlow offers the connector.
+
+`connection.py` reaches the account (host, login, names), `stage.py` finds the profile's external
+stage and checks a profile, `metadata.py` lists tables from INFORMATION_SCHEMA, `types.py` maps
+column types, `destination.py` loads a run with COPY INTO (docs/connectors/snowflake.md).
 """
 
 from sluice.connectors.base import ConnectorSpec
 from sluice.connectors.configuration import authentication, connector_configuration
+from sluice.connectors.lazy import lazy
 
 CONNECTOR_TYPE = "Snowflake"
 
@@ -43,4 +48,13 @@ CAPABILITIES = connector_configuration(
     private_link_url_required=True,
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+SPEC = ConnectorSpec(
+    connector_type=CONNECTOR_TYPE,
+    capabilities=CAPABILITIES,
+    load_metadata=lazy("sluice.connectors.snowflake.metadata:SnowflakeMetadata"),
+    open_destination=lazy("sluice.connectors.snowflake.destination:open_destination"),
+    cleanup_destination=lazy("sluice.connectors.warehouse:cleanup_staged"),
+    rollback_destination=lazy("sluice.connectors.snowflake.destination:rollback_load"),
+    check_profile=lazy("sluice.connectors.snowflake.stage:check_profile"),
+    vendor_hosts=lazy("sluice.connectors.snowflake.connection:vendor_hosts"),
+)
