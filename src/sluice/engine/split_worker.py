@@ -17,6 +17,7 @@ nothing else; `SplitJob`'s repr names only the run.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -148,13 +149,11 @@ def _apply(run: _OpenRun, batch: Any) -> Piece:
 
 
 def node_id() -> str:
-    """The Ray node this task runs on ("" outside Ray)."""
-    try:
-        import ray
-
-        return str(ray.get_runtime_context().get_node_id())
-    except Exception:  # not in a Ray worker (unit tests call read_split directly)
+    """The Ray node this task runs on ("" outside Ray: unit tests call `read_split` directly)."""
+    ray = sys.modules.get("ray")  # a Ray worker imported Ray before it ran the task; nobody else need
+    if ray is None or not ray.is_initialized():
         return ""
+    return str(ray.get_runtime_context().get_node_id())
 
 
 def read_split(job: SplitJob, part: Any) -> SplitResult:

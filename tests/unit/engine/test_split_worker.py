@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
+import sys
 from typing import Any
 
 import pyarrow as pa
@@ -166,3 +168,27 @@ def test_executor_settings() -> None:
         ProcessSettings.from_mapping({"SLUICE_EXECUTOR": "ray"})
     with pytest.raises(SettingsError, match="SLUICE_EXECUTOR must be local or ray"):
         ProcessSettings.from_mapping({"SLUICE_EXECUTOR": "dask"})
+
+
+LOCAL_RUN = """
+import sys, tempfile
+from pathlib import Path
+from sluice.engine.runner import run_execution
+from tests.unit.engine.test_runner_errors import request
+
+data_dir = Path(tempfile.mkdtemp())
+(data_dir / "s3" / "src" / "in").mkdir(parents=True)
+(data_dir / "s3" / "src" / "in" / "rows.csv").write_text("id,name\\n1,ada\\n2,grace\\n")
+(data_dir / "s3" / "dst").mkdir(parents=True)
+outcome = run_execution(request(data_dir))
+print(outcome.result["recordsProcessed"], "ray" in sys.modules)
+"""
+
+
+def test_a_local_run_never_imports_ray() -> None:
+    """Ray is an optional extra: SLUICE_EXECUTOR=local (the default) must work without it."""
+    env = {**os.environ, "SLUICE_S3_BACKEND": "local"}
+    env.pop("SLUICE_EXECUTOR", None)
+    done = subprocess.run([sys.executable, "-c", LOCAL_RUN], capture_output=True, text=True, env=env, timeout=120,
+                          check=False)
+    assert done.stdout.split() == ["2", "False"], done.stdout + done.stderr
