@@ -100,8 +100,9 @@ def worker_settings(settings: ProcessSettings) -> ProcessSettings:
 def split_job(request: RunRequest, spec: ConnectorSpec, props: Mapping[str, Any], context: RunContext,
               reading: RemoteReading) -> SplitJob:
     """What every split task of the run shares."""
+    # The run's own hooks (stop flag, run log, publish hook) stay here: a worker gets its own.
     plain = {name: value for name, value in _context_fields(context).items()
-             if name not in {"should_stop", "on_event", "before_publish", "buckets"}}
+             if name != "buckets" and not callable(value)}
     return SplitJob(
         token=uuid.uuid4().hex,
         source_type=spec.connector_type,

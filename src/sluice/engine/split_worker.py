@@ -117,7 +117,8 @@ def _opened(job: SplitJob) -> _OpenRun:
     if spec is None or spec.open_source is None:
         raise ConnectorError("InvalidArgument", f"this worker's Sluice cannot read {job.source_type}")
     events: list[tuple[str, str, str]] = []
-    context = RunContext(**job.context, on_event=lambda kind, message, level: events.append((kind, message, level)))
+    context = RunContext(**{**job.context,
+                            "on_event": lambda kind, message, level: events.append((kind, message, level))})
     opened = _OpenRun(spec.open_source(job.profile, job.props, context), compile_tasks(list(context.tasks)),
                       context, events)
     with _open_lock:
