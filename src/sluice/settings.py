@@ -249,6 +249,34 @@ class ObservabilitySettings:
         )
 
 
+EXECUTORS = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """Where a run's splits are read and transformed: this process (`local`) or a Ray cluster.
+
+    `ray_address` is what `ray.init` connects to: a running cluster's `host:port` (this machine
+    must be one of its nodes), `auto` (the cluster of the node this machine runs) or
+    `ray://host:port` (Ray Client). The server never starts a cluster (docs/deploy.md).
+    """
+
+    executor: str = "local"
+    ray_address: str | None = None
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str]) -> ClusterSettings:
+        """The settings `SLUICE_EXECUTOR` and `SLUICE_RAY_ADDRESS` give."""
+        executor = (env.get("SLUICE_EXECUTOR") or "local").strip().lower()
+        if executor not in EXECUTORS:
+            raise SettingsError(f"SLUICE_EXECUTOR must be local or ray, not {executor!r}")
+        address = text(env, "SLUICE_RAY_ADDRESS")
+        if executor == "ray" and address is None:
+            raise SettingsError("SLUICE_EXECUTOR=ray needs SLUICE_RAY_ADDRESS: a running Ray cluster's "
+                                "host:port, auto, or ray://host:port")
+        return cls(executor, address.strip() if address else None)
+
+
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 
 
@@ -273,6 +301,8 @@ class ProcessSettings:
     # Threads one run reads, transforms and stages its splits on (engine/parallel.py); the
     # default is every core the process may use.
     parallelism: int = field(default_factory=lambda: default_parallelism())
+    # Where splits run: this process, or a Ray cluster (engine/ray_executor.py).
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
     connectors: ConnectorSettings = field(default_factory=ConnectorSettings)
     s3: S3Settings = field(default_factory=S3Settings)
     salesforce: SalesforceSettings = field(default_factory=SalesforceSettings)
@@ -291,6 +321,7 @@ class ProcessSettings:
             run_lease_seconds=number(env, "SLUICE_RUN_LEASE_SECONDS", 30.0, minimum=1.0),
             run_progress_seconds=number(env, "SLUICE_RUN_PROGRESS_SECONDS", 2.0, minimum=0.1),
             parallelism=whole(env, "SLUICE_PARALLELISM", default_parallelism(), minimum=1),
+            cluster=ClusterSettings.from_mapping(env),
             connectors=ConnectorSettings.from_mapping(env),
             s3=S3Settings.from_mapping(env),
             salesforce=SalesforceSettings.from_mapping(env),

@@ -160,6 +160,10 @@ class ConnectorSpec:
     # entity its describe answers `ResourceNotFound` for cannot be read, so CreateFlow refuses it.
     # False where an entity may appear later (an S3 prefix that has no objects yet).
     entities_fixed: bool = False
+    # (an opened source, its splits) -> a `connectors.remote.RemoteReading`: how Ray tasks on other
+    # machines read those splits (SLUICE_EXECUTOR=ray). None: splits are read where the run is
+    # coordinated.
+    remote_reading: Callable[[Any, Sequence[Any]], Any] | None = None
 
     @property
     def data_path_built(self) -> bool:

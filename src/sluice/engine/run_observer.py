@@ -9,7 +9,8 @@ The runner and the connectors report through one `RunObserver` per run:
   the counts, the per-stage details and the pending events to the `sink` (the executor writes
   them with one UPDATE and one INSERT). Nothing here runs per record.
 
-Event kinds: started, source_opened, page, file, warning, retry, task_summary, publish, finished.
+Event kinds: started, source_opened, page, file, warning, retry, task_summary, cluster (where a Ray
+executor ran the splits), publish, finished.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from sluice.store.run_events import HEAD, TAIL, Event
 
 log = logging.getLogger("sluice.run")
 LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
-KINDS = frozenset({"started", "source_opened", "page", "file", "warning", "retry", "task_summary", "publish",
-                   "finished"})
+KINDS = frozenset({"started", "source_opened", "page", "file", "warning", "retry", "task_summary", "cluster",
+                   "publish", "finished"})
 PROGRESS_INTERVAL = 2.0
 
 # (records so far, bytes so far, run details, events since the last flush) -> None

@@ -291,7 +291,14 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
                 entity = source_props.get("object") or source_props.get("entityName") or ""
                 observer.event("source_opened", f"reading {source_type} {entity}".rstrip())
             plan = split_plan(source) if request.event_batch is None else None
-            stream = _pieces(request, source, plan, pipeline, context, destinations, halt, should_stop)
+            if plan is not None and current().cluster.executor == "ray" and spec is not None \
+                    and spec.remote_reading is not None:
+                from sluice.engine import ray_executor  # Ray is imported only for SLUICE_EXECUTOR=ray
+
+                stream = ray_executor.pieces(request, spec, source, source_props, context, plan, halt, should_stop,
+                                             observer)
+            else:
+                stream = _pieces(request, source, plan, pipeline, context, destinations, halt, should_stop)
             noted: set[str] = set()
             for pages, piece in enumerate(stream, start=1):
                 if should_stop():

@@ -56,4 +56,5 @@ SPEC = ConnectorSpec(
     cleanup_destination=lazy("sluice.connectors.s3.destination:cleanup_staging"),
     check_properties=lazy("sluice.connectors.s3.checks:check_properties"),
     rollback_destination=lazy("sluice.connectors.s3.publish:rollback_publication"),
+    remote_reading=lazy("sluice.connectors.s3.remote:remote_reading"),
 )
