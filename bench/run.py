@@ -19,11 +19,13 @@ sys.path.insert(0, str(ROOT))
 from bench import (  # noqa: E402
     control_plane,
     custom_connector,
+    ray_executor,
     redshift,
     s3_to_s3,
     salesforce,
     scheduler,
     snowflake_destination,
+    yardstick,
     zendesk,
 )
 
@@ -43,6 +45,25 @@ SECTIONS = {
         "timed from StartFlow until the record says Successful. Peer: raw pyarrow in the same run "
         "(`csv.open_csv` streaming -> compute -> `ParquetWriter`, type inference on, one process). "
         "Targets from issue #4: >= 0.7x raw pyarrow; server peak RSS < 600 MiB at 5M rows and flat.",
+    ),
+    "yardstick": (
+        "The yardstick against DuckDB and raw pyarrow, in the same run (CSV, JSON lines and Parquet inputs)",
+        yardstick.main,
+        "../shared/perf-yardstick.md's job through StartFlow on the embedded local store (S3 CSV -> Filter `amount > "
+        "100` -> 12 columns, 3 renamed -> Arithmetic `total = price * qty` -> Mask `email` -> Truncate `description` "
+        "to 10 -> Parquet), and the same rows and tasks from JSON lines to Parquet and from Parquet to CSV. Peers in "
+        "the same run: DuckDB 2 threads (`COPY (SELECT ...) TO ...` with the same semantics) and raw pyarrow. A fresh "
+        "server per job and size, one warm-up, then the sides take turns 3 times (medians). CPU-seconds: the whole "
+        "server process for Sluice, the whole process for a peer. Targets from issue #17: >= 1.0x DuckDB's wall "
+        "time and rows per CPU-second on 2 cores; server peak RSS <= 400 MiB, growing <= 1.15x from 1M to 5M.",
+    ),
+    "ray": (
+        "One run on a Ray cluster: the 5M-row yardstick on the local executor and on local Ray clusters",
+        ray_executor.main,
+        "The CSV yardstick (5M rows) through StartFlow, three servers over the same files in interleaved rounds: "
+        "`SLUICE_EXECUTOR=local`, and `SLUICE_EXECUTOR=ray` against a local Ray cluster of one node process and of "
+        "two (the same CPUs split over a head and a node). CPU-seconds count every process of the cluster. On one "
+        "2-core machine Ray can only add overhead; the figures say how much.",
     ),
     "salesforce": (
         "Salesforce -> S3 Parquet through Bulk API 2.0 (fake org)",
