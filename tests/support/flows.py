@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -96,9 +97,24 @@ def published_rows(server: SluiceServer | Path, bucket: str, columns: list[str] 
     """The rows of every Parquet object published in a local bucket (`server` or its data dir)."""
     data_dir = server if isinstance(server, Path) else server.data_dir
     root = data_dir / "s3" / bucket
-    # Published objects only: a run still writing has its files under .sluice-staging/.
-    return [r for f in sorted(root.rglob("*.parquet")) if ".sluice-staging" not in f.parts
-            for r in pq.read_table(io.BytesIO(f.read_bytes()), columns=columns).to_pylist()]
+    rows: list[dict[str, Any]] = []
+    for path in _published_parquet(root):
+        try:
+            body = path.read_bytes()
+        except FileNotFoundError:  # a running server moved or dropped it meanwhile
+            continue
+        rows += pq.read_table(io.BytesIO(body), columns=columns).to_pylist()
+    return rows
+
+
+def _published_parquet(root: Path) -> list[Path]:
+    """Parquet files under `root`, in path order, never looking into a run's .sluice-staging/ folder
+    (a running server creates and removes it while this walks; os.walk skips what vanished)."""
+    found: list[Path] = []
+    for folder, children, files in os.walk(root):
+        children[:] = [c for c in children if c != ".sluice-staging"]
+        found += [Path(folder) / name for name in files if name.endswith(".parquet")]
+    return sorted(found)
 
 
 def error_records(server: SluiceServer, bucket: str) -> list[dict[str, Any]]:
