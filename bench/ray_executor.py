@@ -15,7 +15,7 @@ the workers, which import Sluice and pyarrow). Reported per side: the median wal
 every process of its Ray cluster: GCS, raylets, workers, agents; children that exited count
 through their parents) and of the server alone (on a Ray side: coordinating and writing the
 Parquet output), and Ray's overhead: wall and CPU-seconds over the local side's.
-Standalone: `python bench/ray_executor.py` (BENCH_ROWS, BENCH_REPEAT, BENCH_DATA).
+Standalone: `python bench/ray_executor.py` (BENCH_RAY_ROWS, BENCH_REPEAT, BENCH_DATA).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from bench.common import peak_rss_mib, timed_run  # noqa: E402
 from bench.dataset import make_dataset  # noqa: E402
 from bench.s3_to_s3 import create_yardstick_flow, start_server  # noqa: E402
 
-ROWS = int(os.environ.get("BENCH_ROWS", "5000000"))
+ROWS = int(os.environ.get("BENCH_RAY_ROWS", "5000000"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 TICKS = os.sysconf("SC_CLK_TCK")
 
