@@ -62,7 +62,13 @@ bench-tools:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q wrk; }
 
-bench: $(TEST_STAMP) bench-tools
+## The Snowflake benchmark's peer (write_pandas) needs pandas; it goes to its own folder, not the
+## venv: pyarrow imports pandas whenever it is installed, which would add ~50 MiB to every server.
+PEER_LIBS := .bench/peerlib
+$(PEER_LIBS)/pandas:
+	$(BIN)/pip install -q -c constraints.txt --no-deps --target $(PEER_LIBS) pandas tzdata
+
+bench: $(TEST_STAMP) bench-tools $(PEER_LIBS)/pandas
 	$(BIN)/python bench/run.py
 
 clean:

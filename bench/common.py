@@ -5,6 +5,7 @@ taking turns between the sides, and the Sluice-vs-peer table row.
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -110,9 +111,15 @@ def take_turns(side: SluiceSide, peer: Callable[[], dict[str, float]], repeats: 
     return sluice_runs, peer_runs, rss
 
 
+# Libraries only a peer uses (pandas for write_pandas), installed by `make bench` outside the venv so
+# the Sluice servers measured beside them never load them (pyarrow imports pandas when it can).
+PEER_LIBS = Path(__file__).resolve().parent.parent / ".bench" / "peerlib"
+
+
 def run_peer(script: str, *args: str) -> dict[str, float]:
     """Run a peer script in its own process (so its RSS is its own); it prints `records seconds rss_mib`."""
-    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PEER_LIBS), os.environ.get("PYTHONPATH")]))}
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env)
     if out.returncode:
         raise RuntimeError(f"the peer failed: {out.stderr[-3000:]}")
     fields = out.stdout.split()
