@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from sluice.connectors.handoff import put_unless_stopped
 from sluice.engine.tasks.pipeline import Counts
 
 
@@ -91,13 +92,7 @@ def _worker(read_split: Callable[[Any], Iterator[Any]], make_transform: Callable
     local = threading.local()  # one task pipeline per thread (its plan cache and counters)
 
     def put(out: queue.Queue[Any], message: tuple[Any, str, Any]) -> bool:
-        while not halt.is_set():
-            try:
-                out.put(message, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return put_unless_stopped(out, message, halt)
 
     def work(split: Any, out: queue.Queue[Any], tag: Any) -> None:
         try:

@@ -34,6 +34,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext, report
+from sluice.connectors.handoff import put_unless_stopped
 from sluice.connectors.s3 import splits as planning
 from sluice.connectors.s3.splits import S3Split
 from sluice.connectors.s3.storage import ObjectInfo, Storage, open_storage
@@ -173,13 +174,7 @@ class S3Source:
         """Parse one object onto `out`: ("columns", _Columns), ("batch", ...)*, then ("end" | "error")."""
 
         def put(message: tuple[str, Any]) -> bool:
-            while not stop.is_set():
-                try:
-                    out.put(message, timeout=0.1)
-                    return True
-                except queue.Full:
-                    continue
-            return False
+            return put_unless_stopped(out, message, stop)
 
         try:
             for message in self._parse(item):
