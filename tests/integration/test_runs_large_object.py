@@ -83,7 +83,8 @@ def test_a_2_gib_csv_object_moves_whole_with_bounded_memory(tmp_path: Path) -> N
     assert record["executionResult"]["recordsProcessed"] == rows
     outputs = sorted((tmp_path / "data" / "s3" / "big-out").rglob("*.parquet"))
     assert sum(pq.ParquetFile(path).metadata.num_rows for path in outputs) == kept_per_block * (rows // ROWS_PER_BLOCK)
-    first = pq.read_table(outputs[0]).slice(0, 2).to_pylist()
-    assert [row["note"] for row in first] == ["plain note 100", 'line one of 101\nline "two", ""quoted""\r\nthree']
+    # Each part file holds whole splits in order, but which lane's file holds the first split varies.
+    starts = [[row["note"] for row in pq.read_table(path).slice(0, 2).to_pylist()] for path in outputs]
+    assert ["plain note 100", 'line one of 101\nline "two", ""quoted""\r\nthree'] in starts
     print(f"peak RSS {rss:.0f} MiB")
     assert rss < RSS_LIMIT_MIB, f"peak RSS {rss:.0f} MiB while moving a 2 GiB object"
