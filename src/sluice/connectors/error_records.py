@@ -31,7 +31,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sluice.connectors.base import RunContext
+from sluice.connectors.base import ConnectorError, RunContext
 from sluice.connectors.s3.storage import Storage, open_storage
 
 ERRORS_FILE = "errors.jsonl"
@@ -160,6 +160,16 @@ class ErrorSink:
         self._buffer = None
         self._committed = storage.location(self.bucket, key)
         return self._committed
+
+    def where(self) -> str:
+        """Write what was refused and say where it went, for a failure message (never raises)."""
+        try:
+            location = self.commit()
+        except ConnectorError as exc:
+            return f"the refused records could not be saved ({exc.message})"
+        if location:
+            return f"the refused records are in {location}"
+        return "no error bucket is configured (errorHandlingConfig.bucketName), so refused records were not saved"
 
     def write_manifest(self, name: str, rows: Iterable[Mapping[str, Any]]) -> str | None:
         """Write a side file (`*.csv` as CSV with a header row, else JSON lines) next to the errors.

@@ -10,7 +10,7 @@ memory map); a batch whose types cannot be cast to the file's schema starts a ne
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,15 @@ def cleanup(data_dir: str, execution_id: str, prefix: str) -> None:
     for path in folder.glob(f"{prefix}-*.arrow"):
         path.unlink(missing_ok=True)
     _remove_if_empty(folder)
+
+
+def spool_cleanup(prefix: str) -> Callable[..., None]:
+    """A `ConnectorSpec.cleanup_destination` deleting what a (killed) run spooled under `prefix`."""
+
+    def cleanup_staging(props: Mapping[str, Any], data_dir: str, execution_id: str, aws: Any = None) -> None:
+        cleanup(data_dir, execution_id, prefix)
+
+    return cleanup_staging
 
 
 def _remove_if_empty(folder: Path) -> None:

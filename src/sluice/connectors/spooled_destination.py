@@ -126,15 +126,6 @@ class SpooledDestination(ABC, Generic[P]):
 
     # -- reporting -----------------------------------------------------------------------------
 
-    def _errors_where(self) -> str:
-        try:
-            location = self.sink.commit()
-        except ConnectorError as exc:
-            return f"the refused records could not be saved ({exc.message})"
-        if location:
-            return f"the refused records are in {location}"
-        return "no error bucket is configured (errorHandlingConfig.bucketName), so refused records were not saved"
-
     def _stopped(self, progress: P) -> ConnectorError:
         first = self.sink.messages[0] if self.sink.messages else "a record was refused"
         unsent = max(0, self.rows - progress.written - progress.failed)
@@ -142,7 +133,7 @@ class SpooledDestination(ABC, Generic[P]):
             "InvalidArgument",
             f"Stopped at the first refused record (failOnFirstDestinationError): {first}. "
             f"{self._written(progress, stopped=True)}; {progress.failed} record(s) were refused "
-            f"({self._errors_where()}); {unsent} record(s) were not sent.",
+            f"({self.sink.where()}); {unsent} record(s) were not sent.",
         )
 
     def _interrupted(self, exc: ConnectorError, progress: P) -> ConnectorError:
@@ -152,6 +143,6 @@ class SpooledDestination(ABC, Generic[P]):
         return ConnectorError(
             exc.code,
             f"{exc.message}. {self._written(progress, stopped=False)}; {progress.failed} record(s) were refused "
-            f"({self._errors_where()}).",
+            f"({self.sink.where()}).",
             exc.retry_after,
         )

@@ -32,7 +32,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ConnectorError, ProfileView, RunContext
 from sluice.connectors.custom_connector import sdk
 from sluice.connectors.custom_connector.limits import call_timeout
@@ -40,7 +39,7 @@ from sluice.connectors.custom_connector.metadata import describe
 from sluice.connectors.custom_connector.profile import Session, configuration
 from sluice.connectors.custom_connector.types import json_value
 from sluice.connectors.error_records import ErrorSink
-from sluice.connectors.spool import cleanup
+from sluice.connectors.spool import spool_cleanup
 from sluice.connectors.spooled_destination import CommitProgress, SpooledDestination
 
 log = logging.getLogger(__name__)
@@ -54,11 +53,8 @@ OPERATIONS = ("INSERT", "UPSERT", "UPDATE", "DELETE")
 BATCH_SETTINGS = ("maxBatchSize", "maxWriteBatchSize", "writeBatchSize", "batchSize", "maxRecordsPerRequest")
 
 
-def cleanup_staging(
-    props: Mapping[str, Any], data_dir: str, execution_id: str, aws: AwsIdentity | None = None
-) -> None:
-    """`ConnectorSpec.cleanup_destination`: delete what a (killed) run spooled; nothing there is fine."""
-    cleanup(data_dir, execution_id, PREFIX)
+# `ConnectorSpec.cleanup_destination`: delete what a (killed) run spooled; nothing there is fine.
+cleanup_staging = spool_cleanup(PREFIX)
 
 
 def write_batch_limit(settings: Mapping[str, Any], config: Mapping[str, Any]) -> int:

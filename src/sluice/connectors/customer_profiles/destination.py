@@ -31,7 +31,7 @@ from sluice.connectors import aws_calls
 from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ConnectorError, ProfileView, RunContext, report
 from sluice.connectors.error_records import ErrorSink, record_json
-from sluice.connectors.spool import cleanup
+from sluice.connectors.spool import spool_cleanup
 from sluice.connectors.spooled_destination import CommitProgress, SpooledDestination
 
 SERVICE = "customer-profiles"
@@ -74,10 +74,8 @@ def _named(error: ConnectorError, missing: str) -> ConnectorError:
     return error
 
 
-def cleanup_staging(props: Mapping[str, Any], data_dir: str, execution_id: str,
-                    aws: AwsIdentity | None = None) -> None:
-    """Delete what a (killed) run spooled for Customer Profiles; nothing there is fine."""
-    cleanup(data_dir, execution_id, SPOOL_PREFIX)
+# `ConnectorSpec.cleanup_destination`: delete what a (killed) run spooled; nothing there is fine.
+cleanup_staging = spool_cleanup(SPOOL_PREFIX)
 
 
 class CustomerProfilesDestination(SpooledDestination[CommitProgress]):

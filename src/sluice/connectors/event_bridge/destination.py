@@ -36,10 +36,9 @@ from typing import Any
 import pyarrow as pa
 
 from sluice.connectors import aws_calls
-from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ConnectorError, ProfileView, RunContext, report
 from sluice.connectors.error_records import ErrorSink, record_json
-from sluice.connectors.spool import cleanup
+from sluice.connectors.spool import spool_cleanup
 from sluice.connectors.spooled_destination import CommitProgress, SpooledDestination
 
 MAX_ENTRIES = 10  # PutEvents: at most 10 entries per call
@@ -77,10 +76,8 @@ def batches(entries: Iterator[tuple[dict[str, Any], dict[str, Any], int]]
         yield batch
 
 
-def cleanup_staging(props: Mapping[str, Any], data_dir: str, execution_id: str,
-                    aws: AwsIdentity | None = None) -> None:
-    """Delete what a (killed) run spooled for EventBridge; nothing there is fine."""
-    cleanup(data_dir, execution_id, SPOOL_PREFIX)
+# `ConnectorSpec.cleanup_destination`: delete what a (killed) run spooled; nothing there is fine.
+cleanup_staging = spool_cleanup(SPOOL_PREFIX)
 
 
 class EventBridgeDestination(SpooledDestination[CommitProgress]):

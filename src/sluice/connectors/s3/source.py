@@ -24,7 +24,7 @@ import csv
 import io
 import queue
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -213,12 +213,7 @@ class S3Source:
             self.storage.open_input_stream(self.bucket, key),
             read_options=pacsv.ReadOptions(block_size=self.block_size),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in raw},
-                strings_can_be_null=True,
-                null_values=[""],
-                quoted_strings_can_be_null=False,
-            ),
+            convert_options=text_columns(raw),
         )
         for batch in reader:
             yield "batch", batch.rename_columns(names) if names != raw else batch
@@ -420,13 +415,7 @@ class S3Source:
             pa.py_buffer(data),
             read_options=pacsv.ReadOptions(column_names=names, block_size=self.block_size, use_threads=False),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in names},
-                strings_can_be_null=True,
-                null_values=[""],
-                quoted_strings_can_be_null=False,
-                include_columns=read or [],
-            ),
+            convert_options=text_columns(names, read or []),
         )
 
     def _explain(self, item: ObjectInfo, exc: BaseException) -> BaseException:
@@ -554,3 +543,9 @@ class _RawStream(io.RawIOBase):
         data = self._stream.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
+
+
+def text_columns(names: Iterable[str], include: list[str] | None = None) -> pacsv.ConvertOptions:
+    """Every CSV column as text, a blank cell null and a quoted empty string kept (`include`: only those)."""
+    return pacsv.ConvertOptions(column_types={name: pa.string() for name in names}, strings_can_be_null=True,
+                                null_values=[""], quoted_strings_can_be_null=False, include_columns=include or [])

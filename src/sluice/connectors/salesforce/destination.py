@@ -29,14 +29,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from sluice.connectors.aws_identity import AwsIdentity
 from sluice.connectors.base import ConnectorError, ProfileView, RunContext, retry_reporter
 from sluice.connectors.error_records import ErrorSink
 from sluice.connectors.salesforce import sobject_collections
 from sluice.connectors.salesforce.bulk_ingest import BulkWriter
 from sluice.connectors.salesforce.client import SalesforceClient
 from sluice.connectors.salesforce.write_common import Progress, WritePlan
-from sluice.connectors.spool import cleanup
+from sluice.connectors.spool import spool_cleanup
 from sluice.connectors.spooled_destination import SpooledDestination
 
 log = logging.getLogger(__name__)
@@ -47,11 +46,8 @@ APIS = {"AUTOMATIC", "BULKV2", "REST_SYNC"}
 MANIFEST = "written.csv"
 
 
-def cleanup_staging(
-    props: Mapping[str, Any], data_dir: str, execution_id: str, aws: AwsIdentity | None = None
-) -> None:
-    """Delete what a (killed) run spooled for Salesforce; nothing there is fine."""
-    cleanup(data_dir, execution_id, "salesforce")
+# `ConnectorSpec.cleanup_destination`: delete what a (killed) run spooled; nothing there is fine.
+cleanup_staging = spool_cleanup("salesforce")
 
 
 def plan_of(props: Mapping[str, Any]) -> WritePlan:

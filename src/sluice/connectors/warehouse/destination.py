@@ -91,7 +91,7 @@ class WarehouseDestination(ABC):
             raise ConnectorError(
                 "InvalidArgument",
                 f"Stopped at the first refused record (failOnFirstDestinationError): {self.sink.messages[0]}. "
-                f"Nothing was loaded into {self.target}; {self._errors_where()}.")
+                f"Nothing was loaded into {self.target}; {self.sink.where()}.")
         self.parts.write(conformed.batch)
 
     def commit(self) -> WriteResult:
@@ -123,7 +123,7 @@ class WarehouseDestination(ABC):
             self._state = "failed"
             if self.sink.count:
                 raise ConnectorError(exc.code, f"{exc.message}. {self.sink.count} record(s) had been refused "
-                                     f"before the load ({self._errors_where()})", exc.retry_after) from exc
+                                     f"before the load ({self.sink.where()})", exc.retry_after) from exc
             raise
         finally:
             if self._state != "committed":
@@ -152,15 +152,6 @@ class WarehouseDestination(ABC):
         except ConnectorError as exc:  # the run's own outcome matters more; restart cleanup retries
             log.warning("run %s: could not delete staged parts in %s: %s", self.ctx.execution_id,
                         self.parts.location, exc.message)
-
-    def _errors_where(self) -> str:
-        try:
-            location = self.sink.commit()
-        except ConnectorError as exc:
-            return f"the refused records could not be saved ({exc.message})"
-        if location:
-            return f"the refused records are in {location}"
-        return "no error bucket is configured (errorHandlingConfig.bucketName), so refused records were not saved"
 
 
 def cleanup_staged(props: Mapping[str, Any], data_dir: str, execution_id: str, aws: AwsIdentity | None = None) -> None:
