@@ -59,11 +59,15 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
     # True when sending it twice does no harm (searches sent as POST): retried after timeouts.
     idempotent: bool | None = None
+    # False for a URL the vendor handed out that carries its own authorization (a report's
+    # download link): the profile's credentials are not sent with it.
+    authenticated: bool = True
 
     def replace(self, **changes: Any) -> Request:
         """A copy with `changes` applied (pagination builds the next page's request this way)."""
         values = {"method": self.method, "path": self.path, "params": dict(self.params), "json": self.json,
-                  "data": self.data, "headers": dict(self.headers), "idempotent": self.idempotent}
+                  "data": self.data, "headers": dict(self.headers), "idempotent": self.idempotent,
+                  "authenticated": self.authenticated}
         values.update(changes)
         return Request(**values)
 
@@ -267,7 +271,8 @@ class RestClient:
             method, self.url(request.path), params=request.params or None, content=content,
             data=dict(request.data) if request.data is not None else None, headers=headers,
         )
-        self.auth.apply(self.credentials, outgoing)
+        if request.authenticated:
+            self.auth.apply(self.credentials, outgoing)
         return outgoing
 
     def _tell_retry(self, what: str, attempt: int) -> None:
