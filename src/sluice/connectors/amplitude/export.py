@@ -77,9 +77,13 @@ def read_export(client: RestClient, query: Query, request: Request) -> Iterator[
             if status == 404:  # no data in these hours
                 continue
             if status == 400:
+                reason = _text(spool)
+                if not _too_large(reason):
+                    raise ConnectorError("InvalidArgument", f"Amplitude refused the export of {hour_text(start)}.."
+                                         f"{hour_text(end)}: {reason}")
                 if start == end:
                     raise ConnectorError("InvalidArgument", "Amplitude refused the export of the hour "
-                                         f"{hour_text(start)} as too large (over 4 GB): {_text(spool)}; "
+                                         f"{hour_text(start)} as too large (over 4 GB): {reason}; "
                                          "use Amplitude's S3 export")
                 middle = start + ((end - start) // HOUR // 2) * HOUR
                 pending += [(middle + HOUR, end), (start, middle)]  # popped oldest first
@@ -92,6 +96,12 @@ def _download(client: RestClient, request: Request, start: datetime, end: dateti
     ranged = request.replace(params={**request.params, "start": hour_text(start), "end": hour_text(end)})
     answer = client.call(ranged, expect=(200, 400, 404), into=spool)
     return answer.response.status_code
+
+
+def _too_large(reason: str) -> bool:
+    """Amplitude's 400 for an export over its size limit (a 400 for a malformed range is not split)."""
+    lowered = reason.lower()
+    return "too large" in lowered or "size" in lowered or "4gb" in lowered.replace(" ", "")
 
 
 def _text(spool: BinaryIO) -> str:
