@@ -36,7 +36,7 @@ from sluice.connectors.rest.entities import Page, Query
 
 FIELD = "server_upload_time"
 SLICE_HOURS = 24
-PAGE = 5000
+PAGE = 2000  # events per page: ~20 MB of Python objects at ~1.5 KB of JSON each
 MAX_DAYS = 365
 HOUR = timedelta(hours=1)
 

@@ -7,6 +7,7 @@ import gzip
 import io
 import zipfile
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 import pytest
@@ -74,3 +75,27 @@ def test_a_broken_archive_is_a_server_error() -> None:
 def test_only_a_too_large_400_is_split() -> None:
     assert export._too_large("The file size of the exported data is too large. The limit size is 4GB.")
     assert not export._too_large("Invalid start/end parameter: use YYYYMMDDTHH")
+
+
+def test_memory_stays_flat_whatever_the_export_size(tmp_path: Any) -> None:
+    """The reader's peak allocation is set by its page, not by the archive: four times the events, the same peak."""
+    import tracemalloc
+
+    event = {"event_type": "Purchase", "event_properties": {"items": [{"sku": "x" * 40}] * 5}, "user_id": "ü" * 30}
+
+    def peak(hours: int) -> int:
+        path = tmp_path / f"{hours}.zip"
+        with zipfile.ZipFile(path, "w") as zipped:
+            for hour in range(hours):
+                zipped.writestr(f"1/1_2024-03-01_{hour}#0.json.gz",
+                                gzip.compress(b"\n".join(orjson.dumps(event) for _ in range(2500)), 1))
+        with path.open("rb") as spool:
+            tracemalloc.start()
+            try:
+                assert sum(len(p.records) for p in export.events_in(spool)) == hours * 2500
+                return tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+
+    small, large = peak(2), peak(8)
+    assert large < small * 1.3
