@@ -102,8 +102,8 @@ def reader(entity_of: Callable[[], Entity], sleep: Callable[[float], None] = tim
         running: dict[date, str] = {}
         ready: dict[date, str] = {}
         wait = POLL_FIRST
-        waited = 0.0
         for day in days:
+            waited = 0.0  # how long this day's report has kept the run waiting
             while day not in ready:
                 while pending and len(running) < IN_FLIGHT:
                     started = pending.pop(0)
