@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -127,7 +128,7 @@ class RestSource:
 
     def read(self) -> Iterator[pa.RecordBatch]:
         """Yield the entity's records as batches of at most `ctx.batch_size` rows."""
-        with self.connector.client(self.profile, self.ctx) as client:
+        with self._client() as client:
             reading = self._prepare(client)
             yield from self._batches(self._pages(client, reading.entity, reading.query), reading, None)
 
@@ -136,7 +137,7 @@ class RestSource:
         no splits, the run has one thread, or the vendor cannot say how to cut this read."""
         if current().parallelism <= 1:
             return None
-        with self.connector.client(self.profile, self.ctx) as client:
+        with self._client() as client:
             reading = self._prepare(client)
             slicing = reading.entity.splits
             if slicing is None or reading.entity.read is not None and isinstance(slicing, OffsetSplits):
@@ -157,7 +158,7 @@ class RestSource:
         reading = self._reading
         assert reading is not None, "splits() plans the read first"
         slicing = reading.entity.splits
-        with self.connector.client(self.profile, self.ctx) as client:
+        with self._client() as client:
             if isinstance(slicing, OffsetSplits):
                 pager = OffsetRange(slicing.offset_param, slicing.limit_param, slicing.page_size,
                                     split.start or 0, split.end)
@@ -181,6 +182,17 @@ class RestSource:
         if len(ranges) <= 1:
             return None
         return [RestSplit(i, start=start, end=end) for i, (start, end) in enumerate(ranges)]
+
+    @contextlib.contextmanager
+    def _client(self) -> Iterator[RestClient]:
+        """A client for one part (its own connection and session cookies: some vendors run one call per
+        session at a time); a token it renewed is handed to the clients opened after it."""
+        with self.connector.client(self.profile, self.ctx) as client:
+            try:
+                yield client
+            finally:
+                if client.credentials != self.profile.credentials:
+                    self.profile = replace(self.profile, credentials=client.credentials)
 
     def _prepare(self, client: RestClient) -> Reading:
         """The entity, its columns and the run's `Query` (once per run; split planning reuses them)."""
