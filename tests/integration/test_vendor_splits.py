@@ -9,6 +9,7 @@ every log landing once.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -161,7 +162,7 @@ def test_datadog_time_slices_publish_the_serial_rows(serial: SluiceServer, paral
     assert slices[0][0] == "2026-11-01T00:00:01.000Z" and slices[-1][1] == "2026-11-01T00:50:00.001Z"
     # Back to back: each search's `to` (exclusive, one millisecond past its slice) is the next one's `from`
     # plus that millisecond; the records on an edge are kept by the slice that ends there.
-    for (_, to), (following, _) in zip(slices, slices[1:], strict=False):
+    for (_, to), (following, _) in itertools.pairwise(slices):
         assert ms(to) - 1 == ms(following)
 
 
@@ -196,4 +197,4 @@ def test_a_scheduled_incremental_flow_lands_every_log_once_with_slices(parallel:
     assert len(rows) == len({r["id"] for r in rows}) == len(stamps)  # once each, across windows and slices
     assert {r["executionStatus"] for r in runs} == {"Successful"}
     windows = sorted((r["dataPullStartTime"], r["dataPullEndTime"]) for r in runs if r.get("dataPullEndTime"))
-    assert all(a[1] == b[0] for a, b in zip(windows, windows[1:], strict=False))  # the watermark: back to back
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(windows))  # the watermark: back to back

@@ -140,7 +140,7 @@ class RestSource:
         with self._client() as client:
             reading = self._prepare(client)
             slicing = reading.entity.splits
-            if slicing is None or reading.entity.read is not None and isinstance(slicing, OffsetSplits):
+            if slicing is None or (reading.entity.read is not None and isinstance(slicing, OffsetSplits)):
                 return None
             request = self._first_request(reading.entity, reading.query)
             if isinstance(slicing, OffsetSplits):

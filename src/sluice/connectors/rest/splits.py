@@ -172,16 +172,13 @@ def time_slices(query: Query, slicing: TimeSlices, parts: int, now_us: int,
     then open below); with no upper bound the range ends at `now_us` and the last slice is open above.
     An empty range gives no slices at all (`[]`): the read has nothing to return.
     """
-    lower, upper = time_domain(query, slicing.field)
-    open_below = lower is None
-    if open_below:
-        if earliest_us is None:
-            return None
-        lower = earliest_us - 1
-    open_above = upper is None
-    if open_above:
-        upper = max(now_us, lower + 1)
-    assert lower is not None and upper is not None
+    given_lower, given_upper = time_domain(query, slicing.field)
+    open_below, open_above = given_lower is None, given_upper is None
+    if given_lower is None and earliest_us is None:
+        return None
+    lower = given_lower if given_lower is not None else earliest_us - 1  # type: ignore[operator]
+    # A range running to "now" keeps at least its first instant (an earliest record stamped in the future).
+    upper = given_upper if given_upper is not None else max(now_us, lower + 1)
     edges = slice_edges(lower, upper, parts, slicing.step_us)
     if not edges:
         return []

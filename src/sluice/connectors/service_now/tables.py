@@ -159,7 +159,7 @@ def table_entity(name: str, label: str) -> Entity:
     size = current().servicenow.page_size
     return Entity(name, label=label or name, path=table_path(name), params=dict(READ_PARAMS), records="result",
                   paginator=LinkHeader(size_param="sysparm_limit", size=size),
-                  describe=fields, plan=plan, splits=SPLITS if size == SPLITS.page_size else replace(SPLITS, page_size=size))
+                  describe=fields, plan=plan, splits=replace(SPLITS, page_size=size))
 
 
 # Parallel reads: offset ranges of the ordered query (ORDERBYsys_created_on^ORDERBYsys_id, so a record

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pyarrow as pa
 import pytest
 
+from sluice.connectors.rest.client import Request
 from sluice.connectors.rest.entities import Condition, Query
 from sluice.connectors.rest.source import slice_filter
 from sluice.connectors.rest.splits import (
@@ -18,7 +20,6 @@ from sluice.connectors.rest.splits import (
     time_domain,
     time_slices,
 )
-from sluice.connectors.rest.client import Request
 
 SECOND = 1_000_000
 
@@ -35,7 +36,7 @@ def owners(edges: list[int], t: int) -> list[int]:
 def test_slices_cover_the_range_exactly_once(lower: int, upper: int, parts: int, step: int) -> None:
     edges = slice_edges(lower, upper, parts, step)
     assert edges[0] == lower and edges[-1] == upper
-    assert all(a < b for a, b in zip(edges, edges[1:], strict=False))  # no empty slice, no overlap
+    assert all(a < b for a, b in itertools.pairwise(edges))  # no empty slice, no overlap
     assert len(edges) - 1 <= parts
     assert all(e % step == 0 for e in edges[1:-1])  # inner edges in the vendor's unit
     probes = {lower, lower + 1, upper, upper + 1, *edges, *(e + 1 for e in edges), *(e - 1 for e in edges)}
@@ -47,7 +48,7 @@ def test_slices_cover_the_range_exactly_once(lower: int, upper: int, parts: int,
 def test_uneven_division_gives_slices_within_one_step_of_each_other() -> None:
     edges = slice_edges(0, 10, 3)
     assert edges == [0, 3, 6, 10]
-    widths = [b - a for a, b in zip(edges, edges[1:], strict=False)]
+    widths = [b - a for a, b in itertools.pairwise(edges)]
     assert max(widths) - min(widths) <= 1
 
 
@@ -108,7 +109,7 @@ def test_a_read_without_a_lower_bound_needs_the_earliest_record() -> None:
     splits = time_slices(query, TimeSlices("t", step_us=1), parts=4, now_us=100 * SECOND, earliest_us=20 * SECOND)
     assert splits is not None and len(splits) == 4
     assert splits[0].lower_us is None and splits[-1].upper_us is None  # open at both ends, like the serial read
-    assert all(a.upper_us == b.lower_us for a, b in zip(splits, splits[1:], strict=False))
+    assert all(a.upper_us == b.lower_us for a, b in itertools.pairwise(splits))
 
 
 def test_offset_ranges_are_page_aligned_with_an_open_last_range() -> None:
