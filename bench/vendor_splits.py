@@ -5,7 +5,9 @@ delayed by `BENCH_SN_LATENCY` seconds (a remote instance's time per call; defaul
 `BENCH_SN_PAGE` records (default 1000). Two Sluice servers run side by side, one with
 SLUICE_PARALLELISM=1 (Link-header pages, one call in flight) and one with SLUICE_PARALLELISM=4
 (X-Total-Count probe, page-aligned offset ranges); they take turns, `BENCH_SN_REPEATS` times each, each
-an OnDemand Map_all flow timed from StartFlow until Successful. Prints records/s (median) per side.
+an OnDemand Map_all flow timed from StartFlow until Successful. Prints records/s (median) per side, and
+the CPU the fake itself used during each run (it answers from one event loop in this process, so its
+rendering of the pages is serial whatever Sluice does: on 2 cores it bounds the split side).
 
 Run: `python bench/vendor_splits.py` (size from `BENCH_SN_RECORDS`, default 50000).
 """
@@ -16,6 +18,7 @@ import os
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,11 +69,14 @@ def main() -> None:
                     name = f"sn-{threads}-{repeat}"
                     flow(client, fake, name, "bench")
                     fake.state.most_in_flight = 0
+                    fake_cpu = time.process_time()  # the fake runs in this process: its CPU bounds a run too
                     seconds, record = common.timed_run(client, name)
+                    fake_cpu = time.process_time() - fake_cpu
                     assert record["executionResult"]["recordsProcessed"] == RECORDS, record
                     walls[threads].append(seconds)
                     print(f"  threads={threads} run {repeat + 1}: {seconds:.2f} s, "
-                          f"{RECORDS / seconds:,.0f} records/s, most calls in flight {fake.state.most_in_flight}",
+                          f"{RECORDS / seconds:,.0f} records/s, most calls in flight {fake.state.most_in_flight}, "
+                          f"fake CPU {fake_cpu:.1f} s",
                           flush=True)
             for threads in THREADS:
                 wall = statistics.median(walls[threads])
