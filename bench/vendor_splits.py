@@ -24,10 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import common  # noqa: E402
 from tests.fakes.servicenow.server import FakeServiceNow  # noqa: E402
 from tests.support.server import SluiceServer  # noqa: E402
 from tests.support.tls import tls_env  # noqa: E402
+
+from bench import common  # noqa: E402
 
 RECORDS = int(os.environ.get("BENCH_SN_RECORDS", "50000"))
 LATENCY = float(os.environ.get("BENCH_SN_LATENCY", "0.1"))
