@@ -33,6 +33,7 @@ from sluice.connectors.pushdown import operands, task_fields
 from sluice.connectors.rest.client import Request, RestClient
 from sluice.connectors.rest.entities import Condition, Entity, Field, Page, Query
 from sluice.connectors.rest.pages import read_pages
+from sluice.connectors.rest.paging import Paginator
 from sluice.connectors.rest.records import RecordConverter
 from sluice.connectors.rest.splits import (
     OffsetRange,
@@ -160,9 +161,15 @@ class RestSource:
         slicing = reading.entity.splits
         with self._client() as client:
             if isinstance(slicing, OffsetSplits):
-                pager = OffsetRange(slicing.offset_param, slicing.limit_param, slicing.page_size,
-                                    split.start or 0, split.end)
-                request = pager.first(self._first_request(reading.entity, reading.query))
+                first = self._first_request(reading.entity, reading.query)
+                pager: Paginator = reading.entity.paginator
+                if split.end is None:  # the open last range: the entity's own paging from its start
+                    request = first.replace(params={**first.params, slicing.offset_param: split.start or 0,
+                                                    slicing.limit_param: slicing.page_size})
+                else:
+                    pager = OffsetRange(slicing.offset_param, slicing.limit_param, slicing.page_size,
+                                        split.start or 0, split.end)
+                    request = pager.first(first)
                 pages = read_pages(client, request, pager, reading.entity.records, reading.entity.name)
                 yield from self._batches(pages, reading, None)
                 return

@@ -7,10 +7,10 @@ parts on `SLUICE_PARALLELISM` threads (engine/parallel.py). Two styles:
 * `OffsetSplits` - the vendor documents offset/limit paging *and* a total count for a query
   (ServiceNow's `sysparm_offset` / `sysparm_limit` and the `X-Total-Count` header). One probe
   request (limit 1) learns the total; the offsets `[0, total)` are cut into page-aligned ranges,
-  and the last range is open (it pages on until a short page), so records appended after the
-  probe are read as a serial read would read them. Offsets are positions in the vendor's order:
-  the entity must order by a key that changes never (creation time, then id), or a record
-  changing during the run could move between ranges.
+  and the last range is open (from its start it follows the entity's own paginator, as the serial
+  read does), so records appended after the probe are read as a serial read would read them.
+  Offsets are positions in the vendor's order: the entity must order by a key that never changes
+  (creation time, then id), or a record changing during the run could move between ranges.
 * `TimeSlices` - the vendor filters by a time field with range operators. The run's time range
   on that field - the incremental window `(start, end]`, narrowed by GREATER_THAN / LESS_THAN /
   BETWEEN filters - is cut into contiguous half-open slices `(lo, hi]` of whole `step_us`
@@ -191,26 +191,30 @@ def time_slices(query: Query, slicing: TimeSlices, parts: int, now_us: int,
 
 @dataclass(frozen=True)
 class OffsetRange:
-    """A `Paginator` over offsets `[start, end)` (end None: until a short page), `size` a page."""
+    """A `Paginator` over the offsets `[start, end)`, `size` a page.
+
+    Offsets are positions in the vendor's answer to the query, so each page moves on by the limit it
+    asked for, not by the records it got: a vendor may hide records of a page after the query ran
+    (ServiceNow's ACLs), and the range still ends at `end`. (The open last range is read with the
+    entity's own paginator, which knows how the vendor says the read is over.)
+    """
 
     offset_param: str
     limit_param: str
     size: int
-    start: int = 0
-    end: int | None = None
+    start: int
+    end: int
 
     def _limit(self, offset: int) -> int:
-        return self.size if self.end is None else min(self.size, self.end - offset)
+        return min(self.size, self.end - offset)
 
     def first(self, request: Request) -> Request:
         return request.replace(params={**request.params, self.offset_param: self.start,
                                        self.limit_param: self._limit(self.start)})
 
     def next(self, request: Request, answer: object, records: int) -> Request | None:
-        offset = int(request.params[self.offset_param])
-        asked = int(request.params[self.limit_param])
-        following = offset + records
-        if records == 0 or records < asked or (self.end is not None and following >= self.end):
+        following = int(request.params[self.offset_param]) + int(request.params[self.limit_param])
+        if following >= self.end:
             return None
         return request.replace(params={**request.params, self.offset_param: following,
                                        self.limit_param: self._limit(following)})
