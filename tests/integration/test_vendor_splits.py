@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -19,9 +20,11 @@ import pytest
 
 from tests.fakes.datadog.server import FakeDatadog
 from tests.fakes.datadog.state import DEFAULT_START
+from tests.fakes.salesforce.server import FakeSalesforce
 from tests.fakes.servicenow.server import FakeServiceNow
 from tests.integration.builders import unique
 from tests.support import flows
+from tests.support.salesforce import sluice_env, token_profile
 from tests.support.server import SluiceServer
 
 INCIDENTS = 2000
@@ -45,20 +48,26 @@ def datadog() -> Iterator[FakeDatadog]:
         yield server
 
 
-def _server(tmp: Any, threads: int) -> Any:
+@pytest.fixture(scope="module")
+def salesforce() -> Iterator[FakeSalesforce]:
+    with FakeSalesforce(seed_counts={"Account": 4500, "Contact": 0, "Opportunity": 0}) as server:
+        yield server
+
+
+def _server(tmp: Any, threads: int, salesforce: FakeSalesforce) -> Any:
     return flows.saas_server(tmp, SLUICE_PARALLELISM=str(threads), SLUICE_SERVICENOW_PAGE_SIZE=str(PAGE),
-                             **flows.scheduler_env(SPEEDUP, EPOCH))
+                             **sluice_env(salesforce.url), **flows.scheduler_env(SPEEDUP, EPOCH))
 
 
 @pytest.fixture(scope="module")
-def serial(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    with _server(tmp_path_factory.mktemp("one"), 1) as server:
+def serial(tmp_path_factory: pytest.TempPathFactory, salesforce: FakeSalesforce) -> Iterator[SluiceServer]:
+    with _server(tmp_path_factory.mktemp("one"), 1, salesforce) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def parallel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    with _server(tmp_path_factory.mktemp("four"), 4) as server:
+def parallel(tmp_path_factory: pytest.TempPathFactory, salesforce: FakeSalesforce) -> Iterator[SluiceServer]:
+    with _server(tmp_path_factory.mktemp("four"), 4, salesforce) as server:
         yield server
 
 
@@ -197,3 +206,44 @@ def test_a_scheduled_incremental_flow_lands_every_log_once_with_slices(parallel:
     assert {r["executionStatus"] for r in runs} == {"Successful"}
     windows = sorted((r["dataPullStartTime"], r["dataPullEndTime"]) for r in runs if r.get("dataPullEndTime"))
     assert all(a[1] == b[0] for a, b in itertools.pairwise(windows))  # the watermark: back to back
+
+
+def test_a_salesforce_incremental_window_is_queried_in_slices(serial: SluiceServer, parallel: SluiceServer,
+                                                              salesforce: FakeSalesforce) -> None:
+    fake = salesforce
+    published = {}
+    for server in (serial, parallel):
+        client = server.client()
+        profile, bucket = unique("sf"), flows.new_bucket(server)
+        client.create_connector_profile(**token_profile(profile, fake))
+        name = unique("sf-split")
+        now = EPOCH + (time.time() - EPOCH) * SPEEDUP
+        client.create_flow(
+            flowName=name, triggerConfig=flows.incremental_schedule(now + SPEEDUP, 1703980800.0),  # 2023-12-31
+            sourceFlowConfig={"connectorType": "Salesforce", "connectorProfileName": profile,
+                              "sourceConnectorProperties": {"Salesforce": {"object": "Account",
+                                                                           "dataTransferApi": "REST_SYNC"}},
+                              "incrementalPullConfig": {"datetimeTypeFieldName": "LastModifiedDate"}},
+            destinationFlowConfigList=flows.s3_parquet_destination(bucket),
+            tasks=[{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"Salesforce": "NO_OP"},
+                    "taskProperties": {}}])
+        fake.org.log.clear()
+        client.start_flow(flowName=name)
+        flows.wait_for(lambda c=client, n=name: any(
+            r["executionStatus"] == "Successful" for r in flows.execution_records(c, n)), 90)
+        client.stop_flow(flowName=name)
+        flows.wait_until_idle(client, name)
+        # The first window's queries: (2023-12-31, first slot], whose slices start before 2026; the later
+        # windows (a virtual minute each, from the first slot on) start at or after it.
+        queries = [q for q in (e["query"].get("q", [""])[0] for e in fake.org.log.matching("/query"))
+                   if "COUNT()" not in q and (found := re.search(r"LastModifiedDate > (\d{4})", q))
+                   and int(found.group(1)) < 2026]
+        published[server.data_dir] = (flows.published_rows(server, bucket), queries)
+    (one, one_queries), (four, four_queries) = published[serial.data_dir], published[parallel.data_dir]
+    assert len(one) == len(four) == 4500 and len({r["Id"] for r in four}) == 4500
+    assert Counter(map(rows_key, one)) == Counter(map(rows_key, four))
+    assert len(set(one_queries)) == 1  # one query (its later pages are nextRecordsUrl calls)
+    assert len(set(four_queries)) == 3  # 4,500 records: three slices, each its own window condition
+    # Inner edges are whole seconds (`> edge`, `<= edge`); the window's own end may round outward (`<`).
+    assert all("LastModifiedDate >" in q and "LastModifiedDate <" in q for q in four_queries)
+    assert sum("LastModifiedDate <=" in q for q in four_queries) >= 2
