@@ -296,7 +296,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
                 from sluice.engine import ray_executor  # Ray is imported only for SLUICE_EXECUTOR=ray
 
                 stream = ray_executor.pieces(request, spec, source, source_props, context, plan, halt, should_stop,
-                                             observer)
+                                             observer, destinations)
             else:
                 stream = _pieces(request, source, plan, pipeline, context, destinations, halt, should_stop)
             noted: set[str] = set()
