@@ -1,12 +1,15 @@
 """SLUICE_EXECUTOR=ray end to end: a Ray cluster of two node processes on 127.0.0.1, started here.
 
 A `sluice serve` with the Ray executor runs S3 -> S3 flows (CSV with quoted newlines and commas
--> projection, filter, mask, truncate -> one Parquet object) whose splits are one object each.
-The oracle is the same flow on a second server with the local executor reading one split at a
-time (`SLUICE_PARALLELISM=1`): the Ray run's output must be row-for-row the same, in the same
-order. The second test SIGKILLs one node's processes (raylet, object store, workers) while the
-run is InProgress; Ray runs the lost splits again on the other node and the output is still
-exactly the serial run's.
+-> projection, filter, mask, truncate -> Parquet) whose splits are one object each. The Ray
+workers stage the Parquet parts themselves (the run log names the node that wrote each split's
+parts, and both nodes must appear); a `SingleFile` flow is written by the server instead. The
+oracle is the same flow on a second server with the local executor reading one split at a time
+(`SLUICE_PARALLELISM=1`): the Ray run's output, its files read in key order, must be row for
+row the same, in the same order. One test SIGKILLs one node's processes (raylet, object store,
+workers, mid-write parts included) while the run is InProgress; Ray runs the lost splits again
+on the other node, the output is still exactly the serial run's, and nothing is left under the
+run's staging prefix.
 """
 
 from __future__ import annotations
@@ -64,7 +67,8 @@ def write_objects(data_dirs: list[Path], prefix: str, objects: int, rows: int) -
     return objects * rows
 
 
-def create_flow(client: Any, name: str, prefix: str) -> None:
+def create_flow(client: Any, name: str, prefix: str, single_file: bool = False) -> None:
+    aggregation = {"aggregationType": "SingleFile" if single_file else "None"}
     client.create_flow(
         flowName=name, triggerConfig={"triggerType": "OnDemand"},
         sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {"S3": {
@@ -72,7 +76,7 @@ def create_flow(client: Any, name: str, prefix: str) -> None:
         destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
             "bucketName": DESTINATION, "bucketPrefix": name,
             "s3OutputFormatConfig": {"fileType": "PARQUET", "preserveSourceDataTyping": True,
-                                     "aggregationConfig": {"aggregationType": "SingleFile"}}}}}],
+                                     "aggregationConfig": aggregation}}}}],
         tasks=TASKS,
     )
 
@@ -92,10 +96,20 @@ def serial_run(server: SluiceServer, prefix: str) -> tuple[dict[str, Any], pa.Ta
     return record, output(server, name)
 
 
-def nodes_in(events: list[dict[str, Any]]) -> dict[str, int]:
-    """Splits per Ray node, from the run's "cluster" event."""
-    [cluster] = [e["message"] for e in events if e["kind"] == "cluster"]
+def nodes_in(events: list[dict[str, Any]], what: str = "Ray ran the splits") -> dict[str, int]:
+    """Splits per Ray node, from the run's "cluster" event (or part objects staged per node)."""
+    [cluster] = [e["message"] for e in events if e["kind"] == "cluster" and e["message"].startswith(what)]
     return {node: int(count) for node, count in NODE.findall(cluster)}
+
+
+def staged_by(events: list[dict[str, Any]]) -> dict[str, int]:
+    """Part objects the Ray workers staged, per node."""
+    return nodes_in(events, "Ray workers staged")
+
+
+def leftovers(server: SluiceServer) -> list[Path]:
+    """Whatever is under the destination bucket's staging folder."""
+    return [path for path in (server.data_dir / "s3" / DESTINATION / ".sluice-staging").rglob("*") if path.is_file()]
 
 
 @pytest.fixture(scope="module")
@@ -134,10 +148,15 @@ def test_a_run_spreads_over_both_nodes_and_equals_the_serial_run(servers: tuple[
     # (Ray keeps one per CPU): a run of small splits right after a cold start may finish on the
     # first node before the other node's worker has imported Sluice.
     write_objects([on_ray.data_dir], "warm-up", objects=8, rows=100)
+    # It is a SingleFile flow: one file cannot be filled by many workers, so this server writes it.
     warm_up = unique("ray-warm-up")
-    create_flow(client, warm_up, "warm-up")
-    assert wait_for_run(client, warm_up, client.start_flow(flowName=warm_up)["executionId"],
-                        timeout=300)["executionStatus"] == "Successful"
+    create_flow(client, warm_up, "warm-up", single_file=True)
+    warm_id = client.start_flow(flowName=warm_up)["executionId"]
+    assert wait_for_run(client, warm_up, warm_id, timeout=300)["executionStatus"] == "Successful"
+    assert len(list((on_ray.data_dir / "s3" / DESTINATION / warm_up).rglob("*.parquet"))) == 1
+    warm_events = all_events(on_ray, warm_up, warm_id)
+    assert any("written by this server" in e["message"] for e in warm_events)
+    assert not [e for e in warm_events if e["message"].startswith("Ray workers staged")]
     # Splits long enough (~0.1 s each) that a second worker is granted before the first has done them all.
     rows = write_objects([on_ray.data_dir, serial.data_dir], "spread", objects=16, rows=20_000)
     name = unique("ray")
@@ -152,8 +171,16 @@ def test_a_run_spreads_over_both_nodes_and_equals_the_serial_run(servers: tuple[
     got = output(on_ray, name)
     assert got.num_rows == expected.num_rows > 0
     assert got.equals(expected)  # same rows, same order, same types
-    spread = nodes_in(all_events(on_ray, name, execution_id))
+    events = all_events(on_ray, name, execution_id)
+    spread = nodes_in(events)
     assert len(spread) == 2 and sum(spread.values()) == 16, spread
+    # The workers wrote the parts: both nodes staged some, one part file (at least) per split.
+    staged = staged_by(events)
+    assert staged.keys() == spread.keys() and sum(staged.values()) >= 16, staged
+    assert len(list((on_ray.data_dir / "s3" / DESTINATION / name).rglob("*.parquet"))) == sum(staged.values())
+    assert record["executionResult"]["bytesWritten"] == sum(
+        path.stat().st_size for path in (on_ray.data_dir / "s3" / DESTINATION / name).rglob("*.parquet"))
+    assert not leftovers(on_ray)
     assert "Traceback" not in on_ray.log(), on_ray.log()[-4000:]
 
 
@@ -177,6 +204,7 @@ def test_a_canceled_run_stops_its_splits_and_publishes_nothing(servers: tuple[Sl
     record = wait_for_run(client, name, execution_id, timeout=60)
     assert record["executionStatus"] == "Canceled", record
     assert not list((on_ray.data_dir / "s3" / DESTINATION / name).rglob("*.parquet"))
+    assert not leftovers(on_ray)  # the parts the workers had staged are gone too
     # The cluster is free again: a small run right after goes through.
     write_objects([on_ray.data_dir], "after-cancel", objects=2, rows=100)
     second = unique("ray-after")
@@ -206,8 +234,11 @@ def test_a_node_killed_mid_run_leaves_the_run_exact(cluster: tuple[RayCluster, R
     got = output(on_ray, name)
     assert got.num_rows == expected.num_rows > 0
     assert got.equals(expected)
-    spread = nodes_in(all_events(on_ray, name, execution_id))
+    events = all_events(on_ray, name, execution_id)
+    spread = nodes_in(events)
     assert sum(spread.values()) == objects and len(spread) == 2, spread  # the dead node's splits before it died
+    assert staged_by(events).keys() == spread.keys()
+    assert not leftovers(on_ray)  # the dead attempts' partial parts were discarded
 
 
 LEAK_CHECK = r"""
