@@ -219,10 +219,12 @@ def _staged(run: _OpenRun, reading: Any, targets: tuple[StagingTarget, ...], ind
     attempt = uuid.uuid4().hex[:12]
     writers: list[PartWriter] = []
     try:
-        try:
-            writers = [target.writer(index, attempt, node) for target in targets]
-        except Exception as exc:
-            return None, Failure.of_destination(0, exc)
+        for number, target in enumerate(targets):
+            try:
+                writers.append(target.writer(index, attempt, node))
+            except Exception as exc:  # e.g. the destination bucket is gone
+                _discard(writers)
+                return None, Failure.of_destination(number, exc)
         keys = run.pipeline.partition_keys
         for batch in reading:
             piece = _apply(run, batch)

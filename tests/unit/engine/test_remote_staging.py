@@ -10,6 +10,7 @@ left under the run's staging prefix after the commit or the abort.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 from typing import Any
@@ -17,8 +18,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sluice.connectors.base import ProfileView, RunContext
-from sluice.connectors.remote_staging import remote_staging_of
+from sluice.connectors.base import ConnectorError, ProfileView, RunContext
+from sluice.connectors.remote_staging import RemoteStaging, remote_staging_of
 from sluice.connectors.s3 import remote
 from sluice.connectors.s3.destination import S3Destination
 from sluice.connectors.s3.publish import STAGING_DIR
@@ -58,11 +59,12 @@ def source_for(backend: S3Env, ctx: RunContext) -> S3Source:
     return S3Source(PROFILE, {"bucketName": backend.bucket, "bucketPrefix": "in"}, ctx, split_bytes=1024)
 
 
-def stage_all(backend: S3Env, ctx: RunContext, destination: S3Destination, orphans: bool = True) -> int:
-    """Every split staged "on a worker" and the kept ones adopted in order; the rows staged."""
+def staged_job(backend: S3Env, ctx: RunContext, destination: S3Destination,
+               split_bytes: int = 1024) -> tuple[Any, SplitJob, RemoteStaging]:
+    """(the source's remote reading, the pickled job whose tasks stage, the coordinator's staging)."""
     staging = remote_staging_of(destination)
     assert staging is not None
-    source = source_for(backend, ctx)
+    source = S3Source(PROFILE, {"bucketName": backend.bucket, "bucketPrefix": "in"}, ctx, split_bytes=split_bytes)
     reading = remote.remote_reading(source, source.splits())
     context = {name: getattr(ctx, name) for name in ("flow_name", "execution_id", "schema_version", "started_at",
                                                      "data_dir", "batch_size", "tasks")}
@@ -70,7 +72,13 @@ def stage_all(backend: S3Env, ctx: RunContext, destination: S3Destination, orpha
         token=os.urandom(8).hex(), source_type="S3", source_label=None, profile=PROFILE,
         props={"bucketName": backend.bucket, "bucketPrefix": "in"}, context={**context, "buckets": reading.buckets},
         settings=ProcessSettings.from_mapping(os.environ), state=reading.state, staging=(staging.target,))))
-    assert "secret" not in repr(job.staging)
+    return reading, job, staging
+
+
+def stage_all(backend: S3Env, ctx: RunContext, destination: S3Destination, orphans: bool = True) -> int:
+    """Every split staged "on a worker" and the kept ones adopted in order; the rows staged."""
+    reading, job, staging = staged_job(backend, ctx, destination)
+    assert job.staging is not None and repr(job.staging[0]).startswith("S3StagingTarget(")
     written = 0
     for index, part in enumerate(reading.parts):
         split_worker._open.clear()  # every part on a fresh worker process's source
@@ -149,4 +157,49 @@ def test_an_abort_leaves_nothing(backend: S3Env) -> None:
 def test_single_file_output_is_written_by_the_coordinator(backend: S3Env) -> None:
     _, destination = opened(backend, TASKS, {**PARQUET, "aggregationConfig": {"aggregationType": "SingleFile"}})
     assert remote_staging_of(destination) is None
+    destination.abort()
+
+
+def test_a_failed_split_deletes_what_it_staged(backend: S3Env) -> None:
+    backend.put("in/a.csv", b"id,note,amount\n" + b"1,a,2\n" * 200 + b"2,b\n")  # the last row is short
+    ctx, destination = opened(backend, TASKS, PARQUET)
+    reading, job, _ = staged_job(backend, ctx, destination, split_bytes=256)
+    failures = []
+    for index, part in enumerate(reading.parts):
+        result = split_worker.read_split(job, part, index)
+        if result.failure is not None:
+            assert result.staged is None
+            if reading.keep(index, result.outcome):
+                failures.append((index, result.failure.exception()))
+        elif reading.keep(index, result.outcome):
+            assert result.staged is not None
+    [(index, failure)] = failures
+    assert isinstance(failure, ConnectorError) and "a.csv" in failure.message
+    failed = [key for key in backend.listed() if key.startswith(f"{STAGING_DIR}/") and f"ray-{index:05d}-" in key]
+    assert index > 0 and any(f"ray-{index - 1:05d}-" in key for key in backend.listed())  # a kept split's part
+    assert failed == []  # the failed attempt left nothing; the kept splits' parts wait for the abort
+
+    # An attempt that fails after it staged some rows removes its part itself.
+    def failing() -> Any:
+        yield pa.record_batch({"id": ["1", "2"], "note": ["a", "b"], "amount": ["3", "4"]})
+        raise ConnectorError("ServerError", "the connection dropped")
+
+    before = set(backend.listed())
+    run = split_worker._opened(job)
+    assert job.staging is not None
+    staged, late = split_worker._staged(run, failing(), job.staging, 99, "", [])
+    assert staged is None and late is not None and late.message == "the connection dropped"
+    assert set(backend.listed()) == before
+    destination.abort()
+    assert [key for key in backend.listed() if not key.startswith("in/")] == []
+
+
+def test_a_destination_failure_on_a_worker_names_the_destination(backend: S3Env) -> None:
+    backend.put("in/a.csv", quoted_csv(5, 1))
+    ctx, destination = opened(backend, TASKS, PARQUET)
+    reading, job, _ = staged_job(backend, ctx, destination)
+    gone = dataclasses.replace(job.staging[0], props={**job.staging[0].props, "bucketName": "no-such-bucket"})
+    result = split_worker.read_split(dataclasses.replace(job, staging=(gone,)), reading.parts[0], 0)
+    assert result.failure is not None and result.failure.kind == "destination"
+    assert result.failure.destination == 0 and result.failure.code == "ResourceNotFound"
     destination.abort()
