@@ -89,11 +89,12 @@ def output(server: SluiceServer, name: str) -> pa.Table:
 
 
 def serial_run(server: SluiceServer, prefix: str) -> tuple[dict[str, Any], pa.Table]:
+    """The flow on the serial server: (its execution record, with `flowName` added; its output)."""
     client, name = server.client(), unique("serial")
     create_flow(client, name, prefix)
     record = wait_for_run(client, name, client.start_flow(flowName=name)["executionId"], timeout=300)
     assert record["executionStatus"] == "Successful", record
-    return record, output(server, name)
+    return {**record, "flowName": name}, output(server, name)
 
 
 def nodes_in(events: list[dict[str, Any]], what: str = "Ray ran the splits") -> dict[str, int]:
@@ -181,6 +182,10 @@ def test_a_run_spreads_over_both_nodes_and_equals_the_serial_run(servers: tuple[
     assert record["executionResult"]["bytesWritten"] == sum(
         path.stat().st_size for path in (on_ray.data_dir / "s3" / DESTINATION / name).rglob("*.parquet"))
     assert not leftovers(on_ray)
+    # Per-task counts add up as in the serial run (the Filter's drops, from the workers' pipelines).
+    summaries = [e["message"] for e in events if e["kind"] == "task_summary"]
+    serial_events = all_events(serial, expected_record["flowName"], expected_record["executionId"])
+    assert summaries and summaries == [e["message"] for e in serial_events if e["kind"] == "task_summary"]
     assert "Traceback" not in on_ray.log(), on_ray.log()[-4000:]
 
 

@@ -21,7 +21,8 @@ fan out to any number of partitions. Only `commit()` moves the files into place,
 the manifest of final keys to `RunContext.before_publish` (`publish.py`); `abort()`,
 `cleanup_staging()` and `rollback_publication()` (restart recovery) delete what was staged or
 published, so a failed or killed run leaves nothing visible. Used by `engine/runner.py` through
-`SPEC.open_destination`.
+`SPEC.open_destination`. On a Ray run, workers stage parts into the same staging area and the
+run's destination adopts them (`remote_staging()`, `adopt_part`; see `remote_staging.py`).
 """
 
 from __future__ import annotations
