@@ -28,6 +28,7 @@ import pytest
 
 from tests.integration.builders import unique
 from tests.integration.test_run_observability import all_events
+from tests.integration.test_runs_s3 import MOTO_KEYS
 from tests.support.flows import wait_for, wait_for_run
 from tests.support.ray_cluster import RayCluster, RayNode
 from tests.support.server import SluiceServer, free_port
@@ -51,15 +52,20 @@ TASKS: list[dict[str, Any]] = [
 NODE = re.compile(r"node ([0-9a-f]{16,}): (\d+)")
 
 
+def csv_object(index: int, rows: int) -> bytes:
+    """Object `index` of a prefix: `rows` rows, some with quoted newlines and commas."""
+    lines = ["id,amount,email,note,country"]
+    for row in range(rows):
+        n = index * rows + row
+        note = f'"line one, {n}\nline ""two"" {n % 7}"' if n % 3 == 0 else f"plain {n}"
+        lines.append(f"{n},{(n * 37) % 250}.5,user{n}@example.com,{note},{('DE', 'FR', 'JP')[n % 3]}")
+    return ("\n".join(lines) + "\n").encode()
+
+
 def write_objects(data_dirs: list[Path], prefix: str, objects: int, rows: int) -> int:
     """`objects` CSV objects of `rows` rows under SOURCE/`prefix` on every server; the row count."""
     for index in range(objects):
-        lines = ["id,amount,email,note,country"]
-        for row in range(rows):
-            n = index * rows + row
-            note = f'"line one, {n}\nline ""two"" {n % 7}"' if n % 3 == 0 else f"plain {n}"
-            lines.append(f"{n},{(n * 37) % 250}.5,user{n}@example.com,{note},{('DE', 'FR', 'JP')[n % 3]}")
-        body = ("\n".join(lines) + "\n").encode()
+        body = csv_object(index, rows)
         for data_dir in data_dirs:
             path = data_dir / "s3" / SOURCE / prefix / f"part-{index:04d}.csv"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,14 +73,15 @@ def write_objects(data_dirs: list[Path], prefix: str, objects: int, rows: int) -
     return objects * rows
 
 
-def create_flow(client: Any, name: str, prefix: str, single_file: bool = False) -> None:
+def create_flow(client: Any, name: str, prefix: str, single_file: bool = False,
+                buckets: tuple[str, str] = (SOURCE, DESTINATION)) -> None:
     aggregation = {"aggregationType": "SingleFile" if single_file else "None"}
     client.create_flow(
         flowName=name, triggerConfig={"triggerType": "OnDemand"},
         sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {"S3": {
-            "bucketName": SOURCE, "bucketPrefix": prefix, "s3InputFormatConfig": {"s3InputFileType": "CSV"}}}},
+            "bucketName": buckets[0], "bucketPrefix": prefix, "s3InputFormatConfig": {"s3InputFileType": "CSV"}}}},
         destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
-            "bucketName": DESTINATION, "bucketPrefix": name,
+            "bucketName": buckets[1], "bucketPrefix": name,
             "s3OutputFormatConfig": {"fileType": "PARQUET", "preserveSourceDataTyping": True,
                                      "aggregationConfig": aggregation}}}}],
         tasks=TASKS,
@@ -114,8 +121,10 @@ def leftovers(server: SluiceServer) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[tuple[RayCluster, RayNode]]:
-    ray = RayCluster()
+def cluster(moto_s3: str) -> Iterator[tuple[RayCluster, RayNode]]:
+    # Every node can reach moto's S3 (AWS_ENDPOINT_URL_S3 is in this process's environment now),
+    # as the nodes of a real cluster reach S3; the servers on the embedded store say so explicitly.
+    ray = RayCluster(node_env=MOTO_KEYS)
     try:
         ray.start_head(num_cpus=1)
         yield ray, ray.add_node(num_cpus=1)
@@ -129,8 +138,9 @@ def servers(cluster: tuple[RayCluster, RayNode],
     ray, _ = cluster
     on_ray = SluiceServer(data_dir=tmp_path_factory.mktemp("on-ray"), extra_env={
         "SLUICE_EXECUTOR": "ray", "SLUICE_RAY_ADDRESS": ray.address, "SLUICE_RUN_PROGRESS_SECONDS": "0.2",
-        **ray.env()})
-    serial = SluiceServer(data_dir=tmp_path_factory.mktemp("serial"), extra_env={"SLUICE_PARALLELISM": "1"})
+        "SLUICE_S3_BACKEND": "local", **ray.env()})
+    serial = SluiceServer(data_dir=tmp_path_factory.mktemp("serial"), extra_env={
+        "SLUICE_PARALLELISM": "1", "SLUICE_S3_BACKEND": "local"})
     for server in (on_ray, serial):
         (server.data_dir / "s3" / DESTINATION).mkdir(parents=True)
         server.start()
@@ -246,6 +256,46 @@ def test_a_node_killed_mid_run_leaves_the_run_exact(cluster: tuple[RayCluster, R
     assert not leftovers(on_ray)  # the dead attempts' partial parts were discarded
 
 
+def test_workers_stage_into_s3(cluster: tuple[RayCluster, RayNode], servers: tuple[SluiceServer, SluiceServer],
+                               moto_s3: str, tmp_path: Path) -> None:
+    """Real S3 (moto) through boto3 and pyarrow's S3 filesystem: the workers read the source objects
+    and stage the parts in the destination bucket themselves; the server adopts and publishes."""
+    import boto3
+
+    ray, _ = cluster
+    _, serial = servers
+    s3 = boto3.client("s3", endpoint_url=moto_s3, region_name="us-east-1", aws_access_key_id="testing",
+                      aws_secret_access_key="testing")
+    source, destination = f"ray-in-{os.urandom(4).hex()}", f"ray-out-{os.urandom(4).hex()}"
+    for bucket in (source, destination):
+        s3.create_bucket(Bucket=bucket)
+    rows = write_objects([serial.data_dir], "via-s3", objects=6, rows=2000)
+    for index in range(6):
+        s3.put_object(Bucket=source, Key=f"via-s3/part-{index:04d}.csv", Body=csv_object(index, 2000))
+    server = SluiceServer(data_dir=tmp_path / "on-s3", extra_env={
+        "SLUICE_EXECUTOR": "ray", "SLUICE_RAY_ADDRESS": ray.address, "SLUICE_S3_BACKEND": "aws",
+        "AWS_ENDPOINT_URL_S3": moto_s3, **MOTO_KEYS, **ray.env()})
+    server.start()
+    try:
+        client, name = server.client(), unique("ray-s3")
+        create_flow(client, name, "via-s3", buckets=(source, destination))
+        execution_id = client.start_flow(flowName=name)["executionId"]
+        record = wait_for_run(client, name, execution_id, timeout=300)
+        assert record["executionStatus"] == "Successful", record
+        events = all_events(server, name, execution_id)
+    finally:
+        server.stop()
+    assert record["executionResult"]["recordsProcessed"] == rows
+    keys = sorted(item["Key"] for item in s3.list_objects_v2(Bucket=destination).get("Contents", []))
+    published = [key for key in keys if key.startswith(f"{name}/")]
+    assert published and keys == published  # nothing left under .sluice-staging/
+    got = pa.concat_tables([pq.read_table(pa.BufferReader(s3.get_object(Bucket=destination, Key=key)["Body"].read()))
+                            for key in published])
+    _, expected = serial_run(serial, "via-s3")
+    assert got.equals(expected)
+    assert sum(staged_by(events).values()) == len(published)
+
+
 LEAK_CHECK = r"""
 import sys, ray
 from sluice.connectors.base import ProfileView
@@ -287,7 +337,7 @@ def test_credentials_stay_out_of_rays_logs(cluster: tuple[RayCluster, RayNode], 
 def test_an_unreachable_cluster_fails_the_run_with_a_reason(tmp_path: Path) -> None:
     closed = free_port()  # nothing listens there
     server = SluiceServer(data_dir=tmp_path / "unreachable", extra_env={
-        "SLUICE_EXECUTOR": "ray", "SLUICE_RAY_ADDRESS": f"127.0.0.1:{closed}"})
+        "SLUICE_EXECUTOR": "ray", "SLUICE_RAY_ADDRESS": f"127.0.0.1:{closed}", "SLUICE_S3_BACKEND": "local"})
     (server.data_dir / "s3" / DESTINATION).mkdir(parents=True)
     server.start()
     try:

@@ -112,9 +112,14 @@ def _check_reachable(address: str) -> None:
 
 
 def worker_settings(settings: ProcessSettings) -> ProcessSettings:
-    """The settings a worker reads with: the server's, less secrets no source reads."""
+    """The settings a worker reads with: the server's, less secrets no source reads, and the S3
+    store this server chose (a node whose environment names an S3 endpoint must not read or stage
+    in another store than the one this server publishes from)."""
+    from sluice.connectors.s3.storage import backend_name  # S3's own rule for an unset SLUICE_S3_BACKEND
+
     return replace(settings, observability=ObservabilitySettings(),
-                   salesforce=replace(settings.salesforce, client_secret=None))
+                   salesforce=replace(settings.salesforce, client_secret=None),
+                   s3=replace(settings.s3, backend=settings.s3.backend or backend_name()))
 
 
 def split_job(request: RunRequest, spec: ConnectorSpec, props: Mapping[str, Any], context: RunContext,
