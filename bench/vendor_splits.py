@@ -52,7 +52,8 @@ def flow(client: object, fake: FakeServiceNow, name: str, bucket: str) -> None:
         tasks=common.map_all("ServiceNow"))
 
 
-def main() -> None:
+def main() -> str:
+    """Run both sides in turns; return the Markdown table."""
     counts = {"sys_user": 200, "sys_user_group": 12, "cmdb_ci": 20, "cmdb_ci_server": 20, "problem": 10,
               "incident": RECORDS, "change_request": 10}
     with FakeServiceNow(counts) as fake, tempfile.TemporaryDirectory() as tmp:
@@ -79,14 +80,18 @@ def main() -> None:
                           f"{RECORDS / seconds:,.0f} records/s, most calls in flight {fake.state.most_in_flight}, "
                           f"fake CPU {fake_cpu:.1f} s",
                           flush=True)
+            lines = [f"{RECORDS:,} incidents, pages of {PAGE}, {LATENCY * 1000:.0f} ms per call, "
+                     f"median of {REPEATS}, {os.cpu_count()} cores", "",
+                     "| SLUICE_PARALLELISM | seconds | records/s | vs one stream |", "|---:|---:|---:|---:|"]
+            serial = statistics.median(walls[THREADS[0]])
             for threads in THREADS:
                 wall = statistics.median(walls[threads])
-                print(f"SLUICE_PARALLELISM={threads}: median {wall:.2f} s, {RECORDS / wall:,.0f} records/s "
-                      f"({RECORDS} incidents, pages of {PAGE}, {LATENCY * 1000:.0f} ms per call)")
+                lines.append(f"| {threads} | {wall:.2f} | {RECORDS / wall:,.0f} | {serial / wall:.2f}x |")
+            return "\n".join(lines)
         finally:
             for server in servers.values():
                 server.stop()
 
 
 if __name__ == "__main__":
-    main()
+    print(main())
