@@ -88,7 +88,12 @@ def routes(console: Console) -> list[BaseRoute]:
         return console.render(request, "flows/page.html", context)
 
     async def flow_history(request: Request, user: User) -> Response:
-        return console.render(request, "flows/_history.html", await history_for(user, request.path_params["name"]))
+        context = await history_for(user, request.path_params["name"])
+        response = console.render(request, "flows/_history.html", context)
+        if request.query_params.get("watching") and context["live"] is None:
+            # The run being watched ended: reload the whole page, so its status and buttons follow.
+            response.headers["hx-refresh"] = "true"
+        return response
 
     async def start(request: Request, user: User) -> Response:
         name = request.path_params["name"]
