@@ -32,7 +32,8 @@ ROWS = [
 ]
 KEPT = [r for r in ROWS if float(r["amount"]) > THRESHOLD]
 TASKS = [
-    {"taskType": "Filter", "sourceFields": ["id", "name", "email", "amount"], "connectorOperator": {"S3": "PROJECTION"}},
+    {"taskType": "Filter", "sourceFields": ["id", "name", "email", "amount"],
+     "connectorOperator": {"S3": "PROJECTION"}},
     {"taskType": "Filter", "sourceFields": ["amount"], "connectorOperator": {"S3": "GREATER_THAN"},
      "taskProperties": {"VALUE": str(THRESHOLD), "DATA_TYPE": "double"}},
     {"taskType": "Map", "sourceFields": ["id"], "connectorOperator": {"S3": "NO_OP"}, "destinationField": "id"},
