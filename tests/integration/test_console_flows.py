@@ -243,3 +243,38 @@ def test_the_list_is_readable_at_375_px(page, console_server, flows):
     page.goto(f"{console_server.url}/console/flows/{flows['tasks']}")
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
     screenshot(page, "flow-page-375")
+
+
+def test_cancel_a_run_from_the_flow_page(signed_in_page, console_server, buckets):
+    """A run partitioned three ways publishes three files, each move delayed: Cancel lands in time."""
+    client = console_server.client()
+    name, destination = unique("partitioned"), unique("dst")
+    (buckets["root"] / destination).mkdir()
+    client.create_flow(
+        flowName=name,
+        triggerConfig={"triggerType": "OnDemand"},
+        sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {"S3": {
+            "bucketName": buckets["source"], "bucketPrefix": "in",
+            "s3InputFormatConfig": {"s3InputFileType": "CSV"}}}},
+        destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
+            "bucketName": destination, "bucketPrefix": "out", "s3OutputFormatConfig": {"fileType": "JSON"}}}}],
+        tasks=[
+            {"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"S3": "NO_OP"}, "taskProperties": {}},
+            {"taskType": "Partition", "sourceFields": ["region"], "connectorOperator": {"S3": "NO_OP"},
+             "taskProperties": {"ORDERED_PARTITION_KEYS_LIST": '["region"]'}},
+        ],
+    )
+    page = signed_in_page
+    page.goto(f"{console_server.url}/console/flows/{name}")
+    page.get_by_role("button", name="Run now").click()
+    page.wait_for_url(f"**/console/flows/{name}")
+    page.get_by_role("button", name="Cancel run").click()
+    page.wait_for_url(f"**/console/flows/{name}")
+    page.locator("section.live").wait_for(state="detached", timeout=60_000)
+    page.wait_for_load_state()
+    run_row = page.locator("table.runs tbody tr[data-execution]").first
+    assert "Canceled" in run_row.inner_text()
+    [record] = execution_records(client, name)
+    assert record["executionStatus"] == "Canceled"
+    # Nothing of a canceled run is visible in the destination.
+    assert read_json_lines(buckets["root"] / destination) == []
