@@ -278,3 +278,21 @@ def test_cancel_a_run_from_the_flow_page(signed_in_page, console_server, buckets
     assert record["executionStatus"] == "Canceled"
     # Nothing of a canceled run is visible in the destination.
     assert read_json_lines(buckets["root"] / destination) == []
+
+
+def test_a_failed_run_shows_its_error_in_the_history_and_on_its_page(signed_in_page, console_server):
+    client = console_server.client()
+    name, missing = unique("broken"), unique("absent")
+    client.create_flow(**copy_flow(name, sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {
+        "S3": {"bucketName": missing, "bucketPrefix": "in"}}}))
+    execution_id = client.start_flow(flowName=name)["executionId"]
+    wait_for(lambda: execution_records(client, name)[0]["executionStatus"] == "Error", 60)
+    message = execution_records(client, name)[0]["executionResult"]["errorInfo"]["executionMessage"]
+    page = signed_in_page
+    page.goto(f"{console_server.url}/console/flows/{name}")
+    row = page.locator(f"tr[data-execution='{execution_id}']")
+    assert "Error" in row.inner_text() and message in row.inner_text()
+    row.get_by_role("link").click()
+    page.wait_for_url(f"**/runs/{execution_id}")
+    assert page.get_by_role("alert").inner_text() == message
+    assert f"finished Error: {message}" in page.locator("ol.log").inner_text()
