@@ -24,6 +24,7 @@ def test_a_wrong_secret_cannot_sign_in(page, console_server):
     sign_in(page, console_server, secret_key=SECRET_KEY[:-1] + "x")
     assert page.url.endswith("/console/signin")
     assert page.get_by_role("alert").inner_text().startswith("That access key id and secret access key")
+    screenshot(page, "sign-in-refused")
     page.goto(f"{console_server.url}/console/flows")
     assert "/console/signin" in page.url
 
@@ -119,9 +120,11 @@ def test_sign_in_with_the_keyboard_alone_returns_to_the_page_asked_for(page, con
     page.goto(f"{console_server.url}/console/flows/{name}")
     assert "/console/signin?next=" in page.url
     # The key id field has the focus; Tab walks the form in order and Enter submits it.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'access_key_id'")
     page.keyboard.type(ACCESS_KEY)
     page.keyboard.press("Tab")
     page.keyboard.type(SECRET_KEY)
+    assert page.get_by_label("Access key id").input_value() == ACCESS_KEY
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "region"
     page.keyboard.press("Tab")
@@ -157,3 +160,13 @@ def test_the_region_picker_shows_that_regions_flows(signed_in_page, console_serv
     page.get_by_role("button", name="Switch").click()
     page.wait_for_load_state()
     assert page.locator(f"tr[data-flow='{name}']").count() == 1
+
+
+def test_deleting_the_account_ends_its_console_sessions(page, console_server):
+    keys = create_account(console_server)
+    sign_in(page, console_server, keys["access_key_id"], keys["secret_access_key"])
+    assert page.url.endswith("/console/flows")
+    done = console_server.cli("accounts", "delete", keys["name"])
+    assert done.returncode == 0, done.stderr
+    page.goto(f"{console_server.url}/console/flows")
+    assert "/console/signin" in page.url

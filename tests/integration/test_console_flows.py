@@ -115,14 +115,17 @@ def test_search_and_filters_narrow_the_list_in_place(signed_in_page, flows):
     assert listed(page) == [flows["tasks"]]
     page.get_by_label("Search").fill("")
     page.get_by_label("Status").select_option("Draft")
-    page.wait_for_function("() => [...document.querySelectorAll('table.flows tr[data-flow]')]"
-                           ".every(r => r.innerText.includes('Draft'))")
+    page.wait_for_function("() => { const rows = [...document.querySelectorAll('table.flows tr[data-flow]')];"
+                           " return rows.length > 0 && rows.every(r => r.innerText.includes('Draft')); }")
     assert flows["draft"] in listed(page) and flows["tasks"] not in listed(page)
     page.get_by_label("Status").select_option("")
     page.get_by_label("Trigger").select_option("OnDemand")
-    page.wait_for_function("n => ![...document.querySelectorAll('table.flows tr[data-flow]')]"
-                           ".some(r => r.dataset.flow === n)", arg=flows["hourly"])
-    assert flows["tasks"] in listed(page)
+    # Each change sends its own request: wait for the list both filters give.
+    page.wait_for_function("n => { const rows = [...document.querySelectorAll('table.flows tr[data-flow]')];"
+                           " return rows.some(r => r.dataset.flow === n)"
+                           " && rows.every(r => r.innerText.includes('OnDemand')); }", arg=flows["tasks"])
+    assert flows["hourly"] not in listed(page) and flows["draft"] not in listed(page)
+    assert page.url.endswith("?q=&status=&trigger=OnDemand")  # the address follows the filters
     page.get_by_label("Search").fill("no-such-flow-anywhere")
     page.get_by_text("No flow matches.").wait_for()
 
@@ -296,3 +299,23 @@ def test_a_failed_run_shows_its_error_in_the_history_and_on_its_page(signed_in_p
     page.wait_for_url(f"**/runs/{execution_id}")
     assert page.get_by_role("alert").inner_text() == message
     assert f"finished Error: {message}" in page.locator("ol.log").inner_text()
+
+
+def test_the_run_page_follows_a_running_run_until_it_ends(signed_in_page, console_server, flows):
+    client = console_server.client()
+    name = flows["tasks"]
+    execution_id = client.start_flow(flowName=name)["executionId"]
+    page = signed_in_page
+    page.goto(f"{console_server.url}/console/flows/{name}/runs/{execution_id}")
+    status = page.locator("#run .card").first
+    assert "InProgress" in status.inner_text()
+    # htmx swaps the page's body every second until the run has ended.
+    page.locator("#run .status-successful").wait_for(timeout=60_000)
+    assert page.locator("[data-destination='records']").inner_text() == f"{len(KEPT):,}"
+    assert page.locator("#run[hx-get]").count() == 0  # no more polling
+
+
+def test_an_unknown_run_is_not_found(signed_in_page, console_server, flows):
+    page = signed_in_page
+    assert page.goto(f"{console_server.url}/console/flows/{flows['tasks']}/runs/no-such-run").status == 404
+    assert page.goto(f"{console_server.url}/console/flows/no-such-flow/runs/x").status == 404
