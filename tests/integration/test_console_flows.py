@@ -319,3 +319,19 @@ def test_an_unknown_run_is_not_found(signed_in_page, console_server, flows):
     page = signed_in_page
     assert page.goto(f"{console_server.url}/console/flows/{flows['tasks']}/runs/no-such-run").status == 404
     assert page.goto(f"{console_server.url}/console/flows/no-such-flow/runs/x").status == 404
+
+
+def test_older_runs_are_a_page_away(signed_in_page, console_server, flows):
+    name = flows["tasks"]
+    runs = [r["executionId"] for r in execution_records(console_server.client(), name)]
+    assert len(runs) >= 2  # the tests above ran it twice
+    page = signed_in_page
+    page.goto(f"{console_server.url}/console/flows/{name}?runs=1")
+    seen = [page.locator("table.runs tr[data-execution]").get_attribute("data-execution")]
+    while page.get_by_role("link", name="Older runs").count():
+        page.get_by_role("link", name="Older runs").click()
+        page.wait_for_load_state()
+        seen.append(page.locator("table.runs tr[data-execution]").get_attribute("data-execution"))
+        assert page.get_by_role("link", name="Newest runs").is_visible()
+    assert seen == runs
+    assert page.goto(f"{console_server.url}/console/flows/{name}?older=forged").status == 400
