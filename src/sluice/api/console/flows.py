@@ -2,7 +2,7 @@
 
     GET  /console/flows                      the list (search and filters in the query string)
     GET  /console/flows/_rows                the list's rows, for htmx as the search changes
-    GET  /console/flows/{name}               configuration, tasks, tags, run history (?older=<token>&runs=<n>: older runs)
+    GET  /console/flows/{name}               configuration, tasks, tags, run history (?older=, ?runs=)
     GET  /console/flows/{name}/_history      the run history and live progress, polled while a run goes
     POST /console/flows/{name}/start         StartFlow
     POST /console/flows/{name}/stop          StopFlow
