@@ -149,6 +149,8 @@ def test_the_flow_page_shows_configuration_tasks_and_tags(signed_in_page, consol
 def test_run_from_the_flow_page_watch_it_and_check_the_run_page_counts(signed_in_page, console_server, flows,
                                                                       buckets):
     page = signed_in_page
+    errors: list[str] = []  # the browser's console: a CSP violation or a script error would show here
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     name = flows["tasks"]
     page.goto(f"{console_server.url}/console/flows/{name}")
     page.get_by_role("button", name="Run now").click()
@@ -203,6 +205,7 @@ def test_run_from_the_flow_page_watch_it_and_check_the_run_page_counts(signed_in
     page.goto(f"{console_server.url}/console/flows")
     assert "Successful" in page.locator(f"tr[data-flow='{name}']").inner_text()
     screenshot(page, "flows-list")
+    assert errors == []
 
 
 def read_json_lines(folder: Path) -> list[dict[str, Any]]:
