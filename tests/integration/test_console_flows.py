@@ -338,3 +338,17 @@ def test_older_runs_are_a_page_away(signed_in_page, console_server, flows):
         assert page.get_by_role("link", name="Newest runs").is_visible()
     assert seen == runs
     assert page.goto(f"{console_server.url}/console/flows/{name}?older=forged").status == 400
+
+
+def test_what_a_flow_holds_is_shown_as_text_never_as_markup(signed_in_page, console_server, buckets):
+    markup = "<img src=x onerror=alert(1)><b>bold</b>"
+    name = unique("markup")
+    console_server.client().create_flow(**copy_flow(name, tasks=[
+        {"taskType": "Filter", "sourceFields": ["name"], "connectorOperator": {"S3": "EQUAL_TO"},
+         "taskProperties": {"VALUE": markup, "DATA_TYPE": "string"}},
+        {"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"S3": "NO_OP"}, "taskProperties": {}},
+    ]))
+    page = signed_in_page
+    page.goto(f"{console_server.url}/console/flows/{name}")
+    assert markup in page.locator("table.tasks").inner_text()
+    assert page.locator("table.tasks img, table.tasks b").count() == 0
