@@ -42,3 +42,7 @@ def server_log_stays_clean(server: SluiceServer) -> Iterator[None]:
     yield
     log = server.log()
     assert "Traceback" not in log, log[-4000:]
+
+
+# The console's Playwright fixtures (Debian Chromium against a real server), for test_console_*.py.
+from tests.support.browser import browser, console_server, page, signed_in_page  # noqa: E402, F401

@@ -19,6 +19,7 @@ import anyio
 from starlette.types import Message, Receive, Scope, Send
 
 from sluice.api import storage_errors
+from sluice.api.console.app import ConsoleApp, is_console_request
 from sluice.api.dispatch import Handler, operations
 from sluice.api.metrics_endpoint import METRICS_PATH, serve_metrics
 from sluice.api.runs_endpoint import RunsEndpoint, is_runs_request
@@ -136,6 +137,8 @@ class SluiceApp:
             RunsEndpoint(runtime.services.executions), KeyResolver(runtime.store), regions=regions
         )
         store = runtime.store
+        # The web console (/console): its own session cookie, the same accounts and services.
+        self.console = ConsoleApp(runtime.services, KeyResolver(store), store.box.derive("console-session"), regions)
         self.secrets = SigV4Middleware(
             SecretsEndpoint(ConnectorSecrets(store)),
             lambda key: resolve_connector_key(store, key),
@@ -156,6 +159,8 @@ class SluiceApp:
             await _send(send, (200, [(b"content-type", b"application/json")], body))
         elif scope["type"] == "http" and scope["path"] == METRICS_PATH:
             await serve_metrics(scope, send)
+        elif scope["type"] == "http" and is_console_request(scope):
+            await self.console(scope, receive, send)
         elif scope["type"] == "http" and is_secrets_request(scope):
             await self.secrets(scope, receive, send)
         elif scope["type"] == "http" and is_runs_request(scope):

@@ -12,6 +12,7 @@ from sluice.engine.executor import Executor
 from sluice.service.connector_profiles import ConnectorProfiles
 from sluice.service.connectors import Connectors
 from sluice.service.executions import Executions
+from sluice.service.flow_overviews import FlowOverviews
 from sluice.service.flows import Flows
 from sluice.service.pagination import Paginator
 from sluice.service.registrations import Registrations
@@ -29,6 +30,7 @@ class Services:
     connectors: Connectors
     registrations: Registrations
     tags: Tags
+    flow_overviews: FlowOverviews  # the console's flows list
 
 
 def build_services(store: Store, executor: Executor, max_profiles: int, max_flows: int) -> Services:
@@ -43,4 +45,5 @@ def build_services(store: Store, executor: Executor, max_profiles: int, max_flow
         connectors=connectors,
         registrations=Registrations(store),
         tags=Tags(store),
+        flow_overviews=FlowOverviews(store),
     )

@@ -8,6 +8,8 @@ the associated data (e.g. the profile ARN), so a ciphertext copied to another ro
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 from pathlib import Path
@@ -25,6 +27,16 @@ class SecretBox:
         if len(key) != 32:
             raise ValueError("the master key must be 32 bytes (base64 of 32 random bytes)")
         self._aead = AESGCM(key)
+        self._key = key
+
+    def derive(self, purpose: str) -> bytes:
+        """A 32-byte key for `purpose` (e.g. signing console sessions), derived from the master key.
+
+        HMAC-SHA256 of the purpose under the master key: every server process sharing the master
+        key derives the same key, the master key itself never leaves the box, and rotating it
+        invalidates whatever the derived key signed.
+        """
+        return hmac.new(self._key, f"sluice-derived-key:{purpose}".encode(), hashlib.sha256).digest()
 
     def seal(self, plaintext: bytes, context: str) -> bytes:
         """Encrypt `plaintext`, bound to `context`."""
