@@ -77,7 +77,7 @@ def routes(console: Console) -> list[BaseRoute]:
     async def configurations(user: User, types: list[str] | None = None) -> dict[str, Any]:
         params: dict[str, Any] = {"connectorTypes": types} if types else {}
         answer = await console.call(user, services.connectors.describe_connectors, params)
-        return answer["connectorConfigurations"]  # type: ignore[no-any-return]
+        return answer["connectorConfigurations"]
 
     async def capabilities(user: User, connector_type: str) -> dict[str, Any]:
         return (await configurations(user, [connector_type])).get(connector_type) or {}
@@ -85,14 +85,14 @@ def routes(console: Console) -> list[BaseRoute]:
     async def profiles(user: User, connector_type: str) -> list[dict[str, Any]]:
         answer = await console.call(user, services.connector_profiles.describe_connector_profiles,
                                     {"connectorType": connector_type})
-        return answer["connectorProfileDetails"]  # type: ignore[no-any-return]
+        return answer["connectorProfileDetails"]
 
     async def fields(user: User, draft: dict[str, Any]) -> list[dict[str, Any]]:
         params = {"connectorType": forms.source_type(draft), "connectorEntityName": forms.source_entity(draft) or ""}
         if draft["sourceFlowConfig"].get("connectorProfileName"):
             params["connectorProfileName"] = draft["sourceFlowConfig"]["connectorProfileName"]
         answer = await console.call(user, services.connectors.describe_connector_entity, params)
-        return answer["connectorEntityFields"]  # type: ignore[no-any-return]
+        return answer["connectorEntityFields"]
 
     async def entities(user: User, connector_type: str, profile: str, path: str) -> list[dict[str, Any]]:
         params: dict[str, Any] = {"connectorType": connector_type}

@@ -16,7 +16,9 @@ import copy
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
+
+from starlette.datastructures import ImmutableMultiDict
 
 from sluice.service import catalog
 
@@ -56,12 +58,8 @@ TASK_OPERATORS: dict[str, tuple[str, ...]] = {
 TIMESTAMP_KEYS = ("scheduleStartTime", "scheduleEndTime", "firstExecutionFrom")
 
 
-class Form(Protocol):
-    """What the helpers read of a submitted form (Starlette's FormData fits)."""
-
-    def get(self, key: str, default: Any = None) -> Any: ...
-
-    def getlist(self, key: str) -> list[Any]: ...
+# A submitted form or a query string (Starlette's FormData and QueryParams are both one).
+Form = ImmutableMultiDict[str, Any]
 
 
 class WizardInputError(ValueError):
@@ -153,7 +151,7 @@ def source_props(draft: Mapping[str, Any]) -> dict[str, Any]:
     config = draft["sourceFlowConfig"]
     member = catalog.source_member(source_type(draft)) or source_type(draft)
     members = config.setdefault("sourceConnectorProperties", {})
-    return members.setdefault(member, {})  # type: ignore[no-any-return]
+    return members.setdefault(member, {})
 
 
 def destination(draft: Mapping[str, Any]) -> dict[str, Any]:
@@ -161,7 +159,7 @@ def destination(draft: Mapping[str, Any]) -> dict[str, Any]:
     destinations = draft["destinationFlowConfigList"]
     if not destinations:
         destinations.append({"connectorType": S3, "destinationConnectorProperties": {}})
-    return destinations[0]  # type: ignore[no-any-return]
+    return destinations[0]
 
 
 def destination_props(draft: Mapping[str, Any]) -> dict[str, Any]:
@@ -169,7 +167,7 @@ def destination_props(draft: Mapping[str, Any]) -> dict[str, Any]:
     first = destination(draft)
     member = catalog.destination_member(first["connectorType"]) or first["connectorType"]
     members = first.setdefault("destinationConnectorProperties", {})
-    return members.setdefault(member, {})  # type: ignore[no-any-return]
+    return members.setdefault(member, {})
 
 
 def source_entity(draft: Mapping[str, Any]) -> str | None:
@@ -201,6 +199,22 @@ def _names(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
 
 
+def parse_tags(text: str) -> dict[str, str]:
+    """`team=sales, env=dev` -> {'team': 'sales', 'env': 'dev'}."""
+    tags: dict[str, str] = {}
+    for part in _names(text):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip():
+            raise WizardInputError(f"Write tags as key=value, not {part!r}.")
+        tags[key.strip()] = value.strip()
+    return tags
+
+
+def tags_text(tags: Mapping[str, str] | None) -> str:
+    """The tags field's value for a draft's tags."""
+    return ", ".join(f"{key}={value}" for key, value in (tags or {}).items())
+
+
 def parse_utc(text: str) -> float | None:
     """A `datetime-local` value (taken as UTC) -> epoch seconds; '' -> None."""
     if not text:
@@ -224,8 +238,9 @@ def utc_input(epoch: Any) -> str:
 # -- step 1: source ----------------------------------------------------------------------------
 def apply_source(draft: dict[str, Any], form: Form, editing: bool) -> dict[str, Any]:
     """Flow name and description, source connector type and profile; S3's file type."""
-    if not editing:
+    if not editing:  # UpdateFlow renames nothing and takes no tags (TagResource does)
         draft["flowName"] = _text(form, "flowName")
+        _set(draft, "tags", parse_tags(_text(form, "tags")))
     _set(draft, "description", _text(form, "description"))
     config = draft["sourceFlowConfig"]
     new_type = _text(form, "source_type") or source_type(draft)
@@ -369,7 +384,10 @@ def new_task(draft: Mapping[str, Any], form: Form, fields: Sequence[Mapping[str,
         if not operators:
             raise WizardInputError(f"The source connector offers no operator for a {task_type} task on "
                                    f"{sources[0]}.")
-        operator = _choice(form, "task_operator", operators, operators[0]) or operators[0]
+        operator = _text(form, "task_operator") or operators[0]
+        if operator not in operators:
+            raise WizardInputError(f"{operator} is not an operator the source connector offers for a {task_type} "
+                                   f"task on {sources[0]} (it offers {', '.join(operators)}).")
     props: dict[str, str] = {}
     task: dict[str, Any] = {"sourceFields": sources, "connectorOperator": {operator_key(draft): operator},
                             "taskType": task_type}
@@ -449,18 +467,18 @@ def apply_trigger(draft: dict[str, Any], form: Form, trigger_types: Sequence[str
 
 # -- errors ------------------------------------------------------------------------------------
 _ERROR_STEPS = (
-    ("tasks", "mapping"),
+    ("flowName", "source"),
+    ("sourceFlowConfig", "entity"),
     ("destinationFlowConfigList", "destination"),
     ("destination", "destination"),
+    ("tasks", "mapping"),
     ("triggerConfig", "trigger"),
     ("schedule", "trigger"),
-    ("sourceFlowConfig", "entity"),
-    ("flowName", "source"),
 )
 
 
 def step_for_error(message: str) -> str:
-    """The step whose form a service error is about (by the member path AppFlow's message names)."""
+    """The earliest step whose form a service error is about, by the member paths AppFlow's message names."""
     for needle, step in _ERROR_STEPS:
         if needle in message:
             return step
