@@ -115,14 +115,17 @@ def test_search_and_filters_narrow_the_list_in_place(signed_in_page, flows):
     assert listed(page) == [flows["tasks"]]
     page.get_by_label("Search").fill("")
     page.get_by_label("Status").select_option("Draft")
-    page.wait_for_function("() => [...document.querySelectorAll('table.flows tr[data-flow]')]"
-                           ".every(r => r.innerText.includes('Draft'))")
+    page.wait_for_function("() => { const rows = [...document.querySelectorAll('table.flows tr[data-flow]')];"
+                           " return rows.length > 0 && rows.every(r => r.innerText.includes('Draft')); }")
     assert flows["draft"] in listed(page) and flows["tasks"] not in listed(page)
     page.get_by_label("Status").select_option("")
     page.get_by_label("Trigger").select_option("OnDemand")
-    page.wait_for_function("n => ![...document.querySelectorAll('table.flows tr[data-flow]')]"
-                           ".some(r => r.dataset.flow === n)", arg=flows["hourly"])
-    assert flows["tasks"] in listed(page)
+    # Each change sends its own request: wait for the list both filters give.
+    page.wait_for_function("n => { const rows = [...document.querySelectorAll('table.flows tr[data-flow]')];"
+                           " return rows.some(r => r.dataset.flow === n)"
+                           " && rows.every(r => r.innerText.includes('OnDemand')); }", arg=flows["tasks"])
+    assert flows["hourly"] not in listed(page) and flows["draft"] not in listed(page)
+    assert page.url.endswith("?q=&status=&trigger=OnDemand")  # the address follows the filters
     page.get_by_label("Search").fill("no-such-flow-anywhere")
     page.get_by_text("No flow matches.").wait_for()
 
@@ -243,3 +246,92 @@ def test_the_list_is_readable_at_375_px(page, console_server, flows):
     page.goto(f"{console_server.url}/console/flows/{flows['tasks']}")
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
     screenshot(page, "flow-page-375")
+
+
+def test_cancel_a_run_from_the_flow_page(signed_in_page, console_server, buckets):
+    """A run partitioned three ways publishes three files, each move delayed: Cancel lands in time."""
+    client = console_server.client()
+    name, destination = unique("partitioned"), unique("dst")
+    (buckets["root"] / destination).mkdir()
+    client.create_flow(
+        flowName=name,
+        triggerConfig={"triggerType": "OnDemand"},
+        sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {"S3": {
+            "bucketName": buckets["source"], "bucketPrefix": "in",
+            "s3InputFormatConfig": {"s3InputFileType": "CSV"}}}},
+        destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
+            "bucketName": destination, "bucketPrefix": "out", "s3OutputFormatConfig": {"fileType": "JSON"}}}}],
+        tasks=[
+            {"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"S3": "NO_OP"}, "taskProperties": {}},
+            {"taskType": "Partition", "sourceFields": ["region"], "connectorOperator": {"S3": "NO_OP"},
+             "taskProperties": {"ORDERED_PARTITION_KEYS_LIST": '["region"]'}},
+        ],
+    )
+    page = signed_in_page
+    page.goto(f"{console_server.url}/console/flows/{name}")
+    page.get_by_role("button", name="Run now").click()
+    page.wait_for_url(f"**/console/flows/{name}")
+    page.get_by_role("button", name="Cancel run").click()
+    page.wait_for_url(f"**/console/flows/{name}")
+    page.locator("section.live").wait_for(state="detached", timeout=60_000)
+    page.wait_for_load_state()
+    run_row = page.locator("table.runs tbody tr[data-execution]").first
+    assert "Canceled" in run_row.inner_text()
+    [record] = execution_records(client, name)
+    assert record["executionStatus"] == "Canceled"
+    # Nothing of a canceled run is visible in the destination.
+    assert read_json_lines(buckets["root"] / destination) == []
+
+
+def test_a_failed_run_shows_its_error_in_the_history_and_on_its_page(signed_in_page, console_server):
+    client = console_server.client()
+    name, missing = unique("broken"), unique("absent")
+    client.create_flow(**copy_flow(name, sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {
+        "S3": {"bucketName": missing, "bucketPrefix": "in"}}}))
+    execution_id = client.start_flow(flowName=name)["executionId"]
+    wait_for(lambda: execution_records(client, name)[0]["executionStatus"] == "Error", 60)
+    message = execution_records(client, name)[0]["executionResult"]["errorInfo"]["executionMessage"]
+    page = signed_in_page
+    page.goto(f"{console_server.url}/console/flows/{name}")
+    row = page.locator(f"tr[data-execution='{execution_id}']")
+    assert "Error" in row.inner_text() and message in row.inner_text()
+    row.get_by_role("link").click()
+    page.wait_for_url(f"**/runs/{execution_id}")
+    assert page.get_by_role("alert").inner_text() == message
+    assert f"finished Error: {message}" in page.locator("ol.log").inner_text()
+
+
+def test_the_run_page_follows_a_running_run_until_it_ends(signed_in_page, console_server, flows):
+    client = console_server.client()
+    name = flows["tasks"]
+    execution_id = client.start_flow(flowName=name)["executionId"]
+    page = signed_in_page
+    page.goto(f"{console_server.url}/console/flows/{name}/runs/{execution_id}")
+    status = page.locator("#run .card").first
+    assert "InProgress" in status.inner_text()
+    # htmx swaps the page's body every second until the run has ended.
+    page.locator("#run .status-successful").wait_for(timeout=60_000)
+    assert page.locator("[data-destination='records']").inner_text() == f"{len(KEPT):,}"
+    assert page.locator("#run[hx-get]").count() == 0  # no more polling
+
+
+def test_an_unknown_run_is_not_found(signed_in_page, console_server, flows):
+    page = signed_in_page
+    assert page.goto(f"{console_server.url}/console/flows/{flows['tasks']}/runs/no-such-run").status == 404
+    assert page.goto(f"{console_server.url}/console/flows/no-such-flow/runs/x").status == 404
+
+
+def test_older_runs_are_a_page_away(signed_in_page, console_server, flows):
+    name = flows["tasks"]
+    runs = [r["executionId"] for r in execution_records(console_server.client(), name)]
+    assert len(runs) >= 2  # the tests above ran it twice
+    page = signed_in_page
+    page.goto(f"{console_server.url}/console/flows/{name}?runs=1")
+    seen = [page.locator("table.runs tr[data-execution]").get_attribute("data-execution")]
+    while page.get_by_role("link", name="Older runs").count():
+        page.get_by_role("link", name="Older runs").click()
+        page.wait_for_load_state()
+        seen.append(page.locator("table.runs tr[data-execution]").get_attribute("data-execution"))
+        assert page.get_by_role("link", name="Newest runs").is_visible()
+    assert seen == runs
+    assert page.goto(f"{console_server.url}/console/flows/{name}?older=forged").status == 400

@@ -9,7 +9,8 @@ Fixtures (imported by tests/integration/conftest.py, so every integration module
 
 * `console_server` - one `sluice serve` per module (SQLite, one run worker), the default account's
   keys being `ACCESS_KEY` / `SECRET_KEY` from tests/support/server.py; a module's
-  `CONSOLE_SERVER_ENV` dict, if it has one, is added to the server's environment;
+  `CONSOLE_SERVER_ENV` dict, if it has one, is added to the server's environment; after the
+  module, the server's log must hold no traceback;
 * `browser` - one headless Chromium per test session;
 * `page` - a fresh browser context (no cookies) and page per test, 1440 x 900;
 * `signed_in_page` - `page`, signed in to `console_server` as the default account.
@@ -70,6 +71,8 @@ def console_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
         yield server
     finally:
         server.stop()
+    # Every failure the console met was a handled one: nothing unhandled reached the log.
+    assert "Traceback" not in server.log(), server.log()[-4000:]
 
 
 @pytest.fixture(scope="session")

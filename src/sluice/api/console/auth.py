@@ -7,8 +7,6 @@ signs with, and checks them against the account store exactly as the SigV4 check
 
 from __future__ import annotations
 
-import time
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -40,14 +38,10 @@ def routes(console: Console) -> list[BaseRoute]:
         if not _region_ok(console, region):
             problem = f"{region} is not a region here."
             return console.render(request, "signin.html", {**context, "problem": problem}, 400)
-        account_id = console.sign_in(key_id, secret) if key_id and secret else None
-        if account_id is None:
+        signed_in = console.sign_in(key_id, secret, region)
+        if signed_in is None:
             return console.render(request, "signin.html", {**context, "problem": WRONG_KEYS}, 401)
-        resolved = console.resolve_key(key_id)
-        assert resolved is not None  # sign_in just found it
-        console.set_session(request, sessions.Session(
-            csrf=sessions.anonymous().csrf, issued_at=time.time(), account_id=account_id,
-            access_key_id=key_id, key_check=console.codec.key_check(resolved[0]), region=region))
+        console.set_session(request, signed_in)
         return console.redirect(request, safe_next(str(form.get("next") or "")))
 
     async def sign_out(request: Request, user: User) -> Response:

@@ -2,7 +2,7 @@
 
     GET  /console/flows                      the list (search and filters in the query string)
     GET  /console/flows/_rows                the list's rows, for htmx as the search changes
-    GET  /console/flows/{name}               configuration, tasks, tags, run history
+    GET  /console/flows/{name}               configuration, tasks, tags, run history (?older=, ?runs=)
     GET  /console/flows/{name}/_history      the run history and live progress, polled while a run goes
     POST /console/flows/{name}/start         StartFlow
     POST /console/flows/{name}/stop          StopFlow
@@ -66,24 +66,33 @@ def routes(console: Console) -> list[BaseRoute]:
         return console.render(request, "flows/list.html", await rows_for(request, user))
 
     async def flow_rows(request: Request, user: User) -> Response:
-        return console.render(request, "flows/_rows.html", await rows_for(request, user))
+        response = console.render(request, "flows/_rows.html", await rows_for(request, user))
+        # The address bar follows the search, so a filtered list can be bookmarked or reloaded.
+        query = request.url.query
+        response.headers["hx-push-url"] = "/console/flows" + (f"?{query}" if query else "")
+        return response
 
-    async def history_for(user: User, name: str) -> dict[str, Any]:
-        answer = await console.call(user, services.executions.describe_flow_execution_records,
-                                    {"flowName": name, "maxResults": HISTORY_SIZE})
+    async def history_for(user: User, name: str, older: str = "", size: int = HISTORY_SIZE) -> dict[str, Any]:
+        params: dict[str, Any] = {"flowName": name, "maxResults": size}
+        if older:
+            params["nextToken"] = older  # DescribeFlowExecutionRecords' own token: a bad one is a 400
+        answer = await console.call(user, services.executions.describe_flow_execution_records, params)
         runs = answer["flowExecutions"]
-        live = next((r for r in runs if r["executionStatus"] in RUNNING), None)
+        # Only the newest page can hold a run in progress.
+        live = None if older else next((r for r in runs if r["executionStatus"] in RUNNING), None)
         events: list[dict[str, Any]] = []
         if live is not None:
             answer = await console.call(user, services.executions.run_events, name, live["executionId"], 0, 1000)
             events = answer["events"][-LIVE_EVENTS:]
-        return {"runs": runs, "live": live, "live_events": events, "flow_name": name}
+        return {"runs": runs, "live": live, "live_events": events, "flow_name": name,
+                "older": answer.get("nextToken"), "paged": bool(older), "size": size}
 
     async def flow_page(request: Request, user: User) -> Response:
         name = request.path_params["name"]
         flow = await console.call(user, services.flows.describe_flow, {"flowName": name})
         context = {"flow": flow, "flow_json": api_json(flow), "section": "flows",
-                   **await history_for(user, name)}
+                   **await history_for(user, name, request.query_params.get("older", "")[:4096],
+                                       _history_size(request))}
         context["overview"] = await console.call(user, services.flow_overviews.flow_overview, name)
         return console.render(request, "flows/page.html", context)
 
@@ -120,3 +129,9 @@ def routes(console: Console) -> list[BaseRoute]:
         Route("/console/flows/{name}/cancel", console.action(cancel), methods=["POST"]),
     ]
 
+
+
+def _history_size(request: Request) -> int:
+    """Runs per history page: `?runs=` between 1 and 100 (DescribeFlowExecutionRecords' maximum)."""
+    text = request.query_params.get("runs", "")
+    return min(100, max(1, int(text))) if text.isdigit() else HISTORY_SIZE

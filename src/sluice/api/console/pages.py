@@ -131,13 +131,17 @@ class Console:
         request.state.session = new
         request.state.new_session = new
 
-    def sign_in(self, access_key_id: str, secret: str) -> str | None:
-        """The account id the key pair belongs to, or None (compared in constant time)."""
-        resolved = self.resolve_key(access_key_id)
+    def sign_in(self, access_key_id: str, secret: str, region: str) -> Session | None:
+        """A new signed-in session for the key pair, or None when no account has it (constant-time compare)."""
+        resolved = self.resolve_key(access_key_id) if access_key_id and secret else None
         if resolved is None:
             return None
         stored, account_id = resolved
-        return account_id if hmac.compare_digest(stored.encode(), secret.encode()) else None
+        if not hmac.compare_digest(stored.encode(), secret.encode()):
+            return None
+        # A new CSRF token with the new session: a token seen before sign-in is worth nothing after.
+        return Session(csrf=sessions.anonymous().csrf, issued_at=time.time(), account_id=account_id,
+                       access_key_id=access_key_id, key_check=self.codec.key_check(stored), region=region)
 
     def _finish(self, request: Request, response: Response) -> Response:
         new: Session | None = getattr(request.state, "new_session", None)
