@@ -230,3 +230,35 @@ def test_a_refused_create_shows_the_services_words_next_to_the_form(signed_in_pa
     # Readable at 375 px: the page never scrolls sideways (the JSON wraps).
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
     screenshot(page, "wizard-error-375")
+
+
+def test_every_step_answers_for_a_saas_source_without_a_connection(signed_in_page, console_server):
+    """Salesforce needs a connection: the picker and the mapping say so in the service's words, the
+    trigger step offers Event (Salesforce supports it), a Salesforce destination offers its write
+    operations; nothing fails."""
+    page = signed_in_page
+    page.goto(f"{console_server.url}/console/flows/_new")
+    rerender(page, lambda: page.get_by_label("Source connector").select_option("Salesforce"))
+    assert page.get_by_label("Connection (connector profile)").is_visible()
+    next_step(page, "Source object")
+    assert "connectorProfileName" in page.locator(".picker .problem").inner_text()
+    page.get_by_label("Object", exact=True).fill("Account")
+    next_step(page, "Destination")
+    rerender(page, lambda: page.get_by_label("Destination connector").select_option("Salesforce"))
+    assert page.get_by_label("Write operation").locator("option").all_inner_texts() == [
+        "INSERT", "UPSERT", "UPDATE", "DELETE"]
+    page.get_by_label("Object", exact=True).fill("Contact")
+    page.get_by_label("Write operation").select_option("UPSERT")
+    page.get_by_label("ID fields (UPSERT / UPDATE / DELETE)").fill("Email")
+    next_step(page, "Field mapping")
+    assert "ValidationException" in page.locator(".step .problem").inner_text()
+    next_step(page, "Trigger")
+    assert page.get_by_label("When the source sends an event").is_visible()
+    page.get_by_label("When the source sends an event").check()
+    next_step(page, "Review")
+    request = json.loads(page.locator("#request-json").inner_text())
+    assert request["sourceFlowConfig"] == {"connectorType": "Salesforce",
+                                           "sourceConnectorProperties": {"Salesforce": {"object": "Account"}}}
+    assert request["destinationFlowConfigList"][0]["destinationConnectorProperties"] == {"Salesforce": {
+        "object": "Contact", "writeOperationType": "UPSERT", "idFieldNames": ["Email"]}}
+    assert request["triggerConfig"] == {"triggerType": "Event"}
