@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
+from sluice.api.console.wizard import PICKER_PAGE
 from tests.integration.builders import unique
 from tests.support.browser import NARROW, screenshot
 
@@ -262,3 +263,32 @@ def test_every_step_answers_for_a_saas_source_without_a_connection(signed_in_pag
     assert request["destinationFlowConfigList"][0]["destinationConnectorProperties"] == {"Salesforce": {
         "object": "Contact", "writeOperationType": "UPSERT", "idFieldNames": ["Email"]}}
     assert request["triggerConfig"] == {"triggerType": "Event"}
+
+
+def test_the_picker_pages_through_a_long_level(signed_in_page, console_server):
+    """A new bucket appears after "Refresh the list" (ResetConnectorMetadataCache); ListConnectorEntities
+    answers 100 nodes a page in the picker and "More" appends the next page."""
+    bucket = unique("wmany")
+    for i in range(PICKER_PAGE + 3):
+        folder = console_server.data_dir / "s3" / bucket / f"day-{i:03d}"
+        folder.mkdir(parents=True)
+        (folder / "part.csv").write_bytes(b"id\n1\n")
+    page = signed_in_page
+    page.goto(f"{console_server.url}/console/flows/_new")
+    page.get_by_label("Flow name").fill(unique("paged"))
+    next_step(page, "Source object")
+    # The bucket list came from the metadata cache (other tests listed it): refresh it.
+    node = page.locator(".picker > ul.tree > li").filter(has_text=bucket)
+    page.get_by_role("button", name="Refresh the list").click()
+    node.get_by_role("button", name="Open").click()
+    children = node.locator("ul.tree > li:not(.more)")
+    children.nth(PICKER_PAGE - 1).wait_for()
+    assert children.count() == PICKER_PAGE
+    node.get_by_role("button", name="More").click()
+    children.nth(PICKER_PAGE + 2).wait_for()
+    assert node.get_by_role("button", name="More").count() == 0
+    node.get_by_role("button", name=f"Choose {bucket}/day-102").click()
+    page.get_by_role("heading", name="Destination", exact=True).wait_for()
+    page.locator(".steps").get_by_role("button", name="6. Review").click()
+    request = json.loads(page.locator("#request-json").inner_text())
+    assert request["sourceFlowConfig"]["sourceConnectorProperties"]["S3"]["bucketPrefix"] == "day-102"

@@ -5,6 +5,7 @@
     GET  /console/flows/{name}/edit            step 1, prefilled from DescribeFlow
     POST /console/flows/{name}/edit            as for _new; the last step sends UpdateFlow
     GET  /console/flows/_wizard/entities       ListConnectorEntities children of a node (htmx, the picker)
+    POST /console/flows/_wizard/entities       ResetConnectorMetadataCache, then the first level again
     GET  /console/flows/_wizard/schedule       the next fire times of a schedule (htmx, the trigger step)
 
 Steps: source -> entity -> destination -> mapping -> trigger -> review. The draft travels in
@@ -39,6 +40,7 @@ from sluice.service import catalog
 from sluice.service.errors import ServiceError, ValidationException
 
 PREVIEW_FIRES = 5
+PICKER_PAGE = 100  # entities per ListConnectorEntities page in the picker; "More" asks for the next
 NEW = "/console/flows/_new"
 
 
@@ -94,14 +96,19 @@ def routes(console: Console) -> list[BaseRoute]:
         answer = await console.call(user, services.connectors.describe_connector_entity, params)
         return answer["connectorEntityFields"]
 
-    async def entities(user: User, connector_type: str, profile: str, path: str) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {"connectorType": connector_type}
+    async def entities(user: User, connector_type: str, profile: str, path: str,
+                       token: str = "") -> tuple[list[dict[str, Any]], str | None]:
+        """One page of ListConnectorEntities: the nodes and the token of the next page."""
+        params: dict[str, Any] = {"connectorType": connector_type, "maxResults": PICKER_PAGE}
         if profile:
             params["connectorProfileName"] = profile
         if path:
             params["entitiesPath"] = path
+        if token:
+            params["nextToken"] = token
         answer = await console.call(user, services.connectors.list_connector_entities, params)
-        return [entity for group in answer["connectorEntityMap"].values() for entity in group]
+        nodes = [entity for group in answer["connectorEntityMap"].values() for entity in group]
+        return nodes, answer.get("nextToken")
 
     # -- applying a step's form ----------------------------------------------------------------
     async def apply(step: str, draft: dict[str, Any], request: Request, user: User, editing: bool) -> dict[str, Any]:
@@ -138,8 +145,9 @@ def routes(console: Console) -> list[BaseRoute]:
         elif step == "entity":
             profile = draft["sourceFlowConfig"].get("connectorProfileName") or ""
             context["tree_profile"] = profile
+            context["tree_path"] = ""
             try:
-                context["nodes"] = await entities(user, source, profile, "")
+                context["nodes"], context["more"] = await entities(user, source, profile, "")
             except ServiceError as exc:
                 context["nodes"], context["picker_error"] = [], f"{exc.code}: {exc.message}"
         elif step == "destination":
@@ -257,13 +265,30 @@ def routes(console: Console) -> list[BaseRoute]:
     async def entity_children(request: Request, user: User) -> Response:
         query = request.query_params
         connector_type, profile, path = query.get("connectorType", ""), query.get("profile", ""), query.get("path", "")
-        error = None
+        error, more = None, None
         try:
-            nodes = await entities(user, connector_type, profile, path)
+            nodes, more = await entities(user, connector_type, profile, path, query.get("nextToken", ""))
         except ServiceError as exc:
             nodes, error = [], f"{exc.code}: {exc.message}"
-        return console.render(request, "wizard/_entities.html", {
-            "nodes": nodes, "picker_error": error, "source_type": connector_type, "tree_profile": profile})
+        # A next page replaces its "More" item with more items; a node's first page is a whole list.
+        template = "wizard/_entity_items.html" if query.get("nextToken") else "wizard/_entities.html"
+        return console.render(request, template, {
+            "nodes": nodes, "more": more, "picker_error": error, "source_type": connector_type,
+            "tree_profile": profile, "tree_path": path})
+
+    async def refresh_entities(request: Request, user: User) -> Response:
+        """ResetConnectorMetadataCache for the draft's source, then its first level again."""
+        draft = forms.draft_from_json(str((await console.form(request)).get("draft") or ""))
+        source = forms.source_type(draft)
+        profile = draft["sourceFlowConfig"].get("connectorProfileName") or ""
+        context: dict[str, Any] = {"source_type": source, "tree_profile": profile, "tree_path": "", "more": None}
+        params = {"connectorProfileName": profile} if profile else {"connectorType": source}
+        try:
+            await console.call(user, services.connectors.reset_connector_metadata_cache, params)
+            context["nodes"], context["more"] = await entities(user, source, profile, "")
+        except ServiceError as exc:
+            context["nodes"], context["picker_error"] = [], f"{exc.code}: {exc.message}"
+        return console.render(request, "wizard/_entities.html", context)
 
     async def schedule(request: Request, user: User) -> Response:
         query = request.query_params
@@ -281,6 +306,7 @@ def routes(console: Console) -> list[BaseRoute]:
         Route(NEW, console.page(new_flow), methods=["GET"]),
         Route(NEW, console.action(create_step), methods=["POST"]),
         Route("/console/flows/_wizard/entities", console.fragment(entity_children), methods=["GET"]),
+        Route("/console/flows/_wizard/entities", console.action(refresh_entities, fragment=True), methods=["POST"]),
         Route("/console/flows/_wizard/schedule", console.fragment(schedule), methods=["GET"]),
         Route("/console/flows/{name}/edit", console.page(edit_flow), methods=["GET"]),
         Route("/console/flows/{name}/edit", console.action(edit_step), methods=["POST"]),
