@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -292,3 +293,40 @@ def test_the_picker_pages_through_a_long_level(signed_in_page, console_server):
     page.locator(".steps").get_by_role("button", name="6. Review").click()
     request = json.loads(page.locator("#request-json").inner_text())
     assert request["sourceFlowConfig"]["sourceConnectorProperties"]["S3"]["bucketPrefix"] == "day-102"
+
+
+def test_saving_an_api_made_flow_unchanged_changes_nothing(signed_in_page, console_server, buckets):
+    """Every step is prefilled from DescribeFlow: walking through them and saving sends an UpdateFlow
+    equal to the flow, so neither its configuration nor its schemaVersion changes."""
+    client, name = console_server.client(), unique("apiflow")
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1, seconds=7)
+    client.create_flow(
+        flowName=name, description="made with boto3",
+        triggerConfig={"triggerType": "Scheduled", "triggerProperties": {"Scheduled": {
+            "scheduleExpression": "cron(15 6 * * ? *)", "scheduleStartTime": start, "timezone": "Europe/Paris",
+            "dataPullMode": "Complete", "scheduleOffset": 30}}},
+        sourceFlowConfig={"connectorType": "S3", "sourceConnectorProperties": {"S3": {
+            "bucketName": buckets["source"], "bucketPrefix": "in"}}},
+        destinationFlowConfigList=[{"connectorType": "S3", "destinationConnectorProperties": {"S3": {
+            "bucketName": buckets["destination"], "bucketPrefix": "api"}}}],
+        tasks=[{"taskType": "Filter", "sourceFields": ["amount"], "connectorOperator": {"S3": "GREATER_THAN"},
+                "taskProperties": {"DATA_TYPE": "integer", "VALUE": "100"}},
+               {"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"S3": "NO_OP"},
+                "taskProperties": {"EXCLUDE_SOURCE_FIELDS_LIST": '["email"]'}},
+               {"taskType": "Map", "sourceFields": ["id"], "connectorOperator": {"S3": "NO_OP"},
+                "destinationField": "key"}])
+    before = client.describe_flow(flowName=name)
+    page = signed_in_page
+    page.goto(f"{console_server.url}/console/flows/{name}/edit")
+    for heading in ("Source object", "Destination", "Field mapping", "Trigger"):
+        next_step(page, heading)
+    assert page.get_by_label("On a schedule").is_checked()
+    assert page.get_by_label("Time zone (for cron)").input_value() == "Europe/Paris"
+    page.locator("#schedule-preview ol.fires li").first.wait_for()
+    next_step(page, "Review")
+    page.get_by_role("button", name="Update flow").click()
+    page.wait_for_url(f"**/console/flows/{name}")
+    after = client.describe_flow(flowName=name)
+    for key in ("description", "sourceFlowConfig", "destinationFlowConfigList", "tasks", "triggerConfig",
+                "schemaVersion"):
+        assert after[key] == before[key], key

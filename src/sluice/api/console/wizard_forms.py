@@ -232,7 +232,7 @@ def utc_input(epoch: Any) -> str:
     """Epoch seconds -> a `datetime-local` value in UTC ('' for none)."""
     if isinstance(epoch, bool) or not isinstance(epoch, int | float):  # None, '' or a template's Undefined
         return ""
-    return datetime.fromtimestamp(float(epoch), UTC).strftime("%Y-%m-%dT%H:%M")
+    return datetime.fromtimestamp(float(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 # -- step 1: source ----------------------------------------------------------------------------
@@ -288,7 +288,7 @@ def apply_destination(draft: dict[str, Any], form: Form, write_operations: Seque
     if new_type == S3:
         props["bucketName"] = _text(form, "dest_bucket")
         _set(props, "bucketPrefix", _text(form, "dest_prefix"))
-        props["s3OutputFormatConfig"] = s3_output(form, props.get("s3OutputFormatConfig") or {})
+        _set(props, "s3OutputFormatConfig", s3_output(form, props.get("s3OutputFormatConfig") or {}))
         return draft
     props["object"] = _text(form, "dest_object")
     operation = _choice(form, "dest_write_operation", [w for w in write_operations if w in WRITE_OPERATIONS])
@@ -315,7 +315,9 @@ def s3_output(form: Form, current: Mapping[str, Any]) -> dict[str, Any]:
     _set(prefix, "prefixFormat", _choice(form, "dest_prefix_format", PREFIX_FORMATS))
     _set(prefix, "pathPrefixHierarchy", [p for p in form.getlist("dest_path_hierarchy") if p in PATH_HIERARCHY])
     _set(config, "prefixConfig", prefix)
-    config["preserveSourceDataTyping"] = form.get("dest_preserve_types") == "true"
+    preserve = form.get("dest_preserve_types") == "true"
+    if preserve or "preserveSourceDataTyping" in current:  # unticked and never set: leave the member out
+        config["preserveSourceDataTyping"] = preserve
     return config
 
 
@@ -349,23 +351,38 @@ def field_type(field: Mapping[str, Any] | None) -> str:
 
 
 def map_tasks(draft: Mapping[str, Any], form: Form, fields: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The Map (and Map_all) tasks the mapping table asks for, in the entity's field order."""
+    """The Map (and Map_all) tasks the mapping table asks for, in the entity's field order.
+
+    A field the draft already maps keeps its task (operator, properties) with the destination
+    the table now gives, so opening a flow and saving it unchanged changes none of its tasks.
+    """
     key = operator_key(draft)
+    existing = {t["sourceFields"][0]: t for t in reversed(draft.get("tasks") or [])
+                if t.get("taskType") == "Map" and t.get("sourceFields")}
     chosen = set(form.getlist("map"))
     tasks: list[dict[str, Any]] = []
     if form.get("map_all") == "true":
-        tasks.append({"sourceFields": [], "connectorOperator": {key: "NO_OP"}, "taskType": "Map_all",
-                      "taskProperties": {}})
+        kept = next((t for t in draft.get("tasks") or [] if t.get("taskType") == "Map_all"), None)
+        tasks.append(copy.deepcopy(kept) if kept is not None else {
+            "sourceFields": [], "connectorOperator": {key: "NO_OP"}, "taskType": "Map_all", "taskProperties": {}})
     for field in fields:
         name = field["identifier"]
         if name not in chosen:
             continue
+        target = _text(form, f"to.{name}") or name
+        if name in existing:
+            tasks.append({**copy.deepcopy(existing[name]), "destinationField": target})
+            continue
         kind = field_type(field)
         props = {"SOURCE_DATA_TYPE": kind, "DESTINATION_DATA_TYPE": kind} if kind else {}
-        tasks.append({"sourceFields": [name], "connectorOperator": {key: "NO_OP"},
-                      "destinationField": _text(form, f"to.{name}") or name, "taskType": "Map",
-                      "taskProperties": props})
+        tasks.append({"sourceFields": [name], "connectorOperator": {key: "NO_OP"}, "destinationField": target,
+                      "taskType": "Map", "taskProperties": props})
     return tasks
+
+
+def _table_key(task: Mapping[str, Any]) -> tuple[str, str]:
+    sources = task.get("sourceFields") or [""]
+    return (str(task.get("taskType")), str(sources[0]) if task.get("taskType") == "Map" else "")
 
 
 def new_task(draft: Mapping[str, Any], form: Form, fields: Sequence[Mapping[str, Any]],
@@ -421,21 +438,37 @@ def new_task(draft: Mapping[str, Any], form: Form, fields: Sequence[Mapping[str,
 
 def apply_mapping(draft: dict[str, Any], form: Form, fields: Sequence[Mapping[str, Any]],
                   supported: Iterable[str]) -> dict[str, Any]:
-    """Rebuild the task list: the table's Map/Map_all tasks, then the listed tasks; the button
-    pressed may add a task (`task_action=add`) or remove one (`task_action=remove:<i>`, an index
-    into the listed tasks)."""
-    listed = [t for t in draft.get("tasks") or [] if not is_table_task(t)]
+    """Update the task list from the mapping step, keeping the order tasks already have.
+
+    The table's Map/Map_all tasks replace the draft's (a field no longer ticked loses its Map);
+    the button pressed may add a task (`task_action=add`, appended) or remove one
+    (`task_action=remove:<i>`, an index into the tasks listed below the table). Newly ticked
+    fields are appended in field order. Without the table on the page (its fields could not be
+    read) the Map tasks stay as they are.
+    """
+    old = draft.get("tasks") or []
     action = _text(form, "task_action")
-    if action == "add":
-        listed.append(new_task(draft, form, fields, supported))
-    elif action.startswith("remove:"):
-        index = action.removeprefix("remove:")
-        if index.isdigit() and int(index) < len(listed):
-            del listed[int(index)]
-    if form.get("mapping_table") == "true":  # the table was on the page (it is not when fields failed)
-        draft["tasks"] = [*map_tasks(draft, form, fields), *listed]
-    else:
-        draft["tasks"] = [*[t for t in draft.get("tasks") or [] if is_table_task(t)], *listed]
+    removed = -1
+    if action.startswith("remove:") and action.removeprefix("remove:").isdigit():
+        removed = int(action.removeprefix("remove:"))
+    added = new_task(draft, form, fields, supported) if action == "add" else None
+    table = form.get("mapping_table") == "true"
+    wanted = {_table_key(t): t for t in map_tasks(draft, form, fields)} if table else {}
+    tasks: list[dict[str, Any]] = []
+    listed_index = 0
+    for task in old:
+        if not is_table_task(task):
+            if listed_index != removed:
+                tasks.append(task)
+            listed_index += 1
+        elif not table:
+            tasks.append(task)
+        elif _table_key(task) in wanted:
+            tasks.append(wanted.pop(_table_key(task)))
+    tasks += wanted.values()
+    if added is not None:
+        tasks.append(added)
+    draft["tasks"] = tasks
     return draft
 
 

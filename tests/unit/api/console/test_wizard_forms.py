@@ -76,10 +76,31 @@ def test_mapping_builds_map_tasks_in_field_order_then_the_listed_tasks():
     # Removing the first listed task keeps the table's tasks and the other listed one.
     draft = forms.apply_mapping(draft, form(*table, ("map_all", "true"), task_action="remove:0"), FIELDS,
                                 S3_OPERATORS)
-    assert [t["taskType"] for t in draft["tasks"]] == ["Map_all", "Map", "Map", "Mask"]
+    assert [t["taskType"] for t in draft["tasks"]] == ["Map", "Map", "Mask", "Map_all"]
     # Without the table on the page (its fields could not be read) the Map tasks stay as they were.
     draft = forms.apply_mapping(draft, form(task_action="remove:0"), [], S3_OPERATORS)
-    assert [t["taskType"] for t in draft["tasks"]] == ["Map_all", "Map", "Map"]
+    assert [t["taskType"] for t in draft["tasks"]] == ["Map", "Map", "Map_all"]
+
+
+def test_saving_the_mapping_unchanged_keeps_a_flows_tasks_as_they_were():
+    draft = s3_flow()
+    draft["tasks"] = [
+        {"taskType": "Filter", "sourceFields": ["region"], "connectorOperator": {"S3": "EQUAL_TO"},
+         "taskProperties": {"VALUE": "north"}},
+        {"taskType": "Map", "sourceFields": ["id"], "connectorOperator": {"S3": "NO_OP"}, "destinationField": "key"},
+        {"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"S3": "NO_OP"},
+         "taskProperties": {"EXCLUDE_SOURCE_FIELDS_LIST": '["email"]'}},
+        {"taskType": "Mask", "sourceFields": ["email"], "connectorOperator": {"S3": "MASK_ALL"}},
+    ]
+    before = json.loads(json.dumps(draft["tasks"]))
+    table = form(("mapping_table", "true"), ("map_all", "true"), ("map", "id"), ("to.id", "key"), ("to.email", "email"))
+    assert forms.apply_mapping(draft, table, FIELDS, S3_OPERATORS)["tasks"] == before
+    # Renaming keeps the task's place and properties; unticking drops it; a newly ticked field comes last.
+    table = form(("mapping_table", "true"), ("map", "id"), ("to.id", "ident"), ("map", "email"))
+    tasks = forms.apply_mapping(draft, table, FIELDS, S3_OPERATORS)["tasks"]
+    assert [(t["taskType"], t.get("destinationField")) for t in tasks] == [
+        ("Filter", None), ("Map", "ident"), ("Mask", None), ("Map", "email")]
+    assert "taskProperties" not in tasks[1]
 
 
 def test_other_task_shapes_follow_appflows_task():
@@ -185,3 +206,12 @@ def test_errors_point_at_the_step_of_the_member_they_name():
     assert forms.next_step("source") == "entity" and forms.next_step("source", -1) == "source"
     both = "Value '' at 'sourceFlowConfig.x'; Value '' at 'destinationFlowConfigList[0].y'"
     assert forms.step_for_error(both) == "entity"
+
+
+def test_schedule_times_round_trip_through_the_form_to_the_second():
+    epoch = datetime(2030, 5, 6, 7, 8, 9, tzinfo=UTC).timestamp()
+    assert forms.utc_input(epoch) == "2030-05-06T07:08:09"
+    assert forms.parse_utc(forms.utc_input(epoch)) == epoch
+    assert forms.parse_utc("2030-05-06T07:08") == epoch - 9
+    with pytest.raises(forms.WizardInputError):
+        forms.parse_utc("next tuesday")
