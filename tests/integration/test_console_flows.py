@@ -149,6 +149,8 @@ def test_the_flow_page_shows_configuration_tasks_and_tags(signed_in_page, consol
 def test_run_from_the_flow_page_watch_it_and_check_the_run_page_counts(signed_in_page, console_server, flows,
                                                                       buckets):
     page = signed_in_page
+    errors: list[str] = []  # the browser's console: a CSP violation or a script error would show here
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     name = flows["tasks"]
     page.goto(f"{console_server.url}/console/flows/{name}")
     page.get_by_role("button", name="Run now").click()
@@ -203,6 +205,7 @@ def test_run_from_the_flow_page_watch_it_and_check_the_run_page_counts(signed_in
     page.goto(f"{console_server.url}/console/flows")
     assert "Successful" in page.locator(f"tr[data-flow='{name}']").inner_text()
     screenshot(page, "flows-list")
+    assert errors == []
 
 
 def read_json_lines(folder: Path) -> list[dict[str, Any]]:
@@ -335,3 +338,17 @@ def test_older_runs_are_a_page_away(signed_in_page, console_server, flows):
         assert page.get_by_role("link", name="Newest runs").is_visible()
     assert seen == runs
     assert page.goto(f"{console_server.url}/console/flows/{name}?older=forged").status == 400
+
+
+def test_what_a_flow_holds_is_shown_as_text_never_as_markup(signed_in_page, console_server, buckets):
+    markup = "<img src=x onerror=alert(1)><b>bold</b>"
+    name = unique("markup")
+    console_server.client().create_flow(**copy_flow(name, tasks=[
+        {"taskType": "Filter", "sourceFields": ["name"], "connectorOperator": {"S3": "EQUAL_TO"},
+         "taskProperties": {"VALUE": markup, "DATA_TYPE": "string"}},
+        {"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"S3": "NO_OP"}, "taskProperties": {}},
+    ]))
+    page = signed_in_page
+    page.goto(f"{console_server.url}/console/flows/{name}")
+    assert markup in page.locator("table.tasks").inner_text()
+    assert page.locator("table.tasks img, table.tasks b").count() == 0

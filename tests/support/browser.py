@@ -12,7 +12,8 @@ Fixtures (imported by tests/integration/conftest.py, so every integration module
   `CONSOLE_SERVER_ENV` dict, if it has one, is added to the server's environment; after the
   module, the server's log must hold no traceback;
 * `browser` - one headless Chromium per test session;
-* `page` - a fresh browser context (no cookies) and page per test, 1440 x 900;
+* `page` - a fresh browser context (no cookies) and page per test, 1440 x 900; the test fails if
+  the browser logged a script error, a CSP violation or an htmx error;
 * `signed_in_page` - `page`, signed in to `console_server` as the default account.
 
 Helpers: `sign_in(page, server, ...)`, `screenshot(page, name)`.
@@ -92,15 +93,28 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+BROKEN_PAGE = ("Content Security Policy", "Uncaught", "htmx:")
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    """A new page in a fresh context (its own cookies), 1440 px wide."""
+    """A new page in a fresh context (its own cookies), 1440 px wide.
+
+    After the test, the browser's console must hold no script error, CSP violation or htmx error
+    (a 4xx a test asked for is logged too, and is fine).
+    """
     context = browser.new_context(viewport=WIDE)
     context.set_default_timeout(15_000)
+    errors: list[str] = []
     try:
-        yield context.new_page()
+        new_page = context.new_page()
+        new_page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        new_page.on("pageerror", lambda error: errors.append(f"Uncaught {error}"))
+        yield new_page
     finally:
         context.close()
+    broken = [e for e in errors if any(sign in e for sign in BROKEN_PAGE)]
+    assert not broken, broken
 
 
 @pytest.fixture
