@@ -11,7 +11,7 @@ Fixtures (imported by tests/integration/conftest.py, so every integration module
   keys being `ACCESS_KEY` / `SECRET_KEY` from tests/support/server.py; a module's
   `CONSOLE_SERVER_ENV` dict, if it has one, is added to the server's environment; after the
   module, the server's log must hold no traceback;
-* `browser` - one headless Chromium per test session;
+* `browser` - one headless Chromium per test module;
 * `page` - a fresh browser context (no cookies) and page per test, 1440 x 900; the test fails if
   the browser logged a script error, a CSP violation or an htmx error;
 * `signed_in_page` - `page`, signed in to `console_server` as the default account.
@@ -76,9 +76,13 @@ def console_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
     assert "Traceback" not in server.log(), server.log()[-4000:]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Debian Chromium, driven by Playwright, for the whole session."""
+    """Headless Debian Chromium, driven by Playwright, for one test module.
+
+    Not for the session: Playwright's sync API keeps an asyncio loop running in this thread while
+    it is open, and tests in later modules that call `asyncio.run` would fail.
+    """
     from playwright.sync_api import sync_playwright  # only the console tests pay for the import
 
     if not Path(CHROMIUM).exists():
