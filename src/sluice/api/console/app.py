@@ -15,13 +15,14 @@ from starlette.routing import BaseRoute, Mount, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from sluice.api.console import auth, flows, runs
+from sluice.api.console import auth, flows, runs, wizard
 from sluice.api.console.pages import PREFIX, STATIC, Console, KeyResolver
 from sluice.service.services import Services
 
 # Each module's `routes(console)`; the order matters only where paths overlap.
 PAGE_MODULES: tuple[Callable[[Console], list[BaseRoute]], ...] = (
     auth.routes,
+    wizard.routes,  # before flows: /console/flows/_new is not a flow named _new
     flows.routes,
     runs.routes,
 )
