@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Mount, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from sluice.api.console import auth, flows, runs
+from sluice.api.console import auth, connections, connectors, flows, oauth, runs
 from sluice.api.console.pages import PREFIX, STATIC, Console, KeyResolver
 from sluice.service.services import Services
 
@@ -24,6 +24,9 @@ PAGE_MODULES: tuple[Callable[[Console], list[BaseRoute]], ...] = (
     auth.routes,
     flows.routes,
     runs.routes,
+    connections.routes,
+    oauth.routes,
+    connectors.routes,
 )
 
 
