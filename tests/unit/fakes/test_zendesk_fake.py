@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import parse_qs, urlsplit
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
