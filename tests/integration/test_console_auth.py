@@ -111,3 +111,49 @@ def test_one_accounts_session_cannot_open_anothers_flow(signed_in_page, console_
 
 def _csrf(page) -> str:
     return page.locator("input[name=csrf_token]").first.get_attribute("value")
+
+
+def test_sign_in_with_the_keyboard_alone_returns_to_the_page_asked_for(page, console_server):
+    name = unique("kbd")
+    console_server.client().create_flow(**s3_flow(name))
+    page.goto(f"{console_server.url}/console/flows/{name}")
+    assert "/console/signin?next=" in page.url
+    # The key id field has the focus; Tab walks the form in order and Enter submits it.
+    page.keyboard.type(ACCESS_KEY)
+    page.keyboard.press("Tab")
+    page.keyboard.type(SECRET_KEY)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "region"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/console/flows/{name}")
+    assert page.get_by_role("heading", name=name).is_visible()
+
+
+def test_a_next_address_outside_the_console_is_not_followed(page, console_server):
+    page.goto(f"{console_server.url}/console/signin?next=//example.com/")
+    sign_in_form_keeps_next = page.locator("input[name=next]").get_attribute("value")
+    assert sign_in_form_keeps_next == "//example.com/"
+    page.get_by_label("Access key id").fill(ACCESS_KEY)
+    page.get_by_label("Secret access key").fill(SECRET_KEY)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{console_server.url}/console/flows")
+
+
+def test_the_region_picker_shows_that_regions_flows(signed_in_page, console_server):
+    page = signed_in_page
+    name = unique("regional")
+    console_server.client().create_flow(**s3_flow(name))
+    page.reload()
+    assert page.locator(f"tr[data-flow='{name}']").count() == 1
+    page.get_by_label("Region", exact=True).select_option("eu-west-1")
+    page.get_by_role("button", name="Switch").click()
+    page.wait_for_load_state()
+    assert page.get_by_label("Region", exact=True).input_value() == "eu-west-1"
+    assert page.locator(f"tr[data-flow='{name}']").count() == 0
+    assert page.goto(f"{console_server.url}/console/flows/{name}").status == 404
+    page.goto(f"{console_server.url}/console/flows")
+    page.get_by_label("Region", exact=True).select_option("us-east-1")
+    page.get_by_role("button", name="Switch").click()
+    page.wait_for_load_state()
+    assert page.locator(f"tr[data-flow='{name}']").count() == 1

@@ -8,7 +8,9 @@ Screenshots go to `test-artifacts/console/` in the repository (git-ignored), or 
 Fixtures (imported by tests/integration/conftest.py, so every integration module can use them):
 
 * `console_server` - one `sluice serve` per module (SQLite, one run worker), the default account's
-  keys being `ACCESS_KEY` / `SECRET_KEY` from tests/support/server.py;
+  keys being `ACCESS_KEY` / `SECRET_KEY` from tests/support/server.py; a module's
+  `CONSOLE_SERVER_ENV` dict, if it has one, is added to the server's environment; after the
+  module, the server's log must hold no traceback;
 * `browser` - one headless Chromium per test session;
 * `page` - a fresh browser context (no cookies) and page per test, 1440 x 900;
 * `signed_in_page` - `page`, signed in to `console_server` as the default account.
@@ -60,14 +62,17 @@ def sign_in(page: Any, server: SluiceServer, access_key: str = ACCESS_KEY, secre
 
 
 @pytest.fixture(scope="module")
-def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
+def console_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
     """A running server for one test module (SQLite; one run worker, so flows really run)."""
-    server = SluiceServer(data_dir=tmp_path_factory.mktemp("console"), workers=1)
+    env = dict(getattr(request.module, "CONSOLE_SERVER_ENV", {}))
+    server = SluiceServer(data_dir=tmp_path_factory.mktemp("console"), workers=1, extra_env=env)
     server.start()
     try:
         yield server
     finally:
         server.stop()
+    # Every failure the console met was a handled one: nothing unhandled reached the log.
+    assert "Traceback" not in server.log(), server.log()[-4000:]
 
 
 @pytest.fixture(scope="session")

@@ -332,6 +332,9 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
             observer.event("warning", f"{outside_window} record(s) had no readable change time and belong to no "
                            "window", "warning")
         _summarise_tasks(observer, details())
+        # Everything is read: show the final read and task counts now, while the destinations
+        # publish (a short run may not have reached its first progress interval).
+        observer.flush()
         results: list[tuple[str, WriteResult]] = []
         for (connector_type, destination), count in zip(destinations, counts, strict=True):
             try:

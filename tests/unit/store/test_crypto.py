@@ -86,3 +86,13 @@ def test_env_key_wins_over_the_file(tmp_path: Path) -> None:
     from_env = os.urandom(32)
     assert from_env != from_file
     assert load_master_key(tmp_path, base64.b64encode(from_env).decode()) == from_env
+
+
+def test_derived_keys_depend_on_the_master_key_and_the_purpose() -> None:
+    key = os.urandom(32)
+    box = SecretBox(key)
+    derived = box.derive("console-session")
+    assert len(derived) == 32 and derived != key
+    assert SecretBox(key).derive("console-session") == derived  # every process sharing the key agrees
+    assert box.derive("something-else") != derived
+    assert SecretBox(os.urandom(32)).derive("console-session") != derived

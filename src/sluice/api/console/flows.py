@@ -66,7 +66,11 @@ def routes(console: Console) -> list[BaseRoute]:
         return console.render(request, "flows/list.html", await rows_for(request, user))
 
     async def flow_rows(request: Request, user: User) -> Response:
-        return console.render(request, "flows/_rows.html", await rows_for(request, user))
+        response = console.render(request, "flows/_rows.html", await rows_for(request, user))
+        # The address bar follows the search, so a filtered list can be bookmarked or reloaded.
+        query = request.url.query
+        response.headers["hx-push-url"] = "/console/flows" + (f"?{query}" if query else "")
+        return response
 
     async def history_for(user: User, name: str) -> dict[str, Any]:
         answer = await console.call(user, services.executions.describe_flow_execution_records,
@@ -88,7 +92,12 @@ def routes(console: Console) -> list[BaseRoute]:
         return console.render(request, "flows/page.html", context)
 
     async def flow_history(request: Request, user: User) -> Response:
-        return console.render(request, "flows/_history.html", await history_for(user, request.path_params["name"]))
+        context = await history_for(user, request.path_params["name"])
+        response = console.render(request, "flows/_history.html", context)
+        if request.query_params.get("watching") and context["live"] is None:
+            # The run being watched ended: reload the whole page, so its status and buttons follow.
+            response.headers["hx-refresh"] = "true"
+        return response
 
     async def start(request: Request, user: User) -> Response:
         name = request.path_params["name"]
