@@ -18,7 +18,7 @@ from sluice.protocol.model import service_model
 from tests.fakes.servicenow.server import FakeServiceNow
 from tests.fakes.zendesk.server import FakeZendesk
 from tests.integration.builders import LAMBDA_ARN, create_account, unique
-from tests.support.browser import WIDE, screenshot, sign_in
+from tests.support.browser import NARROW, WIDE, screenshot, sign_in
 from tests.support.flows import saas_server
 from tests.support.server import SluiceServer
 
@@ -79,6 +79,13 @@ def test_a_servicenow_profile_from_the_model_form_passes_the_vendor_check(signed
     assert help_text.startswith("The location of the ServiceNow resource.")  # the model's documentation
     assert page.get_by_role("radio", name="oAuth2Credentials").is_visible()
     screenshot(page, "connection-form")
+    page.set_viewport_size(NARROW)  # readable at 375 px: nothing wider than the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    page.get_by_role("radio", name="oAuth2Credentials").check()  # the other alternative's inputs appear
+    assert page.get_by_label("clientSecret").is_visible()
+    page.get_by_role("radio", name="only the fields above").check()
+    assert not page.get_by_label("clientSecret").is_visible()
+    page.set_viewport_size(WIDE)
     page.get_by_role("button", name="Create and check").click()
     page.wait_for_url(f"**/console/connections/profile/{name}?checked=created")
     assert "the vendor accepted the credentials" in page.get_by_role("status").inner_text()
@@ -162,8 +169,13 @@ def test_connect_with_zendesk_runs_the_authorization_code_flow(https_tolerant_pa
     asked = zendesk.state.log.matching("/oauth/authorizations/new")[0]["query"]
     assert asked["client_id"] == "sluice" and asked["scope"] == "read write" and asked["response_type"] == "code"
     assert asked["redirect_uri"] == f"{console_server.url}/console/connections/oauth/callback"
+    callbacks: list[str] = []
+    page.on("request", lambda r: callbacks.append(r.url) if "/oauth/callback" in r.url else None)
     page.get_by_role("button", name="Allow").click()
     page.wait_for_url(f"**/console/connections/profile/{name}?checked=created")
+    # Back from https to http is cross-site: the Strict session cookie stays out of the vendor's
+    # redirect, so the callback reloads itself from the console before it acts.
+    assert [("bounced=1" in url) for url in callbacks] == [False, True], callbacks
     assert "the vendor accepted" in page.get_by_role("status").inner_text()
     # The code was exchanged at the token endpoint (authorization_code), the profile holds the result.
     assert zendesk.state.log.matching("/oauth/tokens")
