@@ -237,6 +237,8 @@ def test_the_catalog_lists_every_type_and_a_type_page_shows_its_capabilities(sig
     listed = set(console_server.client().describe_connectors()["connectorConfigurations"])
     assert shown == listed == set(service_model().shape_for("ConnectorType").enum)
     screenshot(page, "connectors-catalog")
+    for connector_type in shown:  # every type has a page (CustomConnector's without a label too)
+        assert page.request.get(f"{console_server.url}/console/connectors/{connector_type}").status == 200
     page.get_by_role("link", name="Salesforce", exact=True).click()
     page.wait_for_url("**/console/connectors/Salesforce")
     config = console_server.client().describe_connector(connectorType="Salesforce")["connectorConfiguration"]

@@ -19,6 +19,7 @@ from sluice.api.console.flows import api_json
 from sluice.api.console.pages import Console, User
 
 PAGE = 100
+CUSTOM = "CustomConnector"
 # `AuthenticationConfig` flags, in the words the page shows.
 AUTH_NAMES = (("isBasicAuthSupported", "Basic"), ("isApiKeyAuthSupported", "API key"),
               ("isOAuth2Supported", "OAuth 2.0"), ("isCustomAuthSupported", "Custom"))
@@ -60,10 +61,18 @@ def routes(console: Console) -> list[BaseRoute]:
         params: dict[str, Any] = {"connectorType": connector_type}
         if label:
             params["connectorLabel"] = label
-        answer = await console.call(user, services.connectors.describe_connector, params)
-        configuration = answer["connectorConfiguration"]
+        registered: list[dict[str, Any]] = []
+        if connector_type == CUSTOM and not label:
+            # DescribeConnector needs a custom connector's label; the type's own entry in the
+            # catalog says what any custom connector can be, and the registered ones are listed.
+            answer = await console.call(user, services.connectors.describe_connectors, {"connectorTypes": [CUSTOM]})
+            configuration = answer["connectorConfigurations"][CUSTOM]
+            registered = answer.get("connectors") or []
+        else:
+            answer = await console.call(user, services.connectors.describe_connector, params)
+            configuration = answer["connectorConfiguration"]
         return console.render(request, "connectors/page.html", {
-            "connector_type": connector_type, "label": label, "config": configuration,
+            "connector_type": connector_type, "label": label, "config": configuration, "registered": registered,
             "auth": auth_types(configuration), "config_json": api_json(configuration), "section": "connectors"})
 
     return [
