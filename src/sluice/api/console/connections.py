@@ -100,28 +100,12 @@ def routes(console: Console) -> list[BaseRoute]:
     services = console.services
 
     async def all_profiles(user: User, connector_type: str | None = None) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            params: dict[str, Any] = {"maxResults": PAGE, **({"nextToken": token} if token else {})}
-            if connector_type:
-                params["connectorType"] = connector_type
-            answer = await console.call(user, services.connector_profiles.describe_connector_profiles, params)
-            found += answer["connectorProfileDetails"]
-            token = answer.get("nextToken")
-            if not token:
-                return found
+        wanted = {"connectorType": connector_type} if connector_type else {}
+        return await every_page(console, user, services.connector_profiles.describe_connector_profiles, wanted,
+                                "connectorProfileDetails")
 
     async def registered(user: User) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            params: dict[str, Any] = {"maxResults": PAGE, **({"nextToken": token} if token else {})}
-            answer = await console.call(user, services.connectors.list_connectors, params)
-            found += answer["connectors"]
-            token = answer.get("nextToken")
-            if not token:
-                return found
+        return await every_page(console, user, services.connectors.list_connectors, {}, "connectors")
 
     async def listing(request: Request, user: User) -> Response:
         chosen = request.query_params.get("type", "")
@@ -141,11 +125,8 @@ def routes(console: Console) -> list[BaseRoute]:
     async def form_for(user: User, connector_type: str, label: str | None) -> ProfileForm:
         return await profile_form_for(console, user, connector_type, label)
 
-    def render_form(request: Request, form: ProfileForm, values: dict[str, str], *, label: str | None,
-                    editing: dict[str, Any] | None = None, problem: str = "", problem_field: str = "",
-                    status: int = 200) -> Response:
-        return render_profile_form(console, request, form, values, label=label, editing=editing, problem=problem,
-                                   problem_field=problem_field, status=status)
+    def render_form(request: Request, form: ProfileForm, values: dict[str, str], **options: Any) -> Response:
+        return render_profile_form(console, request, form, values, **options)
 
     async def new_form(request: Request, user: User) -> Response:
         connector_type = request.path_params["type"]
@@ -271,6 +252,20 @@ def routes(console: Console) -> list[BaseRoute]:
         Route("/console/connections/edit/{name:path}", console.action(update), methods=["POST"]),
         Route("/console/connections/delete/{name:path}", console.action(delete), methods=["POST"]),
     ]
+
+
+async def every_page(console: Console, user: User, method: Any, params: dict[str, Any],
+                     key: str) -> list[dict[str, Any]]:
+    """Every item of a paginated list operation (`key` of each answer), following nextToken."""
+    found: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        page = {**params, "maxResults": PAGE, **({"nextToken": token} if token else {})}
+        answer = await console.call(user, method, page)
+        found += answer[key]
+        token = answer.get("nextToken")
+        if not token:
+            return found
 
 
 async def profile_form_for(console: Console, user: User, connector_type: str, label: str | None) -> ProfileForm:

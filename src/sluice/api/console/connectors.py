@@ -39,7 +39,7 @@ def routes(console: Console) -> list[BaseRoute]:
         configurations: dict[str, Any] = {}
         registered: list[dict[str, Any]] = []
         token: str | None = None
-        while True:
+        while True:  # DescribeConnectors pages over types and registrations alike
             params: dict[str, Any] = {"maxResults": PAGE, **({"nextToken": token} if token else {})}
             answer = await console.call(user, services.connectors.describe_connectors, params)
             configurations.update(answer["connectorConfigurations"])
