@@ -31,6 +31,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -60,6 +61,15 @@ class Vendor:
 
     path: str
     scope_separator: str = " "
+    # The client id the server itself exchanges codes with, for vendors whose credentials hold none.
+    server_client_id: Callable[[], str | None] | None = None
+
+
+def salesforce_client_id() -> str | None:
+    """The connected app the Salesforce connector exchanges codes with (SLUICE_SALESFORCE_CLIENT_ID)."""
+    from sluice.connectors.salesforce.settings import app_client
+
+    return app_client()[0]
 
 
 # Each vendor's documented authorization endpoint:
@@ -70,7 +80,7 @@ class Vendor:
 VENDORS = {
     "Zendesk": Vendor("/oauth/authorizations/new"),
     "Slack": Vendor("/oauth/v2/authorize", ","),
-    "Salesforce": Vendor("/services/oauth2/authorize"),
+    "Salesforce": Vendor("/services/oauth2/authorize", server_client_id=salesforce_client_id),
 }
 
 
@@ -155,6 +165,8 @@ def routes(console: Console) -> list[BaseRoute]:
             member = form.credentials.key
             creds = dict((config.get("connectorProfileCredentials") or {}).get(member) or {})
             client_id = str(creds.get("clientId") or posted.get("oauth_client_id") or "").strip()
+            if not client_id and vendor.server_client_id is not None:
+                client_id = vendor.server_client_id() or ""
             instance = str((config["connectorProfileProperties"][form.properties.key]).get("instanceUrl") or "")
             if urlsplit(instance).scheme != "https" or not urlsplit(instance).hostname:
                 raise FormProblem(f"{form.properties.name}.instanceUrl",
