@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import oauth, reads, writes
+from . import authorize, oauth, reads, writes
 from .account import Account
 from .http import json_response
 
@@ -20,7 +20,8 @@ def build_app(account: Account) -> Starlette:
     async def bad_method(request: Request, exc: Exception) -> Response:
         return json_response({"error": "InvalidEndpoint", "description": "Not found"}, 404)
 
-    app = Starlette(routes=[*oauth.routes(account), *writes.routes(account), *reads.routes(account)],
+    app = Starlette(routes=[*authorize.routes(account), *oauth.routes(account), *writes.routes(account),
+                                    *reads.routes(account)],
                     exception_handlers={404: not_found, 405: bad_method})
     app.state.account = account
     return app

@@ -49,6 +49,7 @@ class Auth:
     api_tokens: dict[str, str] = field(default_factory=lambda: {"admin@company.example": "api-token-1"})
     tokens: dict[str, Token] = field(default_factory=dict)
     grants: dict[str, Grant] = field(default_factory=dict)
+    redirect_urls: dict[str, list[str]] = field(default_factory=dict)  # client id -> allowed (empty: any)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue(self, scope: str = "read write", client_id: str | None = None, expires_in: float | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -162,6 +163,27 @@ def test_oauth_code_grant_refresh_and_expiry(fake: FakeZendesk) -> None:
     wrong = session().post(token_url, json={"grant_type": "client_credentials", "client_id": "sluice",
                                             "client_secret": "bad"})
     assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+
+
+def test_the_authorization_page_redirects_back_with_a_code_or_a_denial(fake: FakeZendesk) -> None:
+    # The browser's half of the code grant (requests_oauthlib builds the same URL; requests follows the form).
+    page = f"{fake.url}/oauth/authorizations/new"
+    params = {"response_type": "code", "client_id": "sluice", "redirect_uri": "https://app.example/cb?x=1",
+              "scope": "read write", "state": "s-1"}
+    shown = session().get(page, params=params)
+    assert shown.status_code == 200 and "sluice wants to access" in shown.text
+    allowed = session().post(page, data={**params, "decision": "allow"}, allow_redirects=False)
+    assert allowed.status_code == 302
+    back = parse_qs(urlsplit(allowed.headers["location"]).query)
+    assert back["state"] == ["s-1"] and back["x"] == ["1"]
+    pair = session().post(f"{fake.url}/oauth/tokens", json={
+        "grant_type": "authorization_code", "code": back["code"][0], "client_id": "sluice",
+        "client_secret": "sluice-secret", "redirect_uri": params["redirect_uri"]})
+    assert pair.status_code == 200 and client(fake, oauth=pair.json()["access_token"]).users.me().role == "admin"
+    denied = session().post(page, data={**params, "decision": "deny"}, allow_redirects=False)
+    assert parse_qs(urlsplit(denied.headers["location"]).query)["error"] == ["access_denied"]
+    assert session().get(page, params={**params, "client_id": "nobody"}).status_code == 400
+    assert session().get(page, params={**params, "response_type": "token"}).status_code == 400
 
 
 # --- rate limits ---------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Mount, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from sluice.api.console import auth, flows, runs, wizard
+from sluice.api.console import auth, connections, connectors, flows, oauth, runs, wizard
 from sluice.api.console.pages import PREFIX, STATIC, Console, KeyResolver
 from sluice.service.services import Services
 
@@ -25,6 +25,9 @@ PAGE_MODULES: tuple[Callable[[Console], list[BaseRoute]], ...] = (
     wizard.routes,  # before flows: /console/flows/_new is not a flow named _new
     flows.routes,
     runs.routes,
+    connections.routes,
+    oauth.routes,
+    connectors.routes,
 )
 
 

@@ -89,12 +89,17 @@ class Console:
         self.services = services
         self.resolve_key = resolve_key
         self.codec = SessionCodec(session_key)
+        self._session_key = session_key
         self.regions: tuple[str, ...] = tuple(regions) or APPFLOW_REGIONS
         # Like the SigV4 check: without SLUICE_REGIONS any name shaped like a region is one.
         self.regions_open = not regions
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.autoescape = True
         self.templates.env.filters.update(when=when, duration=duration, size=size, count=count, urlpart=urlpart)
+
+    def derive(self, purpose: str) -> bytes:
+        """A 32-byte key for `purpose` (e.g. sealing the OAuth cookie), derived from the session key."""
+        return hmac.new(self._session_key, f"console-derived:{purpose}".encode(), "sha256").digest()
 
     # -- sessions --------------------------------------------------------------------------
     def session(self, request: Request) -> Session:
