@@ -59,11 +59,14 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
     # True when sending it twice does no harm (searches sent as POST): retried after timeouts.
     idempotent: bool | None = None
+    # A raw body (e.g. SAP's multipart `$batch`), sent as is with the caller's Content-Type.
+    content: bytes | None = None
 
     def replace(self, **changes: Any) -> Request:
         """A copy with `changes` applied (pagination builds the next page's request this way)."""
         values = {"method": self.method, "path": self.path, "params": dict(self.params), "json": self.json,
-                  "data": self.data, "headers": dict(self.headers), "idempotent": self.idempotent}
+                  "data": self.data, "headers": dict(self.headers), "idempotent": self.idempotent,
+                  "content": self.content}
         values.update(changes)
         return Request(**values)
 
@@ -224,7 +227,7 @@ class RestClient:
 
     def _build(self, request: Request, method: str) -> httpx.Request:
         headers = {"Accept": "application/json", **self.api.headers, **request.headers}
-        content = None
+        content = request.content
         if request.json is not None:
             content = orjson.dumps(request.json)
             headers["Content-Type"] = "application/json"
