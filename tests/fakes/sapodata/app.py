@@ -153,6 +153,8 @@ def build_app(system: SapSystem) -> Starlette:
             if session is None:
                 session = new_session = secrets.token_hex(16)
             headers["X-CSRF-Token"] = system.csrf_for(session)
+        if method in MODIFYING and path.endswith("/$batch"):
+            system.count_batch()
         if method in MODIFYING and not system.csrf_ok(session, request.headers.get("X-CSRF-Token")):
             return Response("CSRF token validation failed", 403, {"Content-Type": "text/plain",
                                                                   "X-CSRF-Token": "Required"})

@@ -9,7 +9,8 @@ logon data (client `100`, a basic-auth user, an OAuth client), CSRF tokens, the 
 - `reject(entity_set, field, value, message)`: creating or updating a record whose `field` equals
   `value` fails with 400 and SAP's error body (the business check that refused it);
 - `expire_tokens()`: every OAuth access token is expired (refresh tokens still work);
-- `expire_csrf()`: every CSRF token is invalid (a session timeout);
+- `expire_csrf(after_batches=0)`: every CSRF token is invalid (a session timeout), now or after
+  that many more `$batch` requests;
 - `change(key, **values)`, `create(values)`, `delete(key)` on the ODP entity set: what the delta
   queue then reports;
 - `page_cap`: the most entries one answer holds (server-driven paging beyond it);
@@ -77,6 +78,7 @@ class SapSystem:
     lock: threading.Lock = field(default_factory=threading.Lock)
     _throttles: list[Throttle] = field(default_factory=list)
     _rejections: list[Rejection] = field(default_factory=list)
+    _csrf_countdown: int | None = None
 
     def __post_init__(self) -> None:
         self.services = build_services(self.orders, self.partners, self.facts, self.products)
@@ -122,9 +124,24 @@ class SapSystem:
             for token in self.tokens.values():
                 token.expires_at = 0
 
-    def expire_csrf(self) -> None:
+    def expire_csrf(self, after_batches: int = 0) -> None:
+        """Invalidate every CSRF token now, or once `after_batches` more `$batch` requests were let through."""
         with self.lock:
-            self.csrf.clear()
+            if after_batches:
+                self._csrf_countdown = after_batches
+            else:
+                self.csrf.clear()
+
+    def count_batch(self) -> None:
+        """A `$batch` request arrived (for `expire_csrf(after_batches=...)`)."""
+        with self.lock:
+            if self._csrf_countdown is None:
+                return
+            if self._csrf_countdown == 0:
+                self.csrf.clear()
+                self._csrf_countdown = None
+            else:
+                self._csrf_countdown -= 1
 
     # -- OAuth --------------------------------------------------------------------------------------
 
