@@ -72,12 +72,13 @@ def logon_params(profile: ProfileView) -> dict[str, str]:
     return params
 
 
-def with_logon(url: str, profile: ProfileView) -> str:
-    """A link SAP answered (`__next`, `__delta`), with `sap-client` / `sap-language` added if missing."""
+def with_logon(url: str, profile: ProfileView, extra: Mapping[str, str] | None = None) -> str:
+    """A link SAP answered (`__next`, `__delta`), with `sap-client` / `sap-language` (and `extra`)
+    added where missing. The link's own query is kept byte for byte (`!deltatoken='...'`)."""
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     present = {k for k, _ in query}
-    missing = [(k, v) for k, v in logon_params(profile).items() if k not in present]
+    missing = [(k, v) for k, v in {**logon_params(profile), **(extra or {})}.items() if k not in present]
     if not missing:
         return url
     extra = urlencode(missing)

@@ -217,7 +217,7 @@ class SapSource:
         link = links.link_at(self.ctx.window_start)
         if link is not None:
             report(self.ctx, "source_opened", f"{what}: the changes since the last successful run (ODP delta link)")
-            request = Request("GET", with_logon(link, self.profile), {"$format": "json"} if not v4 else {})
+            request = Request("GET", with_logon(link, self.profile, {"$format": "json"} if not v4 else None))
         else:
             if links.any():
                 report(self.ctx, "warning", "no ODP delta link is stored for this window's start (the run that "
