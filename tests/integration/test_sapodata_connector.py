@@ -90,7 +90,7 @@ def test_a_wrong_password_is_refused_with_saps_logon_message(appflow: Any, fake:
 def test_entities_and_fields_come_from_the_services_metadata(appflow: Any, fake: FakeSap, profile: str) -> None:
     entities = appflow.list_connector_entities(connectorProfileName=profile, connectorType="SAPOData")
     names = {e["name"] for group in entities["connectorEntityMap"].values() for e in group}
-    assert names == {ORDER_SET, f"{SALES_PATH}/BusinessPartnerSet"}
+    assert names == {ORDER_SET, f"{SALES_PATH}/SalesOrderItemSet", f"{SALES_PATH}/BusinessPartnerSet"}
     fields = {f["identifier"]: f for f in appflow.describe_connector_entity(
         connectorProfileName=profile, connectorType="SAPOData", connectorEntityName=ORDER_SET)["connectorEntityFields"]}
     assert fields["SalesOrderID"]["isPrimaryKey"] is True and fields["Note"]["isPrimaryKey"] is False

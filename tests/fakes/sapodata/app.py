@@ -149,7 +149,9 @@ def build_app(system: SapSystem) -> Starlette:
         session = _session_cookie(request)
         new_session = None
         headers: dict[str, str] = {}
-        if request.method == "GET" and request.headers.get("X-CSRF-Token", "").lower() == "fetch":
+        if method == "HEAD":
+            method = "GET"  # answered as GET, without the body (clients fetch CSRF tokens with HEAD too)
+        if method == "GET" and request.headers.get("X-CSRF-Token", "").lower() == "fetch":
             if session is None:
                 session = new_session = secrets.token_hex(16)
             headers["X-CSRF-Token"] = system.csrf_for(session)

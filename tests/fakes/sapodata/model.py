@@ -197,6 +197,25 @@ def sales_order(i: int) -> dict[str, Any]:
     }
 
 
+ITEM = (
+    Prop("SalesOrderID", "Edm.String", nullable=False, max_length=10, label="Sales Order"),
+    Prop("ItemPosition", "Edm.String", nullable=False, max_length=6, label="Item"),
+    Prop("Material", "Edm.String", max_length=40, label="Material"),
+    Prop("Quantity", "Edm.Decimal", precision=13, scale=3, label="Order Quantity"),
+)
+
+
+def order_item(i: int) -> dict[str, Any]:
+    h = mix(i, 5)
+    return {"SalesOrderID": order_id((i + 1) // 2), "ItemPosition": f"{(2 - i % 2) * 10:06d}",
+            "Material": f"MAT-{h % 9000:04d}", "Quantity": f"{h % 100}.000"}
+
+
+def item_index(key: tuple[Any, ...]) -> int:
+    """The seed index of an item's (SalesOrderID, ItemPosition)."""
+    return 2 * int(str(key[0])[2:]) - (1 if int(key[1]) == 10 else 0)
+
+
 PARTNER = (
     Prop("BusinessPartner", "Edm.String", nullable=False, max_length=10, label="Business Partner"),
     Prop("FullName", "Edm.String", max_length=81, label="Name"),
@@ -268,6 +287,10 @@ def build_services(orders: int, partners: int, facts: int, products: int) -> dic
     sales = Service(SALES_PATH, "2.0", "ZSLUICE_SALES_SRV", {
         "SalesOrderSet": EntitySet("SalesOrderSet", "SalesOrder", ("SalesOrderID",), SALES_ORDER, orders, sales_order,
                                    lambda i: (order_id(i),), lambda k: int(str(k[0])[2:]), label="Sales Orders", navigation=("ToItems",)),
+        "SalesOrderItemSet": EntitySet("SalesOrderItemSet", "SalesOrderItem", ("SalesOrderID", "ItemPosition"), ITEM,
+                                       orders * 2, order_item,
+                                       lambda i: (order_id((i + 1) // 2), f"{(2 - i % 2) * 10:06d}"), item_index,
+                                       label="Sales Order Items"),
         "BusinessPartnerSet": EntitySet("BusinessPartnerSet", "BusinessPartner", ("BusinessPartner",), PARTNER,
                                         partners, partner, lambda i: (f"1{i:07d}",),
                                         lambda k: int(str(k[0])[1:]), label="Business Partners"),

@@ -61,6 +61,8 @@ def metadata(service: Service) -> str:
         label = f" sap:label={quoteattr(entity.label)}" if entity.label else ""
         types.append(f'<EntityType Name="{entity.type_name}" sap:content-version="1"{label}><Key>{keys}</Key>'
                      f"{props}{navs}</EntityType>")
+    associations, association_sets = _associations(service)
+    types += associations
     for complex_type in service.complex_types:
         props = "".join(_facets(p, False) for p in complex_type.props)
         types.append(f'<ComplexType Name="{complex_type.name}">{props}</ComplexType>')
@@ -71,6 +73,7 @@ def metadata(service: Service) -> str:
         if entity.change_tracking:
             flags += ' sap:change-tracking="true"'
         sets.append(f'<EntitySet Name="{entity.name}" EntityType="{ns}.{entity.type_name}"{flags}/>')
+    sets += association_sets
     return ('<?xml version="1.0" encoding="utf-8"?>'
             '<edmx:Edmx Version="1.0" xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx" '
             'xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata" ' + _SAP + '>'
@@ -80,6 +83,30 @@ def metadata(service: Service) -> str:
             + "".join(types)
             + f'<EntityContainer Name="{ns}_Entities" m:IsDefaultEntityContainer="true" sap:supported-formats="atom json xlsx">'
             + "".join(sets) + "</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>")
+
+
+# Navigation property -> (target entity set) of the V2 services; each is declared as an association
+# of its own (SAP Gateway names them Assoc_<Type>_<Property>) with an association set.
+NAVIGATION_TARGETS = {"ToItems": "SalesOrderItemSet"}
+
+
+def _associations(service: Service) -> tuple[list[str], list[str]]:
+    ns = service.namespace
+    associations, association_sets = [], []
+    for entity in service.sets.values():
+        for nav in entity.navigation:
+            target = service.sets[NAVIGATION_TARGETS[nav]]
+            name = f"Assoc_{entity.type_name}_{nav}"
+            associations.append(
+                f'<Association Name="{name}" sap:content-version="1">'
+                f'<End Type="{ns}.{entity.type_name}" Multiplicity="1" Role="From{entity.type_name}"/>'
+                f'<End Type="{ns}.{target.type_name}" Multiplicity="*" Role="To{nav}"/></Association>')
+            association_sets.append(
+                f'<AssociationSet Name="{name}_Set" Association="{ns}.{name}" sap:creatable="false" '
+                f'sap:updatable="false" sap:deletable="false" sap:content-version="1">'
+                f'<End EntitySet="{entity.name}" Role="From{entity.type_name}"/>'
+                f'<End EntitySet="{target.name}" Role="To{nav}"/></AssociationSet>')
+    return associations, association_sets
 
 
 def _metadata_v4(service: Service) -> str:

@@ -18,7 +18,7 @@ def service(path_part: str) -> edmx.Service:
 
 def test_a_v2_document_gives_typed_fields_keys_labels_and_sap_flags() -> None:
     sales = service("SALES")
-    assert sales.version == "2.0" and set(sales.sets) == {"SalesOrderSet", "BusinessPartnerSet"}
+    assert sales.version == "2.0" and set(sales.sets) == {"SalesOrderSet", "SalesOrderItemSet", "BusinessPartnerSet"}
     orders = sales.sets["SalesOrderSet"]
     assert orders.keys == ("SalesOrderID",) and orders.creatable and orders.updatable and not orders.odp
     fields = {f.name: f for f in orders.fields}
