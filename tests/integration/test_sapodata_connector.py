@@ -192,8 +192,8 @@ def test_filter_tasks_are_pushed_down_as_filter_and_select(appflow: Any, sluice:
     asked = fake.state.log.matching("/SalesOrderSet")
     assert len(asked) == 1
     query = asked[0]["query"]
-    assert query["$filter"] == ["Quantity gt 250 and substringof('Müller',CustomerName) and "
-                                "(CreatedAt ge datetime'2024-01-01T05:00:00' and CreatedAt le datetime'2024-01-02T12:00:00')"]
+    assert query["$filter"] == ["Quantity gt 250 and substringof('Müller',CustomerName) and (CreatedAt ge "
+                                "datetime'2024-01-01T05:00:00' and CreatedAt le datetime'2024-01-02T12:00:00')"]
     assert query["$select"] == [",".join(fields)]
 
 
@@ -275,7 +275,7 @@ def test_s3_to_sap_upsert_updates_by_key_and_creates_the_rest(appflow: Any, slui
     tag = unique("u")
     rows = [{"SalesOrderID": order_id(7), "CustomerName": f"{tag} updated", "Quantity": "9"},
             {"SalesOrderID": "0599999001", "CustomerName": f"{tag} created", "Quantity": "3"}]
-    name, errors, success = write_flow(sluice, appflow, profile, rows, "UPSERT", ["SalesOrderID"])
+    name, _, success = write_flow(sluice, appflow, profile, rows, "UPSERT", ["SalesOrderID"])
     record = flows.start_and_wait(appflow, name, timeout=120)
     assert record["executionStatus"] == "Successful", record
     assert record["executionResult"]["errorInfo"]["putFailuresCount"] == 0

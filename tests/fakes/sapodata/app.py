@@ -88,7 +88,8 @@ def build_app(system: SapSystem) -> Starlette:
         if header.startswith("Basic "):
             client_id, _, client_secret = base64.b64decode(header[6:]).decode().partition(":")
         if client_id != OAUTH_CLIENT or client_secret != OAUTH_SECRET:
-            return Response(orjson.dumps({"error": "invalid_client", "error_description": "Client authentication failed"}),
+            refusal = {"error": "invalid_client", "error_description": "Client authentication failed"}
+            return Response(orjson.dumps(refusal),
                             401, {"Content-Type": "application/json"})
         grant = form.get("grant_type")
         issued = None
@@ -127,12 +128,13 @@ def build_app(system: SapSystem) -> Starlette:
                 "lang": "en", "value": "The access token is invalid or has expired"}}}), 401,
                 {"Content-Type": "application/json",
                  "WWW-Authenticate": 'Bearer error="invalid_token", error_description="token expired or invalid"'})
+        realm = f"SAP NetWeaver Application Server [{SID}/{CLIENT}]"
         return Response(LOGON_FAILED, 401, {"Content-Type": "text/html; charset=utf-8",
-                                            "WWW-Authenticate": f'Basic realm="SAP NetWeaver Application Server [{SID}/{CLIENT}]"'})
+                                            "WWW-Authenticate": f'Basic realm="{realm}"'})
 
     async def odata(request: Request) -> Response:
         path = "/" + request.path_params["path"]
-        query = {k: request.query_params.getlist(k) for k in request.query_params.keys()}
+        query = {k: request.query_params.getlist(k) for k in request.query_params}
         system.log.add(request.method, path, query)
         wait = system.take_throttle(path)
         if wait is not None:
@@ -197,9 +199,8 @@ async def _dispatch(system: SapSystem, service: Service, rest: str, request: Req
             return _json({"@odata.context": "$metadata", "value": [{"name": s, "url": s} for s in sets]})
         return _json({"d": {"EntitySets": sets}})
     if rest == "$metadata":
-        version = "4.0" if service.v4 else "2.0"
-        return Response(wire.metadata(service), 200, {"Content-Type": "application/xml",
-                                                      "DataServiceVersion" if not service.v4 else "OData-Version": version})
+        header = ("OData-Version", "4.0") if service.v4 else ("DataServiceVersion", "2.0")
+        return Response(wire.metadata(service), 200, {"Content-Type": "application/xml", header[0]: header[1]})
     if rest == "$batch" and method == "POST":
         return await _batch(system, service, request, base)
     name, key_text, suffix = _address(rest)
@@ -456,9 +457,9 @@ async def _batch(system: SapSystem, service: Service, request: Request, base: st
                 reply = batch.Reply(429, "Too Many Requests", {"Content-Type": "application/json"}, b"{}")
             elif operation.method == "GET":
                 record = entity.find(parse_key(key_text, entity)) if key_text else None
+                found = orjson.dumps({"d": wire.v2_entry(base, service, entity, record)}) if record else b"{}"
                 reply = batch.Reply(200 if record else 404, "OK" if record else "Not Found",
-                                    {"Content-Type": "application/json"},
-                                    orjson.dumps({"d": wire.v2_entry(base, service, entity, record)}) if record else b"{}")
+                                    {"Content-Type": "application/json"}, found)
             else:
                 reply = _write(system, service, entity, operation.method, key_text, operation.body, base)
             replies.append(reply)

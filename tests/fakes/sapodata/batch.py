@@ -63,7 +63,7 @@ def _operation(block: bytes) -> Operation:
     _, inner = _headers_and_body(block)  # the part's MIME headers
     head, _, body = inner.partition(b"\n\n")
     lines = head.decode("utf-8").split("\n")
-    method, url, _ = (lines[0].split(" ", 2) + ["", ""])[:3]
+    method, url, _ = [*lines[0].split(" ", 2), "", ""][:3]
     headers = {}
     for line in lines[1:]:
         if ":" in line:
@@ -117,7 +117,8 @@ def compose(results: list[tuple[Part, list[Reply]]]) -> tuple[bytes, str]:
             inner = f"changeset_{secrets.token_hex(8)}"
             out += f"Content-Type: multipart/mixed; boundary={inner}\r\n\r\n".encode()
             for reply in replies:
-                out += f"--{inner}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n".encode()
+                out += (f"--{inner}\r\nContent-Type: application/http\r\n"
+                        "Content-Transfer-Encoding: binary\r\n\r\n").encode()
                 out += _http(reply) + b"\r\n"
             out += f"--{inner}--\r\n".encode()
         else:

@@ -27,7 +27,8 @@ from typing import Any
 
 NAMES = ("Müller GmbH", "Société Générale", "株式会社サンプル", "Öztürk Lojistik", "Łódź Trading", "O'Brien & Sons",
          "Acme Corp", "Nørgaard A/S", "Ciudad Dávila S.A.", "Zürich Versicherung")
-CITIES = (("Walldorf", "DE", "69190"), ("Paris", "FR", "75008"), ("東京", "JP", "100-0005"), ("İstanbul", "TR", "34000"),
+CITIES = (("Walldorf", "DE", "69190"), ("Paris", "FR", "75008"), ("東京", "JP", "100-0005"),
+          ("İstanbul", "TR", "34000"),
           ("Kraków", "PL", "30-001"), ("Dublin", "IE", "D02"), ("Austin", "US", "78701"), ("København", "DK", "1050"))
 CURRENCIES = ("EUR", "USD", "JPY", "GBP", "PLN", "DKK")
 STATUSES = ("A", "B", "C")
@@ -149,7 +150,8 @@ class Service:
 
 # -- the sales service -------------------------------------------------------------------------------
 
-ADDRESS = ComplexType("Address", (Prop("Street", "Edm.String", max_length=60), Prop("City", "Edm.String", max_length=40),
+ADDRESS = ComplexType("Address", (Prop("Street", "Edm.String", max_length=60),
+                                   Prop("City", "Edm.String", max_length=40),
                                    Prop("Country", "Edm.String", max_length=3),
                                    Prop("PostalCode", "Edm.String", max_length=10)))
 
@@ -188,7 +190,7 @@ def sales_order(i: int) -> dict[str, Any]:
         "Weight": round(((h >> 9) % 100_000) / 97.0, 3),
         "IsDelivered": bool((h >> 11) & 1),
         "Status": STATUSES[(h >> 12) % 3],
-        "Note": None if (h >> 14) % 3 == 0 else f"Lieferung nº{i} – bitte prüfen",
+        "Note": None if (h >> 14) % 3 == 0 else f"Lieferung nº{i} \u2013 bitte prüfen",
         "CreatedAt": EPOCH_MS + i * 60_000,
         "ChangedAt": EPOCH_MS + i * 60_000 + (h % 86_400_000),
         "ShipTo": None if i % 17 == 0 else {"Street": f"Dietmar-Hopp-Allee {h % 200 + 1}", "City": city,
@@ -286,7 +288,8 @@ def build_services(orders: int, partners: int, facts: int, products: int) -> dic
     """The three services, seeded with the given sizes."""
     sales = Service(SALES_PATH, "2.0", "ZSLUICE_SALES_SRV", {
         "SalesOrderSet": EntitySet("SalesOrderSet", "SalesOrder", ("SalesOrderID",), SALES_ORDER, orders, sales_order,
-                                   lambda i: (order_id(i),), lambda k: int(str(k[0])[2:]), label="Sales Orders", navigation=("ToItems",)),
+                                   lambda i: (order_id(i),), lambda k: int(str(k[0])[2:]), label="Sales Orders",
+                                   navigation=("ToItems",)),
         "SalesOrderItemSet": EntitySet("SalesOrderItemSet", "SalesOrderItem", ("SalesOrderID", "ItemPosition"), ITEM,
                                        orders * 2, order_item,
                                        lambda i: (order_id((i + 1) // 2), f"{(2 - i % 2) * 10:06d}"), item_index,
@@ -303,7 +306,8 @@ def build_services(orders: int, partners: int, facts: int, products: int) -> dic
     })
     products_service = Service(PRODUCTS_PATH, "4.0", "com.sap.gateway.srvd_a2x.zsluice_products.v0001", {
         "Products": EntitySet("Products", "ProductsType", ("ProductID",), PRODUCT, products, product,
-                              lambda i: (f"P-{i:06d}",), lambda k: int(str(k[0])[2:]), label="Products", creatable=False, updatable=False),
+                              lambda i: (f"P-{i:06d}",), lambda k: int(str(k[0])[2:]), label="Products",
+                              creatable=False, updatable=False),
     })
     return {s.path: s for s in (sales, odp, products_service)}
 

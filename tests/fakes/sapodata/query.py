@@ -107,7 +107,7 @@ class _Parser:
         return item
 
     def expect(self, value: str) -> None:
-        kind, text = self.take()
+        _, text = self.take()
         if text != value:
             raise FilterError(f"Expected '{value}' but found '{text}'")
 

@@ -81,7 +81,8 @@ def metadata(service: Service) -> str:
             f'<Schema Namespace="{ns}" xml:lang="en" sap:schema-version="1" '
             'xmlns="http://schemas.microsoft.com/ado/2008/09/edm">'
             + "".join(types)
-            + f'<EntityContainer Name="{ns}_Entities" m:IsDefaultEntityContainer="true" sap:supported-formats="atom json xlsx">'
+            + f'<EntityContainer Name="{ns}_Entities" m:IsDefaultEntityContainer="true" '
+            'sap:supported-formats="atom json xlsx">'
             + "".join(sets) + "</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>")
 
 

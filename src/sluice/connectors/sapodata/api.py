@@ -81,8 +81,8 @@ def with_logon(url: str, profile: ProfileView, extra: Mapping[str, str] | None =
     missing = [(k, v) for k, v in {**logon_params(profile), **(extra or {})}.items() if k not in present]
     if not missing:
         return url
-    extra = urlencode(missing)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, f"{parts.query}&{extra}" if parts.query else extra,
+    added = urlencode(missing)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, f"{parts.query}&{added}" if parts.query else added,
                        parts.fragment))
 
 

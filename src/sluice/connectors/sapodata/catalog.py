@@ -55,7 +55,7 @@ def entity_of(root: str, service: edmx.Service, entity_set: edmx.EntitySet) -> S
 class SapCatalog:
     """`rest.entities.Catalog` of the profile's service."""
 
-    def entities(self, client: RestClient, parent: str | None) -> list[SapEntity]:
+    def entities(self, client: RestClient, parent: str | None) -> list[Entity]:
         if parent:
             return []
         root = service_path(client.profile)

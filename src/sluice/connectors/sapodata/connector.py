@@ -38,11 +38,11 @@ def check_service(client: RestClient) -> None:
 class SapConnector(RestConnector):
     """A `RestConnector` whose source and destination are SAP's (objectPath, ODP, `$batch`)."""
 
-    def open_source(self, profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> SapSource:  # type: ignore[override]
+    def open_source(self, profile: ProfileView, props: Mapping[str, Any],  # type: ignore[override]
+                    ctx: RunContext) -> SapSource:
         return SapSource(self, profile, props, replace(ctx, batch_size=min(ctx.batch_size, self.batch_rows)))
 
-    def open_destination(self, profile: ProfileView, props: Mapping[str, Any],  # type: ignore[override]
-                         ctx: RunContext) -> SapDestination:
+    def open_destination(self, profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> SapDestination:
         return SapDestination(self, profile, props, ctx)
 
 

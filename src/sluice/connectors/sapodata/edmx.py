@@ -125,7 +125,8 @@ def parse(document: bytes) -> Service:
 
 def _entity_set(name: str, element: ET.Element, entity_type: ET.Element,
                 complex_types: dict[str, ET.Element]) -> EntitySet:
-    keys = tuple(ref.get("Name") or "" for key in _children(entity_type, "Key") for ref in _children(key, "PropertyRef"))
+    keys = tuple(ref.get("Name") or "" for key in _children(entity_type, "Key")
+                 for ref in _children(key, "PropertyRef"))
     fields = tuple(_field(p, p.get("Name") in keys, complex_types, 0) for p in _children(entity_type, "Property"))
     sortable = all(_flag(p, "sortable") for p in _children(entity_type, "Property") if p.get("Name") in keys)
     return EntitySet(
