@@ -88,7 +88,12 @@ def test_a_wrong_password_is_refused_with_saps_logon_message(appflow: Any, fake:
 
 
 def test_entities_and_fields_come_from_the_services_metadata(appflow: Any, fake: FakeSap, profile: str) -> None:
-    entities = appflow.list_connector_entities(connectorProfileName=profile, connectorType="SAPOData")
+    services = appflow.list_connector_entities(connectorProfileName=profile, connectorType="SAPOData")
+    found = {e["name"]: e for group in services["connectorEntityMap"].values() for e in group}
+    assert set(found) == {SALES_PATH, ODP_PATH}  # the V2 catalog service's services
+    assert found[SALES_PATH]["hasNestedEntities"] is True and found[SALES_PATH]["label"] == "ZSLUICE_SALES_SRV"
+    entities = appflow.list_connector_entities(connectorProfileName=profile, connectorType="SAPOData",
+                                               entitiesPath=SALES_PATH)
     names = {e["name"] for group in entities["connectorEntityMap"].values() for e in group}
     assert names == {ORDER_SET, f"{SALES_PATH}/SalesOrderItemSet", f"{SALES_PATH}/BusinessPartnerSet"}
     fields = {f["identifier"]: f for f in appflow.describe_connector_entity(

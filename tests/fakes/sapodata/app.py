@@ -14,6 +14,8 @@ What it answers, by the docs it follows:
   `X-CSRF-Token: Fetch` answers the token in `X-CSRF-Token` and a session cookie; a modifying
   request without the token of its session answers 403, `X-CSRF-Token: Required`, text
   "CSRF token validation failed".
+* Service discovery (SAP Gateway "Catalog Service", /IWFND/CATALOGSERVICE;v=2): `ServiceCollection`
+  lists the V2 services with their `TechnicalServiceName`, `Title` and `ServiceUrl`.
 * Queries: see query.py and wire.py; `$top`, `$skip`, `$skiptoken`, `$inlinecount=allpages` (V2) /
   `$count=true` (V4), `$select`, `$orderby`, `<Set>/$count`; an answer holds at most `page_cap`
   entries and links the rest (`__next` / `@odata.nextLink`).
@@ -48,6 +50,7 @@ from .system import CLIENT, OAUTH_CLIENT, OAUTH_SECRET, PASSWORD, SID, USER, Sap
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "MERGE", "DELETE"]
 LOGON_FAILED = ("<html><head><title>Logon Error Message</title></head><body><p>Logon failed</p>"
                 "<p>Note: You are not authorized to log on to this system.</p></body></html>")
+CATALOG_PATH = "/sap/opu/odata/IWFND/CATALOGSERVICE;v=2"
 SAFE = "$'(),!*:"  # left unescaped in the links the service writes, as SAP writes them
 MODIFYING = {"POST", "PUT", "PATCH", "MERGE", "DELETE"}
 
@@ -143,6 +146,8 @@ def build_app(system: SapSystem) -> Starlette:
         failure = logon(request)
         if failure:
             return refused(failure)
+        if path.startswith(CATALOG_PATH):
+            return _catalog(system, path[len(CATALOG_PATH):], str(request.base_url).rstrip("/"))
         service, rest = _service_of(system, path)
         if service is None:
             return SapError(404, "/IWFND/MED/170", f"No service found for namespace '', name '{path}', version '0001'"
@@ -182,6 +187,24 @@ def build_app(system: SapSystem) -> Starlette:
     return Starlette(routes=[Route("/sap/bc/sec/oauth2/token", token, methods=["POST"]),
                              Route("/sap/bc/sec/oauth2/authorize", authorize, methods=["GET"]),
                              Route("/{path:path}", odata, methods=METHODS)])
+
+
+def _catalog(system: SapSystem, rest: str, base: str) -> Response:
+    """The V2 catalog service's `ServiceCollection` (SAP Gateway's /IWFND/CATALOGSERVICE): the V2 services."""
+    if rest.strip("/") != "ServiceCollection":
+        return SapError(404, "/IWFND/CM_MGW/020", f"Resource not found for segment '{rest.strip('/')}'").response()
+    results = []
+    for service in system.services.values():
+        if service.v4:
+            continue  # V4 services are published in service groups, not in the V2 catalog
+        name = service.path.rsplit("/", 1)[1]
+        uri = f"{base}{CATALOG_PATH}/ServiceCollection('{name}_0001')"
+        results.append({"__metadata": {"id": uri, "uri": uri, "type": "CATALOGSERVICE.Service"},
+                        "ID": f"{name}_0001", "Description": f"Sluice test service {name}", "Title": name,
+                        "Author": "SLUICE", "TechnicalServiceVersion": 1, "TechnicalServiceName": name,
+                        "MetadataUrl": f"{base}{service.path}/$metadata", "ServiceUrl": f"{base}{service.path}/",
+                        "UpdatedDate": "/Date(1704067200000)/", "IsSapService": False})
+    return _json({"d": {"results": results}})
 
 
 def _service_of(system: SapSystem, path: str) -> tuple[Service | None, str]:
