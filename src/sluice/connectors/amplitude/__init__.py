@@ -1,15 +1,17 @@
-"""Amplitude (connectors layer): source only; event exports by date range.
+"""Amplitude (connectors layer): source only; the `events` object, read through the Export API.
 
-`AmplitudeConnectorOperator` has BETWEEN alone: Amplitude exports a time window, nothing else.
+`AmplitudeConnectorOperator` has BETWEEN alone: Amplitude exports a time window, nothing else. The
+connector itself (connector.py, export.py, on the shared REST layer) is imported on first use;
+docs/connectors/amplitude.md describes it.
 """
 
-from sluice.connectors.base import ConnectorSpec
 from sluice.connectors.configuration import (
     DAILY_AND_SLOWER,
     ON_DEMAND_AND_SCHEDULED,
     authentication,
     connector_configuration,
 )
+from sluice.connectors.rest.spec import rest_spec
 
 CONNECTOR_TYPE = "Amplitude"
 
@@ -27,4 +29,4 @@ CAPABILITIES = connector_configuration(
     authentication_config=authentication(api_key=True),
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+SPEC = rest_spec(CONNECTOR_TYPE, CAPABILITIES, "sluice.connectors.amplitude.connector")

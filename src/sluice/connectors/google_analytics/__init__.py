@@ -1,16 +1,18 @@
-"""Google Analytics (connectors layer): source only; reports by date range, scheduled daily.
+"""Google Analytics (connectors layer): source only; Universal Analytics reports by date range.
 
 `GoogleAnalyticsConnectorOperator` is just PROJECTION and BETWEEN: a report is a projection of
-dimensions and metrics over a date range.
+dimensions and metrics over a date range. The connector itself (connector.py, api.py, catalog.py,
+reports.py, on the shared REST layer) is imported on first use; docs/connectors/google-analytics.md
+describes it, including Google's shutdown of Universal Analytics.
 """
 
-from sluice.connectors.base import ConnectorSpec
 from sluice.connectors.configuration import (
     DAILY_AND_SLOWER,
     ON_DEMAND_AND_SCHEDULED,
     connector_configuration,
     oauth2,
 )
+from sluice.connectors.rest.spec import rest_spec
 
 CONNECTOR_TYPE = "Googleanalytics"
 
@@ -33,4 +35,4 @@ CAPABILITIES = connector_configuration(
     ),
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+SPEC = rest_spec(CONNECTOR_TYPE, CAPABILITIES, "sluice.connectors.google_analytics.connector")

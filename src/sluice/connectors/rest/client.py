@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 import orjson
@@ -59,6 +59,9 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
     # True when sending it twice does no harm (searches sent as POST): retried after timeouts.
     idempotent: bool | None = None
+    # False for a URL the vendor handed out that carries its own authorization (a report's
+    # download link): the profile's credentials are not sent with it.
+    authenticated: bool = True
     # A raw body (e.g. SAP's multipart `$batch`), sent as is with the caller's Content-Type.
     content: bytes | None = None
 
@@ -66,7 +69,7 @@ class Request:
         """A copy with `changes` applied (pagination builds the next page's request this way)."""
         values = {"method": self.method, "path": self.path, "params": dict(self.params), "json": self.json,
                   "data": self.data, "headers": dict(self.headers), "idempotent": self.idempotent,
-                  "content": self.content}
+                  "authenticated": self.authenticated, "content": self.content}
         values.update(changes)
         return Request(**values)
 
@@ -121,8 +124,11 @@ class RestClient:
         http: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         on_retry: Callable[[str], None] | None = None,
+        on_event: Callable[[str, str, str], None] | None = None,
     ) -> None:
         self.api = api
+        # The run's log (`RunContext.on_event`), for what a vendor folder tells it (`report`).
+        self.on_event = on_event
         # Told of each retry in words (the vendor's status and code, the wait): the run's log.
         self.on_retry = on_retry
         self.profile = profile
@@ -144,8 +150,14 @@ class RestClient:
 
     # -- public ---------------------------------------------------------------------------
 
-    def call(self, request: Request, *, expect: tuple[int, ...] = (200, 201, 202, 204)) -> Answer:
-        """Send `request` under the vendor's rules; the answer, or a `ConnectorError`."""
+    def call(self, request: Request, *, expect: tuple[int, ...] = (200, 201, 202, 204),
+             into: BinaryIO | None = None) -> Answer:
+        """Send `request` under the vendor's rules; the answer, or a `ConnectorError`.
+
+        With `into`, an expected answer's body is streamed into that file (rewound and emptied
+        before each attempt) instead of being held in memory, and the answer's `body` is None:
+        for archives (Amplitude's export) that may be larger than memory.
+        """
         method = request.method.upper()
         attempt = 0
         renewed = False
@@ -156,8 +168,12 @@ class RestClient:
             used = self.credentials
             outgoing = self._build(request, method)
             try:
-                response = self._http.send(outgoing)
+                response = self._http.send(outgoing, stream=into is not None)
                 self.requests_sent += 1
+                if into is not None:
+                    streamed = self._stream(response, into, expect)
+                    if streamed is not None:
+                        return streamed
             except httpx.TransportError as exc:
                 safe = request.idempotent if request.idempotent is not None else method in _IDEMPOTENT
                 if attempt >= self.max_attempts or not (safe or isinstance(exc, httpx.ConnectError)):
@@ -189,6 +205,28 @@ class RestClient:
                     continue
                 raise self._exhausted(error, attempt, throttled, wait)
             raise self._failure(error)
+
+    @staticmethod
+    def _stream(response: httpx.Response, into: BinaryIO, expect: tuple[int, ...]) -> Answer | None:
+        """Write an expected answer's body into `into`; read any other answer's body (the error) and
+        return None so the caller judges it."""
+        try:
+            if response.status_code not in expect:
+                response.read()
+                return None
+            into.seek(0)
+            into.truncate()
+            for chunk in response.iter_bytes(1 << 16):
+                into.write(chunk)
+            into.flush()
+            return Answer(response, None)
+        finally:
+            response.close()
+
+    def report(self, kind: str, message: str, level: str = "info") -> None:
+        """Tell the run's log `message` (nothing happens outside a run)."""
+        if self.on_event is not None:
+            self.on_event(kind, message, level)
 
     def json(self, request: Request, *, expect: tuple[int, ...] = (200, 201, 202, 204)) -> Any:
         """`call` and return the parsed JSON body (`ServerError` when the answer is not JSON)."""
@@ -235,7 +273,8 @@ class RestClient:
             method, self.url(request.path), params=request.params or None, content=content,
             data=dict(request.data) if request.data is not None else None, headers=headers,
         )
-        self.auth.apply(self.credentials, outgoing)
+        if request.authenticated:
+            self.auth.apply(self.credentials, outgoing)
         return outgoing
 
     def _tell_retry(self, what: str, attempt: int) -> None:

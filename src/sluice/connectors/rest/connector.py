@@ -49,7 +49,8 @@ class RestConnector:
 
     def client(self, profile: ProfileView, ctx: RunContext | None = None) -> RestClient:
         """A client for `profile` (close it, or use `with`); a run's `ctx` hears of each retry."""
-        return RestClient(self.api, profile, on_retry=retry_reporter(ctx))
+        return RestClient(self.api, profile, on_retry=retry_reporter(ctx),
+                          on_event=ctx.on_event if ctx is not None else None)
 
     def metadata(self) -> RestMetadata:
         """`ConnectorSpec.load_metadata`."""

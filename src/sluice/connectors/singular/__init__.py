@@ -1,6 +1,9 @@
-"""Singular (connectors layer): source only; marketing reports aggregated by day."""
+"""Singular (connectors layer): source only; marketing reports aggregated by day.
 
-from sluice.connectors.base import ConnectorSpec
+The connector itself (connector.py, fields.py, reports.py, on the shared REST layer) is imported on
+first use; docs/connectors/singular.md describes it.
+"""
+
 from sluice.connectors.configuration import (
     DAILY_AND_SLOWER,
     ON_DEMAND_AND_SCHEDULED,
@@ -8,6 +11,7 @@ from sluice.connectors.configuration import (
     authentication,
     connector_configuration,
 )
+from sluice.connectors.rest.spec import rest_spec
 
 CONNECTOR_TYPE = "Singular"
 
@@ -25,4 +29,4 @@ CAPABILITIES = connector_configuration(
     authentication_config=authentication(api_key=True),
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+SPEC = rest_spec(CONNECTOR_TYPE, CAPABILITIES, "sluice.connectors.singular.connector")
