@@ -40,7 +40,7 @@ from sluice.connectors.rest.client import Request, RestClient
 from sluice.connectors.rest.records import RecordConverter
 from sluice.connectors.rest.source import choose_columns, conditions_of
 from sluice.connectors.sapodata import filters, values
-from sluice.connectors.sapodata.api import base_url, logon_params, with_logon
+from sluice.connectors.sapodata.api import base_url, logon_params, resolve_link
 from sluice.connectors.sapodata.catalog import SapCatalog, SapEntity
 from sluice.connectors.sapodata.delta import DeltaLinks
 
@@ -164,7 +164,8 @@ class SapSource:
             yield Page(found, count, len(answer.response.content), delta_link)
             if not next_link or self.ctx.should_stop():
                 return
-            current = Request("GET", with_logon(str(next_link), self.profile), headers=dict(current.headers))
+            current = Request("GET", resolve_link(str(next_link), client.url(current.path), self.profile),
+                              headers=dict(current.headers))
 
     def _fetch(self, client: RestClient, request: Request, v4: bool) -> Page:
         """One `$top` page, whole (SAP may cut it into server-driven pieces)."""
@@ -217,7 +218,8 @@ class SapSource:
         link = links.link_at(self.ctx.window_start)
         if link is not None:
             report(self.ctx, "source_opened", f"{what}: the changes since the last successful run (ODP delta link)")
-            request = Request("GET", with_logon(link, self.profile, {"$format": "json"} if not v4 else None))
+            request = Request("GET", resolve_link(link, client.url(entity.path), self.profile,
+                                                  {"$format": "json"} if not v4 else None))
         else:
             if links.any():
                 report(self.ctx, "warning", "no ODP delta link is stored for this window's start (the run that "

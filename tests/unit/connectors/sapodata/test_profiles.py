@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from sluice.connectors.base import ConnectorError, ProfileView
-from sluice.connectors.sapodata.api import base_url, with_logon
+from sluice.connectors.sapodata.api import base_url, resolve_link, with_logon
 from sluice.connectors.sapodata.connector import CONNECTOR
 from tests.fakes.sapodata.model import SALES_PATH
 from tests.fakes.sapodata.server import FakeSap
@@ -47,3 +47,14 @@ def test_the_base_url_and_logon_parameters() -> None:
     assert base_url(with_port) == "https://s4.example.com:8443"
     assert with_logon("https://h/S?!deltatoken='D1'", profile) == "https://h/S?!deltatoken='D1'&sap-client=100&sap-language=DE"
     assert with_logon("https://h/S?sap-client=100&sap-language=EN", profile) == "https://h/S?sap-client=100&sap-language=EN"
+
+
+def test_links_resolve_against_the_request_and_stay_on_the_system() -> None:
+    profile = ProfileView("p", "SAPOData", properties={"applicationHostUrl": "https://s4.example.com",
+                                                       "portNumber": 443, "clientNumber": "100"})
+    asked = "https://s4.example.com/sap/opu/odata4/x/0001/Products?$count=true"
+    assert resolve_link("Products?$skiptoken=8", asked, profile) == (
+        "https://s4.example.com/sap/opu/odata4/x/0001/Products?$skiptoken=8&sap-client=100")
+    assert resolve_link("https://S4.example.com:443/a?b=1", asked, profile).startswith("https://S4.example.com:443/a")
+    with pytest.raises(ConnectorError, match="another host"):
+        resolve_link("https://collector.example.net/steal?x=1", asked, profile)
