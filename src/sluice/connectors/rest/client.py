@@ -62,12 +62,14 @@ class Request:
     # False for a URL the vendor handed out that carries its own authorization (a report's
     # download link): the profile's credentials are not sent with it.
     authenticated: bool = True
+    # A raw body (e.g. SAP's multipart `$batch`), sent as is with the caller's Content-Type.
+    content: bytes | None = None
 
     def replace(self, **changes: Any) -> Request:
         """A copy with `changes` applied (pagination builds the next page's request this way)."""
         values = {"method": self.method, "path": self.path, "params": dict(self.params), "json": self.json,
                   "data": self.data, "headers": dict(self.headers), "idempotent": self.idempotent,
-                  "authenticated": self.authenticated}
+                  "authenticated": self.authenticated, "content": self.content}
         values.update(changes)
         return Request(**values)
 
@@ -263,7 +265,7 @@ class RestClient:
 
     def _build(self, request: Request, method: str) -> httpx.Request:
         headers = {"Accept": "application/json", **self.api.headers, **request.headers}
-        content = None
+        content = request.content
         if request.json is not None:
             content = orjson.dumps(request.json)
             headers["Content-Type"] = "application/json"

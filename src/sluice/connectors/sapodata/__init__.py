@@ -1,10 +1,12 @@
 """SAP OData (connectors layer): source and destination, basic or OAuth 2.0, PrivateLink.
 
 `SAPODataConnectorProfileProperties.privateLinkServiceName` is how a private SAP system is
-reached, hence `isPrivateLinkEndpointUrlRequired`.
+reached, hence `isPrivateLinkEndpointUrlRequired`. This module stays light (the registry imports
+it): the connector is in `connector.py` (see its docstring for the modules), imported on first use.
 """
 
-from sluice.connectors.base import ConnectorSpec
+from dataclasses import replace
+
 from sluice.connectors.configuration import (
     ALL_FREQUENCIES,
     ON_DEMAND_AND_SCHEDULED,
@@ -12,6 +14,7 @@ from sluice.connectors.configuration import (
     authentication,
     connector_configuration,
 )
+from sluice.connectors.rest.spec import rest_spec
 
 CONNECTOR_TYPE = "SAPOData"
 
@@ -42,4 +45,7 @@ CAPABILITIES = connector_configuration(
     private_link_url_required=True,
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+# SAP systems are the customer's own hosts: no vendor host list (any public host; private ones
+# only with SLUICE_ALLOW_PRIVATE_ENDPOINTS).
+SPEC = replace(rest_spec(CONNECTOR_TYPE, CAPABILITIES, "sluice.connectors.sapodata.connector", destination=True),
+               vendor_hosts=None)
