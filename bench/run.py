@@ -23,6 +23,7 @@ from bench import (  # noqa: E402
     redshift,
     s3_to_s3,
     salesforce,
+    sapodata,
     scheduler,
     snowflake_destination,
     vendor_splits,
@@ -74,6 +75,16 @@ SECTIONS = {
         "(Link-header pages, one call in flight) and 4 (an X-Total-Count probe, then page-aligned offset ranges "
         "read in parallel). OnDemand Map_all flows timed from StartFlow to Successful, medians. The fake renders "
         "pages on one event loop in the bench process, which bounds the split side on 2 cores.",
+    ),
+    "sapodata": (
+        "SAP OData entity set -> S3 Parquet (fake SAP Gateway service), maxParallelism 1 and 4, against pyodata",
+        sapodata.main,
+        "The fake OData V2 service (tests/fakes/sapodata, its own process over https) serves N sales orders "
+        "generated on demand. Sluice: an OnDemand flow, Map_all, paginationConfig.maxPageSize 3000, "
+        "parallelismConfig.maxParallelism 1 and 4, into the embedded S3 store, timed from StartFlow to Successful. "
+        "Peer in the same run: pyodata (SAP's own Python OData client) paging the same entity set with the same page "
+        "size, pyarrow -> one Parquet file. Sides take turns, medians. Targets from issue #19: >= 1.0x the peer's "
+        "records/s at parallelism 1; server RSS < 400 MiB and flat.",
     ),
     "salesforce": (
         "Salesforce -> S3 Parquet through Bulk API 2.0 (fake org)",
