@@ -54,23 +54,22 @@ def _arrow_file(fd: int, mode: str) -> Any:
     """An open object's descriptor as a `pyarrow.NativeFile` ("r": readable, seekable; "w": a
     buffered output stream); the descriptor is closed or owned by the file.
 
-    Arrow's own file reads and writes without the GIL: Parquet pages, CSV rows and Parquet
-    column chunks then move while other threads parse, where a Python file object takes the GIL
-    for every read and write (docs/engine.md has the numbers). Arrow opens paths only, so the file
+    Arrow's own file reads and writes without the GIL: CSV rows and Parquet pages then move
+    while other threads run Python, where a Python file object takes the GIL and copies the
+    bytes for every call (docs/s3.md, "No symbolic links"). Arrow opens paths only, so the file
     is reopened through `/proc/self/fd/N`, which names the very file the descriptor holds (the
     checks that opened it stand; nothing is looked up by name again). Without /proc it stays a
     Python file.
     """
     import pyarrow as pa
 
-    if os.environ.get("JS_NATIVE", "1") == "1":
-        try:
-            native = pa.OSFile(PROC_FD.format(fd), "rb" if mode == "r" else "wb")
-        except OSError:
-            native = None
-        if native is not None:
-            os.close(fd)
-            return native if mode == "r" else pa.BufferedOutputStream(native, WRITE_BUFFER)
+    try:
+        native = pa.OSFile(PROC_FD.format(fd), "rb" if mode == "r" else "wb")
+    except OSError:
+        native = None
+    if native is not None:
+        os.close(fd)
+        return native if mode == "r" else pa.BufferedOutputStream(native, WRITE_BUFFER)
     if mode == "r":
         return pa.PythonFile(io.FileIO(fd, "rb"), mode="r")
     return pa.PythonFile(io.BufferedWriter(io.FileIO(fd, "wb"), WRITE_BUFFER), mode="w")
