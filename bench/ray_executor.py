@@ -9,12 +9,16 @@ over the same input files, measured in interleaved rounds so a busy machine weig
   machine's cores;
 * `ray x2` - the same CPUs split over two node processes (a head and one more node).
 
+The output has no `SingleFile` aggregation, so on a Ray side the workers stage the Parquet parts
+themselves and the server only adopts their manifests and publishes (`connectors/remote_staging.py`).
 Each Ray side first runs the flow once untimed (it connects the server to the cluster and starts
-the workers, which import Sluice and pyarrow). Reported per side: the median wall seconds from
+the workers, which import Sluice and pyarrow), and checks from that run's log that the workers
+staged the output. Reported per side: the median wall seconds from
 `StartFlow` to `Successful` and rows/s, CPU-seconds of every process involved (the server, and
 every process of its Ray cluster: GCS, raylets, workers, agents; children that exited count
-through their parents) and of the server alone (on a Ray side: coordinating and writing the
-Parquet output), and Ray's overhead: wall and CPU-seconds over the local side's.
+through their parents) and of the server alone (on a Ray side: coordinating, adopting the
+manifests and publishing; on the local side: everything), and Ray's overhead: wall and
+CPU-seconds over the local side's.
 Standalone: `python bench/ray_executor.py` (BENCH_RAY_ROWS, BENCH_REPEAT, BENCH_DATA).
 """
 
@@ -30,6 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.integration.test_run_observability import all_events  # noqa: E402
 from tests.support.ray_cluster import RayCluster  # noqa: E402
 from tests.support.server import SluiceServer  # noqa: E402
 
@@ -88,9 +93,13 @@ class Side:
     def run(self, measured: bool = True) -> None:
         self.runs += 1
         before = self._cpu()
-        seconds, record = timed_run(self.client, create_yardstick_flow(self.client, ROWS, f"-{self.runs}"))
+        name = create_yardstick_flow(self.client, ROWS, f"-{self.runs}")
+        seconds, record = timed_run(self.client, name)
         assert record["executionResult"]["recordsProcessed"] == ROWS, record
         after = self._cpu()
+        if self.cluster is not None and not measured:  # the path measured is the workers' staging
+            events = all_events(self.server, name, record["executionId"])
+            assert any(e["message"].startswith("Ray workers staged") for e in events), events
         if measured:
             self.seconds.append(seconds)
             self.cpu.append(after[0] - before[0])

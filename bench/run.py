@@ -25,6 +25,7 @@ from bench import (  # noqa: E402
     salesforce,
     scheduler,
     snowflake_destination,
+    vendor_splits,
     yardstick,
     zendesk,
 )
@@ -64,6 +65,15 @@ SECTIONS = {
         "`SLUICE_EXECUTOR=local`, and `SLUICE_EXECUTOR=ray` against a local Ray cluster of one node process and of "
         "two (the same CPUs split over a head and a node). CPU-seconds count every process of the cluster. On one "
         "2-core machine Ray can only add overhead; the figures say how much.",
+    ),
+    "vendor-splits": (
+        "ServiceNow incidents -> S3 Parquet: one stream against parallel offset ranges (fake instance)",
+        vendor_splits.main,
+        "The fake instance (tests/fakes/servicenow, in the bench process, each Table API answer delayed as a remote "
+        "instance's would be) serves 50,000 incidents, 1,000 a page. Two servers take turns: SLUICE_PARALLELISM=1 "
+        "(Link-header pages, one call in flight) and 4 (an X-Total-Count probe, then page-aligned offset ranges "
+        "read in parallel). OnDemand Map_all flows timed from StartFlow to Successful, medians. The fake renders "
+        "pages on one event loop in the bench process, which bounds the split side on 2 cores.",
     ),
     "salesforce": (
         "Salesforce -> S3 Parquet through Bulk API 2.0 (fake org)",

@@ -40,7 +40,9 @@ def fake() -> Iterator[FakeDatadog]:
 
 @pytest.fixture(scope="module")
 def sluice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    with flows.saas_server(tmp_path_factory.mktemp("dd"), **flows.scheduler_env(SPEEDUP, EPOCH)) as server:
+    # One thread: these tests follow one search's cursor pages (time slices: test_vendor_splits.py).
+    with flows.saas_server(tmp_path_factory.mktemp("dd"), SLUICE_PARALLELISM="1",
+                           **flows.scheduler_env(SPEEDUP, EPOCH)) as server:
         yield server
 
 

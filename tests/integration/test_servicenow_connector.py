@@ -29,7 +29,9 @@ def fake() -> Iterator[FakeServiceNow]:
 
 @pytest.fixture(scope="module")
 def sluice(fake: FakeServiceNow, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    with saas_server(tmp_path_factory.mktemp("sn"), SLUICE_SERVICENOW_PAGE_SIZE=str(PAGE)) as server:
+    # One thread: these tests follow one stream's Link-header pages (split reads: test_vendor_splits.py).
+    with saas_server(tmp_path_factory.mktemp("sn"), SLUICE_SERVICENOW_PAGE_SIZE=str(PAGE),
+                     SLUICE_PARALLELISM="1") as server:
         yield server
 
 

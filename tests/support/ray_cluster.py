@@ -78,6 +78,7 @@ class RayCluster:
     token: str = field(default_factory=lambda: secrets.token_hex(32))
     port: int = 0
     nodes: list[RayNode] = field(default_factory=list)
+    node_env: dict[str, str] = field(default_factory=dict)  # more environment for the nodes (their workers)
 
     @property
     def address(self) -> str:
@@ -104,7 +105,8 @@ class RayCluster:
             command += [option, str(port)]
         log = self.root / f"{name}.log"
         with open(log, "wb") as out:
-            proc = subprocess.Popen(command, env={**os.environ, **self.env()}, stdout=out, stderr=subprocess.STDOUT,
+            proc = subprocess.Popen(command, env={**os.environ, **self.node_env, **self.env()}, stdout=out,
+                                    stderr=subprocess.STDOUT,
                                     start_new_session=True)
         node = RayNode(name, proc, log)
         self.nodes.append(node)

@@ -275,6 +275,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
     outside_window = 0  # records whose change time is null or unreadable: in no window
     source: Source | None = None
     plan: Sequence[Any] | None = None  # the source's splits (None: it reads as one stream)
+    stream: Iterator[parallel.Piece] | None = None
 
     def details() -> dict[str, Any]:
         stats = source.stats if source is not None else None
@@ -296,7 +297,7 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
                 from sluice.engine import ray_executor  # Ray is imported only for SLUICE_EXECUTOR=ray
 
                 stream = ray_executor.pieces(request, spec, source, source_props, context, plan, halt, should_stop,
-                                             observer)
+                                             observer, destinations)
             else:
                 stream = _pieces(request, source, plan, pipeline, context, destinations, halt, should_stop)
             noted: set[str] = set()
@@ -347,6 +348,13 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
             observer.event("publish", f"{connector_type} published {count.records_written} record(s), "
                            f"{written.bytes_written} bytes{where}")
     except BaseException:
+        # Stop the split readers first (threads, Ray tasks): none may stage after the abort below.
+        closing = getattr(stream, "close", None)
+        if closing is not None:
+            try:
+                closing()
+            except Exception:  # the original failure is what the record must say
+                log.exception("run %s: could not stop the split readers", request.execution_id)
         for _, destination in destinations:
             try:
                 destination.abort()

@@ -3,11 +3,18 @@
 `engine/ray_executor.py` sends every Ray task of a run the same `SplitJob` (through Ray's object
 store, once) and one part of the source's `RemoteReading`. `read_split` opens the source on the
 worker through its `ConnectorSpec`, reads the part, applies the run's window and the flow's task
-pipeline to each batch, and returns everything as one `SplitResult`: the transformed batches,
-the part's outcome (for `RemoteReading.keep`), its read counters, the run-log events the source
-reported, and the node it ran on. Nothing is written anywhere: the coordinator writes the
-batches, in split order, as a local run does, so a task that dies half way leaves nothing behind
-and Ray can simply run it again.
+pipeline to each batch, and returns everything as one `SplitResult`: the part's outcome (for
+`RemoteReading.keep`), its read counters and per-task counts, the run-log events the source
+reported, the node it ran on, and the split's output in one of two forms:
+
+* staged (`SplitJob.staging` set: every destination can stage from other processes,
+  `connectors/remote_staging.py`): the task writes the transformed batches itself as staged part
+  objects under keys unique to this attempt, and returns only their manifest entries
+  (`SplitResult.staged`); its pieces carry counts, no rows. A task that dies half way leaves a
+  partial part under its own attempt's key, which nobody adopts and the run's cleanup deletes;
+  a failed or canceled attempt deletes its parts itself first;
+* returned (otherwise): the transformed batches, which the coordinator writes in split order as
+  a local run does; nothing is written here.
 
 Failures come back as values (`Failure`), not raised: a part the coordinator drops must not fail
 the run, and what Ray would print for a raised error (the task's arguments are never printed, but
@@ -17,8 +24,10 @@ nothing else; `SplitJob`'s repr names only the run.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -26,6 +35,7 @@ from typing import Any
 
 from sluice.connectors import registry
 from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext
+from sluice.connectors.remote_staging import PartWriter, StagedParts, StagingTarget
 from sluice.engine.incremental import WindowFieldError, window_split
 from sluice.engine.parallel import Piece
 from sluice.engine.tasks import TaskError, TaskPipeline, compile_tasks
@@ -47,6 +57,7 @@ class SplitJob:
     context: Mapping[str, Any]  # RunContext's plain fields (no callables)
     settings: ProcessSettings  # the coordinating server's, without secrets no source reads
     state: Any  # the RemoteReading's RemoteState
+    staging: tuple[StagingTarget, ...] | None = None  # one per destination: stage here (None: return batches)
 
     def __repr__(self) -> str:
         return f"SplitJob({self.source_type}, run {self.context.get('execution_id')})"
@@ -56,10 +67,11 @@ class SplitJob:
 class Failure:
     """A split's error, as data: rebuilt on the coordinator as the error the local path raises."""
 
-    kind: str  # "connector", "task", "window" or "other"
+    kind: str  # "connector", "task", "window", "destination" or "other"
     message: str
     code: str = ""
     retry_after: float | None = None
+    destination: int = -1  # kind "destination": which of the run's destinations failed
 
     @classmethod
     def of(cls, exc: BaseException) -> Failure:
@@ -72,6 +84,13 @@ class Failure:
             return cls("window", str(exc))
         return cls("other", f"{type(exc).__name__}: {exc}")
 
+    @classmethod
+    def of_destination(cls, index: int, exc: BaseException) -> Failure:
+        """Destination `index` failed to stage (its error, or the system's: a full disk)."""
+        if isinstance(exc, ConnectorError):
+            return cls("destination", exc.message, exc.code, exc.retry_after, index)
+        return cls("destination", f"{type(exc).__name__}: {exc}", "ServerError", None, index)
+
     def exception(self) -> Exception:
         """The error the runner turns into the run's message, as for a local run."""
         if self.kind == "connector":
@@ -80,6 +99,8 @@ class Failure:
             return TaskError(self.message)
         if self.kind == "window":
             return WindowFieldError(self.message)
+        if self.kind == "destination":
+            return ConnectorError(self.code or "ServerError", self.message, self.retry_after)
         return RuntimeError(f"a split failed on a Ray worker: {self.message}")
 
 
@@ -93,6 +114,7 @@ class SplitResult:
     events: list[tuple[str, str, str]]
     node: str
     failure: Failure | None = None
+    staged: list[StagedParts] | None = None  # per destination, when the job stages (pieces then hold no rows)
 
 
 @dataclass(slots=True)
@@ -157,8 +179,8 @@ def node_id() -> str:
     return str(ray.get_runtime_context().get_node_id())
 
 
-def read_split(job: SplitJob, part: Any) -> SplitResult:
-    """Read and transform one part (the body of the run's Ray task)."""
+def read_split(job: SplitJob, part: Any, index: int = 0) -> SplitResult:
+    """Read and transform part `index` (the body of the run's Ray task); stage it when the job says."""
     node = node_id()
     with use(job.settings):
         try:
@@ -172,10 +194,66 @@ def read_split(job: SplitJob, part: Any) -> SplitResult:
         pieces: list[Piece] = []
         failure = None
         reading = job.state.reader(run.source, part)
-        try:
-            for batch in reading:
-                pieces.append(_apply(run, batch))
-        except Exception as exc:
-            failure = Failure.of(exc)
+        if job.staging is None:
+            try:
+                for batch in reading:
+                    pieces.append(_apply(run, batch))
+            except Exception as exc:
+                failure = Failure.of(exc)
+            return SplitResult(pieces, reading.outcome, _since(before, run.source.stats), list(run.events), node,
+                               failure)
+        staged, failure = _staged(run, reading, job.staging, index, node, pieces)
         return SplitResult(pieces, reading.outcome, _since(before, run.source.stats), list(run.events), node,
-                           failure)
+                           failure, staged)
+
+
+def _staged(run: _OpenRun, reading: Any, targets: tuple[StagingTarget, ...], index: int, node: str,
+            pieces: list[Piece]) -> tuple[list[StagedParts] | None, Failure | None]:
+    """Read the part and stage its output into every destination; (manifest entries, failure).
+
+    Each attempt writes under keys of its own (`attempt`: a fresh id per try). A failure, or a
+    cancel (Ray raises KeyboardInterrupt in the task), deletes what this attempt staged.
+    """
+    from sluice.engine.runner import split_partitions  # the runner's own partitioning, same rows per part
+
+    attempt = uuid.uuid4().hex[:12]
+    writers: list[PartWriter] = []
+    try:
+        for number, target in enumerate(targets):
+            try:
+                writers.append(target.writer(index, attempt, node))
+            except Exception as exc:  # e.g. the destination bucket is gone
+                _discard(writers)
+                return None, Failure.of_destination(number, exc)
+        keys = run.pipeline.partition_keys
+        for batch in reading:
+            piece = _apply(run, batch)
+            for partition, rows in split_partitions(piece.out, keys):
+                for number, writer in enumerate(writers):
+                    try:
+                        writer.write(rows, partition)
+                    except Exception as exc:
+                        _discard(writers)
+                        return None, Failure.of_destination(number, exc)
+            piece.out, piece.written = None, piece.out.num_rows
+            pieces.append(piece)
+        staged = []
+        for number, writer in enumerate(writers):
+            try:
+                staged.append(writer.close())
+            except Exception as exc:
+                _discard(writers)
+                return None, Failure.of_destination(number, exc)
+        return staged, None
+    except Exception as exc:  # the source or a task failed: nothing of this attempt may stay staged
+        _discard(writers)
+        return None, Failure.of(exc)
+    except BaseException:
+        _discard(writers)
+        raise
+
+
+def _discard(writers: list[PartWriter]) -> None:
+    for writer in writers:
+        with contextlib.suppress(Exception):  # the run's cleanup deletes its whole staging prefix anyway
+            writer.discard()

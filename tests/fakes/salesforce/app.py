@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import parse_qs
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -29,5 +32,20 @@ def build_app(org: Org) -> Starlette:
     routes = [*oauth.routes(org), *rest.routes(org), *bulk.routes(org), *cometd.routes(org), *admin.routes(org)]
     app = Starlette(routes=routes, exception_handlers={SalesforceError: on_error, 404: not_found,
                                                        405: bad_method})
+    app.add_middleware(Logged, log=org.log)
     app.state.org = org
     return app
+
+
+class Logged:
+    """Pure ASGI: every HTTP request's method, path and query go to the org's `RequestLog` (a test control)."""
+
+    def __init__(self, app: Any, log: Any) -> None:
+        self.app = app
+        self.log = log
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.log.add(scope["method"], scope["path"],
+                         parse_qs(scope.get("query_string", b"").decode(), keep_blank_values=True))
+        await self.app(scope, receive, send)

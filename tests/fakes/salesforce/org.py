@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from tests.fakes.common.https import RequestLog
+
 from . import soql as soql_mod
 from .auth import Auth
 from .errors import Fault, Faults, SalesforceError
@@ -59,6 +61,7 @@ class Org:
         self.events = EventLog(commit_user=self.auth.user_id(Auth.DEFAULT_USER))
         self.counters: dict[str, int] = {}
         self.api_usage = 0
+        self.log = RequestLog()  # every request (method, path, query), for tests to see what was asked
         self.api_max = 100_000
         self.cometd_timeout = 110.0
         self.api_version = API_VERSION

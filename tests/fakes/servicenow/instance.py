@@ -3,7 +3,9 @@
 Routes (`table_api`, `oauth`) go through one `Instance`. Test controls (not vendor API):
 `throttle_next(n)` forces 429s, `rate_limit(per_hour)` installs a rate-limit rule, `auth.expire_tokens()`
 expires OAuth access tokens, `touch(table, ...)` updates records later (for incremental pulls), and
-`log` (a RequestLog) records every request so tests can see what was pushed down.
+`log` (a RequestLog) records every request so tests can see what was pushed down, `latency` (seconds)
+delays every Table API answer (a remote instance's time per call, for benchmarks) and `most_in_flight`
+is the most Table API requests the instance was answering at once.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ class Instance:
         self.auth = Auth(token_ttl=token_ttl)
         self.log = RequestLog()
         self.invalid_query_returns_no_rows = False
+        self.latency = 0.0
+        self.in_flight = 0
+        self.most_in_flight = 0
         self._throttle = Throttle()
         self._rule: tuple[int, str] | None = None  # (requests per hour, rule sys_id)
         self._window: tuple[int, dict[str, int]] = (0, {})  # (hour, requests per user)

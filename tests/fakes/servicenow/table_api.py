@@ -11,6 +11,7 @@ PUT/PATCH (200) and DELETE (204). Errors are `{"error": {"message", "detail"}, "
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs, urlencode
 
@@ -38,12 +39,18 @@ def routes(instance: Instance) -> list[Route]:
     def guarded(handler: Callable[[Request, str, dict[str, str]], Awaitable[Response]]):
         async def endpoint(request: Request) -> Response:
             instance.log.add(request.method, request.url.path, parse_qs(request.url.query, keep_blank_values=True))
+            instance.in_flight += 1  # one event loop: no lock needed
+            instance.most_in_flight = max(instance.most_in_flight, instance.in_flight)
             try:
+                if instance.latency:
+                    await asyncio.sleep(instance.latency)
                 user = instance.auth.authenticate(request.headers.get("authorization"))
                 headers = instance.admit(user, request.url.path)
                 response = await handler(request, user, headers)
             except ServiceNowError as exc:
                 return exc.response()
+            finally:
+                instance.in_flight -= 1
             response.headers.update(headers)
             return response
         return endpoint

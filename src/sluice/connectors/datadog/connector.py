@@ -26,10 +26,19 @@ from sluice.connectors.rest.client import Request, RestClient
 from sluice.connectors.rest.connector import RestConnector
 from sluice.connectors.rest.entities import Entity, Field, Static
 from sluice.connectors.rest.paging import Cursor, Single
+from sluice.connectors.rest.splits import TimeSlices
 
 PAGE_SIZE = 1000  # the most Datadog's Logs and Events lists return per page
 LOGS_PAGES = Cursor("meta.page.after", body_member="page.cursor", size_member="page.limit", size=PAGE_SIZE)
 EVENTS_PAGES = Cursor("meta.page.after", param="page[cursor]", size_param="page[limit]", size=PAGE_SIZE)
+# Parallel reads: a log's or event's timestamp never changes and both searches take a from/to range in
+# milliseconds, so a read is cut into time slices, each its own search with its own cursor (a cursor only
+# continues the search that made it). At most 4 slices: Datadog limits search requests per organisation
+# and period (X-RateLimit-Limit / X-RateLimit-Period), shared with every other client of the org.
+LOGS_SLICES = TimeSlices("timestamp", step_us=1000, max_splits=4,
+                         earliest=reads.earliest("data", "attributes.timestamp", reads.one_log))
+EVENTS_SLICES = TimeSlices("timestamp", step_us=1000, max_splits=4,
+                           earliest=reads.earliest("data", "attributes.timestamp", reads.one_event))
 
 
 def _base_url(profile: ProfileView) -> str:
@@ -57,6 +66,7 @@ LOGS = Entity(
     method="POST", path="/api/v2/logs/events/search", records="data",
     body={"filter": {"query": "*", "indexes": ["*"]}, "sort": "timestamp"},
     paginator=LOGS_PAGES, plan=reads.plan_logs, read=reads.paged("data", LOGS_PAGES, reads.with_query),
+    splits=LOGS_SLICES,
     fields=(
         Field("id", primary_key=True, nullable=False, filters=NONE, description="Unique ID of the log"),
         Field("type", filters=NONE),
@@ -77,6 +87,7 @@ EVENTS = Entity(
     "events", label="Events", description="Events from the Datadog event stream",
     path="/api/v2/events", records="data", params={"filter[query]": "*", "sort": "timestamp"},
     paginator=EVENTS_PAGES, plan=reads.plan_events, read=reads.paged("data", EVENTS_PAGES, reads.with_query),
+    splits=EVENTS_SLICES,
     fields=(
         Field("id", primary_key=True, nullable=False, filters=NONE),
         Field("type", filters=NONE),

@@ -18,7 +18,8 @@ from sluice.connectors.datadog.pushdown import QUERY_FIELD, search_text, time_bo
 from sluice.connectors.rest.client import Request, RestClient
 from sluice.connectors.rest.entities import Page, Query
 from sluice.connectors.rest.pages import read_pages
-from sluice.connectors.rest.paging import Paginator
+from sluice.connectors.rest.paging import Paginator, body_path
+from sluice.literals import parse_micros
 
 LOG_ATTRIBUTES = {"service": "service", "status": "status", "host": "host"}
 EVENT_ATTRIBUTES = {"source_type_name": "source", "priority": "priority", "status": "status",
@@ -90,3 +91,34 @@ def with_query(query: Query, record: Mapping[str, Any]) -> dict[str, Any]:
 def series_extra(query: Query, record: Mapping[str, Any]) -> dict[str, Any]:
     """`query` and `from_to_date` (the series' first point) for a metrics series."""
     return {QUERY_FIELD: user_query(query), "from_to_date": record.get("start")}
+
+
+def earliest(records_path: str, time_path: str, first_only: Callable[[Request], Request]
+             ) -> Callable[[RestClient, Query, Request], float | None]:
+    """A `TimeSlices.earliest`: one request for the oldest matching record (the read's own search,
+    sorted oldest first, one record a page) and its time in epoch seconds; None when nothing matches."""
+
+    def probe(client: RestClient, query: Query, request: Request) -> float | None:
+        answer = client.call(first_only(request))
+        records = body_path(answer.body, records_path)
+        if not isinstance(records, list) or not records:
+            return None
+        micros = parse_micros(str(body_path(records[0], time_path) or ""))
+        return None if micros is None else micros / 1_000_000
+
+    return probe
+
+
+def one_log(request: Request) -> Request:
+    """The Logs search asking for the oldest log only."""
+    body = dict(request.json or {})
+    body["page"] = {**body.get("page", {}), "limit": 1}
+    body["sort"] = "timestamp"
+    body["page"].pop("cursor", None)
+    return request.replace(json=body)
+
+
+def one_event(request: Request) -> Request:
+    """The Events list asking for the oldest event only."""
+    params = {k: v for k, v in request.params.items() if k != "page[cursor]"}
+    return request.replace(params={**params, "page[limit]": 1, "sort": "timestamp"})

@@ -25,6 +25,7 @@ from sluice.literals import parse_micros
 
 if TYPE_CHECKING:
     from sluice.connectors.rest.client import Request, RestClient
+    from sluice.connectors.rest.splits import Splitting
 
 # string, whole numbers, floating point, true/false, instants (UTC), calendar dates, objects with
 # declared members, lists with a declared item type, and JSON kept whole as text.
@@ -111,6 +112,12 @@ class Query:
     window_field: str | None = None
     window_start: float | None = None
     window_end: float | None = None
+    # One time slice of a split read (rest/splits.py): records whose `slice_field` lies in
+    # (slice_lower, slice_upper], epoch seconds (None: open on that side). `time_range` narrows to it,
+    # so a vendor's push-down sends the slice's bounds.
+    slice_field: str | None = None
+    slice_lower: float | None = None
+    slice_upper: float | None = None
 
     def on(self, name: str) -> list[Condition]:
         """The comparisons on field `name`."""
@@ -118,11 +125,17 @@ class Query:
 
     def time_range(self, name: str) -> tuple[float | None, float | None]:
         """(earliest, latest) epoch seconds a record's `name` may have: the incremental window when
-        `name` is its field, narrowed by GREATER_THAN/LESS_THAN/BETWEEN filters on `name`."""
+        `name` is its field, narrowed by GREATER_THAN/LESS_THAN/BETWEEN filters on `name` and by the
+        split's time slice."""
         lower: float | None = None
         upper: float | None = None
         if self.window_field == name:
             lower, upper = self.window_start, self.window_end
+        if self.slice_field == name:
+            if self.slice_lower is not None:
+                lower = self.slice_lower if lower is None else max(lower, self.slice_lower)
+            if self.slice_upper is not None:
+                upper = self.slice_upper if upper is None else min(upper, self.slice_upper)
         for condition in self.on(name):
             bounds = [_seconds(v) for v in condition.values]
             if any(b is None for b in bounds):
@@ -177,6 +190,9 @@ class Entity:
     writes: tuple[str, ...] = ()
     has_children: bool = False
     readable: bool = True
+    # How independent requests can read disjoint parts of one read in parallel (rest/splits.py);
+    # None: the entity reads as one stream (sequential cursors).
+    splits: Splitting | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.writes) - set(WRITES)

@@ -21,7 +21,8 @@ fan out to any number of partitions. Only `commit()` moves the files into place,
 the manifest of final keys to `RunContext.before_publish` (`publish.py`); `abort()`,
 `cleanup_staging()` and `rollback_publication()` (restart recovery) delete what was staged or
 published, so a failed or killed run leaves nothing visible. Used by `engine/runner.py` through
-`SPEC.open_destination`.
+`SPEC.open_destination`. On a Ray run, workers stage parts into the same staging area and the
+run's destination adopts them (`remote_staging()`, `adopt_part`; see `remote_staging.py`).
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ import posixpath
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -46,6 +48,9 @@ from sluice.connectors.base import ConnectorError, ProfileView, RunContext, Writ
 from sluice.connectors.s3.publish import STAGING_DIR, publish
 from sluice.connectors.s3.storage import Storage, open_storage
 from sluice.settings import current
+
+if TYPE_CHECKING:
+    from sluice.connectors.s3.remote_staging import S3RemoteStaging
 
 DEFAULT_TARGET_MB = 128
 # A column's dictionary page may grow to this before the column falls back to plain encoding.
@@ -90,8 +95,9 @@ class _OutputFile:
     """One file being written: its open stream and format writer."""
 
     def __init__(self, storage: Storage, bucket: str, key: str, final: str, file_type: str, schema: pa.Schema,
-                 buffer_rows: int, sequence: int = 0):
+                 buffer_rows: int, sequence: int = 0, values: tuple[tuple[str, str], ...] = ()):
         self.key, self.file_type, self.schema, self.buffer_rows = key, file_type, schema, buffer_rows
+        self.values = values  # the partition's values (Ray workers report them in their manifest)
         self.final = final  # where commit() publishes the staged `key`
         self.sequence = sequence  # the part number: files are published and listed in this order
         self.rows = 0
@@ -144,16 +150,35 @@ class _OutputFile:
                 pass
 
 
+@dataclass(frozen=True, slots=True)
+class _Adopted:
+    """A part a Ray worker staged, adopted into this run's publish manifest (`remote_staging.py`)."""
+
+    key: str
+    final: str
+    sequence: int
+    rows: int
+    size: int
+
+
 class S3Destination:
-    """`base.Destination` writing a flow's output to S3 (staged, then committed)."""
+    """`base.Destination` writing a flow's output to S3 (staged, then committed).
+
+    `staged_names`: this object stages one attempt at one split on a Ray worker
+    (`remote_staging.py`): its staged files are named `<staged_names>-<n>.<ext>` and it never
+    commits; the coordinator's destination adopts them and names their final keys.
+    """
 
     def __init__(
-        self, profile: ProfileView | None, props: Mapping[str, Any], ctx: RunContext, storage: Storage | None = None
+        self, profile: ProfileView | None, props: Mapping[str, Any], ctx: RunContext, storage: Storage | None = None,
+        staged_names: str | None = None,
     ) -> None:
         if not props.get("bucketName"):
             raise ConnectorError("InvalidArgument", "S3DestinationProperties.bucketName is required")
         self.bucket = str(props["bucketName"])
+        self.props = dict(props)
         self.ctx = ctx
+        self.staged_names = staged_names
         config = props.get("s3OutputFormatConfig") or {}
         self.file_type = str(config.get("fileType") or "JSON").upper()
         if self.file_type not in EXTENSIONS:
@@ -173,7 +198,7 @@ class S3Destination:
         with self.storage.errors(self.storage.location(self.bucket)):
             self.storage.require_bucket(self.bucket)
         self._max_open = max_open_files()
-        self._closed: list[_OutputFile] = []
+        self._closed: list[_OutputFile | _Adopted] = []
         self._partitions: dict[tuple[tuple[str, str], ...], None] = {}  # first-written order
         self._published: list[str] = []
         self._schema: pa.Schema | None = None
@@ -197,6 +222,23 @@ class S3Destination:
             lane = S3Lane(self)
             self._lanes.append(lane)
         return lane
+
+    def remote_staging(self) -> S3RemoteStaging | None:
+        """How Ray workers stage this run's parts themselves (`connectors/remote_staging.py`);
+        None for `SingleFile` aggregation, whose one file per partition only one writer can fill."""
+        if self.single_file:
+            return None
+        from sluice.connectors.s3.remote_staging import S3RemoteStaging  # the Ray executor's path only
+
+        return S3RemoteStaging(self)
+
+    def adopt_part(self, key: str, values: tuple[tuple[str, str], ...], schema: pa.Schema, rows: int,
+                   size: int) -> None:
+        """Add a part staged elsewhere (at `key`, under this run's staging prefix) to the files
+        `commit()` publishes; its final key takes the next part number."""
+        sequence, _, final = self._next_part(values, schema)
+        with self._shared:
+            self._closed.append(_Adopted(key, final, sequence, rows, size))
 
     # -- the Destination protocol --------------------------------------------------------------
 
@@ -258,6 +300,8 @@ class S3Destination:
                 self._schema = schema
             if values:
                 self._partitions.setdefault(values)
+        if self.staged_names is not None:  # a Ray worker's attempt: the coordinator names the final key
+            return sequence, f"{self.staging}{self.staged_names}-{sequence:03d}.{EXTENSIONS[self.file_type]}", ""
         name = f"{self.ctx.execution_id}-part-{sequence:05d}.{EXTENSIONS[self.file_type]}"
         if self.file_prefix:
             name = f"{self.file_prefix}-{name}"
@@ -334,7 +378,7 @@ class S3Lane:
             self._close(next(iter(self.open_files)))  # the least recently written; reopened as a new part
         sequence, staged, final = owner._next_part(values, schema)
         output = _OutputFile(owner.storage, owner.bucket, staged, final, owner.file_type, schema,
-                             owner.ctx.batch_size, sequence)
+                             owner.ctx.batch_size, sequence, values)
         self.open_files[values] = output
         return output
 

@@ -13,6 +13,9 @@
   the records first (`SELECT COUNT()` with the same WHERE) and uses Bulk from 1,000,000 records
   (`SLUICE_SALESFORCE_BULK_THRESHOLD`), REST below, as AppFlow documents.
 
+An incremental REST read whose window holds more than one page is read as time slices on several
+threads when the run has them (`splits` / `read_split`, slices.py).
+
 Both paths give the same schema and values (`types.py`). Bulk API 2.0 cannot transfer compound
 fields (address, location): they are not queried and their columns are null on that path.
 """
@@ -20,8 +23,9 @@ fields (address, location): they are not queried and their columns are null on t
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pyarrow as pa
@@ -33,6 +37,8 @@ from sluice.connectors.salesforce import settings, soql, types
 from sluice.connectors.salesforce.bulk_query import BulkQuery, parse_page
 from sluice.connectors.salesforce.client import SalesforceApiError, SalesforceClient
 from sluice.connectors.salesforce.metadata import describe
+from sluice.connectors.salesforce.slices import WindowSlice, plan_slices
+from sluice.settings import current
 
 log = logging.getLogger(__name__)
 
@@ -136,13 +142,57 @@ class SalesforceSource:
         self.stats = ReadStats()
         self.chosen_api: str | None = None
         self.plan: ReadPlan | None = None
+        self._described: Mapping[str, Any] | None = None  # the describe split planning read
+        self._lock = threading.Lock()
+
+    def splits(self) -> list[WindowSlice] | None:
+        """Time slices of an incremental REST read (slices.py), or None: the read is one stream."""
+        ctx = self.ctx
+        if current().parallelism <= 1 or ctx.window_start is None or ctx.window_end is None or not ctx.window_field:
+            return None
+        client = self._client or SalesforceClient(self.profile, on_retry=retry_reporter(ctx))
+        try:
+            self._described = described = describe(client, self.object_name)
+            self.plan = plan = plan_read(self.object_name, described, self.props, ctx)
+            window = next((f for f in plan.fields if str(f.get("name", "")).lower() == ctx.window_field.lower()), None)
+            if window is None or str(window.get("type")) != "datetime" or self.api == "BULKV2":
+                return None
+            records = self._count(client, plan)
+            self.chosen_api = api = self.api if self.api != "AUTOMATIC" else (
+                "BULKV2" if records is None or records >= settings.bulk_threshold() else "REST_SYNC")
+            if api != "REST_SYNC" or records is None:
+                return None
+            return plan_slices(ctx.window_start, ctx.window_end, records)
+        finally:
+            if self._client is None:
+                client.close()
+
+    def read_split(self, piece: WindowSlice) -> Iterator[pa.RecordBatch]:
+        """One slice's records (its own query and client), as batches of at most `ctx.batch_size` rows."""
+        assert self._described is not None, "splits() plans the read first"
+        ctx = replace(self.ctx, window_start=piece.start, window_end=piece.end)
+        plan = plan_read(self.object_name, self._described, self.props, ctx)
+        client = self._client or SalesforceClient(self.profile, on_retry=retry_reporter(self.ctx))
+        try:
+            chunks = Rechunker(self.ctx.batch_size)
+            for batch in self._rest(client, plan):
+                with self._lock:
+                    self.stats.records_read += batch.num_rows
+                yield from chunks.add(batch)
+                if self.ctx.should_stop():
+                    return
+            yield from chunks.flush()
+        finally:
+            if self._client is None:
+                client.close()
 
     def read(self) -> Iterator[pa.RecordBatch]:
         """Yield the object's records as batches of at most `ctx.batch_size` rows."""
         client = self._client or SalesforceClient(self.profile, on_retry=retry_reporter(self.ctx))
         try:
-            self.plan = plan = plan_read(self.object_name, describe(client, self.object_name), self.props, self.ctx)
-            self.chosen_api = api = self._choose(client, plan)
+            self.plan = plan = self.plan or plan_read(self.object_name, describe(client, self.object_name),
+                                                      self.props, self.ctx)
+            self.chosen_api = api = self.chosen_api or self._choose(client, plan)
             log.info("run %s: reading %s through %s", self.ctx.execution_id, plan.object_name,
                      "Bulk API 2.0" if api == "BULKV2" else "REST")
             pages = self._bulk(client, plan) if api == "BULKV2" else self._rest(client, plan)
@@ -162,17 +212,22 @@ class SalesforceSource:
     def _choose(self, client: SalesforceClient, plan: ReadPlan) -> str:
         if self.api != "AUTOMATIC":
             return self.api
+        count = self._count(client, plan)
+        return "BULKV2" if count is None or count >= settings.bulk_threshold() else "REST_SYNC"
+
+    def _count(self, client: SalesforceClient, plan: ReadPlan) -> int | None:
+        """The records the read's WHERE matches (`SELECT COUNT()`); None when Salesforce cannot count them in
+        time (a Bulk-sized read)."""
         try:
             body = client.request(
                 "GET", client.data_path("queryAll" if self.include_deleted else "query"),
                 params={"q": soql.count_query(plan.object_name, plan.where)},
             ).json()
         except SalesforceApiError as exc:
-            if exc.sf_code == "QUERY_TIMEOUT":  # too many records to count in time: a Bulk-sized read
-                return "BULKV2"
+            if exc.sf_code == "QUERY_TIMEOUT":
+                return None
             raise
-        count = int(body.get("totalSize") or 0)
-        return "BULKV2" if count >= settings.bulk_threshold() else "REST_SYNC"
+        return int(body.get("totalSize") or 0)
 
     # -- REST -------------------------------------------------------------------------------
 
@@ -188,9 +243,10 @@ class SalesforceSource:
             except ValueError:
                 raise ConnectorError("ServerError", "Salesforce answered a query page with no JSON") from None
             records = body.get("records") or []
-            self.stats.pages_read += 1
-            self.stats.bytes_read += len(response.content)
-            self.stats.max_page_size = max(self.stats.max_page_size, len(records))
+            with self._lock:  # slices are read on several threads
+                self.stats.pages_read += 1
+                self.stats.bytes_read += len(response.content)
+                self.stats.max_page_size = max(self.stats.max_page_size, len(records))
             try:
                 batch = types.records_to_batch(records, canonical)
             except ValueError as exc:

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sluice.connectors.base import ConnectorError
 from sluice.connectors.rest.client import Request, RestClient
 from sluice.connectors.rest.entities import Entity, Field, Query
 from sluice.connectors.rest.paging import LinkHeader, link_next
+from sluice.connectors.rest.splits import OffsetSplits
 from sluice.connectors.service_now.query import DATETIME_FORMAT, encoded_query, escape
 from sluice.settings import current
 
@@ -155,6 +156,14 @@ def table_entity(name: str, label: str) -> Entity:
             params["sysparm_fields"] = ",".join(query.columns)
         return request.replace(params=params)
 
+    size = current().servicenow.page_size
     return Entity(name, label=label or name, path=table_path(name), params=dict(READ_PARAMS), records="result",
-                  paginator=LinkHeader(size_param="sysparm_limit", size=current().servicenow.page_size),
-                  describe=fields, plan=plan)
+                  paginator=LinkHeader(size_param="sysparm_limit", size=size),
+                  describe=fields, plan=plan, splits=replace(SPLITS, page_size=size))
+
+
+# Parallel reads: offset ranges of the ordered query (ORDERBYsys_created_on^ORDERBYsys_id, so a record
+# keeps its offset while records change), planned from the X-Total-Count header the Table API sends for
+# every list read. At most 8 parts: each call holds one of the instance's API semaphore slots while it runs, and each
+# part uses its own client (own session cookie: ServiceNow runs one transaction per session at a time).
+SPLITS = OffsetSplits("sysparm_offset", "sysparm_limit", page_size=10_000, total_header="X-Total-Count", max_splits=8)
