@@ -119,6 +119,7 @@ def test_computers_land_once_each_through_pages_and_a_429(appflow: Any, sluice: 
     assert len(searches) == 4  # pages 1, 2 (refused), 2, 3
     assert searches[1]["body"] == searches[2]["body"]
     assert searches[2]["body"]["searchCriteria"] == [{"idTest": "greater-than", "idValue": 1000}]
+    assert searches[0]["query"]["expand"] == ["computerStatus", "antiMalware", "ec2VirtualMachineSummary"]
     first = next(r for r in rows if int(r["ID"]) == 1)
     assert "agentStatusMessages" in str(first["computerStatus"])
 

@@ -4,6 +4,8 @@ Follows the Deep Security API reference (https://automation.deepsecurity.trendmi
 - every call carries `api-secret-key` (an API key's secret) and `api-version: v1`; a missing or
   unknown key is 401, a missing or other version 400; errors are `{"message": "..."}`.
 - `POST /api/<objects>/search` takes a search filter (search.py) and answers `{"<objects>": [...]}`;
+  computer searches take `expand` (repeated; default `all`, `none` for basic information only) naming
+  the extensions to include;
   `GET /api/apikeys/current` describes the calling key.
 - over the rate limit the manager answers 429 with the message "Too many API requests" and no
   Retry-After (https://automation.trendmicro.com/deep-security/Guides/rate-limits).
@@ -24,6 +26,12 @@ from starlette.routing import Route
 from .records import OBJECTS
 from .search import SearchError
 from .state import TrendMicroState
+
+# Computer extensions returned only when `expand` names them (or is `all`), and the valid options
+# (the API reference's `Expand` values the fake's computers can carry).
+EXPANDABLE = {"computerStatus", "antiMalware", "ec2VirtualMachineSummary"}
+EXPAND_OPTIONS = {"none", "all", *EXPANDABLE, "tasks", "securityUpdates", "computerSettings", "firewall",
+                  "intrusionPrevention", "interfaces", "allSecurityModules", "allVirtualMachineSummaries"}
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -71,6 +79,13 @@ def build_app(state: TrendMicroState) -> Starlette:
             found = state.search(kind, body or {})
         except SearchError as exc:
             return error(400, str(exc))
+        if kind == "computers":
+            expand = request.query_params.getlist("expand") or ["all"]
+            unknown = [e for e in expand if e not in EXPAND_OPTIONS]
+            if unknown:
+                return error(400, f"Invalid expand option: {unknown[0]}")
+            if "all" not in expand:
+                found = [{k: v for k, v in c.items() if k not in EXPANDABLE or k in expand} for c in found]
         return json_response({OBJECTS[kind][0]: found})
 
     async def current_key(request: Request) -> Response:

@@ -54,6 +54,19 @@ def test_records_are_nested_with_nulls_and_unicode(fake: FakeTrendMicro) -> None
     assert any(not c["hostName"].isascii() for c in computers)
 
 
+def test_expand_chooses_the_computer_extensions(fake: FakeTrendMicro) -> None:
+    def first(expand: list[str]) -> dict[str, Any]:
+        answer = requests.post(f"{fake.api_url}/computers/search", params={"expand": expand},
+                               json={"maxItems": 1}, headers={"api-secret-key": fake.key, "api-version": "v1"},
+                               verify=certificates().ca_file, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json()["computers"][0])
+
+    assert {"computerStatus", "antiMalware"} <= set(first([]))
+    assert not {"computerStatus", "antiMalware", "ec2VirtualMachineSummary"} & set(first(["none"]))
+    assert "computerStatus" in first(["computerStatus"]) and "antiMalware" not in first(["computerStatus"])
+
+
 def test_criteria_string_numeric_boolean_and_dates(fake: FakeTrendMicro) -> None:
     rules = call(fake, "/intrusionpreventionrules/search", {"maxItems": 5000}).json()["intrusionPreventionRules"]
     high = call(fake, "/intrusionpreventionrules/search", {"searchCriteria": [

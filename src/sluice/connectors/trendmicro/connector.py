@@ -58,10 +58,11 @@ def _when(name: str, description: str, timestamp: bool = False) -> Field:
     return Field(name, "datetime", format="epoch_ms", filters=NONE, timestamp=timestamp, description=description)
 
 
-def _search(name: str, label: str, description: str, path: str, records: str, fields: tuple[Field, ...]) -> Entity:
+def _search(name: str, label: str, description: str, path: str, records: str, fields: tuple[Field, ...],
+            params: dict[str, object] | None = None) -> Entity:
     pages = IdPages(records, PAGE_SIZE)
     return Entity(name, label=label, description=description, method="POST", path=path, records=records,
-                  body={}, paginator=pages, plan=planner(fields), fields=fields)
+                  params=params or {}, body={}, paginator=pages, plan=planner(fields), fields=fields)
 
 
 COMPUTERS = _search("computers", "Computers", "Protected computers and their agent status",
@@ -79,7 +80,9 @@ COMPUTERS = _search("computers", "Computers", "Protected computers and their age
         Field("state"), Field("moduleStatus", "json"))),
     Field("ec2VirtualMachineSummary", "json", filters=NONE,
           description="The AWS instance behind the computer, when there is one"),
-))
+# A computer's extensions are all returned unless `expand` names the ones wanted; Trend Micro advises
+# asking only for those (each costs the manager work): these are the ones the fields above read.
+), params={"expand": ["computerStatus", "antiMalware", "ec2VirtualMachineSummary"]})
 
 POLICIES = _search("policies", "Policies", "Security policies", "/policies/search", "policies", (
     _id(),
