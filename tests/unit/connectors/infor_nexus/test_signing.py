@@ -46,3 +46,29 @@ def test_missing_keys_are_refused_without_naming_secrets() -> None:
     with pytest.raises(ConnectorError) as refused:
         HmacSigned().apply({**CREDENTIALS, "secretAccessKey": ""}, request)
     assert refused.value.code == "InvalidCredentials" and "s3cret" not in refused.value.message
+
+
+def test_the_fake_accepts_sluices_signature_on_text_that_needs_encoding() -> None:
+    """The fake verifies from the documented scheme on its own; Sluice's signer must satisfy it,
+    spaces, quotes and non-ASCII query text included."""
+    import ssl
+
+    from tests.fakes.infor_nexus.server import FakeInforNexus
+    from tests.support.tls import certificates
+
+    with FakeInforNexus(records=40) as fake:
+        keys = fake.keys
+        credentials = {"accessKeyId": keys.access_key_id, "userId": keys.user_id,
+                       "secretAccessKey": keys.secret, "datakey": keys.data_key}
+        with httpx.Client(verify=ssl.create_default_context(cafile=certificates().ca_file)) as client:
+            request = client.build_request("GET", f"{fake.url}/rest/3.1/OrderDetail/query",
+                                           params={"oql": "buyer.city = 'São Paulo' AND orderType != 'O''Neil'",
+                                                   "limit": 50})
+            HmacSigned().apply(credentials, request)
+            answer = client.send(request)
+            assert answer.status_code == 200, answer.text
+            found = answer.json()["result"]
+            assert found and all(r["buyer"]["city"] == "São Paulo" for r in found)
+            wrong = client.build_request("GET", f"{fake.url}/rest/3.1/OrderDetail/query", params={"limit": 1})
+            HmacSigned().apply({**credentials, "secretAccessKey": "other"}, wrong)
+            assert client.send(wrong).status_code == 401
