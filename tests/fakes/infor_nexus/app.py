@@ -63,9 +63,13 @@ def build_app(state: InforNexusState) -> Starlette:
             keep = compile_oql(request.query_params.get("oql", ""))
         except OqlError as exc:
             return error(400, f"Invalid OQL: {exc}")
-        matching = (r for r in state.scan(kind) if keep(r))
-        window = list(islice(matching, offset, offset + limit + 1))
-        page, more = window[:limit], len(window) > limit
+        if request.query_params.get("oql", "").strip():
+            matching = (r for r in state.scan(kind) if keep(r))
+            window = list(islice(matching, offset, offset + limit + 1))
+            page, more = window[:limit], len(window) > limit
+        else:  # no condition: the page is an index range (big seeded networks stay cheap to page)
+            page = [state.record(kind, i) for i in range(offset, min(state.size, offset + limit))]
+            more = offset + limit < state.size
         return json_response({"result": page, "resultInfo": {
             "count": len(page), "hasMore": more, "firstRowNumber": offset + 1,
             "estimatedTotalCount": offset + len(page) + (1 if more else 0)}})
