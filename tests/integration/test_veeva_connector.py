@@ -191,9 +191,9 @@ def test_document_files_land_beside_the_records(appflow: Any, sluice: SluiceServ
     wanted: dict[str, bytes] = {}
     for doc in expected:
         version = (doc["major_version_number__v"], doc["minor_version_number__v"])
-        folder = f"{doc['id']}/v{version[0]}.{version[1]}"
+        folder = f"{doc['id']}/{version[0]}_{version[1]}"  # AppFlow's `<id>/<major>_<minor>/<file name>`
         if doc["filename__v"] is not None:
-            wanted[f"{folder}/source/{doc['filename__v']}"] = fake.state.source_file(doc["id"], version)
+            wanted[f"{folder}/{doc['filename__v']}"] = fake.state.source_file(doc["id"], version)
         for kind in fake.state.renditions(doc["id"]):
             wanted[f"{folder}/renditions/{kind}/viewable-{doc['id']}.pdf"] = fake.state.rendition_file(
                 doc["id"], version, kind)

@@ -223,7 +223,7 @@ class RunContext:
     # None: nobody listens (unit tests, tools); call it through `report`.
     on_event: Callable[[str, str, str], None] | None = field(default=None, compare=False, repr=False)
     # Hands the run's destinations a file that belongs beside its records (Veeva's document files):
-    # `files(name, body)`, `name` a relative key ("<document id>/v1.0/source/label.pdf"), `body` a
+    # `files(name, body)`, `name` a relative key ("<document id>/1_0/label.pdf"), `body` a
     # seekable binary file read to its end. Destinations that take files (`FileSink`) stage it with
     # the run and publish it atomically with the records. None: no destination of the run takes files.
     files: Callable[[str, BinaryIO], None] | None = field(default=None, compare=False, repr=False)

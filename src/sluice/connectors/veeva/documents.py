@@ -14,10 +14,13 @@ Veeva's docs: https://developer.veevavault.com/api/24.1/#documents (Retrieve Doc
 Document Version File, Retrieve Document Renditions, Download Document Rendition File).
 
 Files are streamed to a temporary file (memory above 8 MiB spills to disk) and handed to the run's
-destinations through `RunContext.files`, under `<document id>/v<major>.<minor>/source/<file name>` and
-`<document id>/v<major>.<minor>/renditions/<rendition type>/<file name>`; the S3 destination stages them
-with the run and publishes them beside the records (docs/connectors/veeva.md). A document without a
-file (a placeholder) or a rendition Vault no longer has is skipped with a warning in the run's log.
+destinations through `RunContext.files`, under `<document id>/<major>_<minor>/<file name>` - the keys
+AppFlow writes, as AWS's own sample reads them back (https://github.com/aws-samples/
+aws-ai-appflow-veeva-integration, `code/source/AVAIAppFlowListener.py`) - and renditions under
+`<document id>/<major>_<minor>/renditions/<rendition type>/<file name>` (AppFlow does not say); the S3
+destination stages them with the run and publishes them beside the records (docs/connectors/veeva.md).
+A document without a file (a placeholder) or a rendition Vault no longer has is skipped with a warning
+in the run's log.
 """
 
 from __future__ import annotations
@@ -112,14 +115,14 @@ def _hand_files(client: RestClient, record: Mapping[str, Any], options: Document
     base = f"/api/{API_VERSION}/objects/documents/{doc}"
     if options.all_versions:
         base += f"/versions/{major}/{minor}"
-    folder = f"{doc}/v{major}.{minor}"
+    folder = f"{doc}/{major}_{minor}"  # AppFlow's own layout (see the module docstring)
     handed = 0
     if options.source_files:
         if record.get("filename__v") is None and "filename__v" in record:
-            report(ctx, "warning", f"document {doc} v{major}.{minor} has no source file (a placeholder): skipped",
-                   "warning")
+            report(ctx, "warning", f"document {doc} version {major}.{minor} has no source file (a placeholder): "
+                   "skipped", "warning")
         else:
-            handed += _download(client, f"{base}/file", f"{folder}/source", files, ctx)
+            handed += _download(client, f"{base}/file", folder, files, ctx)
     if options.renditions:
         listed = client.json(Request("GET", f"{base}/renditions"))
         kinds = listed.get("renditionTypes") if isinstance(listed, Mapping) else None
