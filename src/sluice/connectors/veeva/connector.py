@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
-from sluice.connectors.base import ProfileView, RunContext
+import httpx
+
+from sluice.connectors.base import ProfileView, RunContext, retry_reporter
 from sluice.connectors.rest.api import RestApi
-from sluice.connectors.rest.client import Request
+from sluice.connectors.rest.client import Answer, Request, RestClient
 from sluice.connectors.rest.connector import RestConnector
 from sluice.connectors.rest.entities import Entity, Page, Query
 from sluice.connectors.rest.pages import read_pages
@@ -36,6 +38,35 @@ from sluice.connectors.veeva.vql import NextPage, query_request, select, where
 
 API = RestApi(CONNECTOR_TYPE, "Veeva Vault", hosts=("veevavault.com",), auth=VaultSession(), errors=vault_error,
               envelope=envelope, classify=classify, throttled=throttled, expired=expired)
+
+
+# Below this share of the Vault's burst limit left, the run's log says so (once per client).
+BURST_WARNING = 0.1
+
+
+class VaultClient(RestClient):
+    """`RestClient` that reads Vault's rate-limit headers: when `X-VaultAPI-BurstLimitRemaining` falls below
+    a tenth of `X-VaultAPI-BurstLimit`, the run's log says so once (Vault then slows its answers down for
+    the rest of its 5-minute window, and other integrations of the Vault share the limit)."""
+
+    warned = False
+
+    def call(self, request: Request, *, expect: tuple[int, ...] = (200, 201, 202, 204),
+             into: BinaryIO | None = None) -> Answer:
+        answer = super().call(request, expect=expect, into=into)
+        self._watch(answer.response.headers)
+        return answer
+
+    def _watch(self, headers: httpx.Headers) -> None:
+        try:
+            limit = int(headers.get("X-VaultAPI-BurstLimit", ""))
+            left = int(headers.get("X-VaultAPI-BurstLimitRemaining", ""))
+        except ValueError:
+            return
+        if not self.warned and limit > 0 and left < limit * BURST_WARNING:
+            self.warned = True
+            self.report("warning", f"Veeva Vault's burst limit is nearly used up: {left} of {limit} calls left in "
+                        "this 5-minute window; Vault slows its answers down until the window ends", "warning")
 
 
 class VeevaSource(RestSource):
@@ -61,7 +92,11 @@ class VeevaSource(RestSource):
 
 @dataclass(frozen=True)
 class VeevaConnector(RestConnector):
-    """`RestConnector` whose source is a `VeevaSource`."""
+    """`RestConnector` whose clients watch Vault's burst limit and whose source is a `VeevaSource`."""
+
+    def client(self, profile: ProfileView, ctx: RunContext | None = None) -> RestClient:
+        return VaultClient(self.api, profile, on_retry=retry_reporter(ctx),
+                           on_event=ctx.on_event if ctx is not None else None)
 
     def open_source(self, profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> RestSource:
         source = super().open_source(profile, props, ctx)
