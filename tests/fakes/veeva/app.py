@@ -116,31 +116,32 @@ def query(vault: Vault, request: Request, form: dict[str, str]) -> Response:
     version = request.path_params["version"]
     query_id = request.path_params.get("query_id")
     params = dict(request.query_params)
-    try:
-        if query_id is None:
-            text = form.get("q") or ""
-            if not text:
-                raise VaultFailure("PARAMETER_REQUIRED", "Missing required parameter [q]")
-        else:
-            text = vault.queries.get(query_id, "")
-            if not text:
-                raise VaultFailure("INVALID_DATA", f"Invalid query id [{query_id}]")
-        statement = vql.parse(text)
-        types = _types(statement.source.lower())
-        if statement.source.lower() == "documents":
-            records = vault.document_records(statement.all_versions)
-        else:
-            records = vault.object_records(statement.source)
-        rows = vql.run(statement, records, types)
-    except vql.VqlError as exc:
-        raise VaultFailure(exc.kind, exc.message) from None
-    size = min(int(params.get("pagesize") or statement.pagesize or MAX_PAGE), MAX_PAGE)
-    offset = int(params.get("pageoffset") or statement.pageoffset)
+    if query_id is not None:
+        if query_id not in vault.queries:
+            raise VaultFailure("INVALID_DATA", f"Invalid query id [{query_id}]")
+        rows, size, offset = vault.queries[query_id], int(params.get("pagesize") or MAX_PAGE), int(
+            params.get("pageoffset") or 0)
+    else:
+        text = form.get("q") or ""
+        if not text:
+            raise VaultFailure("PARAMETER_REQUIRED", "Missing required parameter [q]")
+        try:
+            statement = vql.parse(text)
+            types = _types(statement.source.lower())
+            if statement.source.lower() == "documents":
+                records = vault.document_records(statement.all_versions)
+            else:
+                records = vault.object_records(statement.source)
+            rows = vql.run(statement, records, types)
+        except vql.VqlError as exc:
+            raise VaultFailure(exc.kind, exc.message) from None
+        size, offset = statement.pagesize or MAX_PAGE, statement.pageoffset
+    size = min(size, MAX_PAGE)
     page = rows[offset:offset + size]
     details: dict[str, Any] = {"pagesize": size, "pageoffset": offset, "size": len(page), "total": len(rows)}
     if offset + size < len(rows) or offset > 0:
         if query_id is None:
-            query_id = vault.remember(text)
+            query_id = vault.remember(rows)
         base = f"/api/{version}/query/{quote(query_id)}"
         if offset + size < len(rows):
             details["next_page"] = f"{base}?{urlencode({'pagesize': size, 'pageoffset': offset + size})}"

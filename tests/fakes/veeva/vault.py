@@ -104,13 +104,14 @@ class Vault:
         self.document_count = documents
         self.changed: dict[tuple[str, str], dict[str, Any]] = {}
         self.sign_ins = 0
-        self.queries: dict[str, str] = {}  # query id (in `next_page`) -> its VQL
+        # query id (in `next_page`) -> the query's rows, kept while it is paged (as Vault keeps a result set)
+        self.queries: dict[str, list[dict[str, Any]]] = {}
 
-    def remember(self, text: str) -> str:
+    def remember(self, rows: list[dict[str, Any]]) -> str:
         """An id for a paged query's `next_page` links."""
         with self.lock:
             query_id = f"0{len(self.queries) + 1:04d}-{secrets.token_hex(4)}"
-            self.queries[query_id] = text
+            self.queries[query_id] = rows
         return query_id
 
     # -- sessions ------------------------------------------------------------------------------
