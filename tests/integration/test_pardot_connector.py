@@ -91,7 +91,13 @@ def test_a_refused_refresh_token_fails_and_the_fields_come_from_the_business_uni
     with raises(appflow, "ConnectorAuthenticationException", 401, "expired access/refresh token"):
         appflow.create_connector_profile(**profile_request(unique("pd-bad"), "not-a-token",
                                                            fake.state.business_unit_id))
-    profile = new_profile(appflow, fake)
+    profile = unique("pd-code")  # an authorization code is exchanged once for tokens
+    request = profile_request(profile, "", fake.state.business_unit_id)
+    request["connectorProfileConfig"]["connectorProfileCredentials"]["Pardot"] = {
+        "oAuthRequest": {"authCode": fake.state.auth_code, "redirectUri": "https://console.example.com/cb"}}
+    appflow.create_connector_profile(**request)
+    assert [e["query"]["grant_type"][0] for e in fake.log.matching("/services/oauth2/token")][-1:] == [
+        "authorization_code"]
     listed = appflow.list_connector_entities(connectorProfileName=profile, connectorType="Pardot")
     names = [e["name"] for group in listed["connectorEntityMap"].values() for e in group]
     assert {"prospects", "campaigns", "lists", "list-memberships", "visitor-activities"} <= set(names)
