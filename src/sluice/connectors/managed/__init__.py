@@ -20,6 +20,10 @@ from sluice.connectors.managed import data_paths, profile_check
 from sluice.connectors.managed.catalog import BY_LABEL, MANAGED
 from sluice.connectors.managed.declaration import CONNECTOR_TYPE, Managed
 from sluice.connectors.managed.unbuilt import Unbuilt
+from sluice.connectors.managed.unbuilt import message as unbuilt_message
+
+__all__ = ["LABELS", "all_specs", "configuration", "data_path_built", "declaration", "is_managed", "spec",
+           "unbuilt_message"]
 
 LABELS: tuple[str, ...] = tuple(declaration.label for declaration in MANAGED)
 
