@@ -35,8 +35,9 @@ CDK = "cdklabs/cdk-appflow"
 GOOGLE = OAuth2(("https://oauth2.googleapis.com/token",),
                 auth_code_urls=("https://accounts.google.com/o/oauth2/auth",))
 # Microsoft identity platform: the tenant (or `common`) is one path segment.
-MICROSOFT = OAuth2(("https://login.microsoftonline.com/{{tenant}}/oauth2/v2.0/token",),
-                   auth_code_urls=("https://login.microsoftonline.com/{{tenant}}/oauth2/v2.0/authorize",))
+MICROSOFT = OAuth2(("https://login.microsoftonline.com/common/oauth2/v2.0/token",
+                    "https://login.microsoftonline.com/{{tenant}}/oauth2/v2.0/token"),
+                   auth_code_urls=("https://login.microsoftonline.com/common/oauth2/v2.0/authorize",))
 META = OAuth2(("https://graph.facebook.com/oauth/access_token",
                "https://graph.facebook.com/{{version}}/oauth/access_token"))
 LINKEDIN = OAuth2(("https://www.linkedin.com/oauth/v2/accessToken",))
@@ -208,7 +209,7 @@ MANAGED: tuple[Managed, ...] = (
             oauth2=OAuth2(("https://{{subdomain}}.zendesk.com/oauth/tokens",)), settings=(instance_url(),),
             source_doc=GUIDE + "connectors-zendesk-sunshine.html"),
     Managed("ZohoCRM", "Zoho CRM", "Sales and marketing records in Zoho CRM",
-            destination=True, oauth2=OAuth2(("https://accounts.{{domain}}/oauth/v2/token",)),
+            destination=True, oauth2=OAuth2(("https://accounts.zoho.com/oauth/v2/token", "https://accounts.{{domain}}/oauth/v2/token")),
             write_operations=("INSERT", "UPDATE", "UPSERT"), source_doc=GUIDE + "connectors-zoho-crm.html"),
     Managed("Zoom", "Zoom", "Users, groups and rooms from Zoom",
             oauth2=OAuth2(("https://zoom.us/oauth/token",)), source_doc=GUIDE + "connectors-zoom.html"),

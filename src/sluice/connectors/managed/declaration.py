@@ -66,7 +66,8 @@ class OAuth2:
     """The connector's OAuth 2.0 defaults (`OAuth2Defaults`).
 
     `token_urls` may hold `{{name}}` parts that stand for one URL segment (a tenant, a subdomain),
-    as custom connectors declare them.
+    as custom connectors declare them. Profiles are checked against all of them; the answered
+    `oAuth2Defaults` lists only the concrete ones, since the model's `TokenUrl` pattern has no braces.
     """
 
     token_urls: tuple[str, ...]
@@ -76,11 +77,16 @@ class OAuth2:
 
     def shape(self) -> dict[str, Any]:
         """The `OAuth2Defaults` dict."""
-        answer: dict[str, Any] = {"tokenUrls": list(self.token_urls), "oauth2GrantTypesSupported": list(self.grants)}
+        answer: dict[str, Any] = {}
+        token_urls = [url for url in self.token_urls if "{{" not in url]
+        if token_urls:
+            answer["tokenUrls"] = token_urls
+        answer["oauth2GrantTypesSupported"] = list(self.grants)
         if self.scopes:
             answer["oauthScopes"] = list(self.scopes)
-        if self.auth_code_urls:
-            answer["authCodeUrls"] = list(self.auth_code_urls)
+        auth_code_urls = [url for url in self.auth_code_urls if "{{" not in url]
+        if auth_code_urls:
+            answer["authCodeUrls"] = auth_code_urls
         return answer
 
 
@@ -162,7 +168,7 @@ class Managed:
             "connectorDescription": self.description,
             "connectorName": self.name,
             "connectorOwner": config["connectorOwner"],
-            "applicationType": self.name,
+            "applicationType": self.label,  # `ApplicationType` takes no spaces
             "connectorType": CONNECTOR_TYPE,
             "connectorLabel": self.label,
             "connectorProvisioningType": PROVISIONING_TYPE,
