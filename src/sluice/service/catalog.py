@@ -2,7 +2,8 @@
 
 Built-in types come from `sluice.connectors.registry`; custom connectors from this account's
 registrations, native plug-ins (entry points) and the AWS-managed labels
-(`sluice.connectors.managed`), which answer to a CustomConnector label without a registration. The per-type member names of union-like structures (`SourceConnectorProperties`,
+(`sluice.connectors.managed`), which answer to a CustomConnector label without a registration.
+The per-type member names of union-like structures (`SourceConnectorProperties`,
 `ConnectorOperator`, `ConnectorProfileProperties`...) are derived from the generated shapes, so a
 new connector type in the model needs no edit here.
 """

@@ -4,9 +4,11 @@ DescribeConnectors / DescribeConnector / ListConnectors read the built-in catalo
 labels (`sluice.connectors.managed`) and this account's registrations. DescribeConnectors, which
 "describes all connectors vended by Amazon AppFlow", lists each managed label among its
 `connectors` after the account's registrations; ListConnectors, which AppFlow documents as listing
-"only custom connectors registered in this account, not the AWS authored connectors", does not. ListConnectorEntities / DescribeConnectorEntity ask the connector's
-metadata provider through a cache kept in the store (entries expire after an hour;
-ResetConnectorMetadataCache clears them per profile, entity or connector).
+"only custom connectors registered in this account, not the AWS authored connectors", does not.
+
+ListConnectorEntities / DescribeConnectorEntity ask the connector's metadata provider through a
+cache kept in the store (entries expire after an hour; ResetConnectorMetadataCache clears them
+per profile, entity or connector).
 """
 
 from __future__ import annotations
@@ -130,7 +132,8 @@ class Connectors:
         if profile is None and (spec.requires_profile or connector_type == catalog.CUSTOM):
             raise ValidationException(f"The {connector_type} connector needs a connectorProfileName.")
         if spec.load_metadata is None and spec.label and managed.is_managed(spec.label):
-            raise ConnectorServerException(f"Sluice cannot read entity metadata: {managed.unbuilt_message(spec.label)}.")
+            raise ConnectorServerException(
+                f"Sluice cannot read entity metadata: {managed.unbuilt_message(spec.label)}.")
         if spec.load_metadata is None:
             raise ConnectorServerException(
                 f"Sluice does not talk to {connector_type} yet: that connector's data path is not built "

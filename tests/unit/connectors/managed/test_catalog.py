@@ -27,7 +27,7 @@ CDK_LABELS = {"AmazonRDSPostgreSQL", "Asana", "GitHub", "GoogleAds", "GoogleAnal
 
 def test_labels_are_unique_and_include_every_cdk_appflow_label() -> None:
     assert len(managed.LABELS) == len(set(managed.LABELS)) == 57
-    assert CDK_LABELS <= set(managed.LABELS)
+    assert set(managed.LABELS) >= CDK_LABELS
 
 
 def test_no_label_is_a_built_in_connector_type() -> None:
