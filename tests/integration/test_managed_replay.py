@@ -173,3 +173,13 @@ def _wait_for(client: Any, flow: str, execution: str, timeout: float = 60.0) -> 
                 return dict(record)
         time.sleep(0.2)
     raise AssertionError(f"run {execution} of {flow} did not finish")
+
+
+def test_entity_metadata_of_an_unbuilt_label_names_the_missing_data_path(sluice: SluiceServer,
+                                                                        replayed: dict[str, Stack]) -> None:
+    client = sluice.client()
+    profile = replayed["github"].flow["sourceFlowConfig"]["connectorProfileName"]
+    with raises(client, "ConnectorServerException", 400, "data path for the managed connector GitHub not built"):
+        client.list_connector_entities(connectorProfileName=profile)
+    with raises(client, "ConnectorServerException", 400, "GitHub"):
+        client.describe_connector_entity(connectorProfileName=profile, connectorEntityName="issues")
