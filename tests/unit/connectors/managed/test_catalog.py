@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -164,3 +165,12 @@ def test_a_built_data_path_plugs_in_with_one_entry(monkeypatch: pytest.MonkeyPat
 def test_a_data_path_entry_must_name_a_spec() -> None:
     with pytest.raises(TypeError):
         data_paths.load("Stripe", {"Stripe": f"{__name__}:CDK_LABELS"})
+
+
+def test_the_docs_list_every_label_with_its_data_path_status() -> None:
+    doc = (Path(__file__).parents[4] / "docs" / "connectors" / "managed.md").read_text()
+    rows = {line.split("|")[1].strip().strip("`"): line.rstrip("|").rsplit("|", 1)[1].strip()
+            for line in doc.splitlines() if line.startswith("| `")}
+    assert list(rows) == list(managed.LABELS)
+    for label, status in rows.items():
+        assert status == ("built" if managed.data_path_built(label) else "not built"), label
