@@ -44,11 +44,14 @@ LINKEDIN = OAuth2(("https://www.linkedin.com/oauth/v2/accessToken",))
 
 
 def _database(drivers: tuple[str, ...]) -> CustomAuth:
-    """The JDBC-style custom scheme: the connection's coordinates travel with the credentials."""
+    """The JDBC-style custom scheme: the connection's coordinates travel with the credentials.
+
+    With one driver on offer (RDS for PostgreSQL) the driver may be left out; given, it must be that one.
+    """
     return CustomAuth("CUSTOM", (
         plain("username", "User name"),
         secret("password", "Password"),
-        plain("driver", "Driver", choices=drivers),
+        plain("driver", "Driver", required=len(drivers) > 1, choices=drivers),
         plain("hostname", "Host name"),
         plain("port", "Port"),
         plain("database", "Database"),
@@ -63,7 +66,7 @@ MANAGED: tuple[Managed, ...] = (
             api_key=True, source_doc=GUIDE + "connectors-aftership.html"),
     Managed("AmazonRDSPostgreSQL", "Amazon RDS for PostgreSQL", "Tables in an Amazon RDS for PostgreSQL database",
             source=False, destination=True, custom=(_database(("postgresql",)),), api_versions=("1.0",),
-            write_operations=("INSERT", "UPSERT"),
+            write_operations=("INSERT", "UPDATE", "UPSERT"),
             source_doc=GUIDE + "connectors-amazon-rds-postgres-sql.html; " + CDK),
     Managed("Asana", "Asana", "Workspaces, projects, tasks and teams from Asana",
             oauth2=OAuth2(("https://app.asana.com/-/oauth_token",)),

@@ -123,3 +123,14 @@ def test_without_credentials_only_properties_are_checked() -> None:
 ])
 def test_token_url_templates_stand_for_one_segment(template: str, url: str, matches: bool) -> None:
     assert (token_url_pattern(template).fullmatch(url) is not None) is matches
+
+
+def test_rds_for_postgresql_may_leave_the_driver_out() -> None:
+    rds = profile_of("AmazonRDSPostgreSQL")
+    del rds["connectorProfileConfig"]["connectorProfileCredentials"]["CustomConnector"]["custom"]["credentialsMap"][
+        "driver"]
+    assert check(rds)["custom"]["credentialsMap"]["hostname"] == "db.example.com"
+    jdbc = profile_of("JDBCsmall")
+    del jdbc["connectorProfileConfig"]["connectorProfileCredentials"]["CustomConnector"]["custom"]["credentialsMap"][
+        "driver"]
+    refused(jdbc, "driver")
