@@ -183,3 +183,18 @@ def test_entity_metadata_of_an_unbuilt_label_names_the_missing_data_path(sluice:
         client.list_connector_entities(connectorProfileName=profile)
     with raises(client, "ConnectorServerException", 400, "GitHub"):
         client.describe_connector_entity(connectorProfileName=profile, connectorEntityName="issues")
+
+
+def test_update_connector_profile_is_checked_the_same_way(sluice: SluiceServer, replayed: dict[str, Stack]) -> None:
+    client = sluice.client()
+    [sent] = replayed["mailchimp"].profiles
+    name = sent["connectorProfileName"]
+    moved = {"connectorProfileProperties": {"CustomConnector": {
+        "profileProperties": {"instanceUrl": "https://us22.api.mailchimp.com"}}}}
+    client.update_connector_profile(connectorProfileName=name, connectionMode="Public", connectorProfileConfig=moved)
+    [got] = client.describe_connector_profiles(connectorProfileNames=[name])["connectorProfileDetails"]
+    properties = got["connectorProfileProperties"]["CustomConnector"]["profileProperties"]
+    assert properties == {"instanceUrl": "https://us22.api.mailchimp.com"}
+    with raises(client, "ValidationException", 400, "instanceUrl"):
+        client.update_connector_profile(connectorProfileName=name, connectionMode="Public", connectorProfileConfig={
+            "connectorProfileProperties": {"CustomConnector": {"profileProperties": {}}}})
