@@ -3,8 +3,9 @@
 Each stack's CreateConnectorProfile and CreateFlow requests (tests/integration/cdk_appflow_stacks.py)
 are accepted and described back as sent; DescribeConnector / DescribeConnectors answer for every
 label they use, ListConnectors does not list them (AppFlow lists only registered connectors there),
-and RegisterConnector refuses a managed label. The JDBC -> S3 and JDBC -> RDS for PostgreSQL runs
-against real databases belong to the JDBC data path's tests.
+and RegisterConnector refuses a managed label. The JDBC stacks' profiles point at a real
+PostgreSQL (`jdbc_database`), so the JDBC -> S3 and JDBC -> RDS for PostgreSQL runs can be added
+here once the JDBC data path is served for its labels.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 
 from sluice.connectors import managed
 from tests.integration.builders import raises, register_connector, unique
-from tests.integration.cdk_appflow_stacks import Stack, stacks
+from tests.integration.cdk_appflow_stacks import Database, Stack, stacks
+from tests.support.postgres import PostgresServer
 from tests.support.server import SluiceServer
 
 STACK_NAMES = ["asana", "github", "ga4", "hubspot", "jdbc-rds", "jdbc-s3", "mailchimp", "dynamics", "sharepoint",
@@ -36,11 +39,26 @@ def sluice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
 
 
 @pytest.fixture(scope="module")
-def replayed(sluice: SluiceServer) -> dict[str, Stack]:
+def jdbc_database(postgres: PostgresServer) -> Database:
+    """The JDBC stacks' database: a real PostgreSQL with the table their flow maps (username,
+    password, created_on, email), so the same profiles serve the JDBC data path's runs."""
+    name = postgres.create_database().rsplit("/", 1)[1]
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{postgres.port}/{name}", autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.users (id serial PRIMARY KEY, username text, password text, "
+                     "created_on timestamptz, email text)")
+        conn.execute("INSERT INTO public.users (username, password, created_on, email) SELECT 'user-' || i, "
+                     "md5(i::text), '2024-01-01'::timestamptz + i * interval '1 day', 'user' || i || '@example.com' "
+                     "FROM generate_series(1, 25) AS i")
+    return Database(hostname="127.0.0.1", port=str(postgres.port), database=name, username="postgres",
+                    password="trust-auth-ignores-it", schema="public", table="users")
+
+
+@pytest.fixture(scope="module")
+def replayed(sluice: SluiceServer, jdbc_database: Database) -> dict[str, Stack]:
     """Every stack created once, in the order CloudFormation would (buckets, profiles, flow)."""
     client = sluice.client()
     created: dict[str, Stack] = {}
-    for stack in stacks(unique("r"), schedule_start=time.time() + 86_400):
+    for stack in stacks(unique("r"), db=jdbc_database, schedule_start=time.time() + 86_400):
         for bucket in stack.buckets:
             (sluice.data_dir / "s3" / bucket).mkdir(parents=True)
         for profile in stack.profiles:
