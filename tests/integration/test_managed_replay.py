@@ -178,7 +178,7 @@ def test_unbuilt_managed_source_run_ends_in_error(sluice: SluiceServer, replayed
     message = record["executionResult"]["errorInfo"]["executionMessage"]
     # With registry.spec_for resolving managed labels (see docs/connectors/managed.md) the message
     # is "data path for the managed connector Asana not built: ..."; either way it names the label.
-    assert "Asana" in message, message
+    assert "data path for the managed connector Asana not built" in message, message
     bucket = sluice.data_dir / "s3" / replayed["asana"].buckets[0]
     assert [p for p in bucket.rglob("*") if p.is_file()] == []
 
