@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -36,7 +35,6 @@ import pyarrow.parquet as pq
 
 from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext, report
 from sluice.connectors.handoff import put_unless_stopped
-from sluice.connectors.s3 import json_duckdb
 from sluice.connectors.s3 import splits as planning
 from sluice.connectors.s3.splits import S3Split
 from sluice.connectors.s3.storage import ObjectInfo, Storage, open_storage
@@ -357,10 +355,6 @@ class S3Source:
         # One block for the whole range: its rows come as one batch, not one per 4 MiB (fewer,
         # larger batches through the tasks), and a record longer than `block_size` still parses.
         block = min(max(self.block_size, len(data)), MAX_JSON_BLOCK)
-        if unexpected == "ignore" and os.environ.get("SLUICE_JSON_PARSER") == "duckdb" and json_duckdb.supports(schema):
-            for batch in json_duckdb.read_range(data, schema).to_batches():
-                yield expected.conform(batch, key)
-            return
         table = pajson.read_json(
             pa.py_buffer(data),
             read_options=pajson.ReadOptions(block_size=block, use_threads=False),
