@@ -41,19 +41,38 @@ class RayNode:
     name: str
     proc: subprocess.Popen[bytes]
     log: Path
+    # pid -> start time of every process seen in the node's session while its leader lived.
+    # Once the leader is reaped its pid can be reused (pid_max is 32768 here) by another
+    # session leader - a PostgreSQL postmaster, say - so a session scan is trusted only
+    # while the leader is alive, and a remembered pid only while its start time matches.
+    known: dict[int, int] = field(default_factory=dict)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def pids(self) -> list[int]:
-        """Every live process of the node: those in the session its `ray start` leads."""
-        return session_pids(self.proc.pid)
+        """Every live process of the node (the session its `ray start` leads, while it lives)."""
+        if self.proc.returncode is None and _start_time(self.proc.pid) is not None:
+            for pid in session_pids(self.proc.pid):
+                started = _start_time(pid)
+                if started is not None:
+                    self.known[pid] = started
+        return [pid for pid, started in self.known.items() if _start_time(pid) == started]
 
     def signal_all(self, number: int) -> None:
-        """Send `number` to every process of the node."""
+        """Send `number` to every process of the node, never to a process that reused a pid."""
         for pid in self.pids():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, number)
+
+
+def _start_time(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot (/proc/PID/stat field 22), or None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2:].split()[19])
 
 
 def session_pids(session: int) -> list[int]:
@@ -112,6 +131,7 @@ class RayCluster:
         self.nodes.append(node)
         deadline = time.time() + 120
         while STARTED not in node.output():
+            node.pids()  # remember the node's processes while its leader certainly lives
             if proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError(f"ray node {name} did not start: {node.output()[-3000:]}")
             time.sleep(0.2)
@@ -139,7 +159,7 @@ class RayCluster:
             return start()
         except RuntimeError:
             failed = self.nodes.pop()
-            failed.signal_all(signal.SIGKILL)
+            failed.signal_all(signal.SIGKILL)  # only processes seen while its leader lived
             failed.proc.wait()
             shutil.rmtree(self.root / failed.name, ignore_errors=True)
             failed.log.rename(failed.log.with_suffix(".failed.log"))
@@ -153,6 +173,7 @@ class RayCluster:
     def stop(self) -> None:
         """End every node this cluster started (newest first), then remove its files."""
         for node in reversed(self.nodes):
+            node.pids()  # remember them while the leader's session is surely the node's
             if node.proc.poll() is None:
                 node.proc.terminate()  # `ray start --block` stops its node's processes
                 with contextlib.suppress(subprocess.TimeoutExpired):
