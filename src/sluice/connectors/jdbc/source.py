@@ -152,22 +152,32 @@ class _CopyStream(io.RawIOBase):
     def __init__(self, copy: Any, stats: ReadStats) -> None:
         self.copy = copy
         self.stats = stats
-        self.pending = b""
+        self.pending = memoryview(b"")
+        self.done = False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not self.pending:
-            chunk = self.copy.read()
-            if not chunk:
-                return 0
-            self.pending = bytes(chunk)
-            self.stats.bytes_read += len(self.pending)
-        n = min(len(buffer), len(self.pending))
-        buffer[:n] = self.pending[:n]
-        self.pending = self.pending[n:]
-        return n
+        # Fill the whole buffer (COPY hands out one row per chunk): the CSV reader makes one batch
+        # per read, so short reads would mean one-row batches.
+        view = memoryview(buffer).cast("B")
+        filled = 0
+        while filled < len(view):
+            if not self.pending:
+                if self.done:
+                    break
+                chunk = self.copy.read()
+                if not chunk:
+                    self.done = True
+                    break
+                self.pending = memoryview(chunk).cast("B")
+                self.stats.bytes_read += len(self.pending)
+            n = min(len(view) - filled, len(self.pending))
+            view[filled:filled + n] = self.pending[:n]
+            self.pending = self.pending[n:]
+            filled += n
+        return filled
 
 
 def _unhex(array: pa.Array) -> pa.Array:
