@@ -100,6 +100,8 @@ class JdbcSource:
             text = psycopg.ClientCursor(conn).mogrify(query.text, query.params)
             with conn.cursor() as cur, cur.copy(f"COPY ({text}) TO STDOUT WITH (FORMAT csv)") as copy:
                 stream = _CopyStream(copy, self.stats)
+                if stream.empty():
+                    return
                 reader = pacsv.open_csv(
                     stream,
                     read_options=pacsv.ReadOptions(column_names=[c.name for c in columns], block_size=CSV_BLOCK_BYTES),
@@ -157,6 +159,17 @@ class _CopyStream(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def empty(self) -> bool:
+        """True when COPY sent nothing (pyarrow refuses an empty CSV stream); reads ahead one chunk."""
+        if not self.pending and not self.done:
+            chunk = self.copy.read()
+            if chunk:
+                self.pending = memoryview(chunk).cast("B")
+                self.stats.bytes_read += len(self.pending)
+            else:
+                self.done = True
+        return not self.pending and self.done
 
     def readinto(self, buffer: Any) -> int:
         # Fill the whole buffer (COPY hands out one row per chunk): the CSV reader makes one batch

@@ -97,6 +97,9 @@ def test_postgres_window_is_exact_at_its_bounds(pg_db: tuple[PostgresServer, str
     source = JdbcSource(profile("postgresql", server.port, name, "postgres"), {"entityName": "shop.orders"},
                         run(window_start=start, window_end=end, window_field="updated"))
     assert [r["id"] for r in rows(source)] == [3]  # (start, end]: 2 is at start (out), 3 at end (in)
+    empty = JdbcSource(profile("postgresql", server.port, name, "postgres"), {"entityName": "shop.orders"},
+                       run(window_start=end, window_end=end + 1, window_field="updated"))
+    assert rows(empty) == []
     bad = JdbcSource(profile("postgresql", server.port, name, "postgres"), {"entityName": "shop.orders"},
                      run(window_start=start, window_end=end, window_field="name"))
     with pytest.raises(ConnectorError, match="not a date or timestamp column"):
