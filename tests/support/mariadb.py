@@ -103,7 +103,8 @@ def start_mariadb() -> MariaDBServer:
     # Root signs in with a password over TCP, as an application user would.
     result = subprocess.run(["mariadb", "--no-defaults", f"--socket={root / 'mysqld.sock'}", "-uroot", "-e",
                     f"ALTER USER 'root'@'localhost' IDENTIFIED BY '{ROOT_PASSWORD}'; "
-                    f"CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{ROOT_PASSWORD}'; "
+                    "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; "
+                    f"ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{ROOT_PASSWORD}'; "
                     "GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;"], capture_output=True, text=True,
                    check=False)
     if result.returncode != 0:

@@ -65,8 +65,9 @@ def _connect_postgres(settings: DatabaseSettings, address: str) -> Any:
         state = getattr(exc, "sqlstate", None)
         text = str(exc)
         if state in _PG_AUTH_STATES or "password authentication failed" in text or "no password" in text:
-            raise ConnectorError("InvalidCredentials", "PostgreSQL refused the profile's username or password") from None
-        if state == "3D000" or "does not exist" in text and "database" in text:
+            raise ConnectorError("InvalidCredentials",
+                                 "PostgreSQL refused the profile's username or password") from None
+        if state == "3D000" or ("does not exist" in text and "database" in text):
             raise ConnectorError("ResourceNotFound", f"the database {settings.database} does not exist") from None
         raise ConnectorError("ServerError", f"could not connect to PostgreSQL at {settings.hostname}:{settings.port}"
                              ) from None
@@ -93,7 +94,7 @@ def _connect_mysql(settings: DatabaseSettings, address: str) -> Any:
 
 def statement_error(exc: Exception, what: str) -> ConnectorError:
     """A driver's error while running SQL, as a ConnectorError naming `what` (the database's message)."""
-    message = str(getattr(exc, "diag", None) and exc.diag.message_primary or "") or str(exc)  # type: ignore[attr-defined]
+    message = str((getattr(exc, "diag", None) and exc.diag.message_primary) or "") or str(exc)  # type: ignore[attr-defined]
     code = "ServerError" if type(exc).__name__ in ("OperationalError", "InterfaceError") else "InvalidArgument"
     return ConnectorError(code, f"{what}: {message.strip()[:500]}")
 

@@ -22,7 +22,8 @@ from sluice.connectors.jdbc.sql import COMPARISONS, split_entity
 from sluice.connectors.jdbc.types import SqlType, sql_type
 
 SYSTEM_SCHEMAS = ("information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema", "sys")
-_TEXT_OPERATORS = ["EQUAL_TO"]
+_TEXT_OPERATORS = ["CONTAINS", "EQUAL_TO", "NOT_EQUAL_TO"]
+_EQUALITY_OPERATORS = ["EQUAL_TO", "NOT_EQUAL_TO"]
 _ORDERED_OPERATORS = sorted(COMPARISONS)
 
 
@@ -85,8 +86,10 @@ def _int(value: Any) -> int | None:
 
 def entity_field(column: TableColumn) -> dict[str, Any]:
     """One `ConnectorEntityField`: readable, queryable, and writable (INSERT/UPSERT/UPDATE)."""
+    # What a flow may filter the field with (the engine applies every Filter; `sql.py` decides
+    # which of them the database evaluates too).
     operators = (_ORDERED_OPERATORS if column.type.is_number or column.type.is_temporal
-                 else ["EQUAL_TO", "NOT_EQUAL_TO"] if column.type.field_type == "boolean" else _TEXT_OPERATORS)
+                 else _TEXT_OPERATORS if column.type.is_text else _EQUALITY_OPERATORS)
     details: dict[str, Any] = {"fieldType": column.type.field_type, "filterOperators": ["PROJECTION", *operators]}
     if column.type.field_type == "boolean":
         details["supportedValues"] = ["true", "false"]

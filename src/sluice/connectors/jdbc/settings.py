@@ -68,6 +68,7 @@ def read_settings(profile: ProfileView, fixed_driver: str | None = None) -> Data
         raise ConnectorError("InvalidArgument", f"the profile lacks {', '.join(missing)}")
     port_text = str(values.get("port") or DEFAULT_PORTS[driver]).strip()
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ConnectorError("InvalidArgument", f"the profile's port must be a number from 1 to 65535, not {port_text!r}")
+        raise ConnectorError("InvalidArgument",
+                             f"the profile's port must be a number from 1 to 65535, not {port_text!r}")
     return DatabaseSettings(driver, str(values["hostname"]).strip(), int(port_text), str(values["database"]).strip(),
                             str(values["username"]), str(values.get("password") or ""))

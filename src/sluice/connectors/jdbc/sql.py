@@ -93,10 +93,10 @@ def condition(task: Mapping[str, Any], name: str, column: SqlType, driver: str) 
     if column.field_type == "boolean":
         if operator not in ("EQUAL_TO", "NOT_EQUAL_TO") or texts not in (["true"], ["false"]):
             return None
-        return Query(f"{ident} {'=' if operator == 'EQUAL_TO' else '<>'} %s", (texts[0] == "true",))
-    if natural == "string":
-        if operator != "EQUAL_TO" or column.field_type != "string":
-            return None
+        sign = "=" if operator == "EQUAL_TO" else "<>"
+        return Query(f"{ident} {sign} %s", (texts[0] == "true",))
+    if natural == "string" and (operator != "EQUAL_TO" or not column.is_text):
+        return None  # uuid, json, enum columns would refuse (or reinterpret) text that is not theirs
     values = _values(texts, column)
     if values is None:
         return None

@@ -43,6 +43,11 @@ class SqlType:
         return self.field_type in ("integer", "double", "decimal")
 
     @property
+    def is_text(self) -> bool:
+        """Character columns: any text compares with them as text (no cast that could fail)."""
+        return self.name in _TEXT or self.name.endswith("text")
+
+    @property
     def is_temporal(self) -> bool:
         """Dates and timestamps: the engine compares them as datetimes."""
         return self.field_type in ("date", "datetime")
@@ -73,10 +78,12 @@ def sql_type(data_type: str, *, precision: int | None = None, scale: int | None 
         return SqlType(name, pa.date32(), "date")
     if name in ("timestamp with time zone", "timestamptz"):
         return SqlType(name, pa.timestamp("us", tz="UTC"), "datetime")
+    if name == "timestamp" and column_type is not None:
+        # MySQL's TIMESTAMP (only MySQL passes `column_type`) is stored in UTC and shown in the
+        # session's zone, which Sluice sets to UTC: an instant. PostgreSQL spells its naive type in full.
+        return SqlType(name, pa.timestamp("us", tz="UTC"), "datetime")
     if name in ("timestamp without time zone", "timestamp", "datetime"):
-        # MySQL's TIMESTAMP is stored in UTC and shown in the session's zone, which Sluice sets to UTC.
-        return SqlType(name, pa.timestamp("us", tz="UTC") if name == "timestamp" and column_type else pa.timestamp("us"),
-                       "datetime")
+        return SqlType(name, pa.timestamp("us"), "datetime")
     if name in ("time without time zone", "time"):
         return SqlType(name, pa.time64("us"), "time")
     if name in _BINARY:

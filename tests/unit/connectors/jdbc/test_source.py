@@ -54,8 +54,10 @@ def pg_db(postgres: PostgresServer) -> Iterator[tuple[PostgresServer, str]]:
             paid boolean, placed date, at_time time, updated timestamptz, local_ts timestamp,
             doc jsonb, raw bytea, note text)""")
         conn.execute("""INSERT INTO shop.orders VALUES
-            (1, 'ada', 10.50, 0.5, true, '2024-01-01', '12:30:00', '2024-01-01 10:00:00+00', '2024-01-01 10:00', '{"a": [1, 2]}', '\\x0102', ''),
-            (2, 'grace', 20.00, 1.5, false, '2024-01-02', '00:00:01.5', '2024-01-02 10:00:00+00', '2024-01-02 10:00', null, null, null),
+            (1, 'ada', 10.50, 0.5, true, '2024-01-01', '12:30:00', '2024-01-01 10:00:00+00', '2024-01-01 10:00',
+             '{"a": [1, 2]}', '\\x0102', ''),
+            (2, 'grace', 20.00, 1.5, false, '2024-01-02', '00:00:01.5', '2024-01-02 10:00:00+00', '2024-01-02 10:00',
+             null, null, null),
             (3, 'línea "3", ok', 30.25, null, null, null, null, '2024-01-03 10:00:00+00', null, '[]', '\\x', 'multi
 line'),
             (4, 'ada', 40.00, 2.5, true, '2024-01-04', null, '2024-01-04 10:00:00+00', null, null, null, null)""")
@@ -72,7 +74,8 @@ def test_postgres_types_round_trip(pg_db: tuple[PostgresServer, str]) -> None:
     assert batches[0].schema.field("updated").type == pa.timestamp("us", tz="UTC")
     got = {r["id"]: r for b in batches for r in b.to_pylist()}
     assert got[1] == {"id": 1, "name": "ada", "amount": Decimal("10.50"), "ratio": 0.5, "paid": True,
-                      "placed": date(2024, 1, 1), "at_time": time(12, 30), "updated": datetime(2024, 1, 1, 10, tzinfo=UTC),
+                      "placed": date(2024, 1, 1), "at_time": time(12, 30),
+                      "updated": datetime(2024, 1, 1, 10, tzinfo=UTC),
                       "local_ts": datetime(2024, 1, 1, 10), "doc": '{"a": [1, 2]}', "raw": b"\x01\x02", "note": ""}
     assert got[2]["note"] is None and got[2]["raw"] is None and got[2]["at_time"] == time(0, 0, 1, 500000)
     assert got[3]["name"] == 'línea "3", ok' and got[3]["note"] == "multi\nline" and got[3]["raw"] == b""
@@ -86,7 +89,8 @@ def test_postgres_push_down_projection_filters_and_window(pg_db: tuple[PostgresS
     source = JdbcSource(profile("postgresql", server.port, name, "postgres"), {"entityName": "shop.orders"},
                         run(tasks=tasks, window_start=datetime(2024, 1, 1, 10, tzinfo=UTC).timestamp(),
                             window_end=window_end, window_field="updated"))
-    assert rows(source) == [{"amount": Decimal("40.00"), "name": "ada", "updated": datetime(2024, 1, 4, 10, tzinfo=UTC)}]
+    assert rows(source) == [{"amount": Decimal("40.00"), "name": "ada",
+                             "updated": datetime(2024, 1, 4, 10, tzinfo=UTC)}]
     _, query = source.plan(psycopg.connect(f"postgresql://postgres@127.0.0.1:{server.port}/{name}"))
     assert query.text.startswith('SELECT "name", "amount", "updated" FROM "shop"."orders" WHERE ("updated" > %s')
 
@@ -140,7 +144,8 @@ def my_db(mariadb: MariaDBServer) -> tuple[MariaDBServer, str]:
             placed DATE, at_time TIME, updated TIMESTAMP NULL, local_ts DATETIME(6), doc JSON, raw BLOB,
             note TEXT) CHARACTER SET utf8mb4""")
         cur.execute("""INSERT INTO orders VALUES
-            (1, 'ada', 10.50, 0.5, TRUE, '2024-01-01', '12:30:00', '2024-01-01 10:00:00', '2024-01-01 10:00:00.25', '{"a": [1, 2]}', x'0102', ''),
+            (1, 'ada', 10.50, 0.5, TRUE, '2024-01-01', '12:30:00', '2024-01-01 10:00:00', '2024-01-01 10:00:00.25',
+             '{"a": [1, 2]}', x'0102', ''),
             (2, 'grace', 20.00, 1.5, FALSE, '2024-01-02', '00:00:01', '2024-01-02 10:00:00', NULL, NULL, NULL, NULL),
             (3, 'línea', 30.25, NULL, NULL, NULL, NULL, '2024-01-03 10:00:00', NULL, '[]', x'', 'x')""")
     return mariadb, name
@@ -152,7 +157,8 @@ def test_mariadb_types_and_push_down(my_db: tuple[MariaDBServer, str]) -> None:
     source = JdbcSource(view, {"entityName": f"{name}.orders"}, run(batch_size=2))
     got = {r["id"]: r for r in rows(source)}
     assert got[1] == {"id": 1, "name": "ada", "amount": Decimal("10.50"), "ratio": 0.5, "paid": True,
-                      "placed": date(2024, 1, 1), "at_time": time(12, 30), "updated": datetime(2024, 1, 1, 10, tzinfo=UTC),
+                      "placed": date(2024, 1, 1), "at_time": time(12, 30),
+                      "updated": datetime(2024, 1, 1, 10, tzinfo=UTC),
                       "local_ts": datetime(2024, 1, 1, 10, 0, 0, 250000), "doc": '{"a": [1, 2]}', "raw": b"\x01\x02",
                       "note": ""}
     assert got[3]["name"] == "línea" and got[3]["raw"] == b""

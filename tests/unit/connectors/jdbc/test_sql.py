@@ -54,6 +54,8 @@ def test_text_keeps_equality_only() -> None:
     assert condition(flt("NOT_EQUAL_TO", VALUE="m"), "s", TEXT, "postgresql") is None
     assert condition(flt("CONTAINS", VALUE="m"), "s", TEXT, "postgresql") is None
     assert condition(flt("EQUAL_TO", VALUE="m", DATA_TYPE="integer"), "s", TEXT, "postgresql") is None
+    assert condition(flt("EQUAL_TO", VALUE="not-a-uuid"), "u", sql_type("uuid"), "postgresql") is None
+    assert condition(flt("EQUAL_TO", VALUE="{"), "j", sql_type("jsonb"), "postgresql") is None
 
 
 def test_datetimes_read_epoch_millis_and_iso_text() -> None:

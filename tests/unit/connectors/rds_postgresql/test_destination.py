@@ -84,7 +84,8 @@ def test_upsert_updates_and_inserts_last_record_wins(db: tuple[PostgresServer, s
     dest.write(pa.record_batch({"id": [1, 5], "name": ["new", "five"], "score": [2.5, 5.0]}))
     dest.write(pa.record_batch({"id": [5], "name": ["FIVE"], "score": [5.5]}))
     assert dest.commit().records_written == 2
-    assert [(r[0], r[1], r[2]) for r in table(server, name)] == [(1, "new", Decimal("2.50")), (5, "FIVE", Decimal("5.50"))]
+    assert [(r[0], r[1], r[2]) for r in table(server, name)] == [(1, "new", Decimal("2.50")),
+                                                                 (5, "FIVE", Decimal("5.50"))]
 
 
 def test_update_refuses_records_that_match_nothing(db: tuple[PostgresServer, str], tmp_path: Path) -> None:
