@@ -54,7 +54,7 @@ def make_table(pg: PostgresServer, rows: int) -> str:
                    'user' || i || '@example.org', ((i * 7919) % 10000000) / 100.0, 1 + i % 99,
                    '2024-01-01'::timestamptz + (i * 97 % 100000000) * interval '1 second', i % 10 = 0,
                    CASE WHEN i % 7 = 0 THEN NULL ELSE 'order note ' || (i % 1000) END
-            FROM generate_series(1, {rows}) AS i""")
+            FROM generate_series(1::bigint, {rows}) AS i""")
         conn.execute(f"VACUUM ANALYZE {TABLE}")
     return database
 
