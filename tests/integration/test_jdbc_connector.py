@@ -221,3 +221,33 @@ def test_s3_to_rds_postgresql_insert_and_upsert(sluice: SluiceServer, postgres: 
         table = conn.execute("SELECT email, name, score FROM public.contacts ORDER BY email").fetchall()
     assert table == [("a@example.com", "Ada", 5), ("c@example.com", "Cy", 7), ("d@example.com", "Dee", 8),
                      ("old@example.com", "Renamed", 10)]
+
+
+def test_jdbc_table_into_rds_postgresql(sluice: SluiceServer, pg_db: tuple[PostgresServer, str]) -> None:
+    """The CDK's JDBC -> AmazonRDSPostgreSQL stack: projection, Map tasks, INSERT into another database."""
+    server, source_database = pg_db
+    target_database = server.create_database().rsplit("/", 1)[1]
+    with pg_connect(server, target_database) as conn:
+        conn.execute("CREATE TABLE public.order_copy (id integer PRIMARY KEY, customer text, amount numeric(10,2))")
+    client = sluice.client()
+    jdbc, rds = unique("jdbc"), unique("rds")
+    client.create_connector_profile(**profile_request(jdbc, "JDBCsmall", "postgresql", server.port, source_database,
+                                                      "postgres"))
+    client.create_connector_profile(**profile_request(rds, "AmazonRDSPostgreSQL", "postgresql", server.port,
+                                                      target_database, "postgres"))
+    name = unique("jdbc-rds")
+    client.create_flow(
+        flowName=name, triggerConfig={"triggerType": "OnDemand"},
+        sourceFlowConfig=source(jdbc, "sales.orders"),
+        destinationFlowConfigList=[{
+            "connectorType": "CustomConnector", "apiVersion": "1.0", "connectorProfileName": rds,
+            "destinationConnectorProperties": {"CustomConnector": {"entityName": "public.order_copy",
+                                                                   "writeOperationType": "INSERT"}}}],
+        tasks=[task("Filter", ["id", "customer", "amount"], "PROJECTION"),
+               *[task("Map", [c], "NO_OP") for c in ("id", "customer", "amount")]],
+    )
+    record = flows.start_and_wait(client, name)
+    assert record["executionStatus"] == "Successful", record
+    with pg_connect(server, target_database) as conn:
+        copied = conn.execute("SELECT count(*), sum(amount), min(customer) FROM public.order_copy").fetchone()
+    assert copied == (300, Decimal("56437.50"), "customer-0")

@@ -16,6 +16,7 @@ filters and incremental window. Results stream with bounded memory:
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -30,6 +31,8 @@ from sluice.connectors.jdbc.sql import Query, build_select
 from sluice.connectors.pushdown import task_fields
 
 CSV_BLOCK_BYTES = 4 << 20
+
+log = logging.getLogger(__name__)
 
 
 def chosen_columns(columns: list[TableColumn], tasks: Any, window_field: str | None) -> list[TableColumn]:
@@ -78,17 +81,30 @@ class JdbcSource:
             report(self.ctx, "source_opened", f"{self.settings.driver} table {self.entity}: {query.text}")
             batches = (self._postgres(conn, columns, query) if self.settings.driver == "postgresql"
                        else self._mysql(conn, columns, query))
-            for batch in batches:
-                for start in range(0, batch.num_rows, self.ctx.batch_size):
-                    piece = batch.slice(start, self.ctx.batch_size)
-                    self.stats.records_read += piece.num_rows
-                    self.stats.pages_read += 1
-                    self.stats.max_page_size = max(self.stats.max_page_size, piece.num_rows)
-                    yield piece
-                if self.ctx.should_stop():
-                    return
+            try:
+                for batch in batches:
+                    for start in range(0, batch.num_rows, self.ctx.batch_size):
+                        piece = batch.slice(start, self.ctx.batch_size)
+                        self.stats.records_read += piece.num_rows
+                        self.stats.pages_read += 1
+                        self.stats.max_page_size = max(self.stats.max_page_size, piece.num_rows)
+                        yield piece
+                    if self.ctx.should_stop():
+                        # A canceled run: the server stops sending (rather than streaming the rest to no one).
+                        self._cancel(conn)
+                        return
+            finally:
+                batches.close()  # its cursor ends before the connection closes
         finally:
             close(conn)
+
+    def _cancel(self, conn: Any) -> None:
+        if self.settings.driver != "postgresql":
+            return  # PyMySQL's unbuffered cursor drains what is left when it closes
+        try:
+            conn.cancel_safe(timeout=10)
+        except Exception:
+            log.debug("canceling the PostgreSQL read failed", exc_info=True)
 
     def _postgres(self, conn: Any, columns: list[TableColumn], query: Query) -> Iterator[pa.RecordBatch]:
         import psycopg
@@ -117,10 +133,14 @@ class JdbcSource:
                     yield pa.RecordBatch.from_arrays(arrays, schema=schema)
         except pa.ArrowInvalid as exc:
             raise ConnectorError("InvalidArgument", f"a value of {self.entity} could not be read: {exc}") from None
+        except psycopg.errors.QueryCanceled:
+            if not self.ctx.should_stop():
+                raise ConnectorError("ServerError", f"reading {self.entity} was canceled by the database") from None
         except psycopg.Error as exc:
             raise statement_error(exc, f"reading {self.entity} failed") from None
         finally:
-            conn.rollback()
+            if not conn.closed:
+                conn.rollback()
 
     def _mysql(self, conn: Any, columns: list[TableColumn], query: Query) -> Iterator[pa.RecordBatch]:
         import pymysql.cursors

@@ -177,3 +177,20 @@ def test_mariadb_wrong_password(my_db: tuple[MariaDBServer, str]) -> None:
     with pytest.raises(ConnectorError) as refused:
         checker()(profile("mysql", server.port, name, "root", "wrong"))
     assert refused.value.code == "InvalidCredentials"
+
+
+def test_a_canceled_run_stops_reading(pg_db: tuple[PostgresServer, str]) -> None:
+    server, name = pg_db
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{server.port}/{name}", autocommit=True) as conn:
+        conn.execute("CREATE TABLE shop.big AS SELECT i AS id, repeat('x', 200) AS pad FROM generate_series(1, 300000) i")
+    stopped = {"now": False}
+    source = JdbcSource(profile("postgresql", server.port, name, "postgres"), {"entityName": "shop.big"},
+                        run(batch_size=1000, should_stop=lambda: stopped["now"]))
+    read = 0
+    for batch in source.read():
+        read += batch.num_rows
+        stopped["now"] = True
+    assert 0 < read < 300000
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{server.port}/{name}") as conn:
+        active = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%%'").fetchone()
+    assert active == (0,)
