@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -106,7 +106,7 @@ class JdbcSource:
         except Exception:
             log.debug("canceling the PostgreSQL read failed", exc_info=True)
 
-    def _postgres(self, conn: Any, columns: list[TableColumn], query: Query) -> Iterator[pa.RecordBatch]:
+    def _postgres(self, conn: Any, columns: list[TableColumn], query: Query) -> Generator[pa.RecordBatch]:
         import psycopg
 
         schema = pa.schema([pa.field(c.name, c.type.arrow) for c in columns])
@@ -142,7 +142,7 @@ class JdbcSource:
             if not conn.closed:
                 conn.rollback()
 
-    def _mysql(self, conn: Any, columns: list[TableColumn], query: Query) -> Iterator[pa.RecordBatch]:
+    def _mysql(self, conn: Any, columns: list[TableColumn], query: Query) -> Generator[pa.RecordBatch]:
         import pymysql.cursors
 
         schema = pa.schema([pa.field(c.name, c.type.arrow) for c in columns])

@@ -182,7 +182,8 @@ def test_mariadb_wrong_password(my_db: tuple[MariaDBServer, str]) -> None:
 def test_a_canceled_run_stops_reading(pg_db: tuple[PostgresServer, str]) -> None:
     server, name = pg_db
     with psycopg.connect(f"postgresql://postgres@127.0.0.1:{server.port}/{name}", autocommit=True) as conn:
-        conn.execute("CREATE TABLE shop.big AS SELECT i AS id, repeat('x', 200) AS pad FROM generate_series(1, 300000) i")
+        conn.execute("CREATE TABLE shop.big AS SELECT i AS id, repeat('x', 200) AS pad "
+                     "FROM generate_series(1, 300000) i")
     stopped = {"now": False}
     source = JdbcSource(profile("postgresql", server.port, name, "postgres"), {"entityName": "shop.big"},
                         run(batch_size=1000, should_stop=lambda: stopped["now"]))
