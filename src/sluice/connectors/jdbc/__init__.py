@@ -83,7 +83,7 @@ def _source(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> 
 
 
 def _destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Destination:
-    from sluice.connectors.rds_postgresql.destination import open_destination
+    from sluice.connectors.jdbc.destination import open_destination
 
     return open_destination(profile, props, ctx)
 

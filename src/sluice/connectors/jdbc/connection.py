@@ -76,12 +76,15 @@ def _connect_postgres(settings: DatabaseSettings, address: str) -> Any:
 def _connect_mysql(settings: DatabaseSettings, address: str) -> Any:
     try:
         import pymysql
+        import pymysql.constants.CLIENT
     except ImportError:  # pragma: no cover - a deployment without the optional driver
         raise ConnectorError("InvalidArgument", "the mysql driver needs the PyMySQL package on the server") from None
     try:
         return pymysql.connect(host=address, port=settings.port, user=settings.username, password=settings.password,
                                database=settings.database, charset="utf8mb4", connect_timeout=CONNECT_TIMEOUT,
-                               autocommit=False, init_command="SET time_zone = '+00:00'")
+                               autocommit=False, init_command="SET time_zone = '+00:00'",
+                               # An UPDATE's row count is the rows it matched, as PostgreSQL counts.
+                               client_flag=pymysql.constants.CLIENT.FOUND_ROWS)
     except pymysql.err.OperationalError as exc:
         code = exc.args[0] if exc.args else None
         if code in _MYSQL_AUTH_CODES:

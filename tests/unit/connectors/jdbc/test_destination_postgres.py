@@ -13,8 +13,8 @@ import pyarrow as pa
 import pytest
 
 from sluice.connectors.base import ConnectorError, ProfileView, RunContext
+from sluice.connectors.jdbc.destination import TableDestination
 from sluice.connectors.rds_postgresql import SPEC
-from sluice.connectors.rds_postgresql.destination import PostgresTableDestination
 from tests.support.postgres import PostgresServer
 
 
@@ -39,7 +39,7 @@ def table(server: PostgresServer, name: str) -> list[tuple[Any, ...]]:
         return conn.execute("SELECT id, name, score, seen, doc, raw, created FROM public.people ORDER BY id").fetchall()
 
 
-def open_dest(server: PostgresServer, name: str, tmp_path: Path, **props: Any) -> PostgresTableDestination:
+def open_dest(server: PostgresServer, name: str, tmp_path: Path, **props: Any) -> TableDestination:
     view = ProfileView("p", "CustomConnector", "AmazonRDSPostgreSQL", {"profileProperties": {}}, {
         "authenticationType": "CUSTOM", "custom": {"customAuthenticationType": "CUSTOM", "credentialsMap": {
             "hostname": "127.0.0.1", "port": str(server.port), "database": name, "username": "postgres",
@@ -47,7 +47,7 @@ def open_dest(server: PostgresServer, name: str, tmp_path: Path, **props: Any) -
     ctx = RunContext(flow_name="f", execution_id="e1", schema_version=1, started_at=0.0, data_dir=str(tmp_path))
     assert SPEC.open_destination is not None
     dest = SPEC.open_destination(view, {"entityName": "public.people", **props}, ctx)
-    assert isinstance(dest, PostgresTableDestination)
+    assert isinstance(dest, TableDestination)
     return dest
 
 
