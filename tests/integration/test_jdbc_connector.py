@@ -251,3 +251,35 @@ def test_jdbc_table_into_rds_postgresql(sluice: SluiceServer, pg_db: tuple[Postg
     with pg_connect(server, target_database) as conn:
         copied = conn.execute("SELECT count(*), sum(amount), min(customer) FROM public.order_copy").fetchone()
     assert copied == (300, Decimal("56437.50"), "customer-0")
+
+
+def test_s3_to_jdbc_mariadb_upsert(sluice: SluiceServer, mariadb: MariaDBServer) -> None:
+    database = mariadb.create_database()
+    with mariadb.connect(database) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE contacts (email VARCHAR(40) PRIMARY KEY, name VARCHAR(10) NOT NULL, score INT)")
+        cur.execute("INSERT INTO contacts VALUES ('old@example.com', 'Old', 1)")
+    client = sluice.client()
+    profile = unique("maria-w")
+    client.create_connector_profile(**profile_request(profile, "JDBCsmall", "mysql", mariadb.port, database, "root",
+                                                      ROOT_PASSWORD))
+    bucket = flows.csv_bucket(sluice, [{"email": "old@example.com", "name": "Renamed", "score": 10},
+                                       {"email": "new@example.com", "name": "Nü", "score": 2},
+                                       {"email": "bad@example.com", "name": None, "score": 3}])
+    errors = flows.new_bucket(sluice, "err")
+    name = unique("to-maria")
+    client.create_flow(
+        flowName=name, triggerConfig={"triggerType": "OnDemand"}, sourceFlowConfig=flows.s3_csv_source(bucket),
+        destinationFlowConfigList=[{
+            "connectorType": "CustomConnector", "apiVersion": "V1", "connectorProfileName": profile,
+            "destinationConnectorProperties": {"CustomConnector": {
+                "entityName": f"{database}.contacts", "writeOperationType": "UPSERT", "idFieldNames": ["email"],
+                "errorHandlingConfig": {"bucketName": errors}}}}],
+        tasks=flows.copy_columns(["email", "name", "score"]),
+    )
+    record = flows.start_and_wait(client, name)
+    assert record["executionStatus"] == "Successful", record
+    assert [(r["email"], r["errorCode"]) for r in flows.error_records(sluice, errors)] == [
+        ("bad@example.com", "NullNotAllowed")]
+    with mariadb.connect(database) as conn, conn.cursor() as cur:
+        cur.execute("SELECT email, name, score FROM contacts ORDER BY email")
+        assert list(cur.fetchall()) == [("new@example.com", "Nü", 2), ("old@example.com", "Renamed", 10)]
