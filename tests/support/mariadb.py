@@ -91,22 +91,33 @@ def start_mariadb() -> MariaDBServer:
          f"--log-error={root / 'error.log'}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+    started = MariaDBServer(port, root, process)
+    try:
+        _wait_until_up(started)
+        # Root signs in with a password over TCP, as an application user would.
+        result = subprocess.run(
+            ["mariadb", "--no-defaults", f"--socket={root / 'mysqld.sock'}", "-uroot", "-e",
+             f"ALTER USER 'root'@'localhost' IDENTIFIED BY '{ROOT_PASSWORD}'; "
+             "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; "
+             f"ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{ROOT_PASSWORD}'; "
+             "GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;"],
+            capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise RuntimeError("could not set MariaDB's root password: " + result.stderr)
+    except BaseException:
+        started.stop()  # a server that did not come up is not left behind
+        raise
+    return started
+
+
+def _wait_until_up(server: MariaDBServer) -> None:
     deadline = time.time() + 60
     while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("mariadbd exited: " + (root / "error.log").read_text(errors="replace")[-2000:])
+        if server.process.poll() is not None:
+            raise RuntimeError("mariadbd exited: " + (server.root / "error.log").read_text(errors="replace")[-2000:])
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
+            with socket.create_connection(("127.0.0.1", server.port), timeout=1):
+                return
         except OSError:
             time.sleep(0.2)
-    # Root signs in with a password over TCP, as an application user would.
-    result = subprocess.run(["mariadb", "--no-defaults", f"--socket={root / 'mysqld.sock'}", "-uroot", "-e",
-                    f"ALTER USER 'root'@'localhost' IDENTIFIED BY '{ROOT_PASSWORD}'; "
-                    "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; "
-                    f"ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{ROOT_PASSWORD}'; "
-                    "GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;"], capture_output=True, text=True,
-                   check=False)
-    if result.returncode != 0:
-        raise RuntimeError("could not set MariaDB's root password: " + result.stderr)
-    return MariaDBServer(port, root, process)
+    raise RuntimeError("mariadbd did not start listening within 60 s")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 from collections.abc import Generator, Iterator, Mapping
 from typing import Any
 
@@ -116,21 +117,27 @@ class JdbcSource:
             text = psycopg.ClientCursor(conn).mogrify(query.text, query.params)
             with conn.cursor() as cur, cur.copy(f"COPY ({text}) TO STDOUT WITH (FORMAT csv)") as copy:
                 stream = _CopyStream(copy, self.stats)
-                if stream.empty():
-                    return
-                reader = pacsv.open_csv(
-                    stream,
-                    read_options=pacsv.ReadOptions(column_names=[c.name for c in columns], block_size=CSV_BLOCK_BYTES),
-                    parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                    convert_options=pacsv.ConvertOptions(
-                        column_types=csv_types, null_values=[""], strings_can_be_null=True,
-                        quoted_strings_can_be_null=False, true_values=["t"], false_values=["f"]),
-                )
-                for batch in reader:
-                    arrays = list(batch.columns)
-                    for i in hex_columns:
-                        arrays[i] = _unhex(arrays[i])
-                    yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+                try:
+                    if stream.empty():
+                        return
+                    reader = pacsv.open_csv(
+                        stream,
+                        read_options=pacsv.ReadOptions(column_names=[c.name for c in columns],
+                                                       block_size=CSV_BLOCK_BYTES),
+                        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                        convert_options=pacsv.ConvertOptions(
+                            column_types=csv_types, null_values=[""], strings_can_be_null=True,
+                            quoted_strings_can_be_null=False, true_values=["t"], false_values=["f"]),
+                    )
+                    for batch in reader:
+                        arrays = list(batch.columns)
+                        for i in hex_columns:
+                            arrays[i] = _unhex(arrays[i])
+                        yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+                finally:
+                    # The reader reads ahead on pyarrow's IO thread: no read may be in flight, or come
+                    # later, once psycopg ends the COPY on this thread (two readers of one connection hang).
+                    stream.stop()
         except pa.ArrowInvalid as exc:
             raise ConnectorError("InvalidArgument", f"a value of {self.entity} could not be read: {exc}") from None
         except psycopg.errors.QueryCanceled:
@@ -160,7 +167,9 @@ class JdbcSource:
                 values = list(zip(*rows, strict=True))
                 arrays = [pa.array(f(list(v)) if f else list(v), type=c.type.arrow)
                           for v, f, c in zip(values, convert, columns, strict=True)]
-                yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+                batch = pa.RecordBatch.from_arrays(arrays, schema=schema)
+                self.stats.bytes_read += batch.nbytes  # what arrived, as Arrow holds it (the wire is PyMySQL's)
+                yield batch
                 if self.ctx.should_stop():
                     return
         finally:
@@ -169,19 +178,34 @@ class JdbcSource:
 
 
 class _CopyStream(io.RawIOBase):
-    """COPY's output chunks as a readable byte stream (what pyarrow's CSV reader pulls from)."""
+    """COPY's output chunks as a readable byte stream (what pyarrow's CSV reader pulls from).
+
+    pyarrow calls it from its IO thread; `stop()` waits for a read in flight and makes every later
+    read an end of stream, so the connection is never read from two threads.
+    """
 
     def __init__(self, copy: Any, stats: ReadStats) -> None:
         self.copy = copy
         self.stats = stats
         self.pending = memoryview(b"")
         self.done = False
+        self.lock = threading.Lock()
+
+    def stop(self) -> None:
+        """No more reads from the connection (waits for one in flight)."""
+        with self.lock:
+            self.done = True
+            self.pending = memoryview(b"")
 
     def readable(self) -> bool:
         return True
 
     def empty(self) -> bool:
         """True when COPY sent nothing (pyarrow refuses an empty CSV stream); reads ahead one chunk."""
+        with self.lock:
+            return self._peek()
+
+    def _peek(self) -> bool:
         if not self.pending and not self.done:
             chunk = self.copy.read()
             if chunk:
@@ -192,6 +216,10 @@ class _CopyStream(io.RawIOBase):
         return not self.pending and self.done
 
     def readinto(self, buffer: Any) -> int:
+        with self.lock:
+            return self._fill(buffer)
+
+    def _fill(self, buffer: Any) -> int:
         # Fill the whole buffer (COPY hands out one row per chunk): the CSV reader makes one batch
         # per read, so short reads would mean one-row batches.
         view = memoryview(buffer).cast("B")
