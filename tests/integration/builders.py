@@ -143,15 +143,18 @@ def marketo_profile(name: str, secret: str = "marketo-secret-0000") -> dict[str,
     }
 
 
-def veeva_profile(name: str) -> dict[str, Any]:
-    """CreateConnectorProfile for Veeva, a type whose data path is not built (no credential check)."""
+def asana_profile(name: str) -> dict[str, Any]:
+    """CreateConnectorProfile for Asana, an AWS-managed label whose data path is not built (no vendor check)."""
     return {
         "connectorProfileName": name,
-        "connectorType": "Veeva",
+        "connectorType": "CustomConnector",
+        "connectorLabel": "Asana",
         "connectionMode": "Public",
         "connectorProfileConfig": {
-            "connectorProfileProperties": {"Veeva": {"instanceUrl": "https://example.veevavault.com"}},
-            "connectorProfileCredentials": {"Veeva": {"username": "user", "password": "veeva-secret-0000"}},
+            "connectorProfileProperties": {"CustomConnector": {"profileProperties": {}}},
+            "connectorProfileCredentials": {"CustomConnector": {
+                "authenticationType": "CUSTOM",
+                "custom": {"customAuthenticationType": "PAT", "credentialsMap": {"patToken": "asana-pat-0000"}}}},
         },
     }
 

@@ -12,13 +12,13 @@ import botocore.session
 import pytest
 
 from tests.integration.builders import (
+    asana_profile,
     raises,
     register_connector,
     s3_flow,
     s3_source,
     unchecked_client,
     unique,
-    veeva_profile,
 )
 
 pytestmark = pytest.mark.usefixtures("server_log_stays_clean")
@@ -135,15 +135,15 @@ def test_metadata_requests_need_a_profile_or_type(appflow):
 
 
 def test_connector_without_a_data_path_says_so(appflow):
-    profile = unique("veeva")
-    appflow.create_connector_profile(**veeva_profile(profile))
-    with raises(appflow, "ConnectorServerException", 400, "Veeva", "not built"):
+    profile = unique("asana")
+    appflow.create_connector_profile(**asana_profile(profile))
+    with raises(appflow, "ConnectorServerException", 400, "Asana", "not built"):
         appflow.list_connector_entities(connectorProfileName=profile)
-    with raises(appflow, "ConnectorServerException", 400, "Veeva", "not built"):
-        appflow.describe_connector_entity(connectorEntityName="documents", connectorProfileName=profile)
-    with raises(appflow, "ValidationException", 400, profile, "Veeva", "S3"):
+    with raises(appflow, "ConnectorServerException", 400, "Asana", "not built"):
+        appflow.describe_connector_entity(connectorEntityName="projects", connectorProfileName=profile)
+    with raises(appflow, "ValidationException", 400, profile, "CustomConnector", "S3"):
         appflow.list_connector_entities(connectorProfileName=profile, connectorType="S3")
-    with raises(appflow, "ValidationException", 400, profile, "Veeva", "S3"):
+    with raises(appflow, "ValidationException", 400, profile, "CustomConnector", "S3"):
         appflow.reset_connector_metadata_cache(connectorProfileName=profile, connectorType="S3")
     appflow.reset_connector_metadata_cache(connectorProfileName=profile)
 

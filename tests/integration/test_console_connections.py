@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from sluice.connectors import managed
 from sluice.protocol.model import service_model
 from tests.fakes.servicenow.server import FakeServiceNow
 from tests.fakes.zendesk.server import FakeZendesk
@@ -236,6 +237,9 @@ def test_the_catalog_lists_every_type_and_a_type_page_shows_its_capabilities(sig
     shown = set(page.locator("tr[data-connector-type]").evaluate_all("rows => rows.map(r => r.dataset.connectorType)"))
     listed = set(console_server.client().describe_connectors()["connectorConfigurations"])
     assert shown == listed == set(service_model().shape_for("ConnectorType").enum)
+    # The AWS-managed labels have their own list (they are not registrations).
+    managed_labels = page.locator("section[aria-labelledby=managed] li a").all_inner_texts()
+    assert managed_labels == list(managed.LABELS)
     screenshot(page, "connectors-catalog")
     for connector_type in shown:  # every type has a page (CustomConnector's without a label too)
         assert page.request.get(f"{console_server.url}/console/connectors/{connector_type}").status == 200

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 if TYPE_CHECKING:
     from sluice.connectors.aws_identity import AwsIdentity
@@ -222,6 +222,31 @@ class RunContext:
     # matched, each file it reads and each retry (with the vendor's status); never a secret.
     # None: nobody listens (unit tests, tools); call it through `report`.
     on_event: Callable[[str, str, str], None] | None = field(default=None, compare=False, repr=False)
+    # Hands the run's destinations a file that belongs beside its records (Veeva's document files):
+    # `files(name, body)`, `name` a relative key ("<document id>/1_0/label.pdf"), `body` a
+    # seekable binary file read to its end. Destinations that take files (`FileSink`) stage it with
+    # the run and publish it atomically with the records. None: no destination of the run takes files.
+    files: Callable[[str, BinaryIO], None] | None = field(default=None, compare=False, repr=False)
+
+
+class FileSink(Protocol):
+    """A destination that takes files beside its records (the engine feeds `RunContext.files` to it)."""
+
+    def add_file(self, name: str, body: BinaryIO) -> None:
+        """Stage `body` under the relative key `name`; published (or dropped) with the run's records."""
+        ...
+
+
+def file_sinks(destinations: Sequence[Any]) -> list[FileSink]:
+    """The destinations among `destinations` that take files."""
+    return [d for d in destinations if callable(getattr(d, "add_file", None))]
+
+
+def hand_file(sinks: Sequence[FileSink], name: str, body: BinaryIO) -> None:
+    """Give one file to every sink (each reads it from the start); `RunContext.files` of a run."""
+    for sink in sinks:
+        body.seek(0)
+        sink.add_file(name, body)
 
 
 def report(ctx: RunContext | None, kind: str, message: str, level: str = "info") -> None:

@@ -2,7 +2,8 @@
 
 `CONNECTORS` lists the 24 values of the model's `ConnectorType` enum, in the enum's order, each
 imported explicitly from its package (`sluice/connectors/<name>/`). Third-party plug-ins are not
-listed here; `sluice.connectors.entry_points` loads them. The service layer reads this module
+listed here; `sluice.connectors.entry_points` loads them, and AWS-managed labels (GitHub, JDBC,
+…) come from `sluice.connectors.managed` through `spec_for`. The service layer reads this module
 for `DescribeConnector(s)` and for `CreateFlow` validation, so the catalog is the one place a
 connector's abilities are stated.
 
@@ -20,8 +21,9 @@ Where each fact comes from (AppFlow API reference 2020-08-23 and botocore's mode
   the reference's DescribeConnector(s) examples (flow triggers docs: "available only for SaaS
   applications that provide change events"). Destinations state none: the source decides.
 * frequencies - all six `ScheduleFrequencyType` values, except Marketo (HOURLY and slower, per
-  the DescribeConnectors example) and the day-aggregated reporting sources Amplitude, Google
-  Analytics and Singular (DAILY and slower; a judgement from their report APIs).
+  the DescribeConnectors example), Trend Micro (HOURLY and slower, per AppFlow's user guide)
+  and the day-aggregated reporting sources Amplitude, Google Analytics and Singular (DAILY and
+  slower; a judgement from their report APIs).
 * destinations - `configuration.destinations_for`: the general-purpose members of
   `DestinationConnectorProperties` (S3, Redshift, Snowflake, Salesforce, Upsolver, Zendesk,
   Marketo, SAPOData, CustomConnector) for every source, plus EventBridge for Salesforce (event
@@ -53,6 +55,7 @@ from sluice.connectors import (
     honeycode,
     infor_nexus,
     lookout_metrics,
+    managed,
     marketo,
     pardot,
     redshift,
@@ -112,11 +115,14 @@ def plugins() -> dict[str, ConnectorSpec]:
 
 
 def spec_for(connector_type: str, label: str | None = None) -> ConnectorSpec | None:
-    """The spec that serves a connector: a native plug-in for its CustomConnector label, else the built-in."""
+    """The spec serving a connector: a plug-in or AWS-managed label for CustomConnector, else the built-in."""
     if connector_type == "CustomConnector" and label:
         plugin = plugins().get(label)
         if plugin is not None:
             return plugin
+        found = managed.spec(label)  # an AWS-managed connector's label (connectors/managed/)
+        if found is not None:
+            return found
     return CONNECTORS.get(connector_type)
 
 

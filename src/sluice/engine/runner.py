@@ -29,6 +29,8 @@ from sluice.connectors.base import (
     RunContext,
     Source,
     WriteResult,
+    file_sinks,
+    hand_file,
     lane_of,
     split_plan,
 )
@@ -269,6 +271,9 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         raise RunFailed(f"The flow's tasks cannot run: {exc}") from exc
     source_props = connector_member(source_config["sourceConnectorProperties"], source_type)
     destinations = _open_destinations(request, context, publish_hook)
+    sinks = file_sinks([destination for _, destination in destinations])
+    # A source's files (Veeva's documents) go to the destinations that take them, staged with the run.
+    source_context = replace(context, files=partial(hand_file, sinks)) if sinks else context
     counts = [DestinationCount(connector_type) for connector_type, _ in destinations]
     pull_start = time.time()
     records = 0
@@ -286,7 +291,8 @@ def run_execution(request: RunRequest, should_stop: Callable[[], bool] = lambda:
         try:
             source = (
                 EventSpoolSource(request.event_batch, request.batch_size) if request.event_batch is not None
-                else spec.open_source(request.source_profile, source_props, context)  # type: ignore[union-attr,misc]
+                else spec.open_source(request.source_profile, source_props,  # type: ignore[union-attr,misc]
+                                      source_context)
             )
             if "source_opened" not in observer.kinds_seen:
                 entity = source_props.get("object") or source_props.get("entityName") or ""

@@ -1,7 +1,9 @@
 """The connector catalog as the service layer reads it (service layer).
 
 Built-in types come from `sluice.connectors.registry`; custom connectors from this account's
-registrations. The per-type member names of union-like structures (`SourceConnectorProperties`,
+registrations, native plug-ins (entry points) and the AWS-managed labels
+(`sluice.connectors.managed`), which answer to a CustomConnector label without a registration.
+The per-type member names of union-like structures (`SourceConnectorProperties`,
 `ConnectorOperator`, `ConnectorProfileProperties`...) are derived from the generated shapes, so a
 new connector type in the model needs no edit here.
 """
@@ -12,7 +14,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, NotRequired, get_origin, get_type_hints
 
-from sluice.connectors import registry
+from sluice.connectors import managed, registry
 from sluice.connectors.base import ConnectorSpec
 from sluice.service import shapes
 
@@ -90,12 +92,20 @@ def builtin(connector_type: str) -> ConnectorSpec | None:
 
 
 def plugin(label: str | None) -> ConnectorSpec | None:
-    """The native plug-in answering to a CustomConnector `label`, if one is installed."""
-    return registry.plugins().get(label) if label else None
+    """The spec answering to a CustomConnector `label` without a registration: an installed native
+    plug-in, else the AWS-managed connector of that label."""
+    if not label:
+        return None
+    return registry.plugins().get(label) or managed.spec(label)
 
 
 def spec(connector_type: str, label: str | None = None) -> ConnectorSpec | None:
-    """The spec serving a connector: a native plug-in for its CustomConnector label, else the built-in."""
+    """The spec serving a connector: a native plug-in or managed connector for its CustomConnector
+    label, else the built-in."""
+    if connector_type == CUSTOM and label:
+        found = plugin(label)
+        if found is not None:
+            return found
     return registry.spec_for(connector_type, label)
 
 

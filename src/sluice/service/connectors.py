@@ -1,9 +1,14 @@
 """The connector catalog operations and entity metadata (service layer).
 
-DescribeConnectors / DescribeConnector / ListConnectors read the built-in catalog and this
-account's registrations. ListConnectorEntities / DescribeConnectorEntity ask the connector's
-metadata provider through a cache kept in the store (entries expire after an hour;
-ResetConnectorMetadataCache clears them per profile, entity or connector).
+DescribeConnectors / DescribeConnector / ListConnectors read the built-in catalog, the AWS-managed
+labels (`sluice.connectors.managed`) and this account's registrations. DescribeConnectors, which
+"describes all connectors vended by Amazon AppFlow", lists each managed label among its
+`connectors` after the account's registrations; ListConnectors, which AppFlow documents as listing
+"only custom connectors registered in this account, not the AWS authored connectors", does not.
+
+ListConnectorEntities / DescribeConnectorEntity ask the connector's metadata provider through a
+cache kept in the store (entries expire after an hour; ResetConnectorMetadataCache clears them
+per profile, entity or connector).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from sluice.connectors import managed
 from sluice.connectors.base import ConnectorError, MetadataProvider, ProfileView
 from sluice.engine.profiles import aws_identity, profile_view
 from sluice.service import catalog, registrations
@@ -32,6 +38,13 @@ from sluice.store.repository import DuplicateError, Scoped, Store
 
 CACHE_SECONDS = 3600
 log = logging.getLogger("sluice.service.connectors")
+
+
+def _managed_detail(label: str) -> dict[str, Any]:
+    """A managed label's `ConnectorDetail` (the declaration answers; nothing is registered)."""
+    declared = managed.declaration(label)
+    assert declared is not None  # `label` comes from managed.LABELS
+    return declared.detail()
 
 
 class Connectors:
@@ -55,11 +68,13 @@ class Connectors:
             items: list[tuple[str, Any]] = [("type", t) for t in wanted]
             if catalog.CUSTOM in wanted:
                 items += [("registration", r) for r in tx.registrations(None, 10_000)[0]]
+                items += [("managed", label) for label in managed.LABELS]
             page = items[start:start + limit]
             configurations = {
                 value: catalog.capabilities(value) for kind, value in page if kind == "type"
             }
-            details = [registrations.detail(value) for kind, value in page if kind == "registration"]
+            details = [registrations.detail(value) if kind == "registration" else _managed_detail(value)
+                       for kind, value in page if kind != "type"]
         cursor = start + limit if start + limit < len(items) else None
         response: dict[str, Any] = {
             "connectorConfigurations": configurations,
@@ -89,7 +104,7 @@ class Connectors:
             return {"connectorConfiguration": registrations.configuration(registration)}
 
     def list_connectors(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
-        """The registered custom connectors (AppFlow lists only those here)."""
+        """The registered custom connectors (AppFlow lists only those here, no AWS-managed ones)."""
         limit = params.get("maxResults") or 100
         with self.store.scoped(caller.account_id, caller.region) as tx:
             after = self.paginator.read(caller, "ListConnectors", params.get("nextToken"))
@@ -116,6 +131,9 @@ class Connectors:
             raise ValidationException(f"{connector_type} is not a connector type Sluice knows.")
         if profile is None and (spec.requires_profile or connector_type == catalog.CUSTOM):
             raise ValidationException(f"The {connector_type} connector needs a connectorProfileName.")
+        if spec.load_metadata is None and spec.label and managed.is_managed(spec.label):
+            raise ConnectorServerException(
+                f"Sluice cannot read entity metadata: {managed.unbuilt_message(spec.label)}.")
         if spec.load_metadata is None:
             raise ConnectorServerException(
                 f"Sluice does not talk to {connector_type} yet: that connector's data path is not built "

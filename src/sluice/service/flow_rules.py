@@ -74,7 +74,8 @@ def _profile_for(
 
 
 def _configuration(tx: Scoped, connector_type: str, profile: ConnectorProfile | None) -> Mapping[str, Any]:
-    """The ConnectorConfiguration for a type (for custom connectors, the registered one)."""
+    """The ConnectorConfiguration for a type (for custom connectors, the plug-in's, the managed
+    connector's or the registered one)."""
     if catalog.builtin(connector_type) is None:
         raise ValidationException(f"{connector_type} is not a connector type Sluice knows.")
     if connector_type != catalog.CUSTOM:
@@ -103,10 +104,12 @@ def _check_properties(member: str | None, props: Mapping[str, Any], kind: str, c
 
 
 def _check_connector_properties(
-    connector_type: str, props: Mapping[str, Any], member: str | None, role: str, flow_name: str
+    connector_type: str, props: Mapping[str, Any], member: str | None, role: str, flow_name: str,
+    label: str | None = None,
 ) -> None:
-    """The connector's own refusals of values it could never run with (ConnectorSpec.check_properties)."""
-    spec = catalog.builtin(connector_type)
+    """The connector's own refusals of values it could never run with (ConnectorSpec.check_properties);
+    a CustomConnector label's own spec (a plug-in, a managed connector's data path) decides for it."""
+    spec = catalog.spec(connector_type, label)
     if spec is None or spec.check_properties is None or member is None:
         return
     try:
@@ -294,7 +297,8 @@ def check_flow(tx: Scoped, params: Mapping[str, Any], fields_of: FieldLookup | N
         "sourceFlowConfig.sourceConnectorProperties", source_type,
     )
     _check_connector_properties(source_type, source["sourceConnectorProperties"],
-                                catalog.source_member(source_type), "source", params["flowName"])
+                                catalog.source_member(source_type), "source", params["flowName"],
+                                source_profile.connector_label if source_profile else None)
     shape = FlowShape(source_type, source.get("connectorProfileName"),
                       source_profile.connector_label if source_profile else None)
     allowed = set(source_config.get("supportedDestinationConnectors") or [])
@@ -319,7 +323,8 @@ def check_flow(tx: Scoped, params: Mapping[str, Any], fields_of: FieldLookup | N
             dest_config, where, dest_type,
         )
         _check_connector_properties(dest_type, destination["destinationConnectorProperties"],
-                                    catalog.destination_member(dest_type), "destination", params["flowName"])
+                                    catalog.destination_member(dest_type), "destination", params["flowName"],
+                                    profile.connector_label if profile else None)
         shape.destination_types.append(dest_type)
         shape.destination_profiles.append(destination.get("connectorProfileName") or "")
         shape.destination_labels.append(profile.connector_label if profile else None)

@@ -3,13 +3,16 @@
 A registration records the connector's label, provisioning (a Lambda ARN) and a version that
 `UpdateConnectorRegistration` bumps. Its `ConnectorConfiguration` is kept with it and is what
 `DescribeConnector` returns for the label. Unregistering a connector that profiles or flows
-still use is a 409 unless `forceDelete`.
+still use is a 409 unless `forceDelete`. The labels of AWS-managed connectors
+(`sluice.connectors.managed`) are AppFlow's own: registering one is a 409 ConflictException, as
+for a label already taken, and there is nothing to update or unregister under such a label.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sluice.connectors import managed
 from sluice.connectors.base import ConnectorError
 from sluice.connectors.custom_connector import check_invocable, describe_lambda
 from sluice.engine.profiles import aws_identity, invocation_env
@@ -92,6 +95,11 @@ class Registrations:
         label = params.get("connectorLabel")
         if not label:
             raise ValidationException("connectorLabel is required to register a connector.")
+        if managed.is_managed(label):
+            raise ConflictException(
+                f"The connectorLabel {label} belongs to an AWS managed connector, which needs no registration; "
+                "register your own connector under another label."
+            )
         provisioning = params.get("connectorProvisioningConfig") or {}
         lambda_arn = (provisioning.get("lambda") or {}).get("lambdaArn")
         if params.get("connectorProvisioningType") != "LAMBDA" or not lambda_arn:

@@ -124,7 +124,8 @@ def test_documented_examples() -> None:
 def test_data_paths_built() -> None:
     built = [t for t, s in registry.CONNECTORS.items() if s.data_path_built]
     assert built == ["Salesforce", "Singular", "Slack", "Redshift", "S3", "Marketo", "Googleanalytics", "Zendesk",
-                     "Servicenow", "Datadog", "Snowflake", "Dynatrace", "Amplitude", "SAPOData", "CustomConnector"]
+                     "Servicenow", "Datadog", "Trendmicro", "Snowflake", "Dynatrace", "Infornexus", "Amplitude",
+                     "Veeva", "SAPOData", "CustomConnector", "Pardot"]
     salesforce = registry.CONNECTORS["Salesforce"]
     assert salesforce.check_profile is not None and salesforce.open_events is not None
     assert salesforce.open_source is not None and salesforce.open_destination is not None

@@ -365,3 +365,36 @@ def test_memory_stays_bounded_over_two_million_rows(tmp_path: Any, monkeypatch: 
     assert streamed[-1] > streamed[len(streamed) // 2] > streamed[10]  # bytes leave memory as we go
     result = dest.commit()
     assert result.records_written == 2_000_000
+
+
+def test_files_a_source_hands_over_publish_beside_the_records(backend: S3Env) -> None:
+    manifests: list[Any] = []
+    dest = destination(backend, {"fileType": "PARQUET"}, before_publish=manifests.append)
+    dest.write(TYPED)
+    dest.add_file("101/v1.0/source/leaflet ñ.pdf", io.BytesIO(b"%PDF-1.4 one"))
+    dest.add_file("101/v1.0/renditions/viewable_rendition__v/v.pdf", io.BytesIO(b"%PDF-1.4 two"))
+    assert not [k for k in backend.listed() if k.endswith(".pdf")]  # staged, not visible yet
+    result = dest.commit()
+    files = f"out/orders-flow/{EXEC}/files"  # the run's own folder (AppFlow's default layout)
+    assert backend.get(f"{files}/101/v1.0/source/leaflet ñ.pdf") == b"%PDF-1.4 one"
+    assert backend.get(f"{files}/101/v1.0/renditions/viewable_rendition__v/v.pdf") == b"%PDF-1.4 two"
+    assert f"{files}/101/v1.0/source/leaflet ñ.pdf" in manifests[0]["keys"]  # a rollback removes them too
+    assert result.records_written == 3 and len(result.files) == 3
+    assert not [k for k in backend.listed() if ".sluice-staging" in k]
+
+
+def test_files_of_a_shared_folder_carry_the_execution_id(backend: S3Env) -> None:
+    dest = destination(backend, {"fileType": "PARQUET", "prefixConfig": {"pathPrefixHierarchy": ["SCHEMA_VERSION"]}})
+    dest.add_file("7/v0.1/source/a.pdf", io.BytesIO(b"a"))
+    dest.commit()
+    landed = [k for k in backend.listed() if k.endswith(".pdf")]
+    assert landed == [f"out/orders-flow/schemaVersion_3/{EXEC}-files/7/v0.1/source/a.pdf"]
+
+
+def test_handed_files_are_dropped_on_abort_and_must_stay_inside(backend: S3Env) -> None:
+    dest = destination(backend, {"fileType": "PARQUET"})
+    with pytest.raises(ConnectorError, match="inside the flow's folder"):
+        dest.add_file("../../elsewhere.pdf", io.BytesIO(b"x"))
+    dest.add_file("1/v0.1/source/a.pdf", io.BytesIO(b"x"))
+    dest.abort()
+    assert backend.listed() == []

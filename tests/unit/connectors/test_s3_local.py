@@ -6,10 +6,12 @@ import os
 from collections.abc import Collection
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from sluice.connectors.base import ConnectorError, RunContext
 from sluice.connectors.error_records import ErrorSink
+from sluice.connectors.s3 import local as local_module
 from sluice.connectors.s3.local import LocalStorage
 
 SECRET = b"top-secret-key-material\n"
@@ -145,3 +147,31 @@ def test_error_buckets_follow_the_runs_policy(tree: Path, monkeypatch: pytest.Mo
     sink.check()
     sink.add([{"id": 1}], "E", "refused")
     assert sink.commit() == "s3://b/errs/f/e/errors.jsonl"
+
+
+def open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_objects_open_as_arrow_files_and_as_python_files_without_proc(tree: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Arrow's own files read and write without holding the GIL; without /proc a Python file does.
+    local = storage(tree)
+    before = open_descriptors()
+    for expect_python in (False, True):
+        if expect_python:
+            monkeypatch.setattr(local_module, "PROC_FD", str(tree / "no-proc" / "{}"))
+        with local.open_input_file("b", "in/real.csv") as handle:
+            assert isinstance(handle, pa.PythonFile) is expect_python
+            assert handle.read_at(2, 3) == b"1\n" and handle.size() == 5
+        with local.open_input_stream("b", "in/real.csv") as stream:
+            assert isinstance(stream, pa.PythonFile) is expect_python and stream.read() == b"id\n1\n"
+        with local.open_output_stream("b", f"stage/{expect_python}.csv") as out:
+            assert isinstance(out, pa.PythonFile) is expect_python
+            out.write(b"id\n")
+            out.write(b"7\n")
+            assert out.tell() == 5
+        assert (tree / "s3" / "b" / "stage" / f"{expect_python}.csv").read_bytes() == b"id\n7\n"
+        assert open_descriptors() == before  # the descriptor Arrow reopened was closed
+    # The reopened file is the one the checked descriptor holds: links stay refused.
+    assert code(lambda: local.open_input_file("b", "in/key.csv")) == "ResourceNotFound"

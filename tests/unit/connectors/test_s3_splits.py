@@ -157,6 +157,29 @@ def test_json_lines_ranges(local: tuple[str, str, Path]) -> None:
         assert by_splits(source(data_dir, bucket, size, "JSON")) == expected
 
 
+def test_json_objects_with_other_fields_fail_the_read(local: tuple[str, str, Path]) -> None:
+    # Only the first object's fields are read while planning; the others' are checked when read.
+    data_dir, bucket, folder = local
+    (folder / "a.json").write_text("".join(json.dumps({"id": i, "t": "x" * 20}) + "\n" for i in range(30)))
+    (folder / "b.json").write_text("".join(json.dumps({"id": i, "u": "y" * 20}) + "\n" for i in range(30)))
+    src = source(data_dir, bucket, 100, "JSON")
+    plan = split_plan(src)
+    assert plan is not None and len(plan) > 4
+    with pytest.raises(ConnectorError) as caught:
+        by_splits(src)
+    assert caught.value.code == "InvalidArgument" and caught.value.message.startswith("in/b.json: its columns")
+
+
+def test_a_json_record_longer_than_the_block_size(local: tuple[str, str, Path]) -> None:
+    data_dir, bucket, folder = local
+    rows = [{"id": i, "text": "z" * (50 + 40 * i)} for i in range(12)]
+    (folder / "a.json").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    props = {"bucketName": bucket, "bucketPrefix": "in", "s3InputFormatConfig": {"s3InputFileType": "JSON"}}
+    for split_bytes in (100, 1000, 1 << 20):
+        src = S3Source(None, props, context(data_dir), block_size=64, split_bytes=split_bytes)
+        assert by_splits(src) == rows
+
+
 def test_parquet_row_groups(local: tuple[str, str, Path]) -> None:
     data_dir, bucket, folder = local
     table = pa.table({"id": list(range(100)), "s": [f"v{i}" for i in range(100)]})

@@ -49,11 +49,14 @@ def routes(console: Console) -> list[BaseRoute]:
                 return configurations, registered
 
     async def listing(request: Request, user: User) -> Response:
-        configurations, registered = await catalog(user)
+        configurations, details = await catalog(user)
         rows = [{"type": name, "config": config, "auth": auth_types(config)}
                 for name, config in sorted(configurations.items())]
+        # AWS-managed connectors are listed too; only registrations carry a registration time.
+        registered = [d for d in details if d.get("registeredAt")]
+        managed = [d for d in details if not d.get("registeredAt")]
         return console.render(request, "connectors/list.html", {
-            "rows": rows, "registered": registered, "section": "connectors"})
+            "rows": rows, "registered": registered, "managed": managed, "section": "connectors"})
 
     async def show(request: Request, user: User) -> Response:
         connector_type = request.path_params["type"]
@@ -67,7 +70,7 @@ def routes(console: Console) -> list[BaseRoute]:
             # catalog says what any custom connector can be, and the registered ones are listed.
             answer = await console.call(user, services.connectors.describe_connectors, {"connectorTypes": [CUSTOM]})
             configuration = answer["connectorConfigurations"][CUSTOM]
-            registered = answer.get("connectors") or []
+            registered = [d for d in answer.get("connectors") or [] if d.get("registeredAt")]
         else:
             answer = await console.call(user, services.connectors.describe_connector, params)
             configuration = answer["connectorConfiguration"]

@@ -1,6 +1,11 @@
-"""Infor Nexus (connectors layer): source only (no `InforNexusDestinationProperties`)."""
+"""Infor Nexus (connectors layer): source only (no `InforNexusDestinationProperties`), on the shared REST layer.
 
-from sluice.connectors.base import ConnectorSpec
+Objects are read with the REST API's OQL queries, every request signed with the profile's HMAC keys;
+see connector.py, signing.py and docs/connectors/infor-nexus.md. AppFlow's user guide allows
+scheduled Infor Nexus flows as often as once a minute
+(https://docs.aws.amazon.com/appflow/latest/userguide/infor-nexus.html).
+"""
+
 from sluice.connectors.configuration import (
     ALL_FREQUENCIES,
     ON_DEMAND_AND_SCHEDULED,
@@ -8,6 +13,7 @@ from sluice.connectors.configuration import (
     authentication,
     connector_configuration,
 )
+from sluice.connectors.rest.spec import rest_spec
 
 CONNECTOR_TYPE = "Infornexus"
 
@@ -26,4 +32,4 @@ CAPABILITIES = connector_configuration(
     authentication_config=authentication(custom=True),
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+SPEC = rest_spec(CONNECTOR_TYPE, CAPABILITIES, "sluice.connectors.infor_nexus.connector")

@@ -1,6 +1,10 @@
-"""Salesforce Pardot (connectors layer): source only (no `PardotDestinationProperties`)."""
+"""Salesforce Pardot (connectors layer): source only (no `PardotDestinationProperties`).
 
-from sluice.connectors.base import ConnectorSpec
+Account Engagement (formerly Pardot) API v5 objects, read with Salesforce OAuth tokens; the connector
+itself (connector.py, objects.py, on the shared REST layer) is imported on first use;
+docs/connectors/pardot.md describes it.
+"""
+
 from sluice.connectors.configuration import (
     ALL_FREQUENCIES,
     ON_DEMAND_AND_SCHEDULED,
@@ -8,6 +12,7 @@ from sluice.connectors.configuration import (
     connector_configuration,
     oauth2,
 )
+from sluice.connectors.rest.spec import rest_spec
 
 CONNECTOR_TYPE = "Pardot"
 
@@ -35,4 +40,4 @@ CAPABILITIES = connector_configuration(
     ),
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+SPEC = rest_spec(CONNECTOR_TYPE, CAPABILITIES, "sluice.connectors.pardot.connector")

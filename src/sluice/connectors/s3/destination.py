@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -206,6 +206,8 @@ class S3Destination:
         self._state = "open"
         self._shared = threading.Lock()  # lanes stage concurrently: part numbers, closed files
         self._main = S3Lane(self)
+        # Files handed over by the source (`add_file`): (staged key, final key, bytes).
+        self._files: list[tuple[str, str, int]] = []
         self._lanes: list[S3Lane] = [self._main]
 
     @property
@@ -240,6 +242,34 @@ class S3Destination:
         with self._shared:
             self._closed.append(_Adopted(key, final, sequence, rows, size))
 
+    def add_file(self, name: str, body: BinaryIO) -> None:
+        """Stage a file a source hands over (`RunContext.files`: Veeva's document files) under the
+        relative key `name`; `commit()` publishes it beside the records (`_files_folder`), in the same
+        manifest (so a rollback removes it too), and `abort()` drops it."""
+        parts = [part for part in name.replace("\\", "/").split("/") if part not in ("", ".")]
+        if not parts or ".." in parts:
+            raise ConnectorError("InvalidArgument", f"the file name {name!r} does not stay inside the flow's folder")
+        if self.staged_names is not None or self._state != "open":
+            raise ConnectorError("InvalidArgument", "this destination takes no more files")
+        with self._shared:
+            number = len(self._files)
+            self._files.append(("", "", 0))  # reserve the slot: files keep the order they came in
+        staged = f"{self.staging}file-{number:06d}"
+        size = 0
+        with self.storage.errors(self.storage.location(self.bucket, staged)), \
+                self.storage.open_output_stream(self.bucket, staged) as out:
+            while chunk := body.read(1 << 20):
+                out.write(chunk)
+                size += len(chunk)
+        with self._shared:
+            self._files[number] = (staged, posixpath.join(self.base, self._files_folder(), *parts), size)
+
+    def _files_folder(self) -> str:
+        """Where handed files go under the records' folder: `files` when that folder is the run's own
+        (its path holds the execution id), else `<executionId>-files`, so every published key names the
+        run that wrote it (a rollback or a later run never touches another run's files)."""
+        return "files" if self.ctx.execution_id in self.base.split("/") else f"{self.ctx.execution_id}-files"
+
     # -- the Destination protocol --------------------------------------------------------------
 
     def write(self, batch: pa.RecordBatch, partition: Mapping[str, str] | None = None) -> None:
@@ -257,12 +287,13 @@ class S3Destination:
                 lane.close_all()
             self._closed.sort(key=lambda output: output.sequence)
             moves = [(output.key, output.final) for output in self._closed]
+            moves += [(staged, final) for staged, final, _ in self._files if staged]
             publish(storage, self.bucket, self.staging, moves, self.ctx.before_publish, self._published.append,
                     self.ctx.should_stop)
         self._state = "committed"
         location = storage.location(self.bucket, f"{self.base}/")
         return WriteResult(
-            bytes_written=sum(output.size for output in self._closed),
+            bytes_written=sum(output.size for output in self._closed) + sum(size for _, _, size in self._files),
             records_written=sum(output.rows for output in self._closed),
             files=list(self._published),
             location=location,

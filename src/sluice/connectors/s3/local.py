@@ -41,11 +41,38 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOE
 # What opening a path component answers when it is missing, a link, or not a folder.
 _ABSENT = {errno.ENOENT, errno.ENOTDIR, errno.ELOOP}
 WRITE_BUFFER = 1024 * 1024
+# The path naming an open descriptor's file (Linux); see `_arrow_file`.
+PROC_FD = "/proc/self/fd/{}"
 # Folders are pruned when their last file goes (S3 has no folders), so a run deleting its last
 # file under a shared folder (the bucket's `.sluice-staging/`, a flow's output folder) can remove
 # it between another run's mkdir and its open/rename: the losing run makes the folder again, up
 # to this many times.
 _FOLDER_ATTEMPTS = 50
+
+
+def _arrow_file(fd: int, mode: str) -> Any:
+    """An open object's descriptor as a `pyarrow.NativeFile` ("r": readable, seekable; "w": a
+    buffered output stream); the descriptor is closed or owned by the file.
+
+    Arrow's own file reads and writes without the GIL: CSV rows and Parquet pages then move
+    while other threads run Python, where a Python file object takes the GIL and copies the
+    bytes for every call (docs/s3.md, "No symbolic links"). Arrow opens paths only, so the file
+    is reopened through `/proc/self/fd/N`, which names the very file the descriptor holds (the
+    checks that opened it stand; nothing is looked up by name again). Without /proc it stays a
+    Python file.
+    """
+    import pyarrow as pa
+
+    try:
+        native = pa.OSFile(PROC_FD.format(fd), "rb" if mode == "r" else "wb")
+    except OSError:
+        native = None
+    if native is not None:
+        os.close(fd)
+        return native if mode == "r" else pa.BufferedOutputStream(native, WRITE_BUFFER)
+    if mode == "r":
+        return pa.PythonFile(io.FileIO(fd, "rb"), mode="r")
+    return pa.PythonFile(io.BufferedWriter(io.FileIO(fd, "wb"), WRITE_BUFFER), mode="w")
 
 
 class LocalStorage(Storage):
@@ -226,18 +253,12 @@ class LocalStorage(Storage):
         return buffer
 
     def open_input_file(self, bucket: str, key: str) -> Any:
-        import pyarrow as pa
-
-        return pa.PythonFile(io.FileIO(self._open_object(bucket, key), "rb"), mode="r")
+        return _arrow_file(self._open_object(bucket, key), "r")
 
     def open_input_stream(self, bucket: str, key: str) -> Any:
-        import pyarrow as pa
-
-        return pa.PythonFile(io.FileIO(self._open_object(bucket, key), "rb"), mode="r")
+        return _arrow_file(self._open_object(bucket, key), "r")
 
     def open_output_stream(self, bucket: str, key: str) -> Any:
-        import pyarrow as pa
-
         *folder, name = self.parts(key)
         for attempt in range(_FOLDER_ATTEMPTS):
             last = attempt == _FOLDER_ATTEMPTS - 1
@@ -263,7 +284,7 @@ class LocalStorage(Storage):
             os.close(fd)
             raise ConnectorError("InvalidArgument", f"{self.location(bucket, key)} cannot be written")
         os.set_blocking(fd, True)
-        return pa.PythonFile(io.BufferedWriter(io.FileIO(fd, "wb"), WRITE_BUFFER), mode="w")
+        return _arrow_file(fd, "w")
 
     def move(self, bucket: str, source: str, target: str) -> None:
         *source_folder, source_name = self.parts(source)

@@ -44,6 +44,8 @@ STAGING_DIR = ".sluice-staging"
 # 2 cores with a Parquet-writing consumer: 4 MiB beat 1 MiB and 16 MiB (docs/s3.md).
 BLOCK_SIZE = 4 * 1024 * 1024
 HEADER_BYTES = 64 * 1024
+# The largest block a JSON-lines range is parsed in (Arrow's block size is a 32-bit count).
+MAX_JSON_BLOCK = 1 << 30
 # Files read at once (the current one and the next), and batches each may read ahead.
 PREFETCH_FILES = 2
 QUEUE_DEPTH = 2
@@ -81,6 +83,9 @@ class S3Source:
         self._columns: dict[str, _Columns] = {}  # each object's columns, from planning
         self._expected: _Columns | None = None  # the first object's: what every batch is made to match
         self._json_schemas: dict[str, pa.Schema] = {}
+        self._json_lock = threading.Lock()  # JSON schemas are inferred on the split threads
+        self._json_locks: dict[str, threading.Lock] = {}
+        self._parquet_footers: dict[str, pq.FileMetaData] = {}  # read once, while planning
 
     # -- what to read ---------------------------------------------------------------------
 
@@ -243,13 +248,14 @@ class S3Source:
         with storage.errors(storage.location(self.bucket, key)):
             if key.lower().endswith(".parquet"):
                 metadata = pq.ParquetFile(storage.open_input_file(self.bucket, key)).metadata
+                self._parquet_footers[key] = metadata
                 schema = metadata.schema.to_arrow_schema()
                 self._add_columns(_Columns(key, list(schema.names), schema, by_name=False))
                 sizes = [metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups)]
                 return planning.plan_row_groups(item, sizes, self.split_bytes) or [S3Split(item, "parquet")]
             if self.file_type == "JSON":
-                self._add_columns(_Columns(key, list(self._json_schema(item).names), self._json_schema(item),
-                                           by_name=True))
+                if self._expected is None:  # the first object's fields are the run's; the others'
+                    self._json_schema(item)  # are inferred and checked by their first range read
                 return planning.plan_ranges(storage, self.bucket, item, "json", 0, self.split_bytes)
             raw = csv_header(storage, self.bucket, key)
             names = unique_names(raw)
@@ -265,15 +271,30 @@ class S3Source:
         self._columns[columns.key] = columns
 
     def _json_schema(self, item: ObjectInfo) -> pa.Schema:
-        """The schema the streaming reader would take: the one its first block gives."""
+        """The schema the streaming reader would take: the one its first block gives (callable
+        from any thread; the object's fields are checked against the run's once, here).
+
+        Only the first object's is inferred while planning: the others' are inferred by whichever
+        of their ranges is read first, on the split threads, so planning does not parse the head
+        of every object one after another before any range starts (~30 ms per object).
+        """
         cached = self._json_schemas
-        if item.key not in cached:
-            head = bytes(self.storage.read_range(self.bucket, item.key, 0, min(item.size, self.block_size)))
-            if len(head) < item.size:
-                head = head[: head.rfind(b"\n") + 1] or head
-            table = pajson.read_json(pa.py_buffer(head), read_options=pajson.ReadOptions(use_threads=False))
-            cached[item.key] = table.schema
-        schema: pa.Schema = cached[item.key]
+        with self._json_lock:  # one lock per object: two objects' heads may parse side by side
+            lock = self._json_locks.setdefault(item.key, threading.Lock())
+        with lock:
+            if item.key not in cached:
+                length = min(item.size, self.block_size)
+                head = bytes(self.storage.read_range(self.bucket, item.key, 0, length))
+                if len(head) < item.size and b"\n" not in head:  # a first record longer than a block
+                    length = planning.next_line_start(self.storage, self.bucket, item.key, length, item.size)
+                    head = bytes(self.storage.read_range(self.bucket, item.key, 0, length))
+                if len(head) < item.size:
+                    head = head[: head.rfind(b"\n") + 1] or head
+                table = pajson.read_json(pa.py_buffer(head), read_options=pajson.ReadOptions(use_threads=False))
+                with self._json_lock:
+                    self._add_columns(_Columns(item.key, list(table.schema.names), table.schema, by_name=True))
+                cached[item.key] = table.schema
+            schema: pa.Schema = cached[item.key]
         return schema
 
     def read_split(self, split: S3Split) -> Iterator[pa.RecordBatch]:
@@ -301,7 +322,8 @@ class S3Source:
         assert self._expected is not None
         with storage.errors(storage.location(self.bucket, key)):
             if split.kind == "parquet":
-                parquet = pq.ParquetFile(storage.open_input_file(self.bucket, key))
+                parquet = pq.ParquetFile(storage.open_input_file(self.bucket, key),
+                                         metadata=self._parquet_footers.get(key))
                 groups = list(split.row_groups) or None
                 needed = self.needed_columns(self._expected.names)
                 expected = self._expected if needed is None else self._expected.subset(needed)
@@ -330,9 +352,12 @@ class S3Source:
             schema = pa.schema([schema.field(name) for name in needed])
             expected, unexpected = expected.subset(needed), "ignore"
         data = self.storage.read_range(self.bucket, key, split.start, split.end - split.start)
+        # One block for the whole range: its rows come as one batch, not one per 4 MiB (fewer,
+        # larger batches through the tasks), and a record longer than `block_size` still parses.
+        block = min(max(self.block_size, len(data)), MAX_JSON_BLOCK)
         table = pajson.read_json(
             pa.py_buffer(data),
-            read_options=pajson.ReadOptions(block_size=self.block_size, use_threads=False),
+            read_options=pajson.ReadOptions(block_size=block, use_threads=False),
             parse_options=pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior=unexpected),
         )
         for batch in table.to_batches():

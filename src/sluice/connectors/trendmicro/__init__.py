@@ -1,13 +1,19 @@
-"""Trend Micro (connectors layer): source only (no `TrendmicroDestinationProperties`)."""
+"""Trend Micro (connectors layer): source only (no `TrendmicroDestinationProperties`), on the shared REST layer.
 
-from sluice.connectors.base import ConnectorSpec
+The Deep Security / Cloud One Workload Security API's searchable objects (computers, policies, intrusion
+prevention rules, software changes, administrators), read by its ID-paged search; see connector.py and
+docs/connectors/trendmicro.md. AppFlow's user guide says scheduled Trend Micro flows run at most once an
+hour (https://docs.aws.amazon.com/appflow/latest/userguide/trend-micro.html), hence HOURLY and slower.
+"""
+
 from sluice.connectors.configuration import (
-    ALL_FREQUENCIES,
+    HOURLY_AND_SLOWER,
     ON_DEMAND_AND_SCHEDULED,
     TASK_OPERATORS,
     authentication,
     connector_configuration,
 )
+from sluice.connectors.rest.spec import rest_spec
 
 CONNECTOR_TYPE = "Trendmicro"
 
@@ -19,10 +25,10 @@ CAPABILITIES = connector_configuration(
     source=True,
     destination=False,
     triggers=ON_DEMAND_AND_SCHEDULED,
-    frequencies=ALL_FREQUENCIES,
+    frequencies=HOURLY_AND_SLOWER,
     operators=("PROJECTION", "EQUAL_TO", *TASK_OPERATORS),
     # TrendmicroConnectorProfileCredentials: apiSecretKey.
     authentication_config=authentication(api_key=True),
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+SPEC = rest_spec(CONNECTOR_TYPE, CAPABILITIES, "sluice.connectors.trendmicro.connector")

@@ -1,10 +1,11 @@
 """Veeva (connectors layer): source only; records and, for documents, files.
 
-`VeevaSourceProperties` (documentType, includeSourceFiles, includeRenditions) lets a flow move
-Vault document files, hence FILE next to RECORD in `supportedDataTransferTypes`.
+`VeevaSourceProperties` (documentType, includeSourceFiles, includeRenditions, includeAllVersions) lets
+a flow move Vault document files, hence FILE next to RECORD in `supportedDataTransferTypes`. The
+connector itself (connector.py, catalog.py, vql.py, documents.py, on the shared REST layer) is imported
+on first use; docs/connectors/veeva.md describes it.
 """
 
-from sluice.connectors.base import ConnectorSpec
 from sluice.connectors.configuration import (
     ALL_FREQUENCIES,
     ON_DEMAND_AND_SCHEDULED,
@@ -12,6 +13,7 @@ from sluice.connectors.configuration import (
     authentication,
     connector_configuration,
 )
+from sluice.connectors.rest.spec import rest_spec
 
 CONNECTOR_TYPE = "Veeva"
 
@@ -41,4 +43,4 @@ CAPABILITIES = connector_configuration(
     transfer_types=("RECORD", "FILE"),
 )
 
-SPEC = ConnectorSpec(connector_type=CONNECTOR_TYPE, capabilities=CAPABILITIES)
+SPEC = rest_spec(CONNECTOR_TYPE, CAPABILITIES, "sluice.connectors.veeva.connector")
