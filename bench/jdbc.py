@@ -33,7 +33,6 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.managed_plugins import plugin_path  # noqa: E402
 from tests.support.postgres import PostgresServer, start_postgres  # noqa: E402
 
 from bench import common  # noqa: E402
@@ -146,8 +145,7 @@ def main() -> tuple[str, dict[str, Any]]:
             }
             source = {"connectorType": "CustomConnector", "connectorProfileName": "bench-jdbc",
                       "sourceConnectorProperties": {"CustomConnector": {"entityName": TABLE}}}
-            side = common.SluiceSide(Path(folder) / "sluice", {"PYTHONPATH": plugin_path(Path(folder) / "plugins")},
-                                     profile, source, "jdbc-bench", "jdbc")
+            side = common.SluiceSide(Path(folder) / "sluice", {}, profile, source, "jdbc-bench", "jdbc")
             copy_runs: list[dict[str, float]] = []
 
             def peers() -> dict[str, float]:

@@ -2,7 +2,7 @@
 
 Profiles and flows are the shapes cdk-appflow's JDBC and RDS PostgreSQL constructs send
 (`connectorLabel` JDBCsmall / AmazonRDSPostgreSQL, CUSTOM credentials with driver, hostname, port,
-database, username, password; entities `schema.table`).
+database, username, password; entities `schema.table`): managed labels, known without RegisterConnector.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import pytest
 
 from tests.integration.builders import unique
 from tests.support import flows
-from tests.support.managed_plugins import plugin_path
 from tests.support.mariadb import ROOT_PASSWORD, MariaDBServer
 from tests.support.postgres import PostgresServer
 from tests.support.server import SluiceServer
@@ -61,8 +60,7 @@ def pg_connect(server: PostgresServer, database: str) -> psycopg.Connection[Any]
 
 @pytest.fixture(scope="module")
 def sluice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    path = plugin_path(tmp_path_factory.mktemp("plugins"))
-    with flows.saas_server(tmp_path_factory.mktemp("jdbc"), secrets=[ROOT_PASSWORD], PYTHONPATH=path) as server:
+    with flows.saas_server(tmp_path_factory.mktemp("jdbc"), secrets=[ROOT_PASSWORD]) as server:
         yield server
 
 
@@ -134,7 +132,7 @@ def test_incremental_scheduled_pulls_take_each_change_once(tmp_path: Path, postg
 
     for index in range(3):
         edit(index, f"first-{index}")
-    env = {"PYTHONPATH": plugin_path(tmp_path / "plugins"), **flows.scheduler_env(SPEEDUP, epoch)}
+    env = flows.scheduler_env(SPEEDUP, epoch)
     with flows.saas_server(tmp_path / "data", **env) as server:
         client = server.client()
         profile, name, bucket = unique("jdbc"), unique("jdbc-inc"), flows.new_bucket(server)
