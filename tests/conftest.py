@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.mariadb import MariaDBServer, start_mariadb
 from tests.support.postgres import PostgresServer, start_postgres
 from tests.support.server import SluiceServer, free_port
 
@@ -23,6 +24,16 @@ BACKENDS = ["sqlite", "postgres"]
 def postgres() -> Iterator[PostgresServer]:
     """A private PostgreSQL server for the whole session."""
     server = start_postgres()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def mariadb() -> Iterator[MariaDBServer]:
+    """A private MariaDB server for the whole session (the JDBC connector's MySQL tests)."""
+    server = start_mariadb()
     try:
         yield server
     finally:

@@ -4,12 +4,12 @@ Each stack's CreateConnectorProfile and CreateFlow requests (tests/integration/c
 are accepted and described back as sent; DescribeConnector / DescribeConnectors answer for every
 label they use, ListConnectors does not list them (AppFlow lists only registered connectors there),
 and RegisterConnector refuses a managed label. The JDBC stacks' profiles point at a real
-PostgreSQL (`jdbc_database`), so the JDBC -> S3 and JDBC -> RDS for PostgreSQL runs can be added
-here once the JDBC data path is served for its labels.
+PostgreSQL (`jdbc_database`), and their flows run: JDBC -> S3 and JDBC -> RDS for PostgreSQL.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -216,3 +216,30 @@ def test_update_connector_profile_is_checked_the_same_way(sluice: SluiceServer, 
     with raises(client, "ValidationException", 400, "instanceUrl"):
         client.update_connector_profile(connectorProfileName=name, connectionMode="Public", connectorProfileConfig={
             "connectorProfileProperties": {"CustomConnector": {"profileProperties": {}}}})
+
+
+def test_the_jdbc_stacks_run_against_the_real_database(sluice: SluiceServer, replayed: dict[str, Stack],
+                                                       jdbc_database: Database, postgres: PostgresServer) -> None:
+    """ondemand-jdbcsmalldatascale-to-s3 and -to-amazonrdsforpostgresql, run as the CDK defines them."""
+    client = sluice.client()
+    dsn = f"postgresql://postgres@127.0.0.1:{postgres.port}/{jdbc_database.database}"
+    with psycopg.connect(dsn) as conn:
+        before = conn.execute("SELECT count(*) FROM public.users").fetchone()
+    assert before == (25,)
+    to_s3 = replayed["jdbc-s3"]
+    flow = to_s3.flow["flowName"]
+    record = _wait_for(client, flow, client.start_flow(flowName=flow)["executionId"])
+    assert record["executionStatus"] == "Successful", record
+    bucket = sluice.data_dir / "s3" / to_s3.buckets[0]
+    rows = [json.loads(line) for f in sorted(bucket.rglob("*")) if f.is_file() and ".sluice-staging" not in f.parts
+            for line in f.read_text().splitlines() if line]
+    assert sorted(r["username"] for r in rows) == sorted(f"user-{i}" for i in range(1, 26))
+    # The RDS stack reads public.users through JDBCsmall and INSERTs the projected columns into the
+    # same table through AmazonRDSPostgreSQL (the CDK names one schema.table for both): ids are new.
+    to_rds = replayed["jdbc-rds"].flow["flowName"]
+    record = _wait_for(client, to_rds, client.start_flow(flowName=to_rds)["executionId"])
+    assert record["executionStatus"] == "Successful", record
+    assert record["executionResult"]["recordsProcessed"] == 25
+    with psycopg.connect(dsn) as conn:
+        counts = conn.execute("SELECT count(*), count(DISTINCT username) FROM public.users").fetchone()
+    assert counts == (50, 25)

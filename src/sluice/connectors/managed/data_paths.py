@@ -18,7 +18,10 @@ import importlib
 
 from sluice.connectors.base import ConnectorSpec
 
-DATA_PATHS: dict[str, str] = {}
+DATA_PATHS: dict[str, str] = {
+    "AmazonRDSPostgreSQL": "sluice.connectors.rds_postgresql:SPEC",
+    "JDBCsmall": "sluice.connectors.jdbc:SPEC",
+}
 
 
 def load(label: str, table: dict[str, str] | None = None) -> ConnectorSpec | None:
