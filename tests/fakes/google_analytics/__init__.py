@@ -14,11 +14,14 @@ It answers as Google's public docs say:
   viewId, dateRanges (YYYY-MM-DD, `today`, `yesterday`, `NdaysAgo`), at most 7 dimensions and 10 metrics,
   pageSize (at most 100,000) and pageToken / nextPageToken; `samplesReadCounts` / `samplingSpaceSizes` on
   sampled reports; errors as `{"error": {"code", "message", "status"}}` (401 UNAUTHENTICATED, 403
-  PERMISSION_DENIED, 400 INVALID_ARGUMENT, 429 RESOURCE_EXHAUSTED).
+  PERMISSION_DENIED, 400 INVALID_ARGUMENT, 429 RESOURCE_EXHAUSTED);
+- https://developers.google.com/analytics/devguides/config/mgmt/v3/errors - the v3 APIs' errors add an
+  `errors` list of `{domain, reason, message}` (insufficientPermissions, invalidCredentials, ...).
 
 Rows are generated per hour; a report sums them over the requested dimensions (ratios are summed too: the
-fake does not recompute averages). google-api-python-client is not installed in Sluice's environment, so the
-self-test drives the fake with `requests`, as Google's REST reference writes the calls.
+fake does not recompute averages). The self-tests drive the fake with Google's own client
+(google-api-python-client with google-auth, tests/unit/fakes/test_google_analytics_sdk.py) and with
+`requests` for the details the client hides (tests/unit/fakes/test_google_analytics_fake.py).
 
 Start one with `FakeGoogleAnalytics` from `tests.fakes.google_analytics.server`, or
 `python -m tests.fakes.google_analytics --port N`.

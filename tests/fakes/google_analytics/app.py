@@ -18,6 +18,12 @@ Handler = Callable[[Backend, Request], Awaitable[Response]]
 MAX_DIMENSIONS, MAX_METRICS, MAX_PAGE = 7, 10, 100_000
 STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
           429: "RESOURCE_EXHAUSTED"}
+# The v3 (Management / Metadata) APIs' error bodies also carry an `errors` list of {domain, reason, message}
+# (https://developers.google.com/analytics/devguides/config/mgmt/v3/errors); Google's client reads it as the
+# error details and retries some 403s by its `reason`.
+V3_REASONS = {400: ("global", "invalidParameter"), 401: ("global", "invalidCredentials"),
+              403: ("global", "insufficientPermissions"), 404: ("global", "notFound"),
+              429: ("usageLimits", "rateLimitExceeded")}
 
 
 class GoogleError(Exception):
@@ -25,9 +31,12 @@ class GoogleError(Exception):
         super().__init__(message)
         self.code, self.message = code, message
 
-    def response(self) -> Response:
-        return JSONResponse({"error": {"code": self.code, "message": self.message, "status": STATUS[self.code]}},
-                            self.code)
+    def response(self, v3: bool = False) -> Response:
+        error: dict[str, Any] = {"code": self.code, "message": self.message, "status": STATUS[self.code]}
+        if v3:
+            domain, reason = V3_REASONS[self.code]
+            error["errors"] = [{"domain": domain, "reason": reason, "message": self.message}]
+        return JSONResponse({"error": error}, self.code)
 
 
 def _api(backend: Backend, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -45,7 +54,7 @@ def _api(backend: Backend, handler: Handler) -> Callable[[Request], Awaitable[Re
                                   "token, login cookie or other valid authentication credential.")
             return await handler(backend, request)
         except GoogleError as exc:
-            return exc.response()
+            return exc.response(v3=request.url.path.startswith("/analytics/v3/"))
     return endpoint
 
 

@@ -46,8 +46,12 @@ def computer(index: int, seed: int) -> dict[str, Any]:
         },
         "antiMalware": {"state": rng.choice(["on", "off"]), "moduleStatus": {"agentStatus": "active",
                                                                           "agentStatusMessage": "On, Real Time"}},
-        "ec2VirtualMachineSummary": {"instanceID": f"i-{rng.getrandbits(60):015x}", "region": "eu-west-1",
-                                     "tags": {"team": rng.choice(["sécurité", "ops"])}} if on_ec2 else None,
+        # Members of the API's `EC2VirtualMachineSummary` (it has no region or tags: `availabilityZone` and the
+        # `metadata` name/value list carry them).
+        "ec2VirtualMachineSummary": {"cloudProvider": "amazon", "instanceID": f"i-{rng.getrandbits(60):015x}",
+                                     "availabilityZone": "eu-west-1a", "state": "running",
+                                     "metadata": [{"name": "team", "value": rng.choice(["sécurité", "ops"])}]}
+        if on_ec2 else None,
     }
 
 
@@ -59,12 +63,14 @@ def policy(index: int, seed: int) -> dict[str, Any]:
         "name": f"{rng.choice(['Base', 'Linux', 'Windows', 'Sécurité'])} Policy {index}",
         "description": rng.choice(["", "Applies to all web tiers (Zürich)", None]),
         "recommendationScanMode": rng.choice(["off", "ongoing"]),
-        "autoRequiresUpdate": rng.choice(["on", "off", "inherited"]),
+        "autoRequiresUpdate": rng.choice(["on", "off"]),  # the API's two values (no "inherited")
         "policySettings": {
             "firewallSettingEngineOptionVerifyTcpChecksumEnabled": {"value": rng.choice(["true", "false"])},
             "platformSettingAgentCommunicationsDirection": {"value": "Bidirectional"},
         },
-        "antiMalware": {"state": rng.choice(["on", "off"]), "moduleStatus": {"agentStatus": "inactive"}},
+        # A policy's module status is `{status, statusMessage}` (a computer's names agent and appliance).
+        "antiMalware": {"state": rng.choice(["on", "off"]),
+                        "moduleStatus": {"status": "inactive", "statusMessage": "Off, not installed"}},
         "firewall": {"state": rng.choice(["on", "off", "inherited"]),
                      "ruleIDs": sorted(rng.sample(range(1, 200), rng.randint(0, 4)))},
         "intrusionPrevention": {"state": "prevent", "ruleIDs": sorted(rng.sample(range(1, 900), rng.randint(0, 6)))},
@@ -125,7 +131,7 @@ def administrator(index: int, seed: int) -> dict[str, Any]:
         "emailAddress": f"user{index}@example.com" if rng.random() < 0.9 else None,
         "roleID": rng.randint(1, 4),
         "active": rng.random() < 0.85,
-        "type": rng.choice(["normal", "sso"]),
+        "type": rng.choice(["normal", "temporary"]),
         "timeZone": rng.choice(["UTC", "Europe/Berlin", "Asia/Tokyo"]),
         "created": START_MS - 86_400_000 * rng.randint(1, 900),
         "lastSignIn": START_MS + index * STEP_MS,

@@ -1,8 +1,9 @@
 """The fake Google back end answers as Google's OAuth, Management/Metadata v3 and Reporting v4 docs say.
 
-google-api-python-client is not installed in Sluice's environment, so these tests make the REST calls the
-client would make, with `requests`: refresh a token, list account summaries and columns, page through a
-batchGet report, and see 401 (expired token, then refreshed), 400, 403 and 429 answers.
+These tests make the REST calls with `requests`, for the wire details Google's own client hides (the token
+endpoint's grants and error bodies, the status words of 400/401/403/429): refresh a token, list account
+summaries and columns, page through a batchGet report, and see 401 (expired token, then refreshed), 400,
+403 and 429 answers. test_google_analytics_sdk.py drives the same fake with google-api-python-client.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The fake Deep Security API driven with `requests`, as Trend Micro's guides show (the `deep-security-api`
-SDK is on PyPI but not in Sluice's environment): ID paging, search criteria, auth failures, 429s."""
+"""The fake Deep Security API driven with `requests`, as Trend Micro's guides show: ID paging, search criteria,
+auth failures, 429s, and wire details the SDK hides (error bodies, `api-version`, `expand`).
+test_trendmicro_sdk.py drives the same fake with Trend Micro's own `deep-security-api` client."""
 
 from __future__ import annotations
 
