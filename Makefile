@@ -6,7 +6,7 @@ PIP    := $(BIN)/pip install -q -c constraints.txt
 SERVE_STAMP := $(VENV)/.serve-installed
 TEST_STAMP  := $(VENV)/.test-installed
 
-.PHONY: serve test lint bench install install-test install-connector-sdk postgres-server browser bench-tools clean generate
+.PHONY: serve test lint bench install install-test install-connector-sdk postgres-server mariadb-server browser bench-tools clean generate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ $(TEST_STAMP): $(SERVE_STAMP) examples/native_connector/pyproject.toml
 	touch $@
 
 install: $(SERVE_STAMP)
-install-test: $(TEST_STAMP) postgres-server browser
+install-test: $(TEST_STAMP) postgres-server mariadb-server browser
 
 ## Run the server on the embedded default (SQLite + ./.sluice), 127.0.0.1:8080. Another port:
 ## `SLUICE_PORT=9000 make serve`; any `sluice serve` flags: `make serve ARGS="--port 9000 --workers 2"`.
@@ -40,6 +40,13 @@ postgres-server:
 	  echo "installing Debian's postgresql for the store tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q postgresql; }
+
+## MariaDB server binaries for the JDBC tests (a throwaway server per test session): Debian's package.
+mariadb-server:
+	@command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || { \
+	  echo "installing Debian's mariadb-server for the JDBC tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q mariadb-server; }
 
 ## Chromium for the console's browser tests: Debian's package (Playwright drives it; its own browser
 ## download is not used), installed when absent.

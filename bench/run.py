@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 from bench import (  # noqa: E402
     control_plane,
     custom_connector,
+    jdbc,
     ray_executor,
     redshift,
     s3_to_s3,
@@ -85,6 +86,17 @@ SECTIONS = {
         "Peer in the same run: pyodata (SAP's own Python OData client) paging the same entity set with the same page "
         "size, pyarrow -> one Parquet file. Sides take turns, medians. Targets from issue #19: >= 1.0x the peer's "
         "records/s at parallelism 1; server RSS < 400 MiB and flat.",
+    ),
+    "jdbc": (
+        "JDBC (PostgreSQL) table -> S3 Parquet, against psycopg + pyarrow",
+        lambda: jdbc.main()[0],
+        "A 1M-row table (bigint key, text, varchar, numeric(12,2), integer, timestamptz, boolean, nullable text) in "
+        "a private PostgreSQL cluster. Sluice: an OnDemand flow from a `JDBCsmall` (AWS-managed label) profile, "
+        "Map_all, typed Parquet, one object, timed from StartFlow to Successful. Peers in the same run, each its own "
+        "process: a psycopg server-side cursor into a ParquetWriter (the usual script), and psycopg `COPY ... TO "
+        "STDOUT` streamed into pyarrow's CSV reader (the floor). DuckDB's postgres scanner cannot be installed here "
+        "(its extension is a download). Sides take turns, medians. Targets from issue #20: >= 1.0x the peer; server "
+        "RSS < 400 MiB.",
     ),
     "salesforce": (
         "Salesforce -> S3 Parquet through Bulk API 2.0 (fake org)",
