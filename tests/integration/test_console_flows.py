@@ -8,20 +8,15 @@ still in progress when the flow page comes back from "Run now" and its live prog
 
 from __future__ import annotations
 
-import io
-import json
 import re
-from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import pytest
 
 from tests.integration.builders import s3_flow as copy_flow
 from tests.integration.builders import scheduled, unique
 from tests.support.browser import NARROW, screenshot, sign_in
-from tests.support.flows import execution_records, wait_for
+from tests.support.flows import csv_buckets, execution_records, json_lines, wait_for
 
 CONSOLE_SERVER_ENV = {"SLUICE_TEST_PUBLISH_DELAY_MS": "3000", "SLUICE_RUN_PROGRESS_SECONDS": "0.2"}
 THRESHOLD = 500
@@ -44,22 +39,10 @@ TASKS = [
 ]
 
 
-def csv_bytes(rows: list[dict[str, str]]) -> bytes:
-    out = io.BytesIO()
-    pacsv.write_csv(pa.Table.from_pylist(rows), out)
-    return out.getvalue()
-
-
 @pytest.fixture(scope="module")
 def buckets(console_server) -> dict[str, Any]:
     """A source bucket with the CSV split over two objects, and an empty destination bucket."""
-    source, destination = unique("src"), unique("dst")
-    root = console_server.data_dir / "s3"
-    (root / source / "in").mkdir(parents=True)
-    (root / destination).mkdir(parents=True)
-    (root / source / "in" / "a.csv").write_bytes(csv_bytes(ROWS[:150]))
-    (root / source / "in" / "b.csv").write_bytes(csv_bytes(ROWS[150:]))
-    return {"source": source, "destination": destination, "root": root}
+    return csv_buckets(console_server, {"a.csv": ROWS[:150], "b.csv": ROWS[150:]}, "src", "dst")
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +176,7 @@ def test_run_from_the_flow_page_watch_it_and_check_the_run_page_counts(signed_in
     assert page.locator("[data-source='records']").inner_text().replace(",", "") == str(len(ROWS))
     assert page.locator("[data-destination='records']").inner_text().replace(",", "") == str(len(KEPT))
     # ... and the destination holds exactly those rows, masked and renamed.
-    written = read_json_lines(buckets["root"] / buckets["destination"])
+    written = json_lines(buckets["root"] / buckets["destination"])
     assert sorted(int(r["id"]) for r in written) == sorted(int(r["id"]) for r in KEPT)
     assert all(set(r["email"]) == {"*"} for r in written)
     assert {r["customer"] for r in written} == {r["name"] for r in KEPT}
@@ -206,14 +189,6 @@ def test_run_from_the_flow_page_watch_it_and_check_the_run_page_counts(signed_in
     assert "Successful" in page.locator(f"tr[data-flow='{name}']").inner_text()
     screenshot(page, "flows-list")
     assert errors == []
-
-
-def read_json_lines(folder: Path) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and ".sluice-staging" not in path.parts:
-            rows += [json.loads(line) for line in path.read_text().splitlines() if line]
-    return rows
 
 
 def test_activate_and_deactivate_a_scheduled_flow(signed_in_page, console_server, flows):
@@ -283,7 +258,7 @@ def test_cancel_a_run_from_the_flow_page(signed_in_page, console_server, buckets
     [record] = execution_records(client, name)
     assert record["executionStatus"] == "Canceled"
     # Nothing of a canceled run is visible in the destination.
-    assert read_json_lines(buckets["root"] / destination) == []
+    assert json_lines(buckets["root"] / destination) == []
 
 
 def test_a_failed_run_shows_its_error_in_the_history_and_on_its_page(signed_in_page, console_server):

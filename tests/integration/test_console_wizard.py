@@ -6,20 +6,17 @@ without the CSRF token is refused and a refused request shows the service's word
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import pytest
 
 from sluice.api.console.wizard import PICKER_PAGE
 from tests.integration.builders import unique
 from tests.support.browser import NARROW, screenshot
+from tests.support.flows import csv_buckets, json_lines
 
 REGIONS = ("north", "south", "east", "west")
 ROWS = [
@@ -30,21 +27,10 @@ ROWS = [
 KEPT = [r for r in ROWS if r["region"] == "north"]
 
 
-def csv_bytes(rows: list[dict[str, str]]) -> bytes:
-    out = io.BytesIO()
-    pacsv.write_csv(pa.Table.from_pylist(rows), out)
-    return out.getvalue()
-
-
 @pytest.fixture(scope="module")
 def buckets(console_server) -> dict[str, Any]:
     """A source bucket with the CSV under `in/`, and an empty destination bucket."""
-    source, destination = unique("wsrc"), unique("wdst")
-    root = console_server.data_dir / "s3"
-    (root / source / "in").mkdir(parents=True)
-    (root / destination).mkdir(parents=True)
-    (root / source / "in" / "customers.csv").write_bytes(csv_bytes(ROWS))
-    return {"source": source, "destination": destination, "root": root}
+    return csv_buckets(console_server, {"customers.csv": ROWS}, "wsrc", "wdst")
 
 
 def next_step(page: Any, heading: str) -> None:
@@ -70,14 +56,6 @@ def add_task(page: Any, task_type: str, field: str, operator: str, **fill: str) 
     rows = page.locator("#listed-tasks tbody tr").filter(has=page.get_by_role("button", name="Remove")).count()
     page.get_by_role("button", name="Add task").click()
     page.locator("#listed-tasks tbody tr").filter(has=page.get_by_role("button", name="Remove")).nth(rows).wait_for()
-
-
-def read_json_lines(folder: Path) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and ".sluice-staging" not in path.parts:
-            rows += [json.loads(line) for line in path.read_text().splitlines() if line]
-    return rows
 
 
 def test_create_run_and_edit_an_s3_flow_entirely_in_the_wizard(signed_in_page, console_server, buckets):
@@ -179,7 +157,7 @@ def test_create_run_and_edit_an_s3_flow_entirely_in_the_wizard(signed_in_page, c
     assert (count(4, "in"), count(4, "out"), count(4, "dropped")) == (len(ROWS), len(KEPT), len(ROWS) - len(KEPT))
     for index in (0, 1, 2, 3, 5):
         assert (count(index, "in"), count(index, "out")) == (len(KEPT), len(KEPT)), index
-    written = read_json_lines(buckets["root"] / buckets["destination"])
+    written = json_lines(buckets["root"] / buckets["destination"])
     assert sorted(int(r["id"]) for r in written) == sorted(int(r["id"]) for r in KEPT)
     assert {r["customer"] for r in written} == {r["name"] for r in KEPT}
     assert all(set(r["email"]) == {"*"} and r["region"] == "north" for r in written)

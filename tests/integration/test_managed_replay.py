@@ -20,6 +20,7 @@ import pytest
 from sluice.connectors import managed
 from tests.integration.builders import raises, register_connector, unique
 from tests.integration.cdk_appflow_stacks import Database, Stack, stacks
+from tests.support.flows import saas_server
 from tests.support.postgres import PostgresServer
 from tests.support.server import SluiceServer
 
@@ -29,13 +30,8 @@ STACK_NAMES = ["asana", "github", "ga4", "hubspot", "jdbc-rds", "jdbc-s3", "mail
 
 @pytest.fixture(scope="module")
 def sluice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    server = SluiceServer(data_dir=tmp_path_factory.mktemp("managed"), workers=1,
-                          extra_env={"SLUICE_S3_BACKEND": "local"}).start()
-    try:
+    with saas_server(tmp_path_factory.mktemp("managed"), SLUICE_S3_BACKEND="local") as server:
         yield server
-    finally:
-        server.stop()
-    assert "Traceback" not in server.log()
 
 
 @pytest.fixture(scope="module")

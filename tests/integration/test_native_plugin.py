@@ -16,18 +16,14 @@ import pytest
 
 from tests.integration.builders import unique
 from tests.integration.test_runs_s3 import wait
+from tests.support.flows import saas_server
 from tests.support.server import SluiceServer
 
 
 @pytest.fixture(scope="module")
 def sluice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    server = SluiceServer(data_dir=tmp_path_factory.mktemp("plugin"), workers=1,
-                          extra_env={"SLUICE_S3_BACKEND": "local"}).start()
-    try:
+    with saas_server(tmp_path_factory.mktemp("plugin"), SLUICE_S3_BACKEND="local") as server:
         yield server
-    finally:
-        server.stop()
-    assert "Traceback" not in server.log()
 
 
 def csvdir_profile(name: str, path: Path) -> dict[str, Any]:

@@ -123,15 +123,43 @@ def error_records(server: SluiceServer, bucket: str) -> list[dict[str, Any]]:
     return [json.loads(line) for f in sorted(root.rglob("*.jsonl")) for line in f.read_text().splitlines() if line]
 
 
+def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+    """`rows` as one CSV object (a header line, then a line a row)."""
+    data = io.BytesIO()
+    pacsv.write_csv(pa.Table.from_pylist(rows), data)
+    return data.getvalue()
+
+
 def csv_bucket(server: SluiceServer, rows: list[dict[str, Any]], prefix: str = "in",
                file_name: str = "rows.csv") -> str:
     """A new bucket holding `rows` as one CSV object under `in/`; its name."""
     bucket = new_bucket(server, prefix)
-    data = io.BytesIO()
-    pacsv.write_csv(pa.Table.from_pylist(rows), data)
     (server.data_dir / "s3" / bucket / "in").mkdir()
-    (server.data_dir / "s3" / bucket / "in" / file_name).write_bytes(data.getvalue())
+    (server.data_dir / "s3" / bucket / "in" / file_name).write_bytes(csv_bytes(rows))
     return bucket
+
+
+def csv_buckets(server: SluiceServer, objects: dict[str, list[dict[str, Any]]], source: str = "src",
+                destination: str = "dst") -> dict[str, Any]:
+    """A new source bucket holding each of `objects` (file name -> rows) as a CSV object under `in/`, and a
+    new empty destination bucket: {"source": name, "destination": name, "root": the local S3 folder}."""
+    root = server.data_dir / "s3"
+    source_bucket, destination_bucket = unique(source), unique(destination)
+    (root / source_bucket / "in").mkdir(parents=True)
+    (root / destination_bucket).mkdir(parents=True)
+    for file_name, rows in objects.items():
+        (root / source_bucket / "in" / file_name).write_bytes(csv_bytes(rows))
+    return {"source": source_bucket, "destination": destination_bucket, "root": root}
+
+
+def json_lines(folder: Path) -> list[dict[str, Any]]:
+    """The records of every JSON-lines object under `folder`, in path order (a run's .sluice-staging/
+    folder left out)."""
+    rows: list[dict[str, Any]] = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and ".sluice-staging" not in path.parts:
+            rows += [json.loads(line) for line in path.read_text().splitlines() if line]
+    return rows
 
 
 def s3_csv_source(bucket: str) -> dict[str, Any]:

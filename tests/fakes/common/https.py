@@ -8,12 +8,14 @@ fake in its own process).
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
 from typing import Any
 
 import uvicorn
+from starlette.requests import Request
 
 from tests.support.tls import certificates
 
@@ -98,3 +100,15 @@ class RequestLog:
         """Forget everything logged so far."""
         with self._lock:
             self.entries.clear()
+
+
+async def request_body(request: Request) -> Any:
+    """The request's body as JSON; its text when it is not JSON (the fake answers that with its own
+    400); None when it is empty."""
+    raw = await request.body()
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode(errors="replace")

@@ -12,7 +12,6 @@ Paths, parameters and answers follow https://docs.datadoghq.com/api/latest/:
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,6 +21,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from tests.fakes.common.https import request_body
 
 from . import events, logs, metrics_routes
 from .errors import DatadogError
@@ -43,13 +44,7 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 def _endpoint(state: DatadogState, handler: Handler, limit: str, need_app_key: bool = True
               ) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        raw = await request.body()
-        body: Any = None
-        if raw:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = raw.decode(errors="replace")
+        body = await request_body(request)
         state.requests.add(request.method, request.url.path, _query(request), body)
         if not state.authorised(request.headers.get("dd-api-key"), request.headers.get("dd-application-key"),
                                 need_app_key):

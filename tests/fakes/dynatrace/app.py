@@ -48,9 +48,10 @@ def _api(env: Environment, scope: str | None, handler: Handler) -> Callable[[Req
         try:
             rule = env.take_throttle(request.url.path)
             if rule is not None:
-                reset_us = (env.now_ms() + rule.retry_after * 1000) * 1000
+                retry_after = rule.retry_after if rule.retry_after is not None else 1  # throttle_next always sets it
+                reset_us = (env.now_ms() + retry_after * 1000) * 1000
                 raise DynatraceError(429, "Too many requests: the environment's request queue is full.", headers={
-                    "Retry-After": str(rule.retry_after), "X-RateLimit-Limit": "50",
+                    "Retry-After": str(retry_after), "X-RateLimit-Limit": "50",
                     "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset_us)})
             _authenticate(env, request, scope)
             body = handler(env, request)

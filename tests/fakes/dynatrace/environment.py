@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fakes.common.https import RequestLog
+from tests.fakes.common.throttle import Throttle, Throttles
 
 from .records import EVENT_MAX_DURATION, METRICS, PROBLEM_MAX_DURATION, Timeline, build_entities, event, mix, problem
 from .timed import TimedCollection
@@ -40,16 +41,6 @@ class Token:
     def token_id(self) -> str:
         """The token's id: prefix and public part."""
         return self.secret.rsplit(".", 1)[0]
-
-
-@dataclass
-class Throttle:
-    """Answer `count` requests whose path starts with `path` with 429, after letting `after` of them pass."""
-
-    count: int
-    retry_after: int
-    after: int = 0
-    path: str = "/api/"
 
 
 @dataclass
@@ -81,7 +72,7 @@ class Environment:
                                         lambda tl, i: problem(tl, i, self.entities))
         self.events = TimedCollection(event_line, self.events_count, lambda tl, i: event(tl, i, self.entities))
         self.tokens: dict[str, Token] = {}
-        self.throttles: list[Throttle] = []
+        self.throttles = Throttles()
         self.default_token = self.add_token(name="sluice-tests")
 
     # ----- clock -----
@@ -128,21 +119,11 @@ class Environment:
 
     def throttle_next(self, count: int = 1, retry_after: int = 1, after: int = 0, path: str = "/api/") -> None:
         """Answer the next `count` API requests under `path` with 429 + Retry-After, after `after` pass."""
-        with self._lock:
-            self.throttles.append(Throttle(count, retry_after, after, path))
+        self.throttles.add(count, after, path, retry_after)
 
     def take_throttle(self, path: str) -> Throttle | None:
         """The throttle rule that rejects this request, if any (consumes one use)."""
-        with self._lock:
-            for rule in self.throttles:
-                if not path.startswith(rule.path) or rule.count <= 0:
-                    continue
-                if rule.after > 0:
-                    rule.after -= 1
-                    return None
-                rule.count -= 1
-                return rule
-            return None
+        return self.throttles.take(path)
 
     # ----- changes for incremental pulls -----
 

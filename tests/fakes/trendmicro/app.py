@@ -14,7 +14,6 @@ Trend Micro does not publish its 401 message text; the fake answers "Invalid API
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import orjson
@@ -22,6 +21,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from tests.fakes.common.https import request_body
 
 from .records import OBJECTS
 from .search import SearchError
@@ -45,13 +46,7 @@ def error(status: int, message: str) -> Response:
 
 
 async def _guard(request: Request, state: TrendMicroState) -> tuple[Response | None, Any]:
-    raw = await request.body()
-    body: Any = None
-    if raw:
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = raw.decode(errors="replace")
+    body = await request_body(request)
     state.requests.add(request.method, request.url.path, {k: request.query_params.getlist(k)
                                                          for k in request.query_params}, body)
     if request.headers.get("api-secret-key") not in state.keys:

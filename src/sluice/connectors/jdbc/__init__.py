@@ -50,6 +50,51 @@ def custom_auth(fixed_driver: str | None = None) -> dict[str, Any]:
     ]}
 
 
+def authentication_config(fixed_driver: str | None = None) -> dict[str, Any]:
+    """The `AuthenticationConfig` of a JDBC-backed label: basic and custom auth (`custom_auth`)."""
+    return {"isBasicAuthSupported": True, "isApiKeyAuthSupported": False, "isOAuth2Supported": False,
+            "isCustomAuthSupported": True, "customAuthConfigs": [custom_auth(fixed_driver)]}
+
+
+def jdbc_spec(label: str, capabilities: Mapping[str, Any], fixed_driver: str | None = None, *,
+              source: bool = True) -> ConnectorSpec:
+    """The `ConnectorSpec` of a JDBC-backed label: metadata, writes and the credentials check for
+    `fixed_driver` (any of `DRIVERS` when None), reads too when `source`; nothing heavy is imported
+    until first use."""
+
+    def load_metadata() -> MetadataProvider:
+        from sluice.connectors.jdbc.metadata import JdbcMetadata
+
+        return JdbcMetadata(fixed_driver)
+
+    def open_source(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Source:
+        from sluice.connectors.jdbc.source import JdbcSource
+
+        return JdbcSource(profile, props, ctx)
+
+    def open_destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Destination:
+        from sluice.connectors.jdbc.destination import open_destination
+
+        return open_destination(profile, props, ctx, fixed_driver)
+
+    def check_profile(profile: ProfileView) -> Mapping[str, Any]:
+        from sluice.connectors.jdbc.metadata import checker
+
+        result: Mapping[str, Any] = checker(fixed_driver)(profile)
+        return result
+
+    return ConnectorSpec(
+        connector_type="CustomConnector",
+        capabilities=capabilities,
+        label=label,
+        load_metadata=load_metadata,
+        open_source=open_source if source else None,
+        open_destination=open_destination,
+        check_profile=check_profile,
+        entities_fixed=True,
+    )
+
+
 CAPABILITIES = {
     **connector_configuration(
         connector_type="CustomConnector",
@@ -62,46 +107,9 @@ CAPABILITIES = {
         frequencies=ALL_FREQUENCIES,
         operators=OPERATORS,
         write_operations=("INSERT", "UPSERT", "UPDATE"),
-        authentication_config={"isBasicAuthSupported": True, "isApiKeyAuthSupported": False,
-                               "isOAuth2Supported": False, "isCustomAuthSupported": True,
-                               "customAuthConfigs": [custom_auth()]},
+        authentication_config=authentication_config(),
     ),
     "connectorLabel": LABEL,
 }
 
-
-def _metadata() -> MetadataProvider:
-    from sluice.connectors.jdbc.metadata import JdbcMetadata
-
-    return JdbcMetadata()
-
-
-def _source(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Source:
-    from sluice.connectors.jdbc.source import JdbcSource
-
-    return JdbcSource(profile, props, ctx)
-
-
-def _destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Destination:
-    from sluice.connectors.jdbc.destination import open_destination
-
-    return open_destination(profile, props, ctx)
-
-
-def _check(profile: ProfileView) -> Mapping[str, Any]:
-    from sluice.connectors.jdbc.metadata import checker
-
-    result: Mapping[str, Any] = checker()(profile)
-    return result
-
-
-SPEC = ConnectorSpec(
-    connector_type="CustomConnector",
-    capabilities=CAPABILITIES,
-    label=LABEL,
-    load_metadata=_metadata,
-    open_source=_source,
-    open_destination=_destination,
-    check_profile=_check,
-    entities_fixed=True,
-)
+SPEC = jdbc_spec(LABEL, CAPABILITIES)

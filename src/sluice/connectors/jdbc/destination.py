@@ -34,7 +34,7 @@ from sluice.connectors.jdbc.connection import close, connect, statement_error
 from sluice.connectors.jdbc.metadata import TableColumn, table_columns
 from sluice.connectors.jdbc.settings import DatabaseSettings, read_settings
 from sluice.connectors.warehouse.columns import Column
-from sluice.connectors.warehouse.conform import Conformer
+from sluice.connectors.warehouse.conform import Conformer, conform_or_refuse
 
 log = logging.getLogger(__name__)
 
@@ -123,15 +123,7 @@ class TableDestination:
         self._require("open")
         if batch.num_rows == 0:
             return
-        conformed = self.conformer.conform(batch)
-        for reject in conformed.rejects:
-            self.sink.add([reject.record], reject.code, reject.message)
-        if conformed.rejects and self.sink.fail_fast:
-            raise ConnectorError(
-                "InvalidArgument",
-                f"Stopped at the first refused record (failOnFirstDestinationError): {self.sink.messages[0]}. "
-                f"Nothing was written to {self.target}; {self.sink.where()}.")
-        fitted = conformed.batch
+        fitted = conform_or_refuse(self.conformer, batch, self.sink, f"Nothing was written to {self.target}")
         if fitted.num_rows == 0:
             return
         try:

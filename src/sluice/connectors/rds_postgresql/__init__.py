@@ -9,12 +9,8 @@ INSERT, UPSERT (`idFieldNames` are the conflict key) or UPDATE into one table, a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from sluice.connectors.base import ConnectorSpec, Destination, MetadataProvider, ProfileView, RunContext
 from sluice.connectors.configuration import connector_configuration
-from sluice.connectors.jdbc import custom_auth
+from sluice.connectors.jdbc import authentication_config, jdbc_spec
 
 LABEL = "AmazonRDSPostgreSQL"
 DRIVER = "postgresql"
@@ -28,39 +24,9 @@ CAPABILITIES = {
         source=False,
         destination=True,
         write_operations=("INSERT", "UPSERT", "UPDATE"),
-        authentication_config={"isBasicAuthSupported": True, "isApiKeyAuthSupported": False,
-                               "isOAuth2Supported": False, "isCustomAuthSupported": True,
-                               "customAuthConfigs": [custom_auth(DRIVER)]},
+        authentication_config=authentication_config(DRIVER),
     ),
     "connectorLabel": LABEL,
 }
 
-
-def _metadata() -> MetadataProvider:
-    from sluice.connectors.jdbc.metadata import JdbcMetadata
-
-    return JdbcMetadata(DRIVER)
-
-
-def _destination(profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> Destination:
-    from sluice.connectors.jdbc.destination import open_destination
-
-    return open_destination(profile, props, ctx, DRIVER)
-
-
-def _check(profile: ProfileView) -> Mapping[str, Any]:
-    from sluice.connectors.jdbc.metadata import checker
-
-    result: Mapping[str, Any] = checker(DRIVER)(profile)
-    return result
-
-
-SPEC = ConnectorSpec(
-    connector_type="CustomConnector",
-    capabilities=CAPABILITIES,
-    label=LABEL,
-    load_metadata=_metadata,
-    open_destination=_destination,
-    check_profile=_check,
-    entities_fixed=True,
-)
+SPEC = jdbc_spec(LABEL, CAPABILITIES, DRIVER, source=False)

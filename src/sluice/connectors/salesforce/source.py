@@ -174,14 +174,7 @@ class SalesforceSource:
         plan = plan_read(self.object_name, self._described, self.props, ctx)
         client = self._client or SalesforceClient(self.profile, on_retry=retry_reporter(self.ctx))
         try:
-            chunks = Rechunker(self.ctx.batch_size)
-            for batch in self._rest(client, plan):
-                with self._lock:
-                    self.stats.records_read += batch.num_rows
-                yield from chunks.add(batch)
-                if self.ctx.should_stop():
-                    return
-            yield from chunks.flush()
+            yield from self._counted(self._rest(client, plan))
         finally:
             if self._client is None:
                 client.close()
@@ -196,16 +189,22 @@ class SalesforceSource:
             log.info("run %s: reading %s through %s", self.ctx.execution_id, plan.object_name,
                      "Bulk API 2.0" if api == "BULKV2" else "REST")
             pages = self._bulk(client, plan) if api == "BULKV2" else self._rest(client, plan)
-            chunks = Rechunker(self.ctx.batch_size)
-            for batch in pages:
-                self.stats.records_read += batch.num_rows
-                yield from chunks.add(batch)
-                if self.ctx.should_stop():
-                    return
-            yield from chunks.flush()
+            yield from self._counted(pages)
         finally:
             if self._client is None:
                 client.close()
+
+    def _counted(self, pages: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        """`pages` regrouped into batches of at most `ctx.batch_size` rows and counted in `stats`
+        (under the lock: slices are read on several threads); ends early when the run is stopped."""
+        chunks = Rechunker(self.ctx.batch_size)
+        for batch in pages:
+            with self._lock:
+                self.stats.records_read += batch.num_rows
+            yield from chunks.add(batch)
+            if self.ctx.should_stop():
+                return
+        yield from chunks.flush()
 
     # -- choosing the API -------------------------------------------------------------------
 

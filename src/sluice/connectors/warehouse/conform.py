@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pyarrow as pa
@@ -30,6 +30,9 @@ import pyarrow.compute as pc
 
 from sluice.connectors.base import ConnectorError
 from sluice.connectors.warehouse.columns import Column
+
+if TYPE_CHECKING:
+    from sluice.connectors.error_records import ErrorSink
 
 _CAST_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OverflowError)
 _SHOWN_CHARS = 80
@@ -97,6 +100,21 @@ class Conformer:
         records = batch.take(pa.array(bad)).to_pylist()
         rejects = [Reject(record, *problems[row]) for row, record in zip(bad, records, strict=True)]
         return Conformed(fitted.filter(keep), rejects)
+
+
+def conform_or_refuse(conformer: Conformer, batch: pa.RecordBatch, sink: ErrorSink, untouched: str) -> pa.RecordBatch:
+    """The rows of `batch` the table accepts; the refused ones go to the run's `sink`, and with
+    `failOnFirstDestinationError` the first one stops the run (`untouched` says what was left as it
+    was, e.g. "Nothing was loaded into schema.table")."""
+    conformed = conformer.conform(batch)
+    for reject in conformed.rejects:
+        sink.add([reject.record], reject.code, reject.message)
+    if conformed.rejects and sink.fail_fast:
+        raise ConnectorError(
+            "InvalidArgument",
+            f"Stopped at the first refused record (failOnFirstDestinationError): {sink.messages[0]}. "
+            f"{untouched}; {sink.where()}.")
+    return conformed.batch
 
 
 def _nullable(schema: pa.Schema) -> pa.Schema:

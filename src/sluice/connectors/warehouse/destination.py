@@ -25,7 +25,7 @@ from sluice.connectors.base import ConnectorError, RunContext, WriteResult, repo
 from sluice.connectors.error_records import ErrorSink
 from sluice.connectors.s3.storage import Storage, open_storage
 from sluice.connectors.warehouse.columns import Column
-from sluice.connectors.warehouse.conform import Conformer
+from sluice.connectors.warehouse.conform import Conformer, conform_or_refuse
 from sluice.connectors.warehouse.staging import StagedParts, staging_folder
 
 log = logging.getLogger(__name__)
@@ -84,15 +84,7 @@ class WarehouseDestination(ABC):
         self._require("open")
         if batch.num_rows == 0:
             return
-        conformed = self.conformer.conform(batch)
-        for reject in conformed.rejects:
-            self.sink.add([reject.record], reject.code, reject.message)
-        if conformed.rejects and self.sink.fail_fast:
-            raise ConnectorError(
-                "InvalidArgument",
-                f"Stopped at the first refused record (failOnFirstDestinationError): {self.sink.messages[0]}. "
-                f"Nothing was loaded into {self.target}; {self.sink.where()}.")
-        self.parts.write(conformed.batch)
+        self.parts.write(conform_or_refuse(self.conformer, batch, self.sink, f"Nothing was loaded into {self.target}"))
 
     def commit(self) -> WriteResult:
         """Load everything staged in one transaction, then delete the staged parts."""
