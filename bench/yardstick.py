@@ -40,7 +40,7 @@ from tests.support.server import SluiceServer  # noqa: E402
 
 from bench.common import NO_AGGREGATION, peak_rss_mib, timed_run  # noqa: E402
 from bench.dataset import make_dataset  # noqa: E402
-from bench.s3_to_s3 import KEEP, RENAMED, flow_tasks  # noqa: E402
+from bench.s3_to_s3 import KEEP, PEER, RENAMED, flow_tasks  # noqa: E402
 
 SIZES = [int(s) for s in os.environ.get("BENCH_ROWS", "1000000,5000000").split(",")]
 JOBS = os.environ.get("BENCH_JOBS", "csv,json,parquet").split(",")
@@ -156,31 +156,6 @@ usage = resource.getrusage(resource.RUSAGE_SELF)
 print(rows, seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 '''
 
-PYARROW = r'''
-import sys, time, resource
-import pyarrow as pa, pyarrow.compute as pc, pyarrow.csv as csv, pyarrow.parquet as pq
-keep, renamed, files, out = eval(sys.argv[1]), eval(sys.argv[2]), sys.argv[3].split(","), sys.argv[4]
-start = time.perf_counter()
-writer = None
-rows = 0
-for path in files:
-    reader = csv.open_csv(path, parse_options=csv.ParseOptions(newlines_in_values=True),
-                          convert_options=csv.ConvertOptions(include_columns=keep))
-    for batch in reader:
-        rows += batch.num_rows
-        batch = batch.filter(pc.greater(batch["amount"], 100))
-        cols = {renamed.get(n, n): batch[n] for n in keep if n not in ("email", "description")}
-        cols["total"] = pc.multiply(pc.cast(batch["price"], pa.float64()), pc.cast(batch["qty"], pa.float64()))
-        cols["email"] = pc.replace_substring_regex(batch["email"], ".", "*")
-        cols["description"] = pc.utf8_slice_codeunits(batch["description"], 0, 10)
-        table = pa.table(cols)
-        if writer is None:
-            writer = pq.ParquetWriter(out, table.schema, compression="snappy")
-        writer.write_table(table)
-writer.close()
-usage = resource.getrusage(resource.RUSAGE_SELF)
-print(rows, time.perf_counter() - start, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
-'''
 
 
 def peer(script: str, *args: str) -> dict[str, float]:
@@ -208,7 +183,7 @@ def measure(job: str, rows: int, cache: Path) -> dict[str, Any]:
                 out = tmp / f"duck-{turn}.{'csv' if job == 'parquet' else 'parquet'}"
                 results["duckdb"].append(peer(DUCKDB, duckdb_sql(job, files, out), str(DUCKDB_THREADS)))
                 if job == "csv":
-                    results["pyarrow"].append(peer(PYARROW, repr(KEEP), repr(RENAMED), ",".join(map(str, files)),
+                    results["pyarrow"].append(peer(PEER, repr(KEEP), repr(RENAMED), ",".join(map(str, files)),
                                                    str(tmp / "pyarrow.parquet")))
             rss = side.peak_rss()
         finally:
