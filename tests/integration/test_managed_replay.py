@@ -18,6 +18,8 @@ import psycopg
 import pytest
 
 from sluice.connectors import managed
+from tests.fakes.asana.server import FakeAsana
+from tests.fakes.mailchimp.server import FakeMailchimp
 from tests.integration.builders import raises, register_connector, unique
 from tests.integration.cdk_appflow_stacks import Database, Stack, stacks
 from tests.support.flows import saas_server
@@ -29,9 +31,29 @@ STACK_NAMES = ["asana", "github", "ga4", "hubspot", "jdbc-rds", "jdbc-s3", "mail
 
 
 @pytest.fixture(scope="module")
-def sluice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    with saas_server(tmp_path_factory.mktemp("managed"), SLUICE_S3_BACKEND="local") as server:
+def vendor_fakes() -> Iterator[dict[str, Any]]:
+    """Fakes for the built labels whose profile check asks the vendor (as AppFlow validates credentials)."""
+    with FakeMailchimp(members=30, campaigns=5) as mailchimp, FakeAsana(tasks=20, projects=2) as asana:
+        yield {"Mailchimp": mailchimp, "Asana": asana}
+
+
+@pytest.fixture(scope="module")
+def sluice(tmp_path_factory: pytest.TempPathFactory, vendor_fakes: dict[str, Any]) -> Iterator[SluiceServer]:
+    with saas_server(tmp_path_factory.mktemp("managed"), SLUICE_S3_BACKEND="local",
+                     SLUICE_ENDPOINT_URL_ASANA=vendor_fakes["Asana"].url) as server:
         yield server
+
+
+def at_fake(profile: dict[str, Any], vendor_fakes: dict[str, Any]) -> None:
+    """A stack's profile with the fake's URL and credentials in place of the stand-ins."""
+    config = profile["connectorProfileConfig"]
+    custom = config["connectorProfileCredentials"]["CustomConnector"].get("custom") or {}
+    if profile["connectorLabel"] == "Mailchimp":
+        fake = vendor_fakes["Mailchimp"]
+        config["connectorProfileProperties"]["CustomConnector"]["profileProperties"]["instanceUrl"] = fake.url
+        custom["credentialsMap"]["api_key"] = fake.state.api_key
+    elif profile["connectorLabel"] == "Asana":
+        custom["credentialsMap"]["patToken"] = vendor_fakes["Asana"].state.pat
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +72,7 @@ def jdbc_database(postgres: PostgresServer) -> Database:
 
 
 @pytest.fixture(scope="module")
-def replayed(sluice: SluiceServer, jdbc_database: Database) -> dict[str, Stack]:
+def replayed(sluice: SluiceServer, jdbc_database: Database, vendor_fakes: dict[str, Any]) -> dict[str, Stack]:
     """Every stack created once, in the order CloudFormation would (buckets, profiles, flow)."""
     client = sluice.client()
     created: dict[str, Stack] = {}
@@ -58,6 +80,7 @@ def replayed(sluice: SluiceServer, jdbc_database: Database) -> dict[str, Stack]:
         for bucket in stack.buckets:
             (sluice.data_dir / "s3" / bucket).mkdir(parents=True)
         for profile in stack.profiles:
+            at_fake(profile, vendor_fakes)
             arn = client.create_connector_profile(**profile)["connectorProfileArn"]
             assert arn.endswith(f"connectorprofile/{profile['connectorProfileName']}")
         answer = client.create_flow(**stack.flow)
@@ -167,15 +190,16 @@ def test_profile_checks_follow_the_declaration(sluice: SluiceServer) -> None:
 def test_unbuilt_managed_source_run_ends_in_error(sluice: SluiceServer, replayed: dict[str, Stack]) -> None:
     """A run from a managed label whose data path is not built ends Error naming the label."""
     client = sluice.client()
-    flow = replayed["asana"].flow["flowName"]
+    flow = replayed["sharepoint"].flow["flowName"]
     execution = client.start_flow(flowName=flow)["executionId"]
     record = _wait_for(client, flow, execution)
     assert record["executionStatus"] == "Error"
     message = record["executionResult"]["errorInfo"]["executionMessage"]
     # With registry.spec_for resolving managed labels (see docs/connectors/managed.md) the message
-    # is "data path for the managed connector Asana not built: ..."; either way it names the label.
-    assert "data path for the managed connector Asana not built" in message, message
-    bucket = sluice.data_dir / "s3" / replayed["asana"].buckets[0]
+    # is "data path for the managed connector MicrosoftSharePointOnline not built: ..."; either way it
+    # names the label.
+    assert "data path for the managed connector MicrosoftSharePointOnline not built" in message, message
+    bucket = sluice.data_dir / "s3" / replayed["sharepoint"].buckets[0]
     assert [p for p in bucket.rglob("*") if p.is_file()] == []
 
 
