@@ -112,7 +112,8 @@ def test_the_cdk_stack_moves_every_project(appflow: Any, sluice: SluiceServer, f
 def test_objects_and_fields_as_appflow_lists_them(appflow: Any, profile: str) -> None:
     entities = appflow.list_connector_entities(connectorProfileName=profile)["connectorEntityMap"]
     labels = {e["name"]: e["label"] for group in entities.values() for e in group}
-    assert labels == {"projects": "Project", "sections": "Section", "tags": "Tag", "tasks": "Task", "teams": "Team",
+    assert labels == {"audit_log_events": "Audit Log Event", "goals": "Goal", "portfolios": "Portfolio",
+                      "projects": "Project", "sections": "Section", "tags": "Tag", "tasks": "Task", "teams": "Team",
                       "users": "User", "workspaces": "Workspace"}
     fields = {f["identifier"]: f for f in appflow.describe_connector_entity(
         connectorProfileName=profile, connectorEntityName="tasks")["connectorEntityFields"]}
@@ -139,6 +140,28 @@ def test_projection_reaches_asana_and_multi_homed_tasks_land_once(appflow: Any, 
     assert {e["query"]["project"][0] for e in asked} == {p["gid"] for p in fake.state.projects}
     assert all(set(e["query"]["opt_fields"][0].split(",")) == {"gid", "name", "assignee", "modified_at"}
                and e["query"]["limit"] == ["100"] for e in asked)
+
+
+def test_the_audit_log_takes_the_time_range_and_event_type(appflow: Any, sluice: SluiceServer, fake: FakeAsana,
+                                                           profile: str) -> None:
+    events = fake.state.audit_events
+    low, high = events[10]["created_at"], events[30]["created_at"]
+    tasks = [*map_all(),
+             {"taskType": "Filter", "sourceFields": ["created_at"], "connectorOperator": {CUSTOM: "BETWEEN"},
+              "taskProperties": {"DATA_TYPE": "datetime", "LOWER_BOUND": low, "UPPER_BOUND": high}},
+             {"taskType": "Filter", "sourceFields": ["event_type"], "connectorOperator": {CUSTOM: "EQUAL_TO"},
+              "taskProperties": {"DATA_TYPE": "string", "VALUE": "task_deleted"}}]
+    fake.log.clear()
+    record, rows = flows.run_to_s3(appflow, sluice, flow(unique("as-audit"), profile, flows.new_bucket(sluice),
+                                                         "audit_log_events", tasks))
+    assert record["executionStatus"] == "Successful", record
+    expected = [e for e in events if low <= e["created_at"] <= high and e["event_type"] == "task_deleted"]
+    assert sorted(r["gid"] for r in rows) == sorted(e["gid"] for e in expected) and expected
+    assert rows[0]["actor_type"] == rows[0]["actor"]["actor_type"]
+    [asked] = fake.log.matching("/audit_log_events")  # the organization only; one page
+    assert asked["path"].endswith(f"/workspaces/{fake.state.workspaces[0]['gid']}/audit_log_events")
+    assert asked["query"]["event_type"] == ["task_deleted"] and "opt_fields" not in asked["query"]
+    assert asked["query"]["start_at"] == [low] and asked["query"]["end_at"][0] > high
 
 
 def test_an_expired_oauth_token_is_renewed(appflow: Any, sluice: SluiceServer, fake: FakeAsana) -> None:

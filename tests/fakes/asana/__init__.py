@@ -19,7 +19,10 @@ It answers as Asana's public docs say:
 - the API reference - `GET /users/me`, `/workspaces`, `/users?workspace=`,
   `/workspaces/{gid}/teams` (organizations only), `/projects?workspace=&archived=`,
   `/projects/{gid}/sections`, `/tags?workspace=`, `/tasks?project=&modified_since=` (one of
-  project, tag, section or assignee + workspace is required).
+  project, tag, section or assignee + workspace is required), `/goals?workspace=&is_workspace_level=`,
+  `/portfolios?workspace=&owner=` (owner required; `me` is the token's user) and
+  `/workspaces/{gid}/audit_log_events?start_at=&end_at=&event_type=&actor_type=` (organizations only;
+  whole records, oldest first; `start_at` inclusive, `end_at` exclusive).
 
 Records come from a fixed random seed: nested compact records, nulls, unicode names and notes,
 custom fields; tasks are generated on demand (so `tasks` can be 500k) and every tenth task is in

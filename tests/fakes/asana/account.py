@@ -17,9 +17,10 @@ TOKEN_TTL = 3600  # seconds an OAuth access token lives (Asana's `expires_in`)
 
 
 class AsanaAccount:
-    """Two workspaces (an organization with teams, a personal one), `projects` projects, `tasks` tasks."""
+    """Two workspaces (an organization with teams and an audit log, a personal one), `projects` projects,
+    `tasks` tasks; goals and portfolios in each workspace (the token's user owns the portfolios)."""
 
-    def __init__(self, tasks: int = 300, projects: int = 6) -> None:
+    def __init__(self, tasks: int = 300, projects: int = 6, audit_events: int = 60) -> None:
         self.log = RequestLog()
         self.throttles = Throttles()
         self.now: Callable[[], float] = time.time
@@ -33,6 +34,10 @@ class AsanaAccount:
         self.projects.append(seed.project(len(self.projects), self.workspaces[1], None, self.users))
         self.sections = {p["gid"]: seed.sections(p) for p in self.projects}
         self.tags = [t for w in self.workspaces for t in seed.tags(w, self.users)]
+        self.goals = [g for w in self.workspaces
+                      for g in seed.goals(w, self.users, self.teams[0] if w["is_organization"] else None)]
+        self.portfolios = [p for w in self.workspaces for p in seed.portfolios(w, self.users[0], self.users)]
+        self.audit_events = seed.audit_events(organization, self.users, audit_events)
         self.task_count = tasks
         self.edited: dict[int, dict[str, Any]] = {}
         # Credentials: personal access tokens, one OAuth client, its tokens (expiry) and refresh tokens.

@@ -40,9 +40,11 @@ def _time(text: str, name: str) -> float:
         raise AsanaError(400, f"{name}: Not a valid date-time: {text}") from None
 
 
-def shaped(record: dict[str, Any], request: Request) -> dict[str, Any]:
-    """The record as `opt_fields` asks (compact without it)."""
+def shaped(record: dict[str, Any], request: Request, compact_by_default: bool = True) -> dict[str, Any]:
+    """The record as `opt_fields` asks (compact without it, unless the endpoint answers whole records)."""
     wanted = request.query_params.get("opt_fields")
+    if not wanted and not compact_by_default:
+        return record
     if not wanted:
         keep = ["gid", "name", "resource_type", "resource_subtype"]
         return {k: record[k] for k in keep if k in record}
@@ -50,7 +52,7 @@ def shaped(record: dict[str, Any], request: Request) -> dict[str, Any]:
     return {"gid": record["gid"], **{k: record[k] for k in names if k in record and k != "gid"}}
 
 
-def page(request: Request, records: Iterable[dict[str, Any]]) -> Response:
+def page(request: Request, records: Iterable[dict[str, Any]], compact_by_default: bool = True) -> Response:
     """`{"data": [...]}` with `limit` / `offset` paging and `next_page`."""
     query = request.query_params
     everything = list(records)
@@ -58,7 +60,7 @@ def page(request: Request, records: Iterable[dict[str, Any]]) -> Response:
         if len(everything) > UNPAGINATED_MAX:
             raise AsanaError(400, "The result is too large. You should use pagination (may require specifying a "
                              "workspace)!")
-        return JSONResponse({"data": [shaped(r, request) for r in everything]})
+        return JSONResponse({"data": [shaped(r, request, compact_by_default) for r in everything]})
     try:
         limit = int(query["limit"])
     except ValueError:
@@ -78,7 +80,7 @@ def page(request: Request, records: Iterable[dict[str, Any]]) -> Response:
         params = {k: v for k, v in query.items() if k != "offset"} | {"offset": token}
         path = request.url.path.removeprefix("/api/1.0") + "?" + urlencode(params)
         next_page = {"offset": token, "path": path, "uri": f"https://app.asana.com/api/1.0{path}"}
-    return JSONResponse({"data": [shaped(r, request) for r in chunk], "next_page": next_page})
+    return JSONResponse({"data": [shaped(r, request, compact_by_default) for r in chunk], "next_page": next_page})
 
 
 def _workspace(account: AsanaAccount, gid: str | None) -> dict[str, Any]:
@@ -151,6 +153,54 @@ async def tasks(account: AsanaAccount, request: Request) -> Response:
     return page(request, found)
 
 
+async def goals(account: AsanaAccount, request: Request) -> Response:
+    query = request.query_params
+    found = account.goals
+    if query.get("workspace"):
+        _workspace(account, query["workspace"])
+        found = [g for g in found if g["workspace"]["gid"] == query["workspace"]]
+    if query.get("is_workspace_level") in ("true", "false"):
+        found = [g for g in found if g["is_workspace_level"] == (query["is_workspace_level"] == "true")]
+    return page(request, found)
+
+
+async def portfolios(account: AsanaAccount, request: Request) -> Response:
+    query = request.query_params
+    workspace = _workspace(account, query.get("workspace"))
+    owner = query.get("owner")
+    if not owner:
+        raise AsanaError(400, "owner: Missing input")
+    owner = account.users[0]["gid"] if owner == "me" else owner
+    return page(request, [p for p in account.portfolios
+                          if p["workspace"]["gid"] == workspace["gid"] and p["owner"]["gid"] == owner])
+
+
+async def audit_log_events(account: AsanaAccount, request: Request) -> Response:
+    workspace = _workspace(account, request.path_params["gid"])
+    if not workspace["is_organization"]:
+        raise AsanaError(403, "The audit log API is only available to Enterprise and Enterprise+ organizations.")
+    query = request.query_params
+    found = account.audit_events
+    if query.get("start_at"):
+        start = _time(query["start_at"], "start_at")
+        found = [e for e in found if _time(e["created_at"], "created_at") >= start]
+    if query.get("end_at"):
+        end = _time(query["end_at"], "end_at")
+        found = [e for e in found if _time(e["created_at"], "created_at") < end]
+    for name, path in (("event_type", ("event_type",)), ("actor_type", ("actor", "actor_type")),
+                       ("actor_gid", ("actor", "gid")), ("resource_gid", ("resource", "gid"))):
+        if query.get(name):
+            found = [e for e in found if _member(e, path) == query[name]]
+    return page(request, found, compact_by_default=False)
+
+
+def _member(record: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = record
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 async def token(account: AsanaAccount, request: Request) -> Response:
     """`POST /-/oauth_token`: the refresh_token grant."""
     form = dict(await request.form())
@@ -192,6 +242,7 @@ def build_app(account: AsanaAccount) -> Starlette:
     api = {
         "/users/me": me, "/workspaces": workspaces, "/users": users, "/workspaces/{gid}/teams": teams,
         "/projects": projects, "/projects/{gid}/sections": sections, "/tags": tags, "/tasks": tasks,
+        "/goals": goals, "/portfolios": portfolios, "/workspaces/{gid}/audit_log_events": audit_log_events,
     }
     routes = [Route("/api/1.0" + path, _api(account, handler), methods=["GET"]) for path, handler in api.items()]
 

@@ -147,3 +147,58 @@ def task(index: int, homes: list[dict[str, Any]], people: list[dict[str, Any]], 
         "projects": [compact("project", p) for p in homes], "start_at": None, "start_on": None,
         "tags": [compact("tag", t) for t in picked], "workspace": dict(home["workspace"]),
     }
+
+
+def goals(space: dict[str, Any], people: list[dict[str, Any]], team: dict[str, Any] | None) -> list[dict[str, Any]]:
+    out = []
+    for n, name in enumerate(["Umsatz +20 %", "Réduire le churn", "Launch v2 🚀"]):
+        owner = people[n % len(people)]
+        out.append({
+            "gid": gid("goal", space["gid"], n), "name": name, "resource_type": "goal",
+            "html_notes": f"<body>{name}</body>", "notes": name, "due_on": day(BASE + 86400 * 180),
+            "start_on": day(BASE) if n % 2 == 0 else None, "is_workspace_level": n == 0, "liked": False,
+            "likes": [], "num_likes": 0, "status": [None, "green", "yellow"][n],
+            "team": compact("team", team) if team and n else None, "workspace": compact("workspace", space),
+            "time_period": {"gid": gid("period", n), "display_name": "FY24 Q2", "period": "Q2",
+                            "resource_type": "time_period", "start_on": "2024-04-01", "end_on": "2024-06-30"},
+            "metric": {"gid": gid("metric", space["gid"], n), "resource_type": "metric", "unit": "percentage",
+                       "precision": 0, "current_number_value": 0.12 * n, "target_number_value": 0.2,
+                       "progress_source": "manual"} if n != 2 else None,
+            "owner": compact("user", owner), "current_status_update": None,
+            "followers": [compact("user", owner)],
+        })
+    return out
+
+
+def portfolios(space: dict[str, Any], owner: dict[str, Any], people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"gid": gid("portfolio", space["gid"], n), "name": name, "resource_type": "portfolio",
+             "color": ["light-green", "dark-blue"][n], "created_at": stamp(BASE + 86400 * n),
+             "created_by": compact("user", owner), "current_status_update": None,
+             "custom_field_settings": [], "due_on": None if n else day(BASE + 86400 * 90),
+             "members": [compact("user", p) for p in people[:2]], "owner": compact("user", owner),
+             "permalink_url": f"https://app.asana.com/0/portfolio/{gid('portfolio', space['gid'], n)}/list",
+             "public": n == 0, "start_on": None, "workspace": compact("workspace", space)}
+            for n, name in enumerate(["Produkt 2024", "Client Délivery"])]
+
+
+def audit_events(organization: dict[str, Any], people: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    kinds = [("task_deleted", "deletion", "task"), ("user_login_succeeded", "logins", "user"),
+             ("project_privacy_changed", "access_control", "project"), ("file_downloaded", "data_export", "file")]
+    out = []
+    for n in range(count):
+        event_type, category, resource_type = kinds[n % len(kinds)]
+        actor = people[n % len(people)]
+        api = n % 5 == 0
+        out.append({
+            "gid": gid("audit", n), "created_at": stamp(BASE + n * 1800), "event_type": event_type,
+            "event_category": category,
+            "actor": {"actor_type": "user" if not api else "external_administrator", "gid": actor["gid"],
+                      "name": actor["name"], "email": actor["email"]},
+            "resource": {"resource_type": resource_type, "resource_subtype": "default_task" if resource_type == "task"
+                         else None, "gid": gid("res", n), "name": f"Ressource {n}", "email": None},
+            "details": {"old_value": "public", "new_value": "private"} if category == "access_control" else {},
+            "context": {"context_type": "api" if api else "web", "api_authentication_method": "personal_access_token"
+                        if api else None, "client_ip_address": f"203.0.113.{n % 250}",
+                        "user_agent": "Mozilla/5.0 (Sluice test)", "oauth_app_name": None},
+        })
+    return out

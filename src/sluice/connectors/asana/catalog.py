@@ -6,8 +6,8 @@ User and Workspace, with Asana's property names as fields (`gid`, `modified_at`,
 cdk-appflow's stack reads `projects`, the API's collection name. So entities are named by their
 collection (`workspaces`, `projects`, `tasks`, ...), labelled as AppFlow labels them, with AppFlow's
 data types as `fieldType` and its filter operators. Nested compact records (an assignee, a
-workspace) are structs of `gid`, `name`, `resource_type`. Goals, portfolios and audit log events
-are not read yet (docs/connectors/asana.md).
+workspace) are structs of `gid`, `name`, `resource_type`. Portfolios are the token user's own (`owner=me`:
+Asana lists no one else's to a user token); the audit log is read from organizations only.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ NAME, RESOURCE_TYPE = _f("name"), _f("resource_type")
 CREATED = _f("created_at", "datetime")
 WORKSPACE = compact("workspace")
 BY_WORKSPACE = (Level("/workspaces"),)
+# Teams and the audit log exist in organizations only.
+ORGANIZATIONS = (Level("/workspaces", opt_fields="gid,is_organization", keep=lambda w: bool(w.get("is_organization"))),)
 BY_PROJECT = (Level("/workspaces"), Level("/projects", {"workspace": "{0}"}))
 
 WORKSPACES = Entity(
@@ -59,14 +61,13 @@ USERS = Entity(
 
 TEAMS = Entity(
     "teams", label="Team", path="/workspaces/{0}/teams", records="data", paginator=PAGES, plan=PushDown(),
-    read=Fanout((Level("/workspaces", opt_fields="gid,is_organization",
-                       keep=lambda w: bool(w.get("is_organization"))),)),
+    read=Fanout(ORGANIZATIONS),
     fields=(GID, _f("description"), _f("html_description"), NAME, compact("organization"), _f("permalink_url"),
             RESOURCE_TYPE, _f("visibility", values=("secret", "request_to_join", "public"))))
 
 PROJECTS = Entity(
     "projects", label="Project", path="/projects", params={"workspace": "{0}"}, records="data", paginator=PAGES,
-    plan=PushDown(equals={"archived": "archived"}), read=Fanout(BY_WORKSPACE),
+    plan=PushDown(flags={"archived": "archived"}), read=Fanout(BY_WORKSPACE),
     fields=(GID, _f("archived", "boolean", EQUAL), _f("color"), _f("completed", "boolean"),
             _f("completed_at", "datetime"), compact("completed_by"), CREATED, _f("created_from_template", "json"),
             _f("current_status", "json"), _f("current_status_update", "json"),
@@ -103,4 +104,35 @@ TASKS = Entity(
             compacts("projects"), _f("resource_subtype", filters=EQUAL), RESOURCE_TYPE, _f("start_at", "datetime"),
             _f("start_on", "date", DAYS), compacts("tags"), WORKSPACE))
 
-CATALOG = Static((PROJECTS, SECTIONS, TAGS, TASKS, TEAMS, USERS, WORKSPACES), vendor="Asana")
+AUDIT_LOG_EVENTS = Entity(
+    "audit_log_events", label="Audit Log Event", path="/workspaces/{0}/audit_log_events", records="data",
+    paginator=PAGES, plan=PushDown(opt_fields=False, ranges={"created_at": ("start_at", "end_at")},
+                                   equals={"event_type": "event_type", "actor_type": "actor_type"}),
+    read=Fanout(ORGANIZATIONS),
+    fields=(_f("actor", "struct", members=(_f("actor_type"), _f("gid"), _f("name"), _f("email"))),
+            _f("actor_type", filters=EQUAL, path="actor.actor_type"),
+            _f("context", "struct", members=(_f("context_type"), _f("api_authentication_method"),
+                                             _f("client_ip_address"), _f("user_agent"), _f("oauth_app_name"))),
+            _f("created_at", "datetime", RANGE, timestamp=True), _f("details", "json"), _f("event_category"),
+            _f("event_type", filters=EQUAL), GID,
+            _f("resource", "struct", members=(_f("resource_type"), _f("resource_subtype"), _f("gid"), _f("name"),
+                                              _f("email")))))
+
+GOALS = Entity(
+    "goals", label="Goal", path="/goals", params={"workspace": "{0}"}, records="data", paginator=PAGES,
+    plan=PushDown(flags={"is_workspace_level": "is_workspace_level"}), read=Fanout(BY_WORKSPACE),
+    fields=(_f("current_status_update", "json"), _f("due_on", "date"), compacts("followers"), GID, _f("html_notes"),
+            _f("is_workspace_level", "boolean", EQUAL), _f("liked", "boolean"), _f("likes", "json"),
+            _f("metric", "json"), NAME, _f("notes"), _f("num_likes", "integer"), compact("owner"), RESOURCE_TYPE,
+            _f("start_on", "date"), _f("status"), compact("team"), _f("time_period", "json"), WORKSPACE))
+
+PORTFOLIOS = Entity(
+    "portfolios", label="Portfolio", path="/portfolios", params={"workspace": "{0}", "owner": "me"}, records="data",
+    paginator=PAGES, plan=PushDown(), read=Fanout(BY_WORKSPACE),
+    fields=(_f("color"), CREATED, compact("created_by"), _f("current_status_update", "json"),
+            _f("custom_field_settings", "json"), _f("due_on", "date"), GID, compacts("members"), NAME,
+            compact("owner"), _f("permalink_url"), _f("public", "boolean"), RESOURCE_TYPE, _f("start_on", "date"),
+            WORKSPACE))
+
+CATALOG = Static((AUDIT_LOG_EVENTS, GOALS, PORTFOLIOS, PROJECTS, SECTIONS, TAGS, TASKS, TEAMS, USERS, WORKSPACES),
+                 vendor="Asana")

@@ -9,7 +9,9 @@ https://developers.asana.com/docs/pagination, /docs/inputoutput-options and the 
 * `GET /tasks` takes `modified_since`: the incremental window's start (or a GREATER_THAN(_OR_EQUAL_TO)
   filter on `modified_at`), rounded down to the millisecond Asana stamps with; the source keeps
   exactly the window;
-* `archived` on `GET /projects` carries an EQUAL_TO filter on `archived`.
+* the audit log takes `start_at` (inclusive) and `end_at` (exclusive) on `created_at`, and
+  `event_type` / `actor_type`; it answers whole records, so no `opt_fields` is sent;
+* EQUAL_TO filters on `archived` (projects) and `is_workspace_level` (goals) become those parameters.
 
 Most collections are scoped: projects, users and tags by `workspace`, teams by organization,
 sections and tasks by project. `Fanout` lists the parents first (`opt_fields=gid` only) and reads
@@ -40,24 +42,34 @@ def iso(seconds: float) -> str:
 
 @dataclass(frozen=True)
 class PushDown:
-    """`Entity.plan`: the columns as `opt_fields`, a time range's start as a `since` parameter,
-    EQUAL_TO filters on boolean fields as parameters."""
+    """`Entity.plan`: the columns as `opt_fields`, time bounds and EQUAL_TO filters as parameters."""
 
-    since: Mapping[str, str] = field(default_factory=dict)  # field -> parameter
-    equals: Mapping[str, str] = field(default_factory=dict)  # field -> parameter
+    opt_fields: bool = True  # False: the endpoint answers whole records (the audit log)
+    since: Mapping[str, str] = field(default_factory=dict)  # field -> parameter taking the lower bound
+    # field -> (inclusive lower-bound parameter, exclusive upper-bound parameter)
+    ranges: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    equals: Mapping[str, str] = field(default_factory=dict)  # text field -> parameter
+    flags: Mapping[str, str] = field(default_factory=dict)  # boolean field -> parameter (`true` / `false`)
 
     def __call__(self, query: Query, request: Request) -> Request:
         params = dict(request.params)
-        if query.columns:
+        if query.columns and self.opt_fields:
             params["opt_fields"] = ",".join(query.columns)
         for name, param in self.since.items():
             lower, _ = query.time_range(name)
             if lower is not None:
                 params[param] = iso(lower)
-        for name, param in self.equals.items():
-            values = {c.values[0].lower() for c in query.on(name) if c.operator == "EQUAL_TO" and len(c.values) == 1}
+        for name, (start, end) in self.ranges.items():
+            lower, upper = query.time_range(name)
+            if lower is not None:
+                params[start] = iso(lower)
+            if upper is not None:
+                params[end] = iso(upper + 0.001)  # exclusive: the window's last millisecond kept
+        for name, param in (*self.equals.items(), *self.flags.items()):
+            values = {c.values[0] for c in query.on(name) if c.operator == "EQUAL_TO" and len(c.values) == 1}
             if len(values) == 1:
-                params[param] = values.pop()
+                value = values.pop()
+                params[param] = value.lower() if name in self.flags else value
         return request.replace(params=params)
 
 

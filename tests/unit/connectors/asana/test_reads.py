@@ -1,0 +1,71 @@
+"""Asana reads: what is pushed down, and per-parent reads (organizations only, multi-homed tasks once)."""
+
+from __future__ import annotations
+
+from sluice.connectors.asana import reads
+from sluice.connectors.asana.catalog import AUDIT_LOG_EVENTS, GOALS, PORTFOLIOS, PROJECTS, TASKS, TEAMS
+from sluice.connectors.asana.connector import CONNECTOR
+from sluice.connectors.base import ProfileView
+from sluice.connectors.rest.client import Request
+from sluice.connectors.rest.entities import Condition, Entity, Query
+from tests.fakes.asana.server import FakeAsana
+
+START, END = 1_717_200_000.1234, 1_717_286_400.5  # 2024-06-01T00:00:00.123Z .. 2024-06-02T00:00:00.500Z
+
+
+def planned(entity: Entity, query: Query) -> dict[str, object]:
+    assert entity.plan is not None
+    return entity.plan(query, Request("GET", entity.path, dict(entity.params))).params
+
+
+def test_times_are_asanas_millisecond_text() -> None:
+    assert reads.iso(START) == "2024-06-01T00:00:00.123Z"
+
+
+def test_columns_become_opt_fields_and_the_window_modified_since() -> None:
+    params = planned(TASKS, Query("tasks", columns=("gid", "name"), window_field="modified_at",
+                                  window_start=START, window_end=END))
+    assert params == {"project": "{1}", "opt_fields": "gid,name", "modified_since": "2024-06-01T00:00:00.123Z"}
+    filtered = planned(TASKS, Query("tasks", conditions=(
+        Condition("modified_at", "GREATER_THAN_OR_EQUAL_TO", ("2024-05-01T00:00:00Z",)),)))
+    assert filtered["modified_since"] == "2024-05-01T00:00:00.000Z"
+
+
+def test_flags_and_text_filters_become_parameters() -> None:
+    assert planned(PROJECTS, Query("projects", conditions=(Condition("archived", "EQUAL_TO", ("TRUE",)),)))[
+        "archived"] == "true"
+    audit = planned(AUDIT_LOG_EVENTS, Query("audit_log_events", columns=("gid", "actor_type"),
+                                            window_field="created_at", window_start=START, window_end=END,
+                                            conditions=(Condition("actor_type", "EQUAL_TO", ("user",)),)))
+    assert audit == {"start_at": "2024-06-01T00:00:00.123Z", "end_at": "2024-06-02T00:00:00.501Z",
+                     "actor_type": "user"}  # whole records: no opt_fields
+
+
+def read(entity: Entity, profile: ProfileView, columns: tuple[str, ...] = ("gid",)) -> list[dict[str, object]]:
+    assert entity.read is not None and entity.plan is not None
+    query = Query(entity.name, columns=columns)
+    request = entity.plan(query, reads.PAGES.first(Request("GET", entity.path, dict(entity.params))))
+    with CONNECTOR.client(profile) as client:
+        return [dict(r) for page in entity.read(client, query, request) for r in page.records]
+
+
+def test_tasks_in_two_projects_are_read_once(fake: FakeAsana, profile: ProfileView) -> None:
+    gids = [r["gid"] for r in read(TASKS, profile)]
+    assert len(gids) == len(set(gids)) == 250
+    asked = fake.log.matching("/api/1.0/tasks")
+    assert sum(int(e["query"]["limit"][0]) == 100 for e in asked) == len(asked)
+    assert fake.log.matching("/api/1.0/projects")[0]["query"]["opt_fields"] == ["gid"]
+
+
+def test_teams_and_the_audit_log_come_from_organizations_only(fake: FakeAsana, profile: ProfileView) -> None:
+    assert sorted(r["gid"] for r in read(TEAMS, profile)) == sorted(t["gid"] for t in fake.state.teams)
+    events = read(AUDIT_LOG_EVENTS, profile)
+    assert len(events) == len(fake.state.audit_events) and "actor" in events[0]
+    organization = fake.state.workspaces[0]["gid"]
+    assert {e["path"] for e in fake.log.matching("/teams")} == {f"/api/1.0/workspaces/{organization}/teams"}
+
+
+def test_goals_by_workspace_and_the_users_own_portfolios(fake: FakeAsana, profile: ProfileView) -> None:
+    assert sorted(r["gid"] for r in read(GOALS, profile)) == sorted(g["gid"] for g in fake.state.goals)
+    assert sorted(r["gid"] for r in read(PORTFOLIOS, profile)) == sorted(p["gid"] for p in fake.state.portfolios)
+    assert all(e["query"]["owner"] == ["me"] for e in fake.log.matching("/portfolios"))
