@@ -194,6 +194,18 @@ def test_retry_after_is_waited_out(appflow: Any, sluice: SluiceServer, fake: Fak
     assert len(fake.log.matching("/api/1.0/tags")) == len(fake.state.workspaces) + 1
 
 
+def test_a_run_failing_midway_publishes_nothing(appflow: Any, sluice: SluiceServer, fake: FakeAsana,
+                                               profile: str) -> None:
+    """The first page of tasks is read, then Asana refuses every attempt at the next as over its limit."""
+    fake.state.throttle_next(5, after=1, path="/api/1.0/tasks", retry_after=0)
+    bucket = flows.new_bucket(sluice)
+    record, rows = flows.run_to_s3(appflow, sluice, flow(unique("as-midway"), profile, bucket, "tasks", map_all()))
+    assert record["executionStatus"] == "Error", record
+    message = record["executionResult"]["errorInfo"]["executionMessage"]
+    assert "You have made too many requests recently" in message, message
+    assert rows == [] and not [p for p in (sluice.data_dir / "s3" / bucket).rglob("*") if p.is_file()]
+
+
 def test_refused_tokens(appflow: Any, sluice: SluiceServer, fake: FakeAsana) -> None:
     with raises(appflow, "ConnectorAuthenticationException", 401, "Not Authorized"):
         appflow.create_connector_profile(**cdk_stack("2/0/not-a-token").profiles[0])

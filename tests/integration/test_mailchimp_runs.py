@@ -155,6 +155,18 @@ def test_too_many_connections_are_retried(appflow: Any, sluice: SluiceServer, fa
     assert len(fake.log.matching("/automations")) == 3
 
 
+def test_a_run_failing_midway_publishes_nothing(appflow: Any, sluice: SluiceServer, fake: FakeMailchimp,
+                                               profile: str) -> None:
+    """Two lists' members are read, then the third list stays over the limit through every attempt."""
+    fake.state.throttle_next(5, after=2, path="/3.0/lists/")
+    bucket = flows.new_bucket(sluice)
+    record, rows = flows.run_to_s3(appflow, sluice, flow(unique("mc-midway"), profile, bucket, "members", map_all()))
+    assert record["executionStatus"] == "Error", record
+    message = record["executionResult"]["errorInfo"]["executionMessage"]
+    assert "Too Many Requests" in message and "You have exceeded the limit of 10 simultaneous connections" in message
+    assert rows == [] and not [p for p in (sluice.data_dir / "s3" / bucket).rglob("*") if p.is_file()]
+
+
 def test_refused_keys(appflow: Any, sluice: SluiceServer, fake: FakeMailchimp) -> None:
     with raises(appflow, "ConnectorAuthenticationException", 401, "API Key Invalid"):
         appflow.create_connector_profile(**cdk_stack(fake, api_key="0000000000-us21").profiles[0])
