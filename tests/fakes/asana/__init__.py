@@ -12,7 +12,8 @@ It answers as Asana's public docs say:
   ("The result is too large. You should use pagination (may require specifying a workspace)!");
 - https://developers.asana.com/docs/inputoutput-options - `{"data": ...}` envelopes; compact records
   (`gid`, `name`, `resource_type`, and `resource_subtype` for tasks) unless `opt_fields` names the
-  properties to return (`gid` always comes);
+  properties to return (`gid` always comes); a nested record named there comes as `gid` and
+  `resource_type` only, unless its own properties are named too (`assignee.name`);
 - https://developers.asana.com/docs/errors and /docs/rate-limits - `{"errors": [{"message",
   "help", "phrase"}]}`; 400 for bad parameters, 401 "Not Authorized", 404 "Not Found", 429 with
   `Retry-After` (seconds);

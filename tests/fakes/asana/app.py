@@ -40,6 +40,19 @@ def _time(text: str, name: str) -> float:
         raise AsanaError(400, f"{name}: Not a valid date-time: {text}") from None
 
 
+def _select(value: Any, tree: dict[str, Any]) -> Any:
+    """A property's value as `opt_fields` selects it: a nested record (one with `gid` and
+    `resource_type`) comes as just those two unless sub-properties are named (`assignee.name`);
+    other values come whole."""
+    if isinstance(value, list):
+        return [_select(v, tree) for v in value]
+    if isinstance(value, dict) and "gid" in value and "resource_type" in value:
+        picked = {"gid": value["gid"], "resource_type": value["resource_type"]}
+        picked.update({k: _select(value[k], sub) for k, sub in tree.items() if k in value})
+        return picked
+    return value
+
+
 def shaped(record: dict[str, Any], request: Request, compact_by_default: bool = True) -> dict[str, Any]:
     """The record as `opt_fields` asks (compact without it, unless the endpoint answers whole records)."""
     wanted = request.query_params.get("opt_fields")
@@ -48,8 +61,13 @@ def shaped(record: dict[str, Any], request: Request, compact_by_default: bool = 
     if not wanted:
         keep = ["gid", "name", "resource_type", "resource_subtype"]
         return {k: record[k] for k in keep if k in record}
-    names = {part.split(".", 1)[0] for part in wanted.split(",") if part}
-    return {"gid": record["gid"], **{k: record[k] for k in names if k in record and k != "gid"}}
+    tree: dict[str, Any] = {}
+    for path in filter(None, wanted.split(",")):
+        node = tree
+        for part in path.strip().split("."):
+            node = node.setdefault(part, {})
+    return {"gid": record["gid"], **{k: _select(record[k], sub) for k, sub in tree.items()
+                                     if k in record and k != "gid"}}
 
 
 def page(request: Request, records: Iterable[dict[str, Any]], compact_by_default: bool = True) -> Response:

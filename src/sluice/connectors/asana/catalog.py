@@ -12,6 +12,7 @@ Asana lists no one else's to a user token); the audit log is read from organizat
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sluice.connectors.rest.entities import Entity, Field, Static
@@ -37,6 +38,18 @@ def compact(name: str) -> Field:
 def compacts(name: str) -> Field:
     """A list of compact records."""
     return _f(name, "array", item=compact(""))
+
+
+def _is_compact(f: Field) -> bool:
+    inner = f.item if f.type == "array" and f.item is not None else f
+    return inner.type == "struct" and {m.name for m in inner.members} == {"gid", "name", "resource_type"}
+
+
+def naming(entity: Entity) -> Entity:
+    """The entity with its `PushDown` asking for the `name` of its compact-record columns."""
+    assert isinstance(entity.plan, PushDown)
+    named = frozenset(f.name for f in entity.fields if _is_compact(f))
+    return replace(entity, plan=replace(entity.plan, named=named))
 
 
 GID = _f("gid", primary_key=True, nullable=False)
@@ -133,6 +146,9 @@ PORTFOLIOS = Entity(
             _f("custom_field_settings", "json"), _f("due_on", "date"), GID, compacts("members"), NAME,
             compact("owner"), _f("permalink_url"), _f("public", "boolean"), RESOURCE_TYPE, _f("start_on", "date"),
             WORKSPACE))
+
+(AUDIT_LOG_EVENTS, GOALS, PORTFOLIOS, PROJECTS, SECTIONS, TAGS, TASKS, TEAMS, USERS, WORKSPACES) = (
+    naming(e) for e in (AUDIT_LOG_EVENTS, GOALS, PORTFOLIOS, PROJECTS, SECTIONS, TAGS, TASKS, TEAMS, USERS, WORKSPACES))
 
 CATALOG = Static((AUDIT_LOG_EVENTS, GOALS, PORTFOLIOS, PROJECTS, SECTIONS, TAGS, TASKS, TEAMS, USERS, WORKSPACES),
                  vendor="Asana")

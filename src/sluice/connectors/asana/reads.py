@@ -5,7 +5,9 @@ https://developers.asana.com/docs/pagination, /docs/inputoutput-options and the 
 * a collection pages with `limit` (1..100) and an opaque `offset` token: each answer is
   `{"data": [...], "next_page": {"offset", "path", "uri"}}`, `next_page` null on the last page;
 * records are compact (`gid`, `name`, `resource_type`) unless `opt_fields` names the properties
-  wanted: a run always sends its columns there, which is the flow's projection pushed down;
+  wanted: a run always sends its columns there, which is the flow's projection pushed down. A
+  nested record comes as `gid` and `resource_type` alone unless its properties are named, so each
+  compact-record column also asks for `<column>.name`;
 * `GET /tasks` takes `modified_since`: the incremental window's start (or a GREATER_THAN(_OR_EQUAL_TO)
   filter on `modified_at`), rounded down to the millisecond Asana stamps with; the source keeps
   exactly the window;
@@ -45,6 +47,8 @@ class PushDown:
     """`Entity.plan`: the columns as `opt_fields`, time bounds and EQUAL_TO filters as parameters."""
 
     opt_fields: bool = True  # False: the endpoint answers whole records (the audit log)
+    # Columns holding nested records (or lists of them) whose `name` is asked for as `<column>.name`.
+    named: frozenset[str] = frozenset()
     since: Mapping[str, str] = field(default_factory=dict)  # field -> parameter taking the lower bound
     # field -> (inclusive lower-bound parameter, exclusive upper-bound parameter)
     ranges: Mapping[str, tuple[str, str]] = field(default_factory=dict)
@@ -54,7 +58,7 @@ class PushDown:
     def __call__(self, query: Query, request: Request) -> Request:
         params = dict(request.params)
         if query.columns and self.opt_fields:
-            params["opt_fields"] = ",".join(query.columns)
+            params["opt_fields"] = ",".join([*query.columns, *(f"{c}.name" for c in query.columns if c in self.named)])
         for name, param in self.since.items():
             lower, _ = query.time_range(name)
             if lower is not None:

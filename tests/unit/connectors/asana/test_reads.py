@@ -31,6 +31,11 @@ def test_columns_become_opt_fields_and_the_window_modified_since() -> None:
     assert filtered["modified_since"] == "2024-05-01T00:00:00.000Z"
 
 
+def test_compact_record_columns_ask_for_their_names() -> None:
+    params = planned(TASKS, Query("tasks", columns=("gid", "assignee", "projects", "notes")))
+    assert params["opt_fields"] == "gid,assignee,projects,notes,assignee.name,projects.name"
+
+
 def test_flags_and_text_filters_become_parameters() -> None:
     assert planned(PROJECTS, Query("projects", conditions=(Condition("archived", "EQUAL_TO", ("TRUE",)),)))[
         "archived"] == "true"
