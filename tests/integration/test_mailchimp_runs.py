@@ -144,6 +144,23 @@ def test_projection_and_filters_reach_mailchimp(appflow: Any, sluice: SluiceServ
                if not e["path"].endswith("/members"))
 
 
+def test_campaigns_of_one_list_by_appflows_list_id_field(appflow: Any, sluice: SluiceServer, fake: FakeMailchimp,
+                                                         profile: str) -> None:
+    list_id = fake.state.list_ids[2]
+    tasks = [*projected("id", "list_id", "recipients"),
+             {"taskType": "Filter", "sourceFields": ["list_id"], "connectorOperator": {CUSTOM: "EQUAL_TO"},
+              "taskProperties": {"DATA_TYPE": "string", "VALUE": list_id}}]
+    fake.log.clear()
+    record, rows = flows.run_to_s3(appflow, sluice, flow(unique("mc-list"), profile, flows.new_bucket(sluice),
+                                                         "campaigns", tasks))
+    assert record["executionStatus"] == "Successful", record
+    expected = [c["id"] for c in fake.state.campaigns if c["recipients"]["list_id"] == list_id]
+    assert sorted(r["id"] for r in rows) == sorted(expected) and expected
+    assert {r["list_id"] for r in rows} == {list_id} and all(r["recipients"]["list_id"] == list_id for r in rows)
+    [asked] = fake.log.matching("/campaigns")
+    assert asked["query"]["list_id"] == [list_id]
+
+
 def test_too_many_connections_are_retried(appflow: Any, sluice: SluiceServer, fake: FakeMailchimp,
                                           profile: str) -> None:
     fake.log.clear()

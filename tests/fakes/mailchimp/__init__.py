@@ -15,7 +15,7 @@ It answers as Mailchimp's public docs say:
   `/lists` (`lists`), `/lists/{id}/members` (`members`, `since_last_changed`,
   `since_timestamp_opt`, `status`), `/lists/{id}/segments` (`segments`, `since_created_at`,
   `since_updated_at`, `type`), `/lists/{id}/segments/{id}/members`, `/campaigns` (`campaigns`,
-  `since_create_time`, `since_send_time`, `status`, `type`), `/reports` (`reports`,
+  `since_create_time`, `since_send_time`, `status`, `type`, `list_id`, `folder_id`), `/reports` (`reports`,
   `since_send_time`), `/reports/{id}/abuse-reports` (`abuse_reports`), `/click-details`
   (`urls_clicked`), `/open-details` (`members`), `/unsubscribed` (`unsubscribes`), `/automations`
   (`automations`), `/ecommerce/stores` (`stores`); each `since_*` keeps records after the time,

@@ -52,22 +52,26 @@ def _time(text: str) -> float | None:
         raise Problem(400, "Invalid Resource", f"The date {text!r} is not a valid ISO 8601 date.") from None
 
 
+WHOLE = "*"  # marks a node named itself in `fields`: its value comes whole, whatever else is named under it
+
+
 def _tree(paths: str) -> dict[str, Any]:
     tree: dict[str, Any] = {}
     for path in filter(None, (p.strip() for p in paths.split(","))):
         node = tree
         for part in path.split("."):
             node = node.setdefault(part, {})
+        node[WHOLE] = True
     return tree
 
 
 def _keep(value: Any, tree: dict[str, Any]) -> Any:
-    if not tree:
+    if tree.get(WHOLE):
         return value
     if isinstance(value, list):
         return [_keep(v, tree) for v in value]
     if isinstance(value, dict):
-        return {k: _keep(value[k], sub) for k, sub in tree.items() if k in value}
+        return {k: _keep(value[k], sub) for k, sub in tree.items() if k != WHOLE and k in value}
     return value
 
 
@@ -75,8 +79,8 @@ def _drop(value: Any, tree: dict[str, Any]) -> Any:
     if isinstance(value, list):
         return [_drop(v, tree) for v in value]
     if isinstance(value, dict):
-        return {k: (_drop(v, tree[k]) if tree.get(k) else v) for k, v in value.items()
-                if not (k in tree and not tree[k])}
+        return {k: (_drop(v, tree[k]) if k in tree else v) for k, v in value.items()
+                if not (k in tree and tree[k].get(WHOLE))}
     return value
 
 
@@ -171,8 +175,13 @@ async def segment_members(account: MailchimpAccount, request: Request) -> Respon
 
 
 async def campaigns(account: MailchimpAccount, request: Request) -> Response:
-    return collection(request, "campaigns", list(account.campaigns), times=("create_time", "send_time"),
-                      equals=("status", "type"))
+    found = list(account.campaigns)
+    query = request.query_params
+    if query.get("list_id"):
+        found = [c for c in found if c["recipients"]["list_id"] == query["list_id"]]
+    if query.get("folder_id"):
+        found = [c for c in found if c["settings"].get("folder_id") == query["folder_id"]]
+    return collection(request, "campaigns", found, times=("create_time", "send_time"), equals=("status", "type"))
 
 
 async def reports(account: MailchimpAccount, request: Request) -> Response:

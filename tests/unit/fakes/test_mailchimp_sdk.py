@@ -76,6 +76,10 @@ def test_fields_keep_only_the_named_members(fake: FakeMailchimp) -> None:
     page = client(fake).campaigns.list(fields=["campaigns.id", "campaigns.create_time", "total_items"], count=5)
     assert set(page) == {"campaigns", "total_items"}
     assert all(set(c) == {"id", "create_time"} for c in page["campaigns"])
+    overlapping = client(fake).campaigns.list(fields=["campaigns.recipients", "campaigns.recipients.list_id"],
+                                              count=1)
+    whole = client(fake).campaigns.list(count=1)["campaigns"][0]["recipients"]
+    assert overlapping["campaigns"][0]["recipients"] == whole  # a member named itself comes whole
     excluded = client(fake).campaigns.list(exclude_fields=["campaigns._links", "_links"], count=2)
     assert "_links" not in excluded and all("_links" not in c and "settings" in c for c in excluded["campaigns"])
 

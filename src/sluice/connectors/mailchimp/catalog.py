@@ -98,7 +98,8 @@ CAMPAIGNS = Entity(
     "campaigns", label="Campaign", path="/campaigns", records="campaigns", read=Paged("campaigns"),
     plan=PushDown("campaigns", {"create_time": ("since_create_time", "before_create_time"),
                                 "send_time": ("since_send_time", "before_send_time")},
-                  {"status": "status", "type": "type"}),
+                  {"status": "status", "type": "type", "list_id": "list_id", "folder_id": "folder_id"},
+                  {"list_id": "recipients.list_id", "folder_id": "settings.folder_id"}),
     fields=(ID, _f("web_id", "integer", label="Web ID"), _f("parent_campaign_id", label="Parent Campaign ID"),
             _f("type", filters=EQUAL, values=("regular", "plaintext", "absplit", "rss", "variate")),
             _when("create_time", incremental=True), _f("archive_url"), _f("long_archive_url"),
@@ -112,7 +113,10 @@ CAMPAIGNS = Entity(
             _f("report_summary", "struct", members=(
                 _f("opens", "integer"), _f("unique_opens", "integer"), _f("open_rate", "double"),
                 _f("clicks", "integer"), _f("subscriber_clicks", "integer"), _f("click_rate", "double"))),
-            _f("delivery_status", "struct", members=(_f("enabled", "boolean"),))))
+            _f("delivery_status", "struct", members=(_f("enabled", "boolean"),)),
+            # AppFlow's "List ID" and "Folder ID" (EQUAL_TO): the members Mailchimp filters campaigns by.
+            _f("list_id", filters=EQUAL, path="recipients.list_id", label="List ID"),
+            _f("folder_id", filters=EQUAL, path="settings.folder_id", label="Folder ID")))
 
 COUNTS = (_f("opens_total", "integer"), _f("unique_opens", "integer"), _f("open_rate", "double"))
 REPORTS = Entity(

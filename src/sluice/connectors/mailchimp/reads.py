@@ -76,11 +76,14 @@ class PushDown:
     times: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     # field -> parameter taking one value
     equals: Mapping[str, str] = field(default_factory=dict)
+    # field -> where it sits in a record, for fields that are a nested member (`recipients.list_id`)
+    paths: Mapping[str, str] = field(default_factory=dict)
 
     def __call__(self, query: Query, request: Request) -> Request:
         params = dict(request.params)
         if query.columns:
-            params["fields"] = ",".join([*(f"{self.records}.{c}" for c in query.columns), "total_items"])
+            wanted = dict.fromkeys(self.paths.get(c, c) for c in query.columns)
+            params["fields"] = ",".join([*(f"{self.records}.{c}" for c in wanted), "total_items"])
         for name, (since, before) in self.times.items():
             lower, upper = query.time_range(name)
             if lower is not None:

@@ -44,6 +44,13 @@ def test_equal_to_on_a_filterable_field_is_a_parameter() -> None:
         Condition("archive_url", "EQUAL_TO", ("x",)),)))
 
 
+def test_nested_members_offered_as_columns_are_asked_for_where_they_sit() -> None:
+    params = planned(Query("campaigns", columns=("id", "recipients", "list_id"),
+                           conditions=(Condition("list_id", "EQUAL_TO", ("abc123",)),)))
+    assert params["fields"] == "campaigns.id,campaigns.recipients,campaigns.recipients.list_id,total_items"
+    assert params["list_id"] == "abc123"
+
+
 def test_a_window_ending_this_second_waits_for_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
     monkeypatch.setattr(reads, "scheduler_clock", lambda: (lambda: 1000.4, 1.0))
