@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from tests.fakes.common.https import RequestLog
+from tests.fakes.common.lazy import Lazy
 from tests.fakes.common.throttle import Throttles
 
 from . import seed
@@ -40,6 +41,7 @@ class AsanaAccount:
         self.audit_events = seed.audit_events(organization, self.users, audit_events)
         self.task_count = tasks
         self.edited: dict[int, dict[str, Any]] = {}
+        self._task_indexes: dict[str, list[int]] = {}
         # Credentials: personal access tokens, one OAuth client, its tokens (expiry) and refresh tokens.
         self.pat = f"2/{seed.gid('me')}/{secrets.token_hex(16)}"
         self.pats = {self.pat}
@@ -85,11 +87,12 @@ class AsanaAccount:
         """Task `index` (generated, or as last edited)."""
         return self.edited.get(index) or seed.task(index, self.homes(index), self.users, self.tags)
 
-    def tasks_in(self, project_gid: str) -> Iterator[dict[str, Any]]:
-        """The tasks of one project, in creation order."""
-        for index in range(self.task_count):
-            if any(p["gid"] == project_gid for p in self.homes(index)):
-                yield self.task(index)
+    def tasks_in(self, project_gid: str) -> Lazy:
+        """The tasks of one project, in creation order (made as they are read)."""
+        if project_gid not in self._task_indexes:
+            self._task_indexes[project_gid] = [i for i in range(self.task_count)
+                                               if any(p["gid"] == project_gid for p in self.homes(i))]
+        return Lazy(self.task, indexes=self._task_indexes[project_gid])
 
     # -- test controls (not Asana's API) -----------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -73,7 +73,7 @@ def shaped(record: dict[str, Any], request: Request, compact_by_default: bool = 
 def page(request: Request, records: Iterable[dict[str, Any]], compact_by_default: bool = True) -> Response:
     """`{"data": [...]}` with `limit` / `offset` paging and `next_page`."""
     query = request.query_params
-    everything = list(records)
+    everything = records if isinstance(records, Sequence) else list(records)
     if "limit" not in query:
         if len(everything) > UNPAGINATED_MAX:
             raise AsanaError(400, "The result is too large. You should use pagination (may require specifying a "

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from tests.fakes.common.https import RequestLog
+from tests.fakes.common.lazy import Lazy
 from tests.fakes.common.throttle import Throttles
 
 from . import seed
@@ -51,10 +52,9 @@ class MailchimpAccount:
         """One member of a list (generated, or as last edited)."""
         return self.edited.get((list_id, index)) or seed.a_member(self.seed, list_id, index)
 
-    def members(self, list_id: str) -> Iterator[dict[str, Any]]:
-        """A list's members, in order."""
-        for index in range(self.sizes[list_id]):
-            yield self.member(list_id, index)
+    def members(self, list_id: str) -> Lazy:
+        """A list's members, in order (made as they are read)."""
+        return Lazy(lambda index: self.member(list_id, index), self.sizes[list_id])
 
     def segment_members(self, list_id: str, segment_id: str) -> Iterator[dict[str, Any]]:
         """A segment's members: every (n+2)-th member of the list for the segment at position n."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -109,6 +109,10 @@ def collection(request: Request, key: str, records: Iterable[dict[str, Any]],
             if query.get(prefix + name):
                 bounds.append((name, keep, _time(query[prefix + name])))
     wanted = {name: query[name] for name in equals if query.get(name)}
+    if not bounds and not wanted and isinstance(records, Sequence):  # nothing to filter: slice the page
+        body = {key: list(records[offset:offset + count]), **extra, "total_items": len(records),
+                "_links": links(request.url.path.removeprefix("/3.0"))}
+        return JSONResponse(partial(body, request))
     matched = 0
     page: list[dict[str, Any]] = []
     for record in records:
