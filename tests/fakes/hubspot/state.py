@@ -35,7 +35,7 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -168,6 +168,9 @@ class HubSpotState:
         self.next_id = {kind: ID_BASE[kind] + 1 + self.sizes[kind] for kind in SCHEMAS}
         self.rejections: list[tuple[str, str, str, str]] = []
         self.clock_ms: int | None = None
+        # The account's clock, epoch seconds: tests running the scheduler faster than real time
+        # give the fake the same accelerated time, so a change's modified time falls in the next window.
+        self.clock: Callable[[], float] = time.time
 
     # -- test controls -----------------------------------------------------------------------------
 
@@ -196,7 +199,7 @@ class HubSpotState:
     def now_ms(self) -> int:
         """The account's clock, epoch milliseconds (strictly increasing, so every change has its own time)."""
         with self.lock:
-            now = int(time.time() * 1000)
+            now = int(self.clock() * 1000)
             self.clock_ms = now if self.clock_ms is None or now > self.clock_ms else self.clock_ms + 1
             return self.clock_ms
 
