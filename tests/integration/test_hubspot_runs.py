@@ -103,7 +103,7 @@ def test_cdk_source_stack_renews_its_placeholder_token_and_reads_association_lab
     assert record["executionStatus"] == "Successful", record
     rows = flows.json_lines(sluice.data_dir / "s3" / stack.buckets[0])  # the stack's S3 output is JSON
     assert sorted((r["typeId"], r["category"], r["label"]) for r in rows) == [
-        (16, "HUBSPOT_DEFINED", None), (37, "USER_DEFINED", "Requester – primary")]
+        (16, "HUBSPOT_DEFINED", None), (37, "USER_DEFINED", "Requester — primary")]
     assert fake.state.auth.refreshes == refreshes + 1  # dummyAccessToken refused once, then renewed
     assert fake.state.log.matching("/crm/v4/associations/tickets/contacts/labels")
 

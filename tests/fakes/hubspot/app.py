@@ -31,7 +31,7 @@ OWNERS = [
      "archived": False, "teams": [{"id": "368390", "name": "Support", "primary": False}]},
 ]
 LABELS = {("tickets", "contacts"): [{"category": "HUBSPOT_DEFINED", "typeId": 16, "label": None},
-                                    {"category": "USER_DEFINED", "typeId": 37, "label": "Requester – primary"}],
+                                    {"category": "USER_DEFINED", "typeId": 37, "label": "Requester — primary"}],
           ("contacts", "companies"): [{"category": "HUBSPOT_DEFINED", "typeId": 279, "label": None},
                                       {"category": "HUBSPOT_DEFINED", "typeId": 1, "label": "Primary"}]}
 
@@ -131,7 +131,8 @@ def build_app(state: HubSpotState) -> Starlette:
         body: dict[str, Any] = {"results": page}
         if more:
             after = str(offset + limit)
-            body["paging"] = {"next": {"after": after, "link": f"{request.base_url}crm/v3/objects/{kind}?after={after}"}}
+            link = f"{request.base_url}crm/v3/objects/{kind}?after={after}"
+            body["paging"] = {"next": {"after": after, "link": link}}
         return JSONResponse(body)
 
     async def get_object(request: Request) -> Response:

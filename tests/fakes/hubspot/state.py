@@ -86,7 +86,8 @@ def _values(kind: str, index: int, rng: random.Random, created: int, modified: i
                 "company": f"{word} {rng.choice(('GmbH', 'Inc.', 'S.A.', 'Ltd'))}",
                 "city": rng.choice(CITIES), "lifecyclestage": rng.choice(("lead", "customer", "subscriber")),
                 "hs_email_optout": rng.choice(("true", "false")),
-                "date_of_birth": f"19{60 + index % 40}-{1 + index % 12:02d}-{1 + index % 28:02d}" if index % 3 else None,
+                "date_of_birth": f"19{60 + index % 40}-{1 + index % 12:02d}-{1 + index % 28:02d}" if index % 3
+                else None,
                 "num_notes": str(index % 7), "notes_last_contacted": iso(modified - 86_400_000) if index % 2 else None}
     if kind == "companies":
         return {"name": f"{word} {index} — {rng.choice(('Holdings', 'Labs', 'Société', 'Werke'))}",

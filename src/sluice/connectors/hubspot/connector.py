@@ -42,5 +42,6 @@ class HubSpotConnector(RestConnector):
         return super().open_destination(profile, _named(props), ctx)
 
 
-CONNECTOR = HubSpotConnector(API, Catalog(read=read_objects), operators=frozenset(SPEC.capabilities["supportedOperators"]),
-                             check=None, writer=BatchWriter())
+CONNECTOR = HubSpotConnector(API, Catalog(read=read_objects),
+                             operators=frozenset(SPEC.capabilities["supportedOperators"]), check=None,
+                             writer=BatchWriter())

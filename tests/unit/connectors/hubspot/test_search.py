@@ -1,0 +1,79 @@
+"""HubSpot reads: filters and windows pushed into searches, and the 10,000-result cap re-windowed."""
+
+from __future__ import annotations
+
+import pytest
+
+from sluice.connectors.base import ConnectorError, ProfileView
+from sluice.connectors.hubspot import search
+from sluice.connectors.hubspot.catalog import object_fields
+from sluice.connectors.hubspot.connector import CONNECTOR
+from sluice.connectors.rest.client import Request
+from sluice.connectors.rest.entities import Condition, Query
+from tests.fakes.hubspot.server import FakeHubSpot
+from tests.fakes.hubspot.state import BASE_MS
+
+
+def test_pushdown_turns_window_and_filters_into_search_filters(profile: ProfileView) -> None:
+    with CONNECTOR.client(profile) as client:
+        fields = object_fields(client, "deals")
+    query = Query("deal", conditions=(
+        Condition("amount", "BETWEEN", ("10", "20")), Condition("dealstage", "EQUAL_TO", ("closedwon",)),
+        Condition("dealname", "CONTAINS", ("renewal",)),  # token matching is not substring matching: not pushed
+        Condition("dealname", "NOT_EQUAL_TO", ("x",)),  # HubSpot compares text case-insensitively: not pushed
+        Condition("createdate", "GREATER_THAN", ("1704067200000",)), Condition("id", "EQUAL_TO", ("9001",)),
+    ), window_field="hs_lastmodifieddate", window_start=1_704_067_200.5, window_end=1_704_153_600.25)
+    assert search.pushdown(query, fields) == [
+        {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": "1704067200500"},
+        {"propertyName": "hs_lastmodifieddate", "operator": "LTE", "value": "1704153600250"},
+        {"propertyName": "createdate", "operator": "GTE", "value": "1704067200000"},
+        {"propertyName": "amount", "operator": "BETWEEN", "value": "10", "highValue": "20"},
+        {"propertyName": "dealstage", "operator": "EQ", "value": "closedwon"},
+    ]  # six filters a group: one is kept for re-windowing, so `id` is left to the engine
+
+
+def test_a_search_past_the_result_cap_starts_again_from_the_last_modified_time(
+        fake: FakeHubSpot, profile: ProfileView, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "RESULT_CAP", 50)
+    monkeypatch.setattr(search, "SEARCH_PAGE", 20)
+    # Records 10-12 share one modified time: the re-windowed search (GTE) reads them again and skips them.
+    same = "2024-01-01T12:00:00.000Z"
+    for object_id in ("1050", "1051", "1052"):
+        fake.state.changed["contacts"][object_id] = {
+            **fake.state.get("contacts", object_id),  # type: ignore[dict-item]
+            "properties": {**fake.state.get("contacts", object_id)["properties"],  # type: ignore[index]
+                           "lastmodifieddate": same}}
+    with CONNECTOR.client(profile) as client:
+        window = [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(BASE_MS)}]
+        pages = list(search.search(client, "contacts", window, ["firstname", "lastmodifieddate"], "lastmodifieddate"))
+    ids = [r["id"] for page in pages for r in page.records]
+    assert sorted(ids) == sorted(str(1001 + i) for i in range(60)) and len(ids) == len(set(ids))
+    bodies = [b for p, b in fake.state.bodies if p.endswith("/search")]
+    rewindowed = [b for b in bodies if len(b["filterGroups"][0]["filters"]) == 2]
+    assert rewindowed and all("after" not in b or int(b["after"]) + 20 <= 50 for b in bodies)
+
+
+def test_more_records_at_one_instant_than_a_search_can_page_is_an_error(
+        fake: FakeHubSpot, profile: ProfileView, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "RESULT_CAP", 50)
+    monkeypatch.setattr(search, "SEARCH_PAGE", 20)
+    for index in range(60):
+        object_id = str(1001 + index)
+        record = fake.state.get("contacts", object_id)
+        assert record is not None
+        record["properties"]["lastmodifieddate"] = "2024-02-01T00:00:00.000Z"
+        fake.state.changed["contacts"][object_id] = record
+    with CONNECTOR.client(profile) as client, pytest.raises(ConnectorError, match="share the modified time"):
+        list(search.search(client, "contacts", [], ["lastmodifieddate"], "lastmodifieddate"))
+
+
+def test_a_refused_token_is_renewed_and_hubspot_errors_keep_their_message(fake: FakeHubSpot,
+                                                                          profile: ProfileView) -> None:
+    fake.state.expire_tokens()
+    with CONNECTOR.client(profile) as client:
+        assert client.get("/crm/v3/objects/contacts", limit=1)["results"]
+        assert client.credentials["oauth2"]["accessToken"] != profile.credentials["oauth2"]["accessToken"]
+        with pytest.raises(ConnectorError) as refused:
+            client.call(Request("POST", "/crm/v3/objects/contacts/search", json={"limit": 500}))
+    assert refused.value.code == "InvalidArgument" and "limit must be at most 200" in refused.value.message
+    assert "VALIDATION_ERROR" in refused.value.message
