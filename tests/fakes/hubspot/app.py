@@ -83,6 +83,15 @@ def build_app(state: HubSpotState) -> Starlette:
         if form.get("client_id") != state.auth.client_id or form.get("client_secret") != state.auth.client_secret:
             return JSONResponse({"status": "BAD_CLIENT_ID", "message": "missing or invalid client_id",
                                  "correlationId": state.correlation()}, 400)
+        if form.get("grant_type") == "authorization_code":
+            if form.get("code") not in state.auth.codes or not form.get("redirect_uri"):
+                return JSONResponse({"status": "BAD_AUTH_CODE", "message": "missing or unknown auth code",
+                                     "correlationId": state.correlation()}, 400)
+            state.auth.codes.discard(str(form["code"]))
+            refresh = "r-" + state.auth.issue()
+            state.auth.refresh_tokens.add(refresh)
+            return JSONResponse({"token_type": "bearer", "refresh_token": refresh, "access_token": state.auth.issue(),
+                                 "expires_in": 1800})
         if form.get("grant_type") != "refresh_token" or form.get("refresh_token") not in state.auth.refresh_tokens:
             return JSONResponse({"status": "BAD_REFRESH_TOKEN", "message": "missing or unknown refresh token",
                                  "correlationId": state.correlation()}, 400)

@@ -21,7 +21,8 @@ Follows HubSpot's public API documentation:
   `EXPIRED_AUTHENTICATION`; 429 `{"errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING"}`
   with the `X-HubSpot-RateLimit-*` headers);
 * OAuth - https://developers.hubspot.com/docs/api-reference/auth/oauth/guide (`POST /oauth/v1/token`,
-  form `grant_type=refresh_token&client_id&client_secret&refresh_token`; answers `token_type`,
+  form `grant_type=refresh_token&client_id&client_secret&refresh_token`, or `authorization_code` with
+  `code` and `redirect_uri`; answers `token_type`,
   `access_token`, `refresh_token`, `expires_in`; a bad refresh token is a 400 `BAD_REFRESH_TOKEN`).
 
 Records are generated from their index with a fixed seed (`record_at`), so a large seed costs
@@ -133,6 +134,7 @@ class Auth:
     def __init__(self, client_id: str, client_secret: str, refresh_token: str) -> None:
         self.client_id, self.client_secret = client_id, client_secret
         self.refresh_tokens = {refresh_token}
+        self.codes: set[str] = set()  # authorization codes not yet exchanged
         self.access: dict[str, bool] = {}  # token -> still valid
         self.refreshes = 0
 

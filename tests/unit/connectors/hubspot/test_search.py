@@ -77,3 +77,26 @@ def test_a_refused_token_is_renewed_and_hubspot_errors_keep_their_message(fake: 
             client.call(Request("POST", "/crm/v3/objects/contacts/search", json={"limit": 500}))
     assert refused.value.code == "InvalidArgument" and "limit must be at most 200" in refused.value.message
     assert "VALIDATION_ERROR" in refused.value.message
+
+
+def test_an_incremental_flow_without_a_datetime_field_reads_by_the_change_time(profile: ProfileView) -> None:
+    from sluice.connectors.base import RunContext
+
+    ctx = RunContext(flow_name="f", execution_id="e", schema_version=1, started_at=0.0, data_dir="/tmp",
+                     window_start=1.0, window_end=2.0)
+    source = CONNECTOR.open_source(profile, {"entityName": "contact"}, ctx)
+    assert source.ctx.window_field == "lastmodifieddate"
+    assert CONNECTOR.open_source(profile, {"entityName": "deal"}, ctx).ctx.window_field == "hs_lastmodifieddate"
+
+
+def test_profile_check_exchanges_an_authorization_code_once(fake: FakeHubSpot, profile: ProfileView) -> None:
+    from dataclasses import replace
+
+    fake.state.auth.codes.add("code-123")
+    oauth = {"clientId": "hubspot-client", "clientSecret": "hubspot-secret",
+             "oAuthRequest": {"authCode": "code-123", "redirectUri": "https://us-east-1.console.aws.amazon.com/appflow/oauth"}}
+    stored = CONNECTOR.check_profile(replace(profile, credentials={"authenticationType": "OAUTH2", "oauth2": oauth}))
+    assert stored["oauth2"]["accessToken"] and stored["oauth2"]["refreshToken"].startswith("r-")
+    assert "oAuthRequest" not in stored["oauth2"] and "code-123" not in str(stored)
+    with pytest.raises(ConnectorError, match="unknown auth code"):  # a code is good once
+        CONNECTOR.check_profile(replace(profile, credentials={"authenticationType": "OAUTH2", "oauth2": oauth}))
