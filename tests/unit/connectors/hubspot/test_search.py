@@ -100,3 +100,13 @@ def test_profile_check_exchanges_an_authorization_code_once(fake: FakeHubSpot, p
     assert "oAuthRequest" not in stored["oauth2"] and "code-123" not in str(stored)
     with pytest.raises(ConnectorError, match="unknown auth code"):  # a code is good once
         CONNECTOR.check_profile(replace(profile, credentials={"authenticationType": "OAUTH2", "oauth2": oauth}))
+
+
+def test_rolling_limits_are_retried_and_the_daily_one_is_not() -> None:
+    from sluice.connectors.hubspot.api import classify, throttled
+    from sluice.connectors.rest.api import VendorError
+
+    assert throttled(VendorError("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.", 429))
+    assert not throttled(VendorError("DAILY", "You have reached your daily limit.", 429))
+    assert classify(VendorError("EXPIRED_AUTHENTICATION", "expired", 401)) == "InvalidCredentials"
+    assert classify(VendorError("MISSING_SCOPES", "needs crm.objects.deals.read", 403)) == "AccessDenied"
