@@ -110,3 +110,31 @@ def test_rolling_limits_are_retried_and_the_daily_one_is_not() -> None:
     assert not throttled(VendorError("DAILY", "You have reached your daily limit.", 429))
     assert classify(VendorError("EXPIRED_AUTHENTICATION", "expired", 401)) == "InvalidCredentials"
     assert classify(VendorError("MISSING_SCOPES", "needs crm.objects.deals.read", 403)) == "AccessDenied"
+
+
+def _read(profile: ProfileView, entity: str, fields: list[str]) -> list[dict[str, object]]:
+    from sluice.connectors.base import RunContext
+
+    task = {"taskType": "Filter", "sourceFields": fields, "connectorOperator": {"CustomConnector": "PROJECTION"},
+            "taskProperties": {}}
+    ctx = RunContext(flow_name="f", execution_id="e", schema_version=1, started_at=0.0, data_dir="/tmp",
+                     tasks=(task,))
+    return [row for batch in CONNECTOR.open_source(profile, {"entityName": entity}, ctx).read()
+            for row in batch.to_pylist()]
+
+
+def test_owners_keep_their_nested_teams_and_labels_their_types(profile: ProfileView) -> None:
+    owners = _read(profile, "owner", ["id", "firstName", "userId", "teams", "createdAt"])
+    zoe = next(o for o in owners if o["firstName"] == "Zoë")
+    assert zoe["teams"] == [{"id": "368389", "name": "Sales — EMEA", "primary": True}]
+    assert zoe["createdAt"].year == 2023 and any(o["userId"] is None for o in owners)  # type: ignore[union-attr]
+    labels = _read(profile, "association_label/contact/company", ["typeId", "label", "category"])
+    assert {(r["typeId"], r["label"]) for r in labels} == {(279, None), (1, "Primary")}
+
+
+def test_crm_values_are_typed_by_their_property(profile: ProfileView) -> None:
+    rows = _read(profile, "company", ["id", "numberofemployees", "is_public", "createdate", "industry"])
+    assert len(rows) == 60
+    first = rows[0]
+    assert isinstance(first["numberofemployees"], float) and isinstance(first["is_public"], bool)
+    assert first["createdate"].isoformat() == "2024-01-01T00:00:00+00:00"  # type: ignore[union-attr]
