@@ -44,7 +44,8 @@ def fake() -> Iterator[FakeHubSpot]:
 @pytest.fixture(scope="module")
 def sluice(fake: FakeHubSpot, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
     env = {"SLUICE_ENDPOINT_URL_HUBSPOT": fake.url, **flows.scheduler_env(SPEEDUP, EPOCH)}
-    with flows.saas_server(tmp_path_factory.mktemp("hubspot"), secrets=("hubspot-secret", "hubspot-refresh-0000"), **env) as server:
+    secrets = ("hubspot-secret", "hubspot-refresh-0000")
+    with flows.saas_server(tmp_path_factory.mktemp("hubspot"), secrets=secrets, **env) as server:
         yield server
 
 

@@ -130,9 +130,7 @@ def build_app(state: HubSpotState) -> Starlette:
         # `after` is the position after the last record of the previous page (HubSpot's is opaque).
         page = []
         more = False
-        for position, record in enumerate(state.all(kind)):
-            if position < offset:
-                continue
+        for record in state.all(kind, offset):
             if len(page) == limit:
                 more = True
                 break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .schema import DEFAULTS, definitions
@@ -76,21 +77,38 @@ def run_search(state: HubSpotState, kind: str, body: dict[str, Any]) -> tuple[in
     offset = int(body.get("after") or 0)
     if offset + limit > state.search_cap:
         raise SearchError(f"Cannot page past {state.search_cap} results: narrow the search (after={offset})")
+    ids = _matching_ids(state, kind, body, groups)
+    wanted = body.get("properties") or list(DEFAULTS[kind])
+    known = definitions(kind)
+    page = []
+    for object_id in ids[offset:offset + limit]:
+        record = state.get(kind, object_id)
+        if record is None:
+            continue
+        record["properties"] = {n: record["properties"].get(n) for n in wanted if n in known}
+        page.append(record)
+    following = offset + limit
+    after = str(following) if following < len(ids) else None
+    return len(ids), page, after
+
+
+def _matching_ids(state: HubSpotState, kind: str, body: dict[str, Any], groups: list[Any]) -> list[str]:
+    """The ids a search matches, in its sort order; the last query's answer is kept until the next write,
+    so paging through a large seed filters it once."""
+    key = (kind, json.dumps({k: v for k, v in body.items() if k not in ("after", "limit", "properties")},
+                            sort_keys=True), state.version)
+    cached = state.search_cache
+    if cached is not None and cached[0] == key:
+        return cached[1]
     found = [r for r in state.all(kind)
              if not groups or any(all(_matches(kind, r, f) for f in g.get("filters") or []) for g in groups)]
     for sort in reversed(body.get("sorts") or []):
         prop = str(sort.get("propertyName") or "hs_object_id") if isinstance(sort, dict) else str(sort)
         descending = isinstance(sort, dict) and sort.get("direction") == "DESCENDING"
         found.sort(key=lambda r, p=prop: (_key(kind, r, p) is None, _key(kind, r, p) or 0), reverse=descending)
-    wanted = body.get("properties") or list(DEFAULTS[kind])
-    known = definitions(kind)
-    page = []
-    for record in found[offset:offset + limit]:
-        record["properties"] = {n: record["properties"].get(n) for n in wanted if n in known}
-        page.append(record)
-    following = offset + limit
-    after = str(following) if following < len(found) else None
-    return len(found), page, after
+    ids = [str(r["id"]) for r in found]
+    state.search_cache = (key, ids)
+    return ids
 
 
 def _key(kind: str, record: dict[str, Any], prop: str) -> Any:

@@ -171,6 +171,8 @@ class HubSpotState:
         self.next_id = {kind: ID_BASE[kind] + 1 + self.sizes[kind] for kind in SCHEMAS}
         self.rejections: list[tuple[str, str, str, str]] = []
         self.clock_ms: int | None = None
+        self.version = 0  # counts writes, so a cached search result is dropped after one
+        self.search_cache: tuple[Any, list[str]] | None = None
         # The account's clock, epoch seconds: tests running the scheduler faster than real time
         # give the fake the same accelerated time, so a change's modified time falls in the next window.
         self.clock: Callable[[], float] = time.time
@@ -218,15 +220,16 @@ class HubSpotState:
         index = int(object_id) - ID_BASE[kind] - 1
         return record_at(kind, index) if 0 <= index < self.sizes[kind] else None
 
-    def all(self, kind: str) -> Iterator[dict[str, Any]]:
-        """Every record, in id order."""
-        for index in range(self.sizes[kind]):
+    def all(self, kind: str, start: int = 0) -> Iterator[dict[str, Any]]:
+        """Every record in id order, from position `start` (generated as read: a page costs its own records)."""
+        size = self.sizes[kind]
+        for index in range(start, size):
             object_id = str(ID_BASE[kind] + 1 + index)
             changed = self.changed[kind].get(object_id)
             yield _copy(changed) if changed is not None else record_at(kind, index)
         with self.lock:
             created = list(self.created[kind])
-        for object_id in created:
+        for object_id in created[max(0, start - size):]:
             yield _copy(self.changed[kind][object_id])
 
     def create(self, kind: str, properties: dict[str, Any]) -> dict[str, Any]:
@@ -278,6 +281,7 @@ class HubSpotState:
         properties[modified_property(kind)] = iso(now)
         record = {**record, "properties": properties, "updatedAt": iso(now)}
         self.changed[kind][record["id"]] = record
+        self.version += 1
 
     def correlation(self) -> str:
         """A request's correlation id."""
