@@ -187,6 +187,14 @@ def test_refused_credentials_end_the_run_with_hubspots_message(appflow: Any, slu
     assert "missing or unknown refresh token" in message and "revoked-0000" not in message, message
 
 
+def test_a_hubspot_error_body_ends_the_run_with_its_message(appflow: Any, sluice: SluiceServer, profile: str) -> None:
+    # The fake account has no postal mail object: HubSpot answers 400 VALIDATION_ERROR for its properties.
+    record, rows = to_s3(appflow, sluice, profile, "postal_mail", projection(["id"]))
+    assert record["executionStatus"] == "Error" and rows == []
+    message = record["executionResult"]["errorInfo"]["executionMessage"]
+    assert "VALIDATION_ERROR" in message and "Unable to infer object type from: postal_mail" in message, message
+
+
 def test_scheduled_incremental_search_picks_up_each_change_once(
         appflow: Any, sluice: SluiceServer, fake: FakeHubSpot, profile: str) -> None:
     ids = ["1010", "1011", "1012", "1013"]
