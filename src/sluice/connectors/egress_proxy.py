@@ -38,13 +38,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import contextlib
 import hmac
 import logging
 import re
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sluice.connectors import outbound
@@ -113,7 +114,7 @@ class EgressProxy:
         self.refused: list[str] = []
         self.port = 0
         self._token = secrets.token_urlsafe(24)
-        self._expected = b"Basic " + base64.b64encode(f"{USER}:{self._token}".encode())
+        self._expected = f"{USER}:{self._token}".encode()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -245,10 +246,14 @@ class EgressProxy:
 
     def _authenticate(self, request: _Request) -> None:
         offered = [v for n, v in request.headers if n == b"proxy-authorization"]
+        scheme, _, encoded = offered[0].partition(b" ") if len(offered) == 1 else (b"", b"", b"")
+        try:
+            given = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            given = b""
         # Compared in constant time: the token is the only thing keeping other local users out.
-        if len(offered) != 1 or not hmac.compare_digest(offered[0], self._expected):
-            host = self._target_host(request)
-            raise Refused(407, "proxy authentication required", host)
+        if scheme.lower() != b"basic" or not hmac.compare_digest(given, self._expected):
+            raise Refused(407, "proxy authentication required", self._target_host(request))
 
     @staticmethod
     def _target_host(request: _Request) -> str:
@@ -295,8 +300,6 @@ class EgressProxy:
 
     async def _connect(self, host: str, port: int, *, tunnel: bool) -> tuple[
             asyncio.StreamReader, asyncio.StreamWriter]:
-        if self._open_tunnels >= self.max_tunnels:
-            raise Refused(503, "too many open connections through the proxy", host)
         addresses = await self._checked_addresses(host, port, tunnel=tunnel)
         for address in addresses:
             try:
@@ -309,16 +312,30 @@ class EgressProxy:
 
     # -- CONNECT tunnels and plain-http forwarding -------------------------------------------------
 
+    @contextlib.contextmanager
+    def _slot(self, host: str) -> Iterator[None]:
+        """One of `max_tunnels` places, taken before the first await so the count cannot overshoot."""
+        if self._open_tunnels >= self.max_tunnels:
+            raise Refused(503, "too many open connections through the proxy", host)
+        self._open_tunnels += 1
+        try:
+            yield
+        finally:
+            self._open_tunnels -= 1
+
     async def _tunnel(self, request: _Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host, port = _split_authority(request.target, None)
-        upstream_reader, upstream_writer = await self._connect(host, port, tunnel=True)
-        self._open_tunnels += 1
+        with self._slot(host):
+            upstream_reader, upstream_writer = await self._connect(host, port, tunnel=True)
+            await self._established(reader, writer, upstream_reader, upstream_writer)
+
+    async def _established(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                           upstream_reader: asyncio.StreamReader, upstream_writer: asyncio.StreamWriter) -> None:
         try:
             writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
             await writer.drain()
             await self._relay(reader, writer, upstream_reader, upstream_writer)
         finally:
-            self._open_tunnels -= 1
             upstream_writer.close()
             with contextlib.suppress(Exception):
                 await upstream_writer.wait_closed()
@@ -330,8 +347,13 @@ class EgressProxy:
         if not self.allow_private:
             raise Refused(403, f"plain http to {host} is refused: connectors call vendors over https only "
                                f"({outbound.ALLOW_PRIVATE_ENV}=true allows http)", host)
-        upstream_reader, upstream_writer = await self._connect(host, port, tunnel=False)
-        self._open_tunnels += 1
+        with self._slot(host):
+            upstream_reader, upstream_writer = await self._connect(host, port, tunnel=False)
+            await self._forwarded(request, path, reader, writer, upstream_reader, upstream_writer)
+
+    async def _forwarded(self, request: _Request, path: str, reader: asyncio.StreamReader,
+                         writer: asyncio.StreamWriter, upstream_reader: asyncio.StreamReader,
+                         upstream_writer: asyncio.StreamWriter) -> None:
         try:
             # One request per upstream connection: the client's next request may name another host.
             head = [f"{request.method} {path} {request.version}".encode("latin-1")]
@@ -341,7 +363,6 @@ class EgressProxy:
             await upstream_writer.drain()
             await self._relay(reader, writer, upstream_reader, upstream_writer)
         finally:
-            self._open_tunnels -= 1
             upstream_writer.close()
             with contextlib.suppress(Exception):
                 await upstream_writer.wait_closed()

@@ -247,7 +247,8 @@ def _open_tunnel(proxy: EgressProxy, target: str) -> tuple[socket.socket, bytes]
     client = socket.create_connection(("127.0.0.1", proxy.port), timeout=20)
     token = proxy.url.split("//", 1)[1].split("@", 1)[0]
     auth = base64.b64encode(token.encode()).decode()
-    client.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\nProxy-Authorization: Basic {auth}\r\n\r\n"
+    # The scheme name is case-insensitive (RFC 9110 11.1); some clients send it in lower case.
+    client.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\nProxy-Authorization: basic {auth}\r\n\r\n"
                    .encode())
     answer = b""
     while b"\r\n\r\n" not in answer:
@@ -296,6 +297,19 @@ def test_an_idle_tunnel_is_closed(tcp_listener: socket.socket) -> None:
         assert upstream.recv(10) == b""
         client.close()
         upstream.close()
+
+
+def test_tunnels_beyond_the_limit_are_answered_503(tcp_listener: socket.socket) -> None:
+    port = tcp_listener.getsockname()[1]
+    with EgressProxy(allow_private=True, max_tunnels=1) as proxy:
+        first, answer = _open_tunnel(proxy, f"127.0.0.1:{port}")
+        upstream, _ = tcp_listener.accept()
+        assert answer.startswith(b"HTTP/1.1 200 ")
+        second, refused = _open_tunnel(proxy, f"127.0.0.1:{port}")
+        assert refused.startswith(b"HTTP/1.1 503 ")
+        first.close()
+        upstream.close()
+        second.close()
 
 
 def test_malformed_requests_are_answered_400_without_a_connection() -> None:
