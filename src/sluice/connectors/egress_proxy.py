@@ -4,7 +4,7 @@ Sluice's own vendor clients enforce `outbound.py` themselves. A connector that r
 subprocess (an Airbyte source, a Singer tap) brings its own HTTP client, so the runner starts an
 `EgressProxy` and hands the subprocess `environment()`: `HTTPS_PROXY`/`HTTP_PROXY` pointing at
 this proxy. Every connection the subprocess makes through it is checked the way `outbound.py`
-checks Sluice's own (docs/egress-proxy.md):
+checks Sluice's own (docs/security.md, "Connector subprocesses"):
 
 * `CONNECT host:port` tunnels: the host is resolved once, every address it resolves to is
   classified with `outbound.classify_address` (and the name with `outbound.classify_host`), and
