@@ -12,9 +12,12 @@ https://developers.hubspot.com/docs/api-reference/search/guide), with one filter
   ordered comparisons on numbers (`LT`, `LTE`, `GT`, `GTE`, `BETWEEN`), EQUAL_TO on `id`.
 
 HubSpot allows six filters a group; the rest is left to the engine. Results are sorted by the
-object's last-modified property, ascending, 200 a page. A search answers at most 10,000 results
-(paging further is refused), so when the next page would pass them the read starts a new search
-from the last modified time seen (`GTE` it), skipping the records already read at that instant.
+object's last-modified property, ascending, 200 a page, and paged by keyset: each next page is a
+new search from the last modified time read (`GTE` it), skipping the records already read at that
+instant. HubSpot's own `after` is an offset into the result set: a record that changes while a
+run pages (and so leaves the window, or moves to its end) would shift every later record and one
+would be skipped; and a search answers at most 10,000 results. Keyset paging has neither problem;
+`after` is used only to page through records sharing one modified time.
 A list whose `properties` would make the URL too long is read by search too.
 """
 
@@ -119,13 +122,13 @@ def _instant(record: Mapping[str, Any], modified: str) -> int | None:
 
 def search(client: RestClient, kind: str, filters: list[dict[str, Any]], properties: list[str],
            modified: str) -> Iterator[Page]:
-    """Every record matching `filters`, sorted by `modified`, re-windowing past the result cap."""
+    """Every record matching `filters`, sorted by `modified`, page after page by keyset (see below)."""
     path = f"/crm/v3/objects/{kind}/search"
-    bound: int | None = None  # ms: the re-windowed search's lower bound (GTE)
-    skip: set[str] = set()  # ids already read at exactly `bound`
+    bound: int | None = None  # ms: the current search's lower bound on `modified` (GTE)
+    seen_at_bound: set[str] = set()  # ids already read at exactly `bound`
+    offset = 0  # `after` within the current search: only while a page holds nothing past `bound`
     tail_ms: int | None = None
     tail_ids: set[str] = set()
-    after: str | None = None
     while True:
         rules = list(filters)
         if bound is not None:
@@ -133,13 +136,13 @@ def search(client: RestClient, kind: str, filters: list[dict[str, Any]], propert
         body: dict[str, Any] = {"filterGroups": [{"filters": rules}] if rules else [],
                                 "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
                                 "properties": properties, "limit": SEARCH_PAGE}
-        if after is not None:
-            body["after"] = after
+        if offset:
+            body["after"] = str(offset)
         answer = client.call(Request("POST", path, json=body, idempotent=True))
-        results = (answer.body or {}).get("results") if isinstance(answer.body, Mapping) else None
+        results = answer.body.get("results") if isinstance(answer.body, Mapping) else None
         if not isinstance(results, list):
             raise ConnectorError("ServerError", f"HubSpot's search answer for {kind} has no results list")
-        fresh = [r for r in results if not (skip and str(r.get("id")) in skip)]
+        yield Page([r for r in results if str(r.get("id")) not in seen_at_bound], len(answer.response.content))
         for record in results:
             instant = _instant(record, modified)
             if instant is None:
@@ -147,15 +150,17 @@ def search(client: RestClient, kind: str, filters: list[dict[str, Any]], propert
             if instant != tail_ms:
                 tail_ms, tail_ids = instant, set()
             tail_ids.add(str(record.get("id")))
-        yield Page(fresh, len(answer.response.content))
         following = ((answer.body.get("paging") or {}).get("next") or {}).get("after")
-        if not following or not results:
+        if not following or len(results) < SEARCH_PAGE:
             return
-        if int(following) + SEARCH_PAGE <= RESULT_CAP:
-            after = str(following)
+        if tail_ms is not None and tail_ms != bound:
+            # The next page is a new search from the last modified time read: no offset to shift when
+            # records change meanwhile, and no 10,000-result cap to reach.
+            bound, seen_at_bound, offset = tail_ms, set(tail_ids), 0
             continue
-        # The next page would pass the cap: search again from the last modified time read.
-        if tail_ms is None or (bound is not None and tail_ms <= bound):
+        # A whole page at the bound's instant: page on within this search, as far as its cap allows.
+        seen_at_bound |= {str(r.get("id")) for r in results}
+        offset += SEARCH_PAGE
+        if offset + SEARCH_PAGE > RESULT_CAP:
             raise ConnectorError("ServerError", f"more than {RESULT_CAP} HubSpot {kind} share the modified time "
                                  f"{tail_ms} ms: the search API cannot page through them")
-        bound, skip, after = tail_ms, set(tail_ids), None

@@ -32,25 +32,31 @@ def test_pushdown_turns_window_and_filters_into_search_filters(profile: ProfileV
     ]  # six filters a group: one is kept for re-windowing, so `id` is left to the engine
 
 
-def test_a_search_past_the_result_cap_starts_again_from_the_last_modified_time(
+def test_searches_page_by_keyset_from_the_last_modified_time(
         fake: FakeHubSpot, profile: ProfileView, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "RESULT_CAP", 50)
     monkeypatch.setattr(search, "SEARCH_PAGE", 20)
-    # Records 10-12 share one modified time: the re-windowed search (GTE) reads them again and skips them.
-    same = "2024-01-01T12:00:00.000Z"
-    for object_id in ("1050", "1051", "1052"):
-        fake.state.changed["contacts"][object_id] = {
-            **fake.state.get("contacts", object_id),  # type: ignore[dict-item]
-            "properties": {**fake.state.get("contacts", object_id)["properties"],  # type: ignore[index]
-                           "lastmodifieddate": same}}
+    # Four records share one modified time across the first page's edge: the next search (GTE) reads
+    # the two already read again, and they are skipped.
+    same = "2024-01-01T18:00:00.000Z"
+    for object_id in ("1019", "1020", "1021", "1022"):
+        record = fake.state.get("contacts", object_id)
+        assert record is not None
+        record["properties"]["lastmodifieddate"] = same
+        fake.state.changed["contacts"][object_id] = record
+    window = [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(BASE_MS)},
+              {"propertyName": "lastmodifieddate", "operator": "LTE", "value": str(BASE_MS + 60 * 3_600_000)}]
+    ids: list[str] = []
     with CONNECTOR.client(profile) as client:
-        window = [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(BASE_MS)}]
-        pages = list(search.search(client, "contacts", window, ["firstname", "lastmodifieddate"], "lastmodifieddate"))
-    ids = [r["id"] for page in pages for r in page.records]
+        for number, page in enumerate(search.search(client, "contacts", window, ["lastmodifieddate"],
+                                                    "lastmodifieddate")):
+            ids += [str(r["id"]) for r in page.records]
+            if number == 0:  # a record already read changes meanwhile and leaves the window
+                fake.state.edit("contacts", ids[3], firstname="moved")
     assert sorted(ids) == sorted(str(1001 + i) for i in range(60)) and len(ids) == len(set(ids))
     bodies = [b for p, b in fake.state.bodies if p.endswith("/search")]
-    rewindowed = [b for b in bodies if len(b["filterGroups"][0]["filters"]) == 2]
-    assert rewindowed and all("after" not in b or int(b["after"]) + 20 <= 50 for b in bodies)
+    assert len(bodies) >= 3 and all(len(b["filterGroups"][0]["filters"]) == 3 for b in bodies[1:])
+    assert all("after" not in b for b in bodies)  # no offsets: nothing to shift, no cap to reach
 
 
 def test_more_records_at_one_instant_than_a_search_can_page_is_an_error(
