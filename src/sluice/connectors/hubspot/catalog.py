@@ -98,8 +98,9 @@ def _read_fields(client: RestClient, kind: str) -> list[Field]:
     fields = [Field("id", "string", label="Record ID", primary_key=True, nullable=False, filters=("EQUAL_TO",),
                     description="The record's HubSpot id")]
     fields += [property_field(i) for i in items if str(i["name"]) not in RECORD_FIELDS]
-    fields += [Field("createdAt", "datetime", label="Created At", filters=()),
-               Field("updatedAt", "datetime", label="Updated At", filters=()),
+    # The record's own times are searched as `createdate` and the last-modified property (search.py).
+    fields += [Field("createdAt", "datetime", label="Created At", filters=ORDERED, timestamp=True),
+               Field("updatedAt", "datetime", label="Updated At", filters=ORDERED, timestamp=True),
                Field("archived", "boolean", label="Archived", filters=())]
     return fields
 

@@ -50,22 +50,27 @@ def _ms_ceil(seconds: float) -> str:
     return str(math.ceil(seconds * 1000))
 
 
-def pushdown(query: Query, fields: Sequence[Field]) -> list[dict[str, Any]]:
+def pushdown(query: Query, fields: Sequence[Field], modified: str = "hs_lastmodifieddate") -> list[dict[str, Any]]:
     """The search filters the run's window and Filter tasks become (at most `MAX_FILTERS` - 1, so a
-    re-windowed search still has room for its own)."""
+    keyset page still has room for its own). The record's `createdAt` / `updatedAt` are searched as
+    the properties that hold them (`createdate`, `modified`)."""
     by_name = {f.name: f for f in fields}
+    record_times = {"createdAt": "createdate", "updatedAt": modified}
     filters: list[dict[str, Any]] = []
     timed = [query.window_field] if query.window_field else []
     timed += [c.field for c in query.conditions if c.field not in timed]
     for name in timed:
         field = by_name.get(name or "")
-        if field is None or field.type not in ("datetime", "date") or not field.path:
+        if field is None or field.type not in ("datetime", "date"):
+            continue
+        prop = field.name if field.path else record_times.get(field.name)
+        if prop is None:
             continue
         lower, upper = query.time_range(field.name)
         if lower is not None:
-            filters.append({"propertyName": field.name, "operator": "GTE", "value": _ms_floor(lower)})
+            filters.append({"propertyName": prop, "operator": "GTE", "value": _ms_floor(lower)})
         if upper is not None:
-            filters.append({"propertyName": field.name, "operator": "LTE", "value": _ms_ceil(upper)})
+            filters.append({"propertyName": prop, "operator": "LTE", "value": _ms_ceil(upper)})
     for condition in query.conditions:
         field = by_name.get(condition.field)
         if field is None or field.type in ("datetime", "date") or not condition.values:
@@ -106,7 +111,7 @@ def read_objects(client: RestClient, query: Query, request: Request) -> Iterator
     fields = object_fields(client, kind)
     modified = modified_property(kind)
     properties = _properties(query, fields, modified)
-    filters = pushdown(query, fields)
+    filters = pushdown(query, fields, modified)
     if not filters and len(",".join(properties)) <= MAX_PROPERTIES_TEXT:
         listing = Request("GET", f"/crm/v3/objects/{kind}", {"properties": ",".join(properties), "archived": "false"})
         yield from read_pages(client, PAGED.first(listing), PAGED, "results", query.entity)

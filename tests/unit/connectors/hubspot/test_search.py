@@ -29,7 +29,11 @@ def test_pushdown_turns_window_and_filters_into_search_filters(profile: ProfileV
         {"propertyName": "createdate", "operator": "GTE", "value": "1704067200000"},
         {"propertyName": "amount", "operator": "BETWEEN", "value": "10", "highValue": "20"},
         {"propertyName": "dealstage", "operator": "EQ", "value": "closedwon"},
-    ]  # six filters a group: one is kept for re-windowing, so `id` is left to the engine
+    ]  # six filters a group: one is kept for keyset paging, so `id` is left to the engine
+    by_record_time = Query("deal", window_field="updatedAt", window_start=1.0, window_end=2.0)
+    assert search.pushdown(by_record_time, fields, "hs_lastmodifieddate") == [
+        {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": "1000"},
+        {"propertyName": "hs_lastmodifieddate", "operator": "LTE", "value": "2000"}]
 
 
 def test_searches_page_by_keyset_from_the_last_modified_time(
