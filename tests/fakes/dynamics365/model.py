@@ -209,6 +209,8 @@ class Fault:
     code: str
     message: str
     retry_after: int | None = None
+    # Requests answered normally before this one fails.
+    after: int = 0
 
 
 @dataclass
@@ -313,11 +315,16 @@ class Environment:
             self.faults += [Fault(429, "0x80072322", "Number of requests exceeded the limit of 6000 over time "
                                   "window of 300 seconds.", retry_after) for _ in range(n)]
 
-    def fail_next(self, status: int, code: str, message: str) -> None:
-        """The next data request answers this Dataverse error."""
+    def fail_next(self, status: int, code: str, message: str, after: int = 0) -> None:
+        """A Web API request answers this Dataverse error: the next one, or the one `after` more."""
         with self.lock:
-            self.faults.append(Fault(status, code, message))
+            self.faults.append(Fault(status, code, message, after=after))
 
     def take_fault(self) -> Fault | None:
         with self.lock:
-            return self.faults.pop(0) if self.faults else None
+            if not self.faults:
+                return None
+            if self.faults[0].after > 0:
+                self.faults[0].after -= 1
+                return None
+            return self.faults.pop(0)
