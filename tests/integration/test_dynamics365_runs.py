@@ -18,7 +18,7 @@ import pytest
 
 from tests.fakes.dynamics365.model import ACCOUNT
 from tests.fakes.dynamics365.server import FakeDynamics365
-from tests.integration.builders import unique
+from tests.integration.builders import raises, unique
 from tests.integration.cdk_appflow_stacks import Stack, stacks
 from tests.support import flows
 from tests.support.server import SluiceServer
@@ -110,6 +110,22 @@ def test_entities_and_fields_from_the_table_definitions(appflow: Any, stack: Sta
     assert by_name["revenue"]["supportedFieldTypeDetails"]["v1"]["fieldType"] == "Edm.Decimal"
     assert "CONTAINS" in by_name["name"]["supportedFieldTypeDetails"]["v1"]["filterOperators"]
     assert by_name["name"]["label"] == "Account Name"
+
+
+def test_an_authorization_code_is_exchanged_once(appflow: Any, fake: FakeDynamics365) -> None:
+    coded = cdk_stack(fake)
+    request = coded.profiles[0]
+    oauth2 = request["connectorProfileConfig"]["connectorProfileCredentials"][CUSTOM]["oauth2"]
+    code = {"authCode": fake.state.new_code(), "redirectUri": "https://us-east-1.console.aws.amazon.com/appflow/oauth"}
+    for key in ("accessToken", "refreshToken"):
+        oauth2.pop(key)
+    oauth2["oAuthRequest"] = code
+    appflow.create_connector_profile(**request)
+    listed = appflow.list_connector_entities(connectorProfileName=profile_of(coded), connectorType=CUSTOM)
+    assert {e["name"] for group in listed["connectorEntityMap"].values() for e in group} == {"accounts", "contacts"}
+    request["connectorProfileName"] = unique("dyn-reused")
+    with raises(appflow, "ConnectorAuthenticationException", 401, "AADSTS70008"):
+        appflow.create_connector_profile(**request)  # the code was used
 
 
 def test_the_cdk_flow_runs_through_an_expired_token_and_a_429(appflow: Any, sluice: SluiceServer,
