@@ -43,7 +43,9 @@ def fake() -> Iterator[FakeDynamics365]:
 
 @pytest.fixture(scope="module")
 def sluice(fake: FakeDynamics365, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    env = {"SLUICE_ENDPOINT_URL_MICROSOFTDYNAMICS365": fake.url, **flows.scheduler_env(SPEEDUP, EPOCH)}
+    # Two threads: reads are cut into createdon slices (at most 8), each paged by its own next links.
+    env = {"SLUICE_ENDPOINT_URL_MICROSOFTDYNAMICS365": fake.url, "SLUICE_PARALLELISM": "2",
+           **flows.scheduler_env(SPEEDUP, EPOCH)}
     with flows.saas_server(tmp_path_factory.mktemp("dynamics"), secrets=[fake.state.client_secret,
                                                                           fake.state.refresh_token], **env) as server:
         yield server
@@ -146,6 +148,10 @@ def test_the_cdk_flow_runs_through_an_expired_token_and_a_429(appflow: Any, slui
     pages = fake.log.matching("/api/data/v9.2/accounts")
     assert len([p for p in pages if "$skiptoken" in p["query"]]) == ACCOUNTS // 100
     assert "odata.maxpagesize=5000" in (fake.state.prefers[-1] or "")
+    # The read was planned from the earliest createdon and cut into slices read in parallel.
+    assert any(p["query"].get("$orderby") == ["createdon asc"] and p["query"].get("$top") == ["1"] for p in pages)
+    sliced = [p for p in pages if "createdon gt" in (p["query"].get("$filter") or [""])[0]]
+    assert len(sliced) >= 2
 
 
 def test_projection_and_filters_are_pushed_down(appflow: Any, sluice: SluiceServer, fake: FakeDynamics365,
@@ -163,9 +169,10 @@ def test_projection_and_filters_are_pushed_down(appflow: Any, sluice: SluiceServ
     # Dataverse's contains ignores case; the engine applies CONTAINS after the source as AppFlow does, with case.
     expected = [a for a in expected if a["revenue"] is not None and a["revenue"] > 1e7 and "o" in a["name"]]
     assert sorted(r["name"] for r in rows) == sorted(a["name"] for a in expected) and expected
-    sent = fake.log.matching("/api/data/v9.2/accounts")[0]["query"]
-    assert sent["$select"] == ["name,revenue,address1_city"]
-    assert sent["$filter"] == ["revenue gt 10000000 and contains(name,'o')"]
+    sent = [e["query"] for e in fake.log.matching("/api/data/v9.2/accounts") if "$orderby" not in e["query"]]
+    assert {tuple(q["$select"]) for q in sent} == {("name,revenue,address1_city,createdon",)}
+    pushed = "revenue gt 10000000 and contains(name,'o')"
+    assert sent and all(q["$filter"][0].startswith("createdon") and q["$filter"][0].endswith(pushed) for q in sent)
 
 
 def test_scheduled_incremental_pulls_each_change_once(appflow: Any, sluice: SluiceServer, fake: FakeDynamics365,

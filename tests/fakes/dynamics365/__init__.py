@@ -34,7 +34,8 @@ JSON appears only in the table definitions (labels). `$filter` understands what 
 (query.py): `eq ne gt ge lt le`, `and or not`, parentheses, `contains` / `startswith` /
 `endswith`, and literals: quoted text (`''` for a quote), numbers, `true` / `false` / `null`,
 GUIDs and ISO dates and date-times, unquoted. Text compares case-insensitively, as Dataverse's
-default collation does. `$orderby`, `$expand`, `$apply` and fetchXml are refused with a 400.
+default collation does. `$orderby` is answered with `$top` only (no paging of sorted reads);
+`$expand`, `$apply`, `$skip` and fetchXml are refused with a 400.
 
 Test controls on `state` (model.Environment): `throttle_next(n, retry_after)`,
 `expire_tokens()`, `fail_next(status, code, message)`, `update(table, index, **values)`,

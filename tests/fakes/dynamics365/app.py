@@ -22,7 +22,7 @@ _DEFINITION = re.compile(r"^EntityDefinitions\(LogicalName='(?P<name>[^']*)'\)$"
 _MAX_PAGE = re.compile(r"odata\.maxpagesize=(\d+)")
 _COOKIE_LAST = re.compile(r"last%3d%22%7b(?P<key>[0-9A-Fa-f-]+)%7d%22")
 FORMATTED = "OData.Community.Display.V1.FormattedValue"
-UNSUPPORTED = ("$orderby", "$expand", "$apply", "fetchXml", "$skip", "$search")
+UNSUPPORTED = ("$expand", "$apply", "fetchXml", "$skip", "$search")
 TABLE_PROPERTIES = ("LogicalName", "EntitySetName", "DisplayName", "Description", "IsPrivate", "PrimaryIdAttribute",
                     "ObjectTypeCode", "SchemaName")
 COLUMN_PROPERTIES = ("LogicalName", "AttributeType", "DisplayName", "Description", "IsPrimaryId", "IsValidForRead",
@@ -173,6 +173,8 @@ def build_app(state: Environment) -> Starlette:
         except QueryError as exc:
             return error(400, "0x80060888", str(exc))
         prefer = request.headers.get("Prefer") or ""
+        if query.get("$orderby"):
+            return ordered(request, table, select, known, keep)
         wanted = _MAX_PAGE.search(prefer)
         size = min(int(wanted.group(1)) if wanted else 5000, 5000, state.page_cap)
         top = int(query["$top"]) if (query.get("$top") or "").isdigit() else None
@@ -210,6 +212,25 @@ def build_app(state: Environment) -> Starlette:
         if wanted:
             headers["Preference-Applied"] = f"odata.maxpagesize={size}"
         return JSONResponse(body, headers=headers)
+
+    def ordered(request: Request, table: Table, select: list[str], known: list[str], keep: Any) -> Response:
+        """`$orderby` (with `$top`: this fake does not page sorted reads)."""
+        query = request.query_params
+        top = query.get("$top") or ""
+        if not top.isdigit():
+            return error(400, "0x80060888", "This fake answers $orderby only with $top.")
+        keys = []
+        for part in query["$orderby"].split(","):
+            name, _, direction = part.strip().partition(" ")
+            if name not in known:
+                return error(400, "0x80060888", f"Could not find a property named '{name}' on type "
+                             f"'Microsoft.Dynamics.CRM.{table.logical}'.")
+            keys.append((name, direction.strip().lower() == "desc"))
+        found = [row for _, row in _rows(state, table, 0, state.count(table)) if keep is None or keep(row)]
+        for name, descending in reversed(keys):  # stable sorts, last key first; nulls sort first, as in SQL Server
+            found.sort(key=lambda row, n=name: (row.get(n) is not None, row.get(n) or 0), reverse=descending)
+        return JSONResponse({"@odata.context": f"{org(request)}{API}/$metadata#{table.entity_set}",
+                             "value": [_shaped(r, table, select, False) for r in found[:int(top)]]}, headers=ODATA)
 
     async def token(request: Request) -> Response:
         logged(request)

@@ -138,7 +138,11 @@ def test_service_protection_limit_is_429_with_retry_after(fake: FakeDynamics365,
     assert again.status_code == 200 and len(again.json()["value"]) == 40
 
 
-def test_top_and_count(fake: FakeDynamics365, web: requests.Session) -> None:
+def test_top_count_and_orderby(fake: FakeDynamics365, web: requests.Session) -> None:
     body = web.get(f"{fake.url}/api/data/v9.2/contacts", timeout=10,
                    params={"$select": "fullname,birthdate", "$top": "3", "$count": "true"}).json()
     assert len(body["value"]) == 3 and body["@odata.count"] == 40 and "@odata.nextLink" not in body
+    latest = web.get(f"{fake.url}/api/data/v9.2/accounts", timeout=10, params={
+        "$select": "createdon", "$orderby": "createdon desc", "$top": "1"}).json()["value"]
+    everything, _ = all_pages(web, f"{fake.url}/api/data/v9.2/accounts", 5000, **{"$select": "createdon"})
+    assert latest[0]["createdon"] == max(r["createdon"] for r in everything)

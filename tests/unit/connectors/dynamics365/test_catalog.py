@@ -55,3 +55,11 @@ def test_plan_without_types_pushes_only_the_projection() -> None:
     planned = plan(Query("accounts", columns=("name",), conditions=(Condition("name", "EQUAL_TO", ("x",)),)),
                    Request("GET", "accounts"), [])
     assert planned.params == {"$select": "name"}
+
+
+def test_plan_of_one_time_slice_bounds_and_selects_createdon() -> None:
+    fields = [f for f in (column(attribute("name", "String")), column(attribute("createdon", "DateTime")))
+              if f is not None]
+    query = Query("accounts", columns=("name",), slice_field="createdon", slice_lower=1704067200.0)
+    planned = plan(query, Request("GET", "accounts"), fields)
+    assert planned.params == {"$select": "name,createdon", "$filter": "createdon gt 2024-01-01T00:00:00Z"}
