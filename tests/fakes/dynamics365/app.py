@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
@@ -190,9 +191,13 @@ def build_app(state: Environment) -> Starlette:
             start = last + 1
         page, last_index = [], None
         total = state.count(table)
-        index = start
+        lower, upper = created_range(query.get("$filter") or "")
+        if lower is not None:
+            start = max(start, _first_after(state, table, lower, total))
         more = False
         for index, row in _rows(state, table, start, total):
+            if upper is not None and row["createdon"] > upper:
+                break  # rows are in createdon order: none further can match
             if keep is not None and not keep(row):
                 continue
             if len(page) == size:
@@ -267,6 +272,58 @@ def _token_error(status: int, code: str, number: int, description: str) -> JSONR
                          "timestamp": "2024-05-01 10:00:00Z", "trace_id": str(uuid.uuid4()),
                          "correlation_id": str(uuid.uuid4()),
                          "error_uri": "https://login.microsoftonline.com/error?code=" + str(number)}, status)
+
+
+_CREATED_TERM = re.compile(r"^createdon (gt|ge|lt|le) (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?Z$")
+
+
+def created_range(text: str) -> tuple[str | None, str | None]:
+    """Bounds on `createdon` a `$filter` sets at its top level (`createdon gt|ge X`, `createdon lt|le Y`,
+    joined by `and`), as stamps a row's value is compared with: (after, at most). (None, None) when
+    there are none or the expression is not a top-level conjunction."""
+    terms, depth, current = [], 0, ""
+    for word in text.split(" "):
+        depth += word.count("(") - word.count(")")
+        if word == "and" and depth == 0:
+            terms.append(current.strip())
+            current = ""
+        elif word == "or" and depth == 0:
+            return None, None
+        else:
+            current += " " + word
+    terms.append(current.strip())
+    lower = upper = None
+    for term in terms:
+        match = _CREATED_TERM.match(term)
+        if match is None:
+            continue
+        operator, moment, fraction = match.groups()
+        stamped = moment + "Z"
+        if fraction and fraction.strip(".0"):  # stamps are whole seconds: ge X.5 is gt X, lt Y.5 is le Y
+            operator = {"ge": "gt", "lt": "le"}.get(operator, operator)
+        if operator in ("gt", "ge"):
+            # gt X: rows after X; ge X: rows at X or after, i.e. after the second before.
+            lower = stamped if operator == "gt" else _second_before(stamped)
+        else:
+            upper = stamped if operator == "le" else _second_before(stamped)
+    return lower, upper
+
+
+def _second_before(stamped: str) -> str:
+    moment = datetime.strptime(stamped, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return (moment - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _first_after(state: Environment, table: Table, lower: str, total: int) -> int:
+    """The first row index whose createdon is after `lower` (binary search: rows are in createdon order)."""
+    low, high = 0, total
+    while low < high:
+        middle = (low + high) // 2
+        if state.row(table, middle)["createdon"] > lower:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def _rows(state: Environment, table: Table, start: int, total: int) -> Iterator[tuple[int, dict[str, Any]]]:

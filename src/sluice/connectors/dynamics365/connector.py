@@ -6,7 +6,8 @@
 * reads: the REST layer's `RestSource` over `GET /<entity set>?$select=...&$filter=...` with
   `Prefer: odata.maxpagesize` and `@odata.nextLink` paging (odata/paging.py); the flow's
   projection is `$select`, its comparisons and a scheduled run's window
-  (`modifiedon gt <start> and modifiedon le <end>`) are `$filter` (odata/filters.py).
+  (`modifiedon gt <start> and modifiedon le <end>`) are `$filter` (odata/filters.py); with more than
+  one thread the read is cut into `createdon` slices (catalog.py `SLICES`).
 
 A flow names its table as `CustomConnectorSourceProperties.entityName`; an incremental flow that
 names no `datetimeTypeFieldName` pulls by `modifiedon`, the change time of every Dataverse table.
