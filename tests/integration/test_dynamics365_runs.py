@@ -206,6 +206,8 @@ def test_a_refused_token_ends_the_run_in_error_quoting_microsoft(appflow: Any, s
     message = record["executionResult"]["errorInfo"]["executionMessage"]
     assert "AADSTS70000" in message and "revoked-refresh-token" not in message, message
     assert [p for p in (sluice.data_dir / "s3" / bad.buckets[0]).rglob("*") if p.is_file()] == []
+    with raises(appflow, "ConnectorAuthenticationException", 401, "AADSTS70000"):
+        appflow.list_connector_entities(connectorProfileName=profile_of(bad), connectorType=CUSTOM)
 
 
 def test_a_dataverse_error_mid_read_leaves_no_output(appflow: Any, sluice: SluiceServer, fake: FakeDynamics365,
