@@ -29,9 +29,9 @@ from typing import Any
 from sluice.connectors.base import ConnectorError
 from sluice.connectors.odata import filters
 from sluice.connectors.odata.paging import NextLink
-from sluice.connectors.odata.types import STRING_FILTERS, kind_of
+from sluice.connectors.odata.types import kind_of
 from sluice.connectors.rest.client import Request, RestClient
-from sluice.connectors.rest.entities import ORDERED, Entity, Field, Query
+from sluice.connectors.rest.entities import Entity, Field, Query
 from sluice.connectors.rest.splits import TimeSlices
 from sluice.literals import parse_micros
 
@@ -48,6 +48,17 @@ EDM_OF = {
     "Customer": "Edm.Guid", "Owner": "Edm.Guid",
 }
 LOOKUPS = ("Lookup", "Customer", "Owner")
+# The data types and Filter operators AWS documents for its Dynamics 365 connector's dynamic entities
+# (https://docs.aws.amazon.com/glue/latest/dg/microsoft-dynamics-365-reading-from-entities.html: String
+# =, !=; numbers =, <, <=, >, >=; DateTime those and BETWEEN). GUIDs and lookups are String there;
+# booleans, which the table leaves out, take = and != as text does.
+FIELD_TYPES = {"Edm.String": "String", "Edm.Guid": "String", "Edm.Int32": "Integer", "Edm.Int64": "Long",
+               "Edm.Decimal": "Decimal", "Edm.Double": "Double", "Edm.Boolean": "Boolean",
+               "Edm.DateTimeOffset": "DateTime"}
+_EQUALITY = ("EQUAL_TO", "NOT_EQUAL_TO")
+_NUMERIC = ("EQUAL_TO", "LESS_THAN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN", "GREATER_THAN_OR_EQUAL_TO")
+OPERATORS = {"String": _EQUALITY, "Boolean": _EQUALITY, "Integer": _NUMERIC, "Long": _NUMERIC, "Decimal": _NUMERIC,
+             "Double": _NUMERIC, "DateTime": (*_NUMERIC, "BETWEEN")}
 # The change time AppFlow's incremental pulls use on every Dataverse table.
 MODIFIED_ON = "modifiedon"
 CREATED_ON = "createdon"
@@ -96,16 +107,10 @@ def column(attribute: Mapping[str, Any]) -> Field | None:
     if kind in LOOKUPS:
         name = f"_{name}_value"
     field_type = kind_of(edm, exact_decimals=False)
-    if edm == "Edm.String":
-        operators: tuple[str, ...] | None = STRING_FILTERS
-    elif edm in ("Edm.Guid", "Edm.Boolean"):
-        operators = ("EQUAL_TO", "NOT_EQUAL_TO")
-    else:
-        operators = ORDERED
     primary = bool(attribute.get("IsPrimaryId"))
     return Field(name, field_type, label=label(attribute.get("DisplayName")) or name,
                  description=label(attribute.get("Description")), primary_key=primary, nullable=not primary,
-                 filters=operators, timestamp=field_type == "datetime", vendor_type=edm,
+                 filters=OPERATORS[FIELD_TYPES[edm]], timestamp=field_type == "datetime", vendor_type=edm,
                  creatable=attribute.get("IsValidForCreate") is True,
                  updatable=attribute.get("IsValidForUpdate") is True)
 

@@ -23,17 +23,37 @@ from typing import Any
 
 from sluice.connectors.base import ProfileView, RunContext
 from sluice.connectors.dynamics365.api import API
-from sluice.connectors.dynamics365.catalog import MODIFIED_ON, DynamicsCatalog
+from sluice.connectors.dynamics365.catalog import FIELD_TYPES, MODIFIED_ON, DynamicsCatalog
 from sluice.connectors.managed.declaration import OPERATORS
 from sluice.connectors.rest.auth import Bearer
 from sluice.connectors.rest.client import RestClient
 from sluice.connectors.rest.connector import RestConnector
+from sluice.connectors.rest.metadata import RestMetadata, entity_field
 from sluice.connectors.rest.source import RestSource
+
+
+class DynamicsMetadata(RestMetadata):
+    """`RestMetadata` whose `fieldType` is the data type AWS names for the column (`String`, `Decimal`,
+    `DateTime`; catalog.py `FIELD_TYPES`) rather than the Web API's EDM type."""
+
+    def describe_entity(self, profile: ProfileView, entity_name: str) -> list[dict[str, Any]]:
+        with self.connector.client(profile) as client:
+            entity = self.connector.catalog.entity(client, entity_name)
+            fields = entity.fields_for(client)
+        answers = []
+        for field in fields:
+            answer = entity_field(field, entity, self.connector.operators)
+            answer["supportedFieldTypeDetails"]["v1"]["fieldType"] = FIELD_TYPES.get(field.vendor_type, "String")
+            answers.append(answer)
+        return answers
 
 
 @dataclass(frozen=True)
 class DynamicsConnector(RestConnector):
     """A `RestConnector` reading `entityName` (CustomConnector source properties)."""
+
+    def metadata(self) -> DynamicsMetadata:
+        return DynamicsMetadata(self)
 
     def open_source(self, profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> RestSource:
         table = str(props.get("entityName") or props.get("object") or "")

@@ -26,10 +26,12 @@ def test_column_types_as_the_web_api_writes_them() -> None:
     lookup = column(attribute("parentaccountid", "Lookup"))
     assert lookup is not None and (lookup.name, lookup.vendor_type) == ("_parentaccountid_value", "Edm.Guid")
     assert lookup.filters == ("EQUAL_TO", "NOT_EQUAL_TO")
+    assert money.filters == ("EQUAL_TO", "LESS_THAN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN",
+                             "GREATER_THAN_OR_EQUAL_TO")
     key = column(attribute("accountid", "Uniqueidentifier", IsPrimaryId=True))
     assert key is not None and key.primary_key and not key.nullable
     when = column(attribute("modifiedon", "DateTime"))
-    assert when is not None and when.type == "datetime" and when.timestamp
+    assert when is not None and when.type == "datetime" and when.timestamp and "BETWEEN" in (when.filters or ())
     assert column(attribute("statecode", "State")).type == "integer"  # type: ignore[union-attr]
 
 
@@ -43,12 +45,13 @@ def test_plan_selects_filters_and_windows() -> None:
     fields = [f for f in (column(attribute("name", "String")), column(attribute("revenue", "Money")),
                           column(attribute("modifiedon", "DateTime"))) if f is not None]
     query = Query("accounts", columns=("name", "modifiedon"),
-                  conditions=(Condition("name", "EQUAL_TO", ("O'Brien",)), Condition("revenue", "BETWEEN", ("1", "2"))),
+                  conditions=(Condition("name", "EQUAL_TO", ("O'Brien",)), Condition("revenue", "BETWEEN", ("1", "2")),
+                              Condition("revenue", "GREATER_THAN", ("1.5",)), Condition("name", "CONTAINS", ("x",))),
                   window_field="modifiedon", window_start=1704067200.0, window_end=1704070800.0)
     planned = plan(query, Request("GET", "accounts"), fields)
     assert planned.params["$select"] == "name,modifiedon"
     assert planned.params["$filter"] == ("modifiedon gt 2024-01-01T00:00:00Z and modifiedon le 2024-01-01T01:00:00Z "
-                                         "and name eq 'O''Brien' and (revenue ge 1 and revenue le 2)")
+                                         "and name eq 'O''Brien' and revenue gt 1.5")
 
 
 def test_plan_without_types_pushes_only_the_projection() -> None:
