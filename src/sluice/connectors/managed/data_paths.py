@@ -22,6 +22,7 @@ DATA_PATHS: dict[str, str] = {
     "AmazonRDSPostgreSQL": "sluice.connectors.rds_postgresql:SPEC",
     "HubSpot": "sluice.connectors.hubspot:SPEC",
     "JDBCsmall": "sluice.connectors.jdbc:SPEC",
+    "MicrosoftDynamics365": "sluice.connectors.dynamics365:SPEC",
 }
 
 
