@@ -159,15 +159,21 @@ def build_app(site: Site) -> Starlette:
                 raise JiraError(400, ["The provided next page token is invalid or expired."]) from None
             if token_digest != digest:
                 raise JiraError(400, ["The provided next page token is invalid or expired."])
-        matches = [site.issue(i) for i in range(site.count())]
-        matches = [issue for issue in matches if found.predicate(issue)]
-        for name, descending in reversed(found.order or [("created", True)]):
-            matches.sort(key=sort_key(name), reverse=descending)
-        page = matches[offset:offset + limit]
+        cache_key = (text, site.api_user["timeZone"], site.version)
+        indexes = site.matches.get(cache_key)
+        if indexes is None:
+            matches = [issue for issue in (site.issue(i) for i in range(site.count())) if found.predicate(issue)]
+            for name, descending in reversed(found.order or [("created", True)]):
+                matches.sort(key=sort_key(name), reverse=descending)
+            indexes = [int(issue["id"]) - 10000 for issue in matches]
+            if len(site.matches) > 32:
+                site.matches.clear()
+            site.matches[cache_key] = indexes
+        page = [site.issue(i) for i in indexes[offset:offset + limit]]
         everything = "*all" in wanted or "*navigable" in wanted
         issues = [{**{k: issue[k] for k in ("expand", "id", "self", "key")},
                    "fields": {k: v for k, v in issue["fields"].items() if everything or k in wanted}} for issue in page]
-        answer: dict[str, Any] = {"issues": issues, "isLast": offset + limit >= len(matches)}
+        answer: dict[str, Any] = {"issues": issues, "isLast": offset + limit >= len(indexes)}
         if not answer["isLast"]:
             token = json.dumps({"o": offset + limit, "q": digest}).encode()
             answer["nextPageToken"] = base64.urlsafe_b64encode(token).decode()

@@ -66,6 +66,10 @@ class Site:
         self.refresh: set[str] = set()
         self.edits: dict[int, dict[str, Any]] = {}
         self.added: list[dict[str, Any]] = []
+        # Bumped by every edit and creation: a search's matches are cached per query and version,
+        # so paging through a large site evaluates the JQL once, not once per page.
+        self.version = 0
+        self.matches: dict[tuple[str, str, int], list[int]] = {}
         self.log = RequestLog()
         self.retry_after = 0
         self._throttle = 0
@@ -136,6 +140,7 @@ class Site:
         """Change issue `index` now: `fields` (REST field ids) and its `updated` time."""
         with self._lock:
             changed = {**fields, "updated": jira_time(self.now())}
+            self.version += 1
             if index >= self.size:
                 self.added[index - self.size]["fields"].update(changed)
             else:
@@ -146,6 +151,7 @@ class Site:
         """A new issue created now."""
         with self._lock:
             index = self.count()
+            self.version += 1
             issue = self._generate(index, self.now())
             issue["fields"].update(fields)
             self.added.append(issue)

@@ -12,6 +12,7 @@ retried by the library's own session otherwise).
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -118,7 +119,7 @@ def test_oauth_gateway_and_rotating_refresh(fake: FakeJira) -> None:
     assert expired.value.status_code == 401
     grant = {"grant_type": "refresh_token", "client_id": fake.state.client_id,
              "client_secret": fake.state.client_secret, "refresh_token": tokens["refresh_token"]}
-    with httpx.Client(verify=certificates().ca_file) as http:
+    with httpx.Client(verify=ssl.create_default_context(cafile=certificates().ca_file)) as http:
         renewed = http.post(f"{fake.url}/oauth/token", json=grant)
         assert renewed.status_code == 200 and renewed.json()["refresh_token"] != tokens["refresh_token"]
         assert http.post(f"{fake.url}/oauth/token", json=grant).status_code == 403  # rotated: spent

@@ -65,7 +65,7 @@ def read_issues(client: RestClient, query: Query, request: Request) -> Iterator[
     zone = jql.zone_of(me.get("timeZone") if isinstance(me, Mapping) else None)
     search = jql.jql(jql.clauses_for(query, site.clause_of, site.kinds, zone))
     wanted = [c for c in query.columns if c not in _FIXED] or ["id"]
-    client.report("push_down", f"Jira Cloud search: {search}")
+    client.report("source_opened", f"Jira Cloud search: {search}")
     first = Request("POST", "/rest/api/3/search/jql", idempotent=True,
                     json={"jql": search, "fields": wanted, "maxResults": SEARCH_PAGE})
     yield from read_pages(client, first, Cursor("nextPageToken", body_member="nextPageToken"), "issues", "issues")
