@@ -20,6 +20,7 @@ from sluice.connectors.base import ConnectorSpec
 
 DATA_PATHS: dict[str, str] = {
     "AmazonRDSPostgreSQL": "sluice.connectors.rds_postgresql:SPEC",
+    "HubSpot": "sluice.connectors.hubspot:SPEC",
     "JDBCsmall": "sluice.connectors.jdbc:SPEC",
     "JiraCloud": "sluice.connectors.jira_cloud:SPEC",
     "Stripe": "sluice.connectors.stripe:SPEC",
