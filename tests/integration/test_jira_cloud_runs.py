@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.fakes.jira.server import FakeJira
 from tests.fakes.jira.site import Site
@@ -234,3 +235,13 @@ def test_scheduled_incremental_runs_take_each_edit_once(sluice: SluiceServer, fa
     # Every scheduled search asked only for its window, as minutes in the user's time zone.
     jqls = [s["jql"] for s in searches(fake)]
     assert len(jqls) >= 3 and all(j.startswith('updated >= "') and ' AND updated < "' in j for j in jqls), jqls
+
+
+def test_a_token_for_another_site_is_refused_naming_the_sites_it_reaches(sluice: SluiceServer, fake: FakeJira) -> None:
+    request = profile_request(unique("jira-other"), fake, fake.state.authorize(REDIRECT))
+    properties = request["connectorProfileConfig"]["connectorProfileProperties"]["CustomConnector"]
+    properties["profileProperties"]["instanceUrl"] = "https://someone-else.atlassian.net"
+    with pytest.raises(ClientError) as refused:
+        sluice.client().create_connector_profile(**request)
+    message = str(refused.value)
+    assert "someone-else.atlassian.net" in message and fake.state.site_url in message
