@@ -86,8 +86,8 @@ def test_metadata_lists_stripe_objects(sluice: SluiceServer, profile: str) -> No
     client = sluice.client()
     entities = client.list_connector_entities(connectorProfileName=profile, connectorType="CustomConnector")
     names = {e["name"] for group in entities["connectorEntityMap"].values() for e in group}
-    assert {"charges", "customers", "invoices", "payment_intents", "subscriptions", "products", "prices",
-            "balance_transactions", "refunds"} <= names
+    assert names == {"balance_transactions", "charges", "coupons", "customers", "disputes", "events", "invoices",
+                     "payment_intents", "payouts", "prices", "products", "refunds", "subscriptions"}
     fields = client.describe_connector_entity(connectorProfileName=profile, connectorType="CustomConnector",
                                               connectorEntityName="charges")["connectorEntityFields"]
     by_name = {f["identifier"]: f for f in fields}
@@ -198,3 +198,15 @@ def test_scheduled_incremental_runs_take_each_new_charge_once(sluice: SluiceServ
     # Every scheduled request asked Stripe only for its window.
     queries = [p["query"] for p in fake.state.log.matching("/v1/charges")]
     assert len(queries) >= 3 and all("created[gt]" in q and "created[lte]" in q for q in queries)
+
+
+@pytest.mark.parametrize("entity", ["balance_transactions", "coupons", "disputes", "events", "invoices",
+                                    "payment_intents", "payouts", "prices", "products", "refunds", "subscriptions"])
+def test_every_object_reads_whole(sluice: SluiceServer, fake: FakeStripe, profile: str, entity: str) -> None:
+    record, rows = flows.run_to_s3(sluice.client(), sluice, {
+        "flowName": unique(f"stripe-{entity.replace('_', '-')}"), "triggerConfig": {"triggerType": "OnDemand"},
+        "sourceFlowConfig": source(profile, entity),
+        "destinationFlowConfigList": flows.s3_parquet_destination(flows.new_bucket(sluice)), "tasks": MAP_ALL})
+    assert record["executionStatus"] == "Successful", record
+    # Subscriptions are read with status=all: canceled ones included.
+    assert {r["id"] for r in rows} == {fake.state.get(entity, i)["id"] for i in range(fake.state.count(entity))}

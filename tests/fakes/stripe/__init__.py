@@ -6,7 +6,8 @@ It answers as Stripe's API reference says:
 - https://docs.stripe.com/api/pagination (`limit` 1-100, `starting_after` / `ending_before`, list envelope)
 - https://docs.stripe.com/api/charges/list, /customers/list, /invoices/list, /payment_intents/list,
   /subscriptions/list (canceled ones only with `status=all` or `status=canceled`), /products/list,
-  /prices/list, /balance_transactions/list, /refunds/list: the `created[gt|gte|lt|lte]` filter and
+  /prices/list, /balance_transactions/list, /refunds/list, /payouts/list, /disputes/list,
+  /coupons/list, /events/list: the `created[gt|gte|lt|lte]` filter and
   each list's own exact-match filters; unknown parameters are refused as Stripe refuses them
 - https://docs.stripe.com/rate-limits (429, code `rate_limit`; no Retry-After header)
 - https://docs.stripe.com/api/versioning (the `Stripe-Version` request header, echoed back)

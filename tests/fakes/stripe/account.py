@@ -19,7 +19,8 @@ from typing import Any
 from tests.fakes.common.https import RequestLog
 
 PREFIXES = {"charges": "ch", "customers": "cus", "invoices": "in", "payment_intents": "pi", "subscriptions": "sub",
-            "products": "prod", "prices": "price", "balance_transactions": "txn", "refunds": "re"}
+            "products": "prod", "prices": "price", "balance_transactions": "txn", "refunds": "re", "payouts": "po",
+            "disputes": "dp", "coupons": "co", "events": "evt"}
 # Each list's exact-match filters, as its API reference names them.
 FILTERS = {
     "charges": ("customer", "payment_intent"), "customers": ("email",),
@@ -27,6 +28,8 @@ FILTERS = {
     "subscriptions": ("customer", "price", "status", "collection_method"), "products": ("active",),
     "prices": ("active", "currency", "product", "type"),
     "balance_transactions": ("currency", "payout", "source", "type"), "refunds": ("charge", "payment_intent"),
+    "payouts": ("destination", "status"), "disputes": ("charge", "payment_intent"), "coupons": (),
+    "events": ("type", "delivery_success"),
 }
 NAMES = ["Zoë Müller", "Håkon Ødegård", "李小龙", "José Núñez", "Amélie Poulain", "Ola Nordmann", "Анна Петрова",
          "Siobhán O'Brien", "Mateus Conceição", "Łukasz Żółć", None]
@@ -45,7 +48,9 @@ class Account:
         self.spacing = spacing
         self.sizes = {"charges": charges, "customers": max(5, charges // 4), "invoices": max(5, charges // 2),
                       "payment_intents": charges, "subscriptions": max(5, charges // 5), "products": 12,
-                      "prices": 24, "balance_transactions": charges, "refunds": max(1, charges // 10)}
+                      "prices": 24, "balance_transactions": charges, "refunds": max(1, charges // 10),
+                      "payouts": max(1, charges // 10), "disputes": max(1, charges // 20), "coupons": 15,
+                      "events": charges}
         # Seeded objects end one spacing before the account was made.
         self.start = int(now() - spacing * (max(self.sizes.values()) + 1))
         self.secret_key = "sk_test_" + "".join(random.Random(seed).choice(SUFFIX) for _ in range(24))
@@ -120,8 +125,7 @@ class Account:
 
     def generate(self, kind: str, index: int, created: int) -> dict[str, Any]:
         rng = random.Random(f"{kind}:{index}:{self.seed}:body")
-        base = {"id": self.object_id(kind, index), "object": kind[:-1] if kind != "balance_transactions"
-                else "balance_transaction", "created": created, "livemode": False}
+        base = {"id": self.object_id(kind, index), "object": kind[:-1], "created": created, "livemode": False}
         return {**base, **getattr(self, f"_{kind}")(rng, index, created)}
 
     def _ref(self, kind: str, rng: random.Random) -> str:
@@ -244,3 +248,47 @@ class Account:
                 "charge": self._ref("charges", rng), "currency": rng.choice(CURRENCIES), "metadata": {},
                 "payment_intent": self._ref("payment_intents", rng),
                 "reason": rng.choice(["requested_by_customer", "duplicate", None]), "status": "succeeded"}
+
+    def _payouts(self, rng: random.Random, index: int, created: int) -> dict[str, Any]:
+        status = rng.choice(["paid", "paid", "paid", "pending", "in_transit", "failed", "canceled"])
+        return {"amount": rng.randrange(1_000, 5_000_000), "arrival_date": created + 2 * 86400, "automatic": True,
+                "balance_transaction": self._ref("balance_transactions", rng), "currency": rng.choice(CURRENCIES),
+                "description": "STRIPE PAYOUT", "destination": rng.choice(["ba_1NorskBank", "ba_2Sparkasse"]),
+                "failure_code": "account_closed" if status == "failed" else None,
+                "failure_message": "The bank account has been closed." if status == "failed" else None,
+                "metadata": {}, "method": "standard", "reconciliation_status": "completed",
+                "source_type": "card", "statement_descriptor": None, "status": status, "type": "bank_account"}
+
+    def _disputes(self, rng: random.Random, index: int, created: int) -> dict[str, Any]:
+        return {"amount": rng.randrange(100, 100_000), "charge": self._ref("charges", rng),
+                "currency": rng.choice(CURRENCIES),
+                "evidence": {"customer_name": rng.choice(NAMES), "product_description": None, "uncategorized_text":
+                             rng.choice([None, "Kunden bekreftet levering — se vedlegg"])},
+                "evidence_details": {"due_by": created + 7 * 86400, "has_evidence": rng.random() < 0.5,
+                                     "past_due": False, "submission_count": rng.randrange(0, 2)},
+                "is_charge_refundable": rng.random() < 0.3, "metadata": {},
+                "payment_intent": self._ref("payment_intents", rng),
+                "reason": rng.choice(["fraudulent", "product_not_received", "duplicate", "general"]),
+                "status": rng.choice(["needs_response", "under_review", "won", "lost"])}
+
+    def _coupons(self, rng: random.Random, index: int, created: int) -> dict[str, Any]:
+        percent = rng.random() < 0.6
+        duration = rng.choice(["once", "forever", "repeating"])
+        return {"amount_off": None if percent else rng.choice([500, 1000, 2500]),
+                "currency": None if percent else "eur", "duration": duration,
+                "duration_in_months": 3 if duration == "repeating" else None,
+                "max_redemptions": rng.choice([None, 100, 1000]), "metadata": self._metadata(rng),
+                "name": rng.choice(["Vårsalg 25 %", "Black Friday", "Willkommen", None]),
+                "percent_off": rng.choice([10.0, 25.0, 12.5]) if percent else None,
+                "redeem_by": rng.choice([None, created + 60 * 86400]), "times_redeemed": rng.randrange(0, 500),
+                "valid": rng.random() < 0.8}
+
+    def _events(self, rng: random.Random, index: int, created: int) -> dict[str, Any]:
+        kind = rng.choice(["charge.succeeded", "customer.created", "invoice.paid", "payment_intent.created"])
+        target = {"charge": "charges", "customer": "customers", "invoice": "invoices",
+                  "payment_intent": "payment_intents"}[kind.split(".")[0]]
+        return {"api_version": "2024-06-20", "data": {"object": {"id": self._ref(target, rng),
+                                                                  "object": kind.split(".")[0]}},
+                "pending_webhooks": rng.choice([0, 0, 1]),
+                "request": {"id": None if rng.random() < 0.5 else f"req_{index:014d}", "idempotency_key": None},
+                "type": kind}

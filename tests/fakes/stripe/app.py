@@ -65,6 +65,8 @@ def _integer(value: str, param: str) -> int:
 
 
 def _matches(record: dict[str, Any], name: str, wanted: str) -> bool:
+    if name == "delivery_success":  # events: whether every webhook delivery succeeded
+        return (record.get("pending_webhooks") == 0) == (wanted.lower() == "true")
     if name == "price":  # subscriptions: any item with this price
         items = (record.get("items") or {}).get("data") or []
         return any((item.get("price") or {}).get("id") == wanted for item in items)

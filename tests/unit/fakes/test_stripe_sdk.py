@@ -95,3 +95,15 @@ def test_pinned_version_is_echoed(fake: FakeStripe) -> None:
     answer = stripe.StripeClient(fake.state.secret_key, base_addresses={"api": fake.url},
                                  stripe_version="2024-06-20").v1.customers.list()
     assert answer.last_response.headers["Stripe-Version"] == "2024-06-20"
+
+
+def test_every_object_lists_through_the_sdk(fake: FakeStripe) -> None:
+    client_ = client(fake).v1
+    lists = {"balance_transactions": client_.balance_transactions, "coupons": client_.coupons,
+             "customers": client_.customers, "disputes": client_.disputes, "events": client_.events,
+             "invoices": client_.invoices, "payment_intents": client_.payment_intents, "payouts": client_.payouts,
+             "prices": client_.prices, "products": client_.products, "refunds": client_.refunds}
+    for kind, service in lists.items():
+        found = list(service.list(params={"limit": 100}).auto_paging_iter())
+        assert len(found) == fake.state.count(kind), kind
+        assert found[0].object == kind[:-1]

@@ -104,8 +104,28 @@ REFUNDS = _entity("refunds", "Refunds", ("charge", "payment_intent"), (
     _int("amount"), Field("balance_transaction"), Field("charge"), Field("currency"), _json("metadata"),
     Field("payment_intent"), Field("reason"), Field("status")))
 
-CATALOG = Static((BALANCE_TRANSACTIONS, CHARGES, CUSTOMERS, INVOICES, PAYMENT_INTENTS, PRICES, PRODUCTS, REFUNDS,
-                  SUBSCRIPTIONS), vendor="Stripe")
+PAYOUTS = _entity("payouts", "Payouts", ("destination", "status"), (
+    _int("amount"), _time("arrival_date"), _bool("automatic"), Field("balance_transaction"), Field("currency"),
+    Field("description"), Field("destination"), Field("failure_code"), Field("failure_message"), _json("metadata"),
+    Field("method"), Field("reconciliation_status"), Field("source_type"), Field("statement_descriptor"),
+    Field("status"), Field("type")))
+
+DISPUTES = _entity("disputes", "Disputes", ("charge", "payment_intent"), (
+    _int("amount"), Field("charge"), Field("currency"), _json("evidence"),
+    Field("evidence_details", "struct", members=(_time("due_by"), _bool("has_evidence"), _bool("past_due"),
+                                                 _int("submission_count"))),
+    _bool("is_charge_refundable"), _json("metadata"), Field("payment_intent"), Field("reason"), Field("status")))
+
+COUPONS = _entity("coupons", "Coupons", (), (
+    _int("amount_off"), Field("currency"), Field("duration"), _int("duration_in_months"), _int("max_redemptions"),
+    _json("metadata"), Field("name"), Field("percent_off", "double"), _time("redeem_by"), _int("times_redeemed"),
+    _bool("valid")))
+
+EVENTS = _entity("events", "Events", ("type",), (
+    Field("api_version"), _json("data"), _int("pending_webhooks"), _json("request"), Field("type")))
+
+CATALOG = Static((BALANCE_TRANSACTIONS, CHARGES, COUPONS, CUSTOMERS, DISPUTES, EVENTS, INVOICES, PAYMENT_INTENTS,
+                  PAYOUTS, PRICES, PRODUCTS, REFUNDS, SUBSCRIPTIONS), vendor="Stripe")
 
 CONNECTOR = ManagedRestConnector(
     API, CATALOG, operators=frozenset(BY_LABEL["Stripe"].configuration["supportedOperators"]),
