@@ -22,7 +22,9 @@ DATA_PATHS: dict[str, str] = {
     "AmazonRDSPostgreSQL": "sluice.connectors.rds_postgresql:SPEC",
     "HubSpot": "sluice.connectors.hubspot:SPEC",
     "JDBCsmall": "sluice.connectors.jdbc:SPEC",
+    "JiraCloud": "sluice.connectors.jira_cloud:SPEC",
     "MicrosoftDynamics365": "sluice.connectors.dynamics365:SPEC",
+    "Stripe": "sluice.connectors.stripe:SPEC",
 }
 
 
