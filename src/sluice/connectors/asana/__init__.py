@@ -8,8 +8,8 @@ per-project reads) and `connector.py`. Nothing heavy is imported until first use
 docs/connectors/asana.md.
 """
 
-from sluice.connectors.rest.managed_spec import managed_rest_spec
+from sluice.connectors.rest.spec import rest_spec
 
 LABEL = "Asana"
 
-SPEC = managed_rest_spec(LABEL, "sluice.connectors.asana.connector")
+SPEC = rest_spec(LABEL, {"canUseAsSource": True}, "sluice.connectors.asana.connector")

@@ -8,12 +8,13 @@ push-down: reads.py; host, auth and errors: api.py.
 from __future__ import annotations
 
 from sluice.connectors.managed.catalog import BY_LABEL
+from sluice.connectors.managed.rest_adapter import ManagedRestConnector
 from sluice.connectors.rest.client import Request
-from sluice.connectors.rest.connector import RestConnector
 
 from . import LABEL
 from .api import API
 from .catalog import CATALOG
 
-CONNECTOR = RestConnector(API, CATALOG, operators=frozenset(BY_LABEL[LABEL].configuration["supportedOperators"]),
-                          check=Request("GET", "/users/me", {"opt_fields": "gid,name"}))
+CONNECTOR = ManagedRestConnector(
+    API, CATALOG, operators=frozenset(BY_LABEL[LABEL].configuration["supportedOperators"]),
+    check=Request("GET", "/users/me", {"opt_fields": "gid,name"}))

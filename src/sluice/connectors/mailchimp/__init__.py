@@ -7,8 +7,8 @@ Mailchimp's own field names), `reads.py` (push-down and the per-list / per-campa
 `connector.py`. Nothing heavy is imported until first use. docs/connectors/mailchimp.md.
 """
 
-from sluice.connectors.rest.managed_spec import managed_rest_spec
+from sluice.connectors.rest.spec import rest_spec
 
 LABEL = "Mailchimp"
 
-SPEC = managed_rest_spec(LABEL, "sluice.connectors.mailchimp.connector")
+SPEC = rest_spec(LABEL, {"canUseAsSource": True}, "sluice.connectors.mailchimp.connector")
