@@ -15,13 +15,15 @@ It answers as Asana's public docs say:
   properties to return (`gid` always comes); a nested record named there comes as `gid` and
   `resource_type` only, unless its own properties are named too (`assignee.name`);
 - https://developers.asana.com/docs/errors and /docs/rate-limits - `{"errors": [{"message",
-  "help", "phrase"}]}`; 400 for bad parameters, 401 "Not Authorized", 404 "Not Found", 429 with
+  "help", "phrase"}]}`; 400 for bad parameters, 401 "Not Authorized", 402 "Payment Required" for
+  premium features, 404 "Not Found", 429 with
   `Retry-After` (seconds);
 - the API reference - `GET /users/me`, `/workspaces`, `/users?workspace=`,
   `/workspaces/{gid}/teams` (organizations only), `/projects?workspace=&archived=`,
   `/projects/{gid}/sections`, `/tags?workspace=`, `/tasks?project=&modified_since=` (one of
   project, tag, section or assignee + workspace is required), `/goals?workspace=&is_workspace_level=`,
-  `/portfolios?workspace=&owner=` (owner required; `me` is the token's user) and
+  `/portfolios?workspace=&owner=` (owner required; `me` is the token's user; both answer 402 Payment
+  Required in a workspace whose plan lacks them, as the personal workspace's does) and
   `/workspaces/{gid}/audit_log_events?start_at=&end_at=&event_type=&actor_type=` (organizations only;
   whole records, oldest first; `start_at` inclusive, `end_at` exclusive).
 

@@ -19,7 +19,8 @@ TOKEN_TTL = 3600  # seconds an OAuth access token lives (Asana's `expires_in`)
 
 class AsanaAccount:
     """Two workspaces (an organization with teams and an audit log, a personal one), `projects` projects,
-    `tasks` tasks; goals and portfolios in each workspace (the token's user owns the portfolios)."""
+    `tasks` tasks; goals and portfolios in the organization, whose plan is premium (the token's user
+    owns the portfolios)."""
 
     def __init__(self, tasks: int = 300, projects: int = 6, audit_events: int = 60) -> None:
         self.log = RequestLog()
@@ -35,9 +36,10 @@ class AsanaAccount:
         self.projects.append(seed.project(len(self.projects), self.workspaces[1], None, self.users))
         self.sections = {p["gid"]: seed.sections(p) for p in self.projects}
         self.tags = [t for w in self.workspaces for t in seed.tags(w, self.users)]
-        self.goals = [g for w in self.workspaces
-                      for g in seed.goals(w, self.users, self.teams[0] if w["is_organization"] else None)]
-        self.portfolios = [p for w in self.workspaces for p in seed.portfolios(w, self.users[0], self.users)]
+        # Goals and portfolios are premium features: only the organization's plan has them.
+        self.premium = {organization["gid"]}
+        self.goals = seed.goals(organization, self.users, self.teams[0])
+        self.portfolios = seed.portfolios(organization, self.users[0], self.users)
         self.audit_events = seed.audit_events(organization, self.users, audit_events)
         self.task_count = tasks
         self.edited: dict[int, dict[str, Any]] = {}

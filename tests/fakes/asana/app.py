@@ -171,11 +171,20 @@ async def tasks(account: AsanaAccount, request: Request) -> Response:
     return page(request, found)
 
 
+PREMIUM = ("This feature is only available to premium users. Upgrade your workspace or organization to a premium "
+           "plan to use it.")
+
+
+def _premium(account: AsanaAccount, workspace: dict[str, Any]) -> None:
+    if workspace["gid"] not in account.premium:
+        raise AsanaError(402, PREMIUM)
+
+
 async def goals(account: AsanaAccount, request: Request) -> Response:
     query = request.query_params
     found = account.goals
     if query.get("workspace"):
-        _workspace(account, query["workspace"])
+        _premium(account, _workspace(account, query["workspace"]))
         found = [g for g in found if g["workspace"]["gid"] == query["workspace"]]
     if query.get("is_workspace_level") in ("true", "false"):
         found = [g for g in found if g["is_workspace_level"] == (query["is_workspace_level"] == "true")]
@@ -185,6 +194,7 @@ async def goals(account: AsanaAccount, request: Request) -> Response:
 async def portfolios(account: AsanaAccount, request: Request) -> Response:
     query = request.query_params
     workspace = _workspace(account, query.get("workspace"))
+    _premium(account, workspace)
     owner = query.get("owner")
     if not owner:
         raise AsanaError(400, "owner: Missing input")

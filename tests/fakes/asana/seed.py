@@ -37,7 +37,7 @@ def compact(kind: str, record: dict[str, Any]) -> dict[str, Any]:
 
 def workspaces() -> list[dict[str, Any]]:
     return [{"gid": gid("ws", 0), "name": "Acme Ünïon", "resource_type": "workspace", "is_organization": True,
-             "email_domains": ["acme.example", "acme.ch"]},
+             "email_domains": ["acme.example", "acme.ch"]},  # on a premium plan (goals, portfolios)
             {"gid": gid("ws", 1), "name": "Personal Projects", "resource_type": "workspace",
              "is_organization": False, "email_domains": []}]
 

@@ -133,7 +133,7 @@ AUDIT_LOG_EVENTS = Entity(
 
 GOALS = Entity(
     "goals", label="Goal", path="/goals", params={"workspace": "{0}"}, records="data", paginator=PAGES,
-    plan=PushDown(flags={"is_workspace_level": "is_workspace_level"}), read=Fanout(BY_WORKSPACE),
+    plan=PushDown(flags={"is_workspace_level": "is_workspace_level"}), read=Fanout(BY_WORKSPACE, premium=True),
     fields=(_f("current_status_update", "json"), _f("due_on", "date"), compacts("followers"), GID, _f("html_notes"),
             _f("is_workspace_level", "boolean", EQUAL), _f("liked", "boolean"), _f("likes", "json"),
             _f("metric", "json"), NAME, _f("notes"), _f("num_likes", "integer"), compact("owner"), RESOURCE_TYPE,
@@ -141,7 +141,7 @@ GOALS = Entity(
 
 PORTFOLIOS = Entity(
     "portfolios", label="Portfolio", path="/portfolios", params={"workspace": "{0}", "owner": "me"}, records="data",
-    paginator=PAGES, plan=PushDown(), read=Fanout(BY_WORKSPACE),
+    paginator=PAGES, plan=PushDown(), read=Fanout(BY_WORKSPACE, premium=True),
     fields=(_f("color"), CREATED, compact("created_by"), _f("current_status_update", "json"),
             _f("custom_field_settings", "json"), _f("due_on", "date"), GID, compacts("members"), NAME,
             compact("owner"), _f("permalink_url"), _f("public", "boolean"), RESOURCE_TYPE, _f("start_on", "date"),

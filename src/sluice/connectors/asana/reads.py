@@ -17,7 +17,9 @@ https://developers.asana.com/docs/pagination, /docs/inputoutput-options and the 
 
 Most collections are scoped: projects, users and tags by `workspace`, teams by organization,
 sections and tasks by project. `Fanout` lists the parents first (`opt_fields=gid` only) and reads
-the collection for each; a task in several projects is kept once (by `gid`).
+the collection for each; a task in several projects is kept once (by `gid`). Goals and portfolios
+are premium features: a workspace on a plan without them answers 402 Payment Required
+(https://developers.asana.com/docs/errors) and is skipped with a warning in the run's log.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from sluice.connectors.rest.pages import read_pages
 from sluice.connectors.rest.paging import Cursor
 
 PAGE = 100
+PAYMENT_REQUIRED = 402
 PAGES = Cursor("next_page.offset", param="offset", size_param="limit", size=PAGE)
 
 
@@ -99,6 +102,9 @@ class Fanout:
 
     levels: tuple[Level, ...]
     unique: bool = False
+    # Premium features (goals, portfolios): a workspace whose plan lacks them answers 402 Payment
+    # Required; that workspace is skipped, with a warning in the run's log, and the others are read.
+    premium: bool = False
 
     def __call__(self, client: RestClient, query: Query, request: Request) -> Iterator[Page]:
         seen: set[str] = set()
@@ -111,7 +117,20 @@ class Fanout:
 
     def _walk(self, client: RestClient, request: Request, depth: int, ids: tuple[str, ...]) -> Iterator[Page]:
         if depth == len(self.levels):
-            yield from read_pages(client, _format(request, ids), PAGES, "data", "Asana " + request.path)
+            first = _format(request, ids)
+            if self.premium:
+                answer = client.call(first, expect=(200, PAYMENT_REQUIRED))
+                if answer.response.status_code == PAYMENT_REQUIRED:
+                    client.report("warning", f"Asana answered 402 Payment Required for {first.path} of workspace "
+                                  f"{ids[0]}: its plan lacks the feature; that workspace is skipped", "warning")
+                    return
+                records = answer.body.get("data") if isinstance(answer.body, Mapping) else None
+                yield Page(list(records or []), len(answer.response.content))
+                following = PAGES.next(first, answer, len(records or []))
+                if following is None:
+                    return
+                first = following
+            yield from read_pages(client, first, PAGES, "data", "Asana " + request.path)
             return
         for gid in self._parents(client, self.levels[depth], ids):
             yield from self._walk(client, request, depth + 1, (*ids, gid))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
 from sluice.connectors.asana import reads
-from sluice.connectors.asana.catalog import AUDIT_LOG_EVENTS, GOALS, PORTFOLIOS, PROJECTS, TASKS, TEAMS
+from sluice.connectors.asana.catalog import AUDIT_LOG_EVENTS, BY_PROJECT, GOALS, PORTFOLIOS, PROJECTS, TASKS, TEAMS
 from sluice.connectors.asana.connector import CONNECTOR
 from sluice.connectors.base import ProfileView
-from sluice.connectors.rest.client import Request
+from sluice.connectors.rest.client import Request, RestClient
 from sluice.connectors.rest.entities import Condition, Entity, Query
 from tests.fakes.asana.server import FakeAsana
+from tests.unit.connectors.asana.conftest import pat_profile
 
 START, END = 1_717_200_000.1234, 1_717_286_400.5  # 2024-06-01T00:00:00.123Z .. 2024-06-02T00:00:00.500Z
 
@@ -46,11 +51,13 @@ def test_flags_and_text_filters_become_parameters() -> None:
                      "actor_type": "user"}  # whole records: no opt_fields
 
 
-def read(entity: Entity, profile: ProfileView, columns: tuple[str, ...] = ("gid",)) -> list[dict[str, object]]:
+def read(entity: Entity, profile: ProfileView, columns: tuple[str, ...] = ("gid",),
+         events: list[tuple[str, str, str]] | None = None) -> list[dict[str, object]]:
     assert entity.read is not None and entity.plan is not None
     query = Query(entity.name, columns=columns)
     request = entity.plan(query, reads.PAGES.first(Request("GET", entity.path, dict(entity.params))))
-    with CONNECTOR.client(profile) as client:
+    told = events.append if events is not None else None
+    with RestClient(CONNECTOR.api, profile, on_event=lambda *event: told(event) if told else None) as client:
         return [dict(r) for page in entity.read(client, query, request) for r in page.records]
 
 
@@ -70,7 +77,22 @@ def test_teams_and_the_audit_log_come_from_organizations_only(fake: FakeAsana, p
     assert {e["path"] for e in fake.log.matching("/teams")} == {f"/api/1.0/workspaces/{organization}/teams"}
 
 
-def test_goals_by_workspace_and_the_users_own_portfolios(fake: FakeAsana, profile: ProfileView) -> None:
-    assert sorted(r["gid"] for r in read(GOALS, profile)) == sorted(g["gid"] for g in fake.state.goals)
+def test_goals_and_the_users_own_portfolios_skip_workspaces_without_premium(fake: FakeAsana,
+                                                                          profile: ProfileView) -> None:
+    events: list[tuple[str, str, str]] = []
+    assert sorted(r["gid"] for r in read(GOALS, profile, events=events)) == sorted(g["gid"] for g in fake.state.goals)
     assert sorted(r["gid"] for r in read(PORTFOLIOS, profile)) == sorted(p["gid"] for p in fake.state.portfolios)
-    assert all(e["query"]["owner"] == ["me"] for e in fake.log.matching("/portfolios"))
+    asked = fake.log.matching("/portfolios")
+    assert len(asked) == 2 and all(e["query"]["owner"] == ["me"] for e in asked)  # both workspaces asked
+    personal = fake.state.workspaces[1]["gid"]
+    [(kind, message, level)] = events
+    assert (kind, level) == ("warning", "warning") and "402 Payment Required" in message and personal in message
+
+
+def test_a_premium_read_pages_on_after_its_first_answer(monkeypatch: pytest.MonkeyPatch, fake: FakeAsana) -> None:
+    with FakeAsana(tasks=450, projects=2) as big:
+        monkeypatch.setenv("SLUICE_ENDPOINT_URL_ASANA", big.url)
+        entity = replace(TASKS, read=reads.Fanout(BY_PROJECT, unique=True, premium=True))
+        gids = [r["gid"] for r in read(entity, pat_profile(big.state.pat))]
+        assert len(gids) == len(set(gids)) == 450
+        assert len(big.log.matching("/api/1.0/tasks")) == 6  # 225 tasks in each project: three pages each
