@@ -47,6 +47,7 @@ class Backend:
         self.access_tokens: dict[str, float] = {}
         self.added: list[tuple[str, Event]] = []
         self.tokens_used = 0
+        self.revoked: set[str] = set()
         self.log = RequestLog()
         self.throttles = Throttles()
         self.lock = threading.Lock()
@@ -82,7 +83,8 @@ class Backend:
     # ----- properties and events -----
 
     def readable(self, property_id: str) -> bool:
-        return any(p == property_id for a in self.accounts for p, _ in a["properties"])
+        return property_id not in self.revoked and any(p == property_id for a in self.accounts
+                                                       for p, _ in a["properties"])
 
     def events(self, property_id: str) -> Iterator[Event]:
         """The property's events, generated lazily (seed size = `events`), then those added."""
@@ -114,6 +116,11 @@ class Backend:
                 "tokensPerProjectPerHour": {"consumed": spent, "remaining": max(0, TOKENS_PER_HOUR * 35 // 100 - used)}}
 
     # ----- controls -----
+
+    def revoke(self, property_id: str, revoked: bool = True) -> None:
+        """Take the user's access to a property away (403 PERMISSION_DENIED), or give it back."""
+        with self.lock:
+            (self.revoked.add if revoked else self.revoked.discard)(property_id)
 
     def throttle_next(self, count: int = 1, after: int = 0, path: str = "/v1beta/properties/") -> None:
         """Answer the next `count` requests under `path` with 429 RESOURCE_EXHAUSTED, after `after` pass."""
