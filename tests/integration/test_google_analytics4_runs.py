@@ -49,10 +49,8 @@ def ga4_stack(suffix: str) -> Stack:
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeGoogleAnalytics4]:
-    oauth = ga4_stack("x").profiles[0]["connectorProfileConfig"]["connectorProfileCredentials"][CUSTOM]["oauth2"]
     # 60,000 events over 12 days: the paged report below has more than Sluice's 10,000-row page.
-    with FakeGoogleAnalytics4(events=60_000, days=12, extra_accounts=205, client_id=oauth["clientId"],
-                              client_secret=oauth["clientSecret"], refresh_token=oauth["refreshToken"]) as server:
+    with FakeGoogleAnalytics4.for_cdk_stack(events=60_000, days=12, extra_accounts=205) as server:
         yield server
 
 
@@ -126,7 +124,7 @@ def test_the_cdk_profile_lists_properties_and_describes_the_core_report(
     entities = {e["name"]: e for group in answer["connectorEntityMap"].values() for e in group}
     assert set(entities) == {f"properties/{PROPERTY}", f"properties/{OTHER}", "properties/222333444"}
     assert entities[f"properties/{PROPERTY}"]["hasNestedEntities"] is True
-    assert entities[f"properties/{PROPERTY}"]["label"] == "Acme Web – GA4 (Acme Ünïcode GmbH)"
+    assert entities[f"properties/{PROPERTY}"]["label"] == "Acme Web » GA4 (Acme Ünïcode GmbH)"
     pages = fake.log.matching("/v1beta/accountSummaries")[len(summaries):]
     assert [p["query"].get("pageToken") for p in pages] == [None, ["200"]]  # 208 accounts, 200 a page
     reports = appflow.list_connector_entities(connectorProfileName=profile, connectorType=CUSTOM,

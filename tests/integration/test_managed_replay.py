@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from sluice.connectors import managed
+from tests.fakes.google_analytics4.server import FakeGoogleAnalytics4
 from tests.integration.builders import raises, register_connector, unique
 from tests.integration.cdk_appflow_stacks import Database, Stack, stacks
 from tests.support.flows import saas_server
@@ -29,8 +30,16 @@ STACK_NAMES = ["asana", "github", "ga4", "hubspot", "jdbc-rds", "jdbc-s3", "mail
 
 
 @pytest.fixture(scope="module")
-def sluice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    with saas_server(tmp_path_factory.mktemp("managed"), SLUICE_S3_BACKEND="local") as server:
+def ga4() -> Iterator[FakeGoogleAnalytics4]:
+    """Google for the GA4 stack: its data path checks the profile's OAuth client and reads field metadata."""
+    with FakeGoogleAnalytics4.for_cdk_stack(events=50) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def sluice(tmp_path_factory: pytest.TempPathFactory, ga4: FakeGoogleAnalytics4) -> Iterator[SluiceServer]:
+    with saas_server(tmp_path_factory.mktemp("managed"), SLUICE_S3_BACKEND="local",
+                     SLUICE_ENDPOINT_URL_GOOGLEANALYTICS4=ga4.url) as server:
         yield server
 
 

@@ -46,7 +46,7 @@ METRIC_TYPES = {m[0]: m[2] for m in METRICS}
 COUNTRIES = (("United States", ("New York", "San Francisco")), ("Germany", ("München", "Köln")),
              ("Japan", ("東京", "大阪")), ("Brazil", ("São Paulo",)), ("(not set)", ("(not set)",)))
 SOURCES = (("google", "organic"), ("(direct)", "(none)"), ("newsletter", "email"), ("bing", "cpc"))
-PAGES = (("/", "Acme – Home"), ("/pricing", "Preise & Tarife"), ("/blog/ünïcode", "Ünïcode in URLs"),
+PAGES = (("/", "Acme » Home"), ("/pricing", "Preise & Tarife"), ("/blog/ünïcode", "Ünïcode in URLs"),
          ("/ja/ブログ", "ブログ"), ("/docs/api", "API reference"), ("/checkout", "Checkout"))
 EVENTS = ("page_view", "page_view", "page_view", "scroll", "session_start", "user_engagement", "purchase",
           "unlock_achievement", "ad_impression")
@@ -136,7 +136,7 @@ class Group:
 def text(value: float, metric_type: str) -> str:
     """A metric value as GA4 writes it: integers whole, the rest as decimals."""
     if metric_type == "TYPE_INTEGER":
-        return str(int(round(value)))
+        return str(round(value))
     return repr(round(value, 6)) if value != int(value) else str(int(value))
 
 

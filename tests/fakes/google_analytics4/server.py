@@ -17,6 +17,17 @@ class FakeGoogleAnalytics4(HttpsFake):
         self.state = Backend(events, days, seed, **options)
         super().__init__(build_app(self.state), port=port, name="fake-google-analytics4")
 
+    @classmethod
+    def for_cdk_stack(cls, **options: Any) -> FakeGoogleAnalytics4:
+        """A fake whose OAuth client and refresh token are those of cdk-appflow's GA4 stack
+        (tests/integration/cdk_appflow_stacks.py), so the stack's profile is accepted as sent."""
+        from tests.integration.cdk_appflow_stacks import stacks
+
+        [stack] = [s for s in stacks("x") if s.name == "ga4"]
+        oauth = stack.profiles[0]["connectorProfileConfig"]["connectorProfileCredentials"]["CustomConnector"]["oauth2"]
+        return cls(client_id=oauth["clientId"], client_secret=oauth["clientSecret"],
+                   refresh_token=oauth["refreshToken"], **options)
+
     @property
     def log(self) -> RequestLog:
         """The RequestLog of every API request."""

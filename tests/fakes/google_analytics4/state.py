@@ -16,7 +16,7 @@ from .data import Event, event
 
 PROPERTY = "123456789"  # the property cdk-appflow's GA4 stack reads (properties/123456789/coreReport)
 ACCOUNTS: list[dict[str, Any]] = [
-    {"id": "100200300", "name": "Acme Ünïcode GmbH", "properties": [(PROPERTY, "Acme Web – GA4"),
+    {"id": "100200300", "name": "Acme Ünïcode GmbH", "properties": [(PROPERTY, "Acme Web » GA4"),
                                                                      ("123456790", "Acme App 日本")]},
     {"id": "100200301", "name": "Side project", "properties": [("222333444", "Blog")]},
 ]

@@ -132,7 +132,8 @@ def test_dimension_and_metric_filters_match_counts_of_the_seeded_events(
         dimension_filter=FilterExpression(filter=Filter(field_name="country", in_list_filter=Filter.InListFilter(
             values=["Japan", "Germany"], case_sensitive=True))),
         metric_filter=FilterExpression(filter=Filter(field_name="screenPageViews", numeric_filter=Filter.NumericFilter(
-            operation=Filter.NumericFilter.Operation.GREATER_THAN_OR_EQUAL, value=NumericValue(int64_value=threshold)))),
+            operation=Filter.NumericFilter.Operation.GREATER_THAN_OR_EQUAL,
+            value=NumericValue(int64_value=threshold)))),
         return_property_quota=True))
     assert {d[0] for d, _ in rows_of(answer)} == {p for p, n in expected.items() if n >= threshold}
     assert answer.property_quota.tokens_per_day.remaining > 0

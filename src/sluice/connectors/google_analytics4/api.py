@@ -21,6 +21,8 @@ PERMISSION_DENIED fails the run with Google's message.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sluice.connectors.base import ProfileView
 from sluice.connectors.rest import google
 from sluice.connectors.rest.api import RestApi
@@ -45,7 +47,7 @@ def admin_url(path: str) -> str:
 def profile_token_url(profile: ProfileView) -> str:
     """The profile's token URL (AppFlow keeps it in `oAuth2Properties.tokenUrl`), else Google's."""
     oauth = profile.properties.get("oAuth2Properties")
-    url = str(oauth.get("tokenUrl") or "") if hasattr(oauth, "get") else ""
+    url = str(oauth.get("tokenUrl") or "") if isinstance(oauth, Mapping) else ""
     return google.token_url(CONNECTOR_TYPE, url or google.TOKEN_URL)
 
 
