@@ -21,6 +21,9 @@ ACCOUNTS: list[dict[str, Any]] = [
     {"id": "100200301", "name": "Side project", "properties": [("222333444", "Blog")]},
 ]
 TOKENS_PER_DAY, TOKENS_PER_HOUR = 200_000, 40_000
+# Seeded events are kept in memory up to this many per property (tests); bigger seeds (benchmarks) are
+# generated again for every report, so memory stays flat.
+CACHE_LIMIT = 100_000
 
 
 class Backend:
@@ -48,6 +51,7 @@ class Backend:
         self.added: list[tuple[str, Event]] = []
         self.tokens_used = 0
         self.revoked: set[str] = set()
+        self.cache: dict[str, list[Event]] = {}
         self.log = RequestLog()
         self.throttles = Throttles()
         self.lock = threading.Lock()
@@ -88,13 +92,23 @@ class Backend:
 
     def events(self, property_id: str) -> Iterator[Event]:
         """The property's events, generated lazily (seed size = `events`), then those added."""
+        cached = self.cache.get(property_id)
+        if cached is not None:
+            yield from cached
+        else:
+            seeded = self._seeded(property_id)
+            if self.count <= CACHE_LIMIT:
+                seeded = self.cache.setdefault(property_id, list(seeded))
+            yield from seeded
+        with self.lock:
+            added = [e for p, e in self.added if p == property_id]
+        yield from added
+
+    def _seeded(self, property_id: str) -> Iterator[Event]:
         span = self.end - self.start
         salt = int(property_id) % 1_000_003
         for index in range(self.count):
             yield event(self.seed + salt, index, self.start + span * (index + 0.5) / self.count)
-        with self.lock:
-            added = [e for p, e in self.added if p == property_id]
-        yield from added
 
     def add_events(self, property_id: str, at: float, count: int = 1) -> list[Event]:
         """Add `count` events at `at` (epoch seconds) to a property; returns them."""

@@ -63,8 +63,11 @@ def date_range(query: Query) -> dict[str, str] | None:
                 upper = max(days) if upper is None else min(upper, max(days))
     if lower is None and upper is None:
         return dict(DEFAULT_RANGE)
-    # The first day whose midnight is at or after `lower`; the last whose midnight is at or before `upper`.
-    start = _day(math.ceil(lower / _DAY)) if lower is not None else DEFAULT_RANGE["startDate"]
+    # The first day whose midnight is after the window's start (at or after a filter's lower bound);
+    # the last whose midnight is at or before `upper`.
+    exclusive = query.window_field == DATE and lower is not None and lower == query.window_start
+    first = (math.floor(lower / _DAY) + 1 if exclusive else math.ceil(lower / _DAY)) if lower is not None else None
+    start = _day(first) if first is not None else DEFAULT_RANGE["startDate"]
     end = _day(math.floor(upper / _DAY)) if upper is not None else "today"
     if lower is not None and upper is not None and start > end:
         return None
