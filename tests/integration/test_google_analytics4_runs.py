@@ -267,3 +267,22 @@ def test_a_property_the_user_lost_ends_the_run_error_with_googles_message(
     assert "User does not have sufficient permissions for this property" in message
     assert "PERMISSION_DENIED" in message and fake.state.client_secret not in message
     assert flows.published_rows(sluice, bucket) == []
+
+
+def test_a_quota_google_keeps_refusing_ends_the_run_error_after_the_retries(
+        appflow: Any, sluice: SluiceServer, fake: FakeGoogleAnalytics4, profile: str) -> None:
+    bucket, name = flows.new_bucket(sluice, "ga4"), unique("ga4-quota")
+    appflow.create_flow(**flow(name, profile, bucket, [projection("country", "sessions"),
+                                                       *mapped("country", "sessions")],
+                               entity="properties/222333444/coreReport"))
+    since = len(fake.log.matching(":runReport"))
+    fake.state.throttle_next(50, path="/v1beta/properties/222333444:runReport")
+    try:
+        record = flows.start_and_wait(appflow, name, timeout=120)
+    finally:
+        fake.state.throttles = type(fake.state.throttles)()  # drop what is left of the rule
+    assert record["executionStatus"] == "Error", record
+    message = record["executionResult"]["errorInfo"]["executionMessage"]
+    assert "RESOURCE_EXHAUSTED" in message and "Exhausted property tokens per hour" in message
+    assert len(fake.log.matching(":runReport")) - since == 5  # SLUICE_REST_MAX_ATTEMPTS' default
+    assert flows.published_rows(sluice, bucket) == []
