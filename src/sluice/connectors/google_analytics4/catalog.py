@@ -156,7 +156,13 @@ class Catalog:
     def report(self, name: str) -> Entity:
         fields = ReportFields()
         property_id = name.split("/")[1]
-        return Entity(name, label="Core Report", description=f"Core report (runReport) of property {property_id}",
-                      path=f"/v1beta/properties/{property_id}:runReport", method="POST",
-                      describe=fields.describe, read=lambda client, query, request: self.read(
-                          client, query, fields))
+
+        def read(client: RestClient, query: Any, request: Any) -> Any:
+            if not fields.fields:  # a read without the describe step (the source always describes first)
+                fields.describe(client, entity)
+            return self.read(client, query, fields)
+
+        entity = Entity(name, label="Core Report", description=f"Core report (runReport) of property {property_id}",
+                        path=f"/v1beta/properties/{property_id}:runReport", method="POST",
+                        describe=fields.describe, read=read)
+        return entity
