@@ -286,3 +286,24 @@ def test_a_quota_google_keeps_refusing_ends_the_run_error_after_the_retries(
     assert "RESOURCE_EXHAUSTED" in message and "Exhausted property tokens per hour" in message
     assert len(fake.log.matching(":runReport")) - since == 5  # SLUICE_REST_MAX_ATTEMPTS' default
     assert flows.published_rows(sluice, bucket) == []
+
+
+def test_a_revoked_refresh_token_ends_the_run_error_with_googles_reason(
+        appflow: Any, sluice: SluiceServer, fake: FakeGoogleAnalytics4, profile: str) -> None:
+    bucket, name = flows.new_bucket(sluice, "ga4"), unique("ga4-revoked")
+    appflow.create_flow(**flow(name, profile, bucket, [projection("country", "eventCount"),
+                                                       *mapped("country", "eventCount")],
+                               entity="properties/222333444/coreReport"))
+    state = fake.state
+    kept = set(state.refresh_tokens)
+    state.refresh_tokens.clear()  # the user revoked Sluice's access in their Google account
+    state.expire_tokens()
+    try:
+        record = flows.start_and_wait(appflow, name, timeout=120)
+    finally:
+        state.refresh_tokens.update(kept)
+    assert record["executionStatus"] == "Error", record
+    message = record["executionResult"]["errorInfo"]["executionMessage"]
+    assert "Token has been expired or revoked" in message
+    assert state.refresh_token not in message and state.client_secret not in message
+    assert flows.published_rows(sluice, bucket) == []
