@@ -129,7 +129,8 @@ def test_the_cdk_profile_lists_properties_and_describes_the_core_report(
     assert [p["query"].get("pageToken") for p in pages] == [None, ["200"]]  # 208 accounts, 200 a page
     reports = appflow.list_connector_entities(connectorProfileName=profile, connectorType=CUSTOM,
                                               entitiesPath=f"properties/{PROPERTY}")
-    assert [e["name"] for group in reports["connectorEntityMap"].values() for e in group] == [REPORT]
+    assert [e["name"] for group in reports["connectorEntityMap"].values() for e in group] == [
+        REPORT, f"properties/{PROPERTY}/realtimeReport"]
     fields = appflow.describe_connector_entity(connectorProfileName=profile, connectorType=CUSTOM,
                                                connectorEntityName=REPORT)["connectorEntityFields"]
     by_name = {f["identifier"]: f for f in fields}
@@ -307,3 +308,36 @@ def test_a_revoked_refresh_token_ends_the_run_error_with_googles_reason(
     assert "Token has been expired or revoked" in message
     assert state.refresh_token not in message and state.client_secret not in message
     assert flows.published_rows(sluice, bucket) == []
+
+
+def test_a_realtime_report_reads_the_last_30_minutes(appflow: Any, sluice: SluiceServer,
+                                                     fake: FakeGoogleAnalytics4, profile: str) -> None:
+    entity = "properties/222333444/realtimeReport"
+    fields = appflow.describe_connector_entity(connectorProfileName=profile, connectorType=CUSTOM,
+                                               connectorEntityName=entity)["connectorEntityFields"]
+    assert {"minutesAgo", "unifiedScreenName", "keyEvents"} <= {f["identifier"] for f in fields}
+    now = time.time()
+    added = fake.state.add_events("222333444", now - 120, 30)
+    bucket, name = flows.new_bucket(sluice, "ga4"), unique("ga4-realtime")
+    columns = ("countryId", "eventName", "eventCount", "activeUsers")
+    since = len(fake.log.matching(":runRealtimeReport"))
+    real_clock = fake.state.clock
+    fake.state.clock = lambda: now  # Google's "now" for the report, so the expected rows are exact
+    try:
+        record, rows = flows.run_to_s3(appflow, sluice, flow(
+            name, profile, bucket, [projection(*columns), condition("countryId", "NOT_EQUAL_TO", "string", VALUE="US"),
+                                    *mapped(*columns)], entity=entity))
+    finally:
+        fake.state.clock = real_clock
+    assert record["executionStatus"] == "Successful", record
+    recent = [e for e in fake.state.events("222333444")
+              if e.time <= now and (now - e.time) // 60 <= 29 and e.values["countryId"] != "US"]
+    expected = Counter((e.values["countryId"], e.values["eventName"]) for e in recent)
+    assert {(r["countryId"], r["eventName"]): r["eventCount"] for r in rows} == dict(expected)
+    assert all(e in recent for e in added if e.values["countryId"] != "US")  # two minutes ago: inside
+    bodies = [json.loads(c["query"]["body"][0]) for c in fake.log.matching(":runRealtimeReport")[since:]]
+    body = bodies[-1]  # one report (asked again only after a token renewal)
+    assert all(b == body for b in bodies)
+    assert body["limit"] == "250000" and "offset" not in body and "dateRanges" not in body
+    assert body["dimensionFilter"] == {"notExpression": {"filter": {"fieldName": "countryId", "stringFilter": {
+        "matchType": "EXACT", "value": "US", "caseSensitive": True}}}}

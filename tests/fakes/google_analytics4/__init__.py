@@ -25,6 +25,12 @@ It answers as Google's public docs say:
   rows, whatever limit and offset say), `metadata` (`currencyCode`, `timeZone`), `propertyQuota` and
   `kind: analyticsData#runReport`; proto3 JSON leaves empty members out (no `rows` nor `rowCount` when
   nothing matched);
+- https://developers.google.com/analytics/devguides/reporting/data/v1/rest/v1beta/properties/runRealtimeReport
+  and .../data/v1/realtime-api-schema - `POST /v1beta/properties/{id}:runRealtimeReport`: the Realtime
+  API's own dimensions (appVersion, audienceId, audienceName, city, cityId, country, countryId,
+  deviceCategory, eventName, minutesAgo, platform, streamId, streamName, unifiedScreenName) and metrics
+  (activeUsers, eventCount, keyEvents, screenPageViews) over the last 30 minutes (`minuteRanges`),
+  filters and `limit` as above, no `offset` (realtime reports do not page);
 - https://developers.google.com/analytics/devguides/reporting/data/v1/quotas and
   https://cloud.google.com/apis/design/errors - errors as `{"error": {"code", "message", "status"}}`:
   401 UNAUTHENTICATED, 403 PERMISSION_DENIED (a property the user cannot read), 400 INVALID_ARGUMENT,

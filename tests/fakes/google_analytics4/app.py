@@ -18,7 +18,7 @@ from tests.fakes.google_analytics.app import token as google_token
 from .data import metadata
 from .enums import metric_types_as_numbers, wants_numbers
 from .errors import GoogleError
-from .reports import run_report
+from .reports import run_realtime_report, run_report
 from .state import Backend
 
 Handler = Callable[[Backend, Request], Awaitable[Response]]
@@ -68,9 +68,10 @@ async def account_summaries(backend: Backend, request: Request) -> Response:
 
 
 async def properties(backend: Backend, request: Request) -> Response:
-    """`GET /v1beta/properties/{id}/metadata` and `POST /v1beta/properties/{id}:runReport`."""
+    """`GET /v1beta/properties/{id}/metadata`, `POST /v1beta/properties/{id}:runReport` and
+    `POST /v1beta/properties/{id}:runRealtimeReport`."""
     tail = request.path_params["tail"]
-    found = re.fullmatch(r"(\d+)(/metadata|:runReport)", tail)
+    found = re.fullmatch(r"(\d+)(/metadata|:runReport|:runRealtimeReport)", tail)
     if found is None:
         raise GoogleError(404, f"Method not found: /v1beta/properties/{tail}")
     property_id, method = found.groups()
@@ -78,7 +79,7 @@ async def properties(backend: Backend, request: Request) -> Response:
         if property_id != "0" and not backend.readable(property_id):
             raise GoogleError(403, DENIED)
         return _answer(request, metadata(property_id, include_custom=property_id != "0"))
-    if method != ":runReport" or request.method != "POST":
+    if method == "/metadata" or request.method != "POST":
         raise GoogleError(404, f"Method not found: {request.method} /v1beta/properties/{tail}")
     if not backend.readable(property_id):
         raise GoogleError(403, DENIED)
@@ -88,7 +89,8 @@ async def properties(backend: Backend, request: Request) -> Response:
         raise GoogleError(400, "Invalid JSON payload received.") from None
     if not isinstance(body, dict):
         raise GoogleError(400, "Invalid JSON payload received.")
-    answer = run_report(backend.events(property_id), body, backend.clock(), None)
+    run = run_report if method == ":runReport" else run_realtime_report
+    answer = run(backend.events(property_id), body, backend.clock())
     if body.get("returnPropertyQuota"):
         answer["propertyQuota"] = backend.quota(1 + int(answer.get("rowCount") or 0) // 1000)
         answer["kind"] = answer.pop("kind")  # keep `kind` last, as Google's answers have it

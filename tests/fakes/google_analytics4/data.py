@@ -42,9 +42,20 @@ METRICS: list[tuple[str, str, str, str, bool]] = [
 ]
 DIMENSION_NAMES = {d[0] for d in DIMENSIONS}
 METRIC_TYPES = {m[0]: m[2] for m in METRICS}
+# The Realtime API's own schema (https://developers.google.com/analytics/devguides/reporting/data/v1/
+# realtime-api-schema): a different set from the core reports'; no metadata method lists it.
+REALTIME_DIMENSIONS = {"appVersion", "audienceId", "audienceName", "city", "cityId", "country", "countryId",
+                       "deviceCategory", "eventName", "minutesAgo", "platform", "streamId", "streamName",
+                       "unifiedScreenName"}
+REALTIME_METRICS = {"activeUsers": "TYPE_INTEGER", "eventCount": "TYPE_INTEGER", "keyEvents": "TYPE_INTEGER",
+                    "screenPageViews": "TYPE_INTEGER"}
 
 COUNTRIES = (("United States", ("New York", "San Francisco")), ("Germany", ("München", "Köln")),
              ("Japan", ("東京", "大阪")), ("Brazil", ("São Paulo",)), ("(not set)", ("(not set)",)))
+COUNTRY_IDS = {"United States": "US", "Germany": "DE", "Japan": "JP", "Brazil": "BR", "(not set)": "(not set)"}
+STREAMS = (("web", "4455667788", "Acme web"), ("iOS", "4455667789", "Acme iOS"),
+           ("Android", "4455667790", "Acme Android"))
+AUDIENCES = (("1234567", "All Users"), ("7654321", "Käufer (purchasers)"))
 SOURCES = (("google", "organic"), ("(direct)", "(none)"), ("newsletter", "email"), ("bing", "cpc"))
 PAGES = (("/", "Acme » Home"), ("/pricing", "Preise & Tarife"), ("/blog/ünïcode", "Ünïcode in URLs"),
          ("/ja/ブログ", "ブログ"), ("/docs/api", "API reference"), ("/checkout", "Checkout"))
@@ -80,7 +91,6 @@ def event(seed: int, index: int, time: float) -> Event:
     values = {
         "date": f"{moment:%Y%m%d}", "dateHour": f"{moment:%Y%m%d%H}", "eventName": name, "country": country,
         "city": rng.choice(cities), "deviceCategory": rng.choice(("desktop", "mobile", "tablet")),
-        "platform": rng.choice(("web", "web", "iOS", "Android")),
         "browser": rng.choice(("Chrome", "Safari", "Firefox")), "sessionSource": source, "sessionMedium": medium,
         "pagePath": path, "pageTitle": title,
         "achievementId": f"ach_{rng.randrange(1, 6)}" if name == "unlock_achievement" else "(not set)",
@@ -88,6 +98,15 @@ def event(seed: int, index: int, time: float) -> Event:
         "adSourceName": rng.choice(("AdMob Network", "Meta Audience")) if name == "ad_impression" else "(not set)",
         "customEvent:article_author": rng.choice(("Zoë Müller", "李雷", "(not set)")),
     }
+    # The data stream (platform), audiences and the Realtime API's extra dimensions.
+    platform, stream, stream_name = rng.choice(STREAMS)
+    audience, audience_name = rng.choice(AUDIENCES)
+    values.update({
+        "platform": platform, "streamId": stream, "streamName": stream_name,
+        "appVersion": "(not set)" if platform == "web" else rng.choice(("2.3.1", "2.4.0")),
+        "audienceId": audience, "audienceName": audience_name, "countryId": COUNTRY_IDS[country],
+        "cityId": str(1_000_000 + sum(map(ord, values["city"])) % 99_999), "unifiedScreenName": title,
+    })
     return Event(time, values, user, user * 100 + int(time // 3600) % 100, rng.random() < 0.6,
                  round(rng.uniform(0, 120), 3), round(rng.uniform(5, 500), 2) if name == "purchase" else 0.0,
                  rng.randrange(0, 100) if name == "scroll" else 0)
@@ -96,11 +115,12 @@ def event(seed: int, index: int, time: float) -> Event:
 class Group:
     """The events of one report row, accumulated for the metrics."""
 
-    __slots__ = ("engaged", "engagement", "events", "revenue", "scroll", "sessions", "users", "views")
+    __slots__ = ("engaged", "engagement", "events", "keys", "revenue", "scroll", "sessions", "users", "views")
 
     def __init__(self) -> None:
         self.events = 0
         self.views = 0
+        self.keys = 0
         self.users: set[int] = set()
         self.sessions: set[int] = set()
         self.engaged: set[int] = set()
@@ -111,6 +131,7 @@ class Group:
     def add(self, e: Event) -> None:
         self.events += 1
         self.views += e.values["eventName"] == "page_view"
+        self.keys += e.values["eventName"] == "purchase"  # the property's key event
         self.users.add(e.user)
         self.sessions.add(e.session)
         if e.engaged:
@@ -129,6 +150,7 @@ class Group:
             "screenPageViews": lambda: self.views, "userEngagementDuration": lambda: self.engagement,
             "averageSessionDuration": lambda: self.engagement / sessions if sessions else 0.0,
             "purchaseRevenue": lambda: self.revenue, "customEvent:scroll_depth": lambda: self.scroll,
+            "keyEvents": lambda: self.keys,
         }
         return float(values[name]())
 

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .data import DIMENSION_NAMES, METRIC_TYPES, Event, Group, names, text
+from .data import (
+    DIMENSION_NAMES,
+    METRIC_TYPES,
+    REALTIME_DIMENSIONS,
+    REALTIME_METRICS,
+    Event,
+    Group,
+    names,
+    text,
+)
 from .enums import AGGREGATIONS, MATCH_TYPES, OPERATIONS, ORDER_TYPES
 from .enums import name as enum_name
 from .errors import GoogleError
 
 MAX_DIMENSIONS, MAX_METRICS, MAX_LIMIT, DEFAULT_LIMIT = 9, 10, 250_000, 10_000
 SCHEMA = "https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema"
+REALTIME_SCHEMA = "https://developers.google.com/analytics/devguides/reporting/data/v1/realtime-api-schema"
 
 
 def day(text_: Any, today: datetime) -> datetime:
@@ -140,45 +150,37 @@ def _sort_key(order: Mapping[str, Any], dimensions: list[str], metrics: list[str
     return lambda row: row[0][index]
 
 
-def run_report(events: Iterable[Event], body: Mapping[str, Any], now: float,
-               quota: dict[str, Any] | None) -> dict[str, Any]:
-    """The RunReportResponse for `body` over `events`."""
-    dimensions = names(body.get("dimensions") or [], "name")
-    metrics = names(body.get("metrics") or [], "name")
+def _validate(dimensions: list[str], metrics: list[str], known_dimensions: set[str],
+              metric_types: Mapping[str, str], schema: str) -> None:
     if len(dimensions) > MAX_DIMENSIONS:
         raise GoogleError(400, f"Requested {len(dimensions)} dimensions; at most {MAX_DIMENSIONS} are allowed.")
     if len(metrics) > MAX_METRICS:
         raise GoogleError(400, f"Requested {len(metrics)} metrics; at most {MAX_METRICS} are allowed.")
     for name in dimensions:
-        if name not in DIMENSION_NAMES:
+        if name not in known_dimensions:
             raise GoogleError(400, f"Field {name} is not a valid dimension. For a list of valid dimensions and "
-                              f"metrics, see {SCHEMA}")
+                              f"metrics, see {schema}")
     for name in metrics:
-        if name not in METRIC_TYPES:
+        if name not in metric_types:
             raise GoogleError(400, f"Field {name} is not a valid metric. For a list of valid dimensions and "
-                              f"metrics, see {SCHEMA}")
+                              f"metrics, see {schema}")
     if not dimensions and not metrics:
         raise GoogleError(400, "Must request at least one dimension or metric.")
-    ranges = body.get("dateRanges") or []
-    if len(ranges) != 1:
-        raise GoogleError(400, "This fake serves exactly one dateRange per request.")
-    today = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    start, end = day(ranges[0].get("startDate"), today), day(ranges[0].get("endDate"), today)
-    if end < start:
-        raise GoogleError(400, "The dateRange's endDate must not be before its startDate.")
-    low, high = start.timestamp(), (end + timedelta(days=1)).timestamp()
-    limit, offset = _int64(body, "limit", DEFAULT_LIMIT), _int64(body, "offset", 0)
-    if limit < 0 or offset < 0:
-        raise GoogleError(400, "limit and offset must be positive.")
-    limit = min(limit or DEFAULT_LIMIT, MAX_LIMIT)
 
-    keep: Callable[[Event], bool] = lambda e: True  # noqa: E731
+
+def _table(events: Iterable[tuple[Event, Mapping[str, str]]], body: Mapping[str, Any], dimensions: list[str],
+           metrics: list[str], known_dimensions: set[str], metric_types: Mapping[str, str], limit: int,
+           offset: int) -> dict[str, Any]:
+    """Aggregate (event, dimension values) pairs into the answer: dimensionFilter before, metricFilter
+    after, then order, aggregations and the page."""
+    keep: Callable[[Mapping[str, str]], bool] = lambda values: True  # noqa: E731
     if body.get("dimensionFilter"):
-        keep = predicate(body["dimensionFilter"], lambda n: lambda e: e.values[n], DIMENSION_NAMES, "dimension")
+        keep = predicate(body["dimensionFilter"], lambda n: lambda values: values[n], known_dimensions,
+                         "dimension")
     groups: dict[tuple[str, ...], Group] = {}
-    for e in events:
-        if low <= e.time < high and keep(e):
-            key = tuple(e.values[d] for d in dimensions)
+    for e, values in events:
+        if keep(values):
+            key = tuple(values[d] for d in dimensions)
             group = groups.get(key)
             if group is None:
                 group = groups[key] = Group()
@@ -189,13 +191,13 @@ def run_report(events: Iterable[Event], body: Mapping[str, Any], now: float,
 
         def metric_of(name: str) -> Callable[[Any], float]:
             return lambda row: row[1][by_name[name]] if name in by_name else 0.0
-        test = predicate(body["metricFilter"], metric_of, set(METRIC_TYPES), "metric")
+        test = predicate(body["metricFilter"], metric_of, set(metric_types), "metric")
         rows = [r for r in rows if test(r)]
     rows.sort(key=lambda row: row[0])
     for order in reversed(body.get("orderBys") or []):  # stable sorts, last key first
         rows.sort(key=_sort_key(order, dimensions, metrics), reverse=bool(order.get("desc")))
 
-    types = [METRIC_TYPES[m] for m in metrics]
+    types = [metric_types[m] for m in metrics]
     answer: dict[str, Any] = {
         "dimensionHeaders": [{"name": d} for d in dimensions],
         "metricHeaders": [{"name": m, "type": t} for m, t in zip(metrics, types, strict=True)],
@@ -214,8 +216,59 @@ def run_report(events: Iterable[Event], body: Mapping[str, Any], now: float,
                                               for i, t in enumerate(types)]}]
     if rows:
         answer["rowCount"] = len(rows)
+    return answer
+
+
+def run_report(events: Iterable[Event], body: Mapping[str, Any], now: float) -> dict[str, Any]:
+    """The RunReportResponse for `body` over `events`."""
+    dimensions = names(body.get("dimensions") or [], "name")
+    metrics = names(body.get("metrics") or [], "name")
+    _validate(dimensions, metrics, DIMENSION_NAMES, METRIC_TYPES, SCHEMA)
+    ranges = body.get("dateRanges") or []
+    if len(ranges) != 1:
+        raise GoogleError(400, "This fake serves exactly one dateRange per request.")
+    today = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start, end = day(ranges[0].get("startDate"), today), day(ranges[0].get("endDate"), today)
+    if end < start:
+        raise GoogleError(400, "The dateRange's endDate must not be before its startDate.")
+    low, high = start.timestamp(), (end + timedelta(days=1)).timestamp()
+    limit, offset = _int64(body, "limit", DEFAULT_LIMIT), _int64(body, "offset", 0)
+    if limit < 0 or offset < 0:
+        raise GoogleError(400, "limit and offset must be positive.")
+    selected = ((e, e.values) for e in events if low <= e.time < high)
+    answer = _table(selected, body, dimensions, metrics, DIMENSION_NAMES, METRIC_TYPES,
+                    min(limit or DEFAULT_LIMIT, MAX_LIMIT), offset)
     answer["metadata"] = {"currencyCode": "EUR", "timeZone": "Etc/UTC"}
-    if quota is not None:
-        answer["propertyQuota"] = quota
     answer["kind"] = "analyticsData#runReport"
+    return answer
+
+
+def run_realtime_report(events: Iterable[Event], body: Mapping[str, Any], now: float) -> dict[str, Any]:
+    """The RunRealtimeReportResponse for `body`: the events of the last 30 minutes (or the one minuteRange
+    asked), `minutesAgo` counted from `now`; `limit` only (no offset: realtime reports do not page)."""
+    dimensions = names(body.get("dimensions") or [], "name")
+    metrics = names(body.get("metrics") or [], "name")
+    _validate(dimensions, metrics, REALTIME_DIMENSIONS, REALTIME_METRICS, REALTIME_SCHEMA)
+    if "offset" in body:
+        raise GoogleError(400, "Invalid JSON payload received. Unknown name \"offset\": Cannot find field.")
+    ranges = body.get("minuteRanges") or [{"startMinutesAgo": 29, "endMinutesAgo": 0}]
+    if len(ranges) != 1:
+        raise GoogleError(400, "This fake serves exactly one minuteRange per request.")
+    oldest = int(ranges[0].get("startMinutesAgo", 29))
+    newest = int(ranges[0].get("endMinutesAgo", 0))
+    if not 0 <= newest <= oldest <= 29:
+        raise GoogleError(400, "minuteRanges must lie within the last 30 minutes, startMinutesAgo >= endMinutesAgo.")
+    limit = _int64(body, "limit", DEFAULT_LIMIT)
+    if limit < 0:
+        raise GoogleError(400, "limit must be positive.")
+
+    def recent() -> Iterator[tuple[Event, Mapping[str, str]]]:
+        for e in events:
+            ago = int((now - e.time) // 60)
+            if e.time <= now and newest <= ago <= oldest:
+                yield e, {**e.values, "minutesAgo": f"{ago:02d}"}
+
+    answer = _table(recent(), body, dimensions, metrics, REALTIME_DIMENSIONS, REALTIME_METRICS,
+                    min(limit or DEFAULT_LIMIT, MAX_LIMIT), 0)
+    answer["kind"] = "analyticsData#runRealtimeReport"
     return answer

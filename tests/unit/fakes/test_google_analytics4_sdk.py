@@ -30,8 +30,10 @@ from google.analytics.data_v1beta.types import (
     Metric,
     MetricAggregation,
     MetricType,
+    MinuteRange,
     NumericValue,
     OrderBy,
+    RunRealtimeReportRequest,
     RunReportRequest,
 )
 from google.api_core import exceptions
@@ -208,3 +210,29 @@ def test_account_summaries_page_with_page_token(fake: FakeGoogleAnalytics4) -> N
     refused = requests.get(f"{fake.url}/v1beta/accountSummaries", headers={"Authorization": "Bearer nope"},
                            timeout=30)
     assert refused.status_code == 401 and refused.json()["error"]["status"] == "UNAUTHENTICATED"
+
+
+def test_a_realtime_report_counts_the_last_30_minutes_by_minutes_ago(fake: FakeGoogleAnalytics4,
+                                                                     client: BetaAnalyticsDataClient) -> None:
+    import time
+
+    now = time.time()
+    added = fake.state.add_events(PROPERTY, now - 90, 4) + fake.state.add_events(PROPERTY, now - 3600, 3)
+    recent = [e for e in fake.state.events(PROPERTY) if now - 30 * 60 < e.time <= now]
+    answer = client.run_realtime_report(RunRealtimeReportRequest(
+        property=f"properties/{PROPERTY}", dimensions=[Dimension(name="minutesAgo"), Dimension(name="countryId")],
+        metrics=[Metric(name="eventCount"), Metric(name="keyEvents")]))
+    assert answer.kind == "analyticsData#runRealtimeReport"
+    counted = Counter()
+    for (minutes, _), (events, _) in rows_of(answer):
+        counted[minutes] += int(events)
+    assert sum(counted.values()) == len(recent) and counted["01"] >= 4  # the hour-old events are out
+    assert all(e.values["countryId"] in {"US", "DE", "JP", "BR", "(not set)"} for e in added)
+    narrow = client.run_realtime_report(RunRealtimeReportRequest(
+        property=f"properties/{PROPERTY}", dimensions=[Dimension(name="minutesAgo")],
+        metrics=[Metric(name="eventCount")], minute_ranges=[MinuteRange(start_minutes_ago=1, end_minutes_ago=1)]))
+    assert [d for d, _ in rows_of(narrow)] == [("01",)]
+    with pytest.raises(exceptions.BadRequest) as refused:
+        client.run_realtime_report(RunRealtimeReportRequest(property=f"properties/{PROPERTY}",
+                                                            dimensions=[Dimension(name="pagePath")]))
+    assert "realtime-api-schema" in refused.value.message

@@ -2,9 +2,9 @@
 
 AppFlow's managed GA4 connector is a CustomConnector label (cdk-appflow's GoogleAnalytics4 constructs send
 `connectorLabel: GoogleAnalytics4`, API version `v1beta`, OAuth 2.0 with Google's token URL). Its objects
-are a property's reports, `properties/<propertyId>/coreReport`; their fields are the property's
-dimensions and metrics (Data API metadata). A run is one `runReport` over the flow's fields and date
-range (connector.py, api.py, catalog.py, reports.py on the shared REST layer, imported on first use);
+are a property's reports, `properties/<propertyId>/coreReport` (and `.../realtimeReport`); their fields
+are the property's dimensions and metrics (Data API metadata). A run is one `runReport` over the flow's
+fields and date range (connector.py, api.py, catalog.py, reports.py on the shared REST layer, imported on first use);
 docs/connectors/google-analytics-4.md describes it.
 """
 

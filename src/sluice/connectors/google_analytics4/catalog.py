@@ -6,14 +6,19 @@ Objects, named as AppFlow's managed connector names them (cdk-appflow's GA4 stac
 * `properties/<propertyId>` - a GA4 property the profile's Google user can read (a folder), listed
   from the Admin API's `accountSummaries`, paged with `pageToken`;
 * `properties/<propertyId>/coreReport` - the property's core report (Data API `runReport`): the object
-  a flow reads.
+  cdk-appflow's stack reads;
+* `properties/<propertyId>/realtimeReport` - the property's realtime report (`runRealtimeReport`, the
+  last 30 minutes), the other report AWS documents for its GA4 connector ("Core Report", "Real-Time
+  Report" in AWS Glue's GA4 entity table); its name follows `coreReport`'s pattern.
 
 A core report's fields are the property's dimensions and metrics as the Data API's metadata method
 lists them (`GET /v1beta/properties/<id>/metadata`, custom definitions included), by their API names
 (`country`, `activeUsers`, `customEvent:author`). Dimensions are text (GA4 answers every dimension
 value as text) except `date`, a calendar date: the incremental field, and the report's date range.
 Metrics are typed by their `type`: TYPE_INTEGER -> integer, every other type (TYPE_FLOAT,
-TYPE_SECONDS, TYPE_MILLISECONDS, TYPE_CURRENCY, TYPE_STANDARD, distances...) -> double.
+TYPE_SECONDS, TYPE_MILLISECONDS, TYPE_CURRENCY, TYPE_STANDARD, distances...) -> double. A realtime
+report's fields are the Realtime API's own schema, which no metadata method lists: declared here
+(https://developers.google.com/analytics/devguides/reporting/data/v1/realtime-api-schema).
 """
 
 from __future__ import annotations
@@ -31,12 +36,23 @@ from .api import admin_url, data_url
 
 DATE = "date"
 REPORT = "coreReport"
+REALTIME = "realtimeReport"
 DIMENSION_FILTERS = ("EQUAL_TO", "NOT_EQUAL_TO", "CONTAINS")
 DATE_FILTERS = ("EQUAL_TO", "BETWEEN", "GREATER_THAN", "GREATER_THAN_OR_EQUAL_TO", "LESS_THAN",
                 "LESS_THAN_OR_EQUAL_TO")
 SUMMARY_PAGE = 200  # the Admin API's largest accountSummaries page
 _PROPERTY = re.compile(r"properties/(\d+)")
 _REPORT = re.compile(rf"properties/(\d+)/{REPORT}")
+_REALTIME = re.compile(rf"properties/(\d+)/{REALTIME}")
+# (API name, UI name) of the Realtime API's dimensions and metrics (every realtime metric is an integer).
+REALTIME_DIMENSIONS = (
+    ("appVersion", "App version"), ("audienceId", "Audience ID"), ("audienceName", "Audience name"),
+    ("city", "City"), ("cityId", "City ID"), ("country", "Country"), ("countryId", "Country ID"),
+    ("deviceCategory", "Device category"), ("eventName", "Event name"), ("minutesAgo", "Realtime minutes ago"),
+    ("platform", "Platform"), ("streamId", "Stream ID"), ("streamName", "Stream name"),
+    ("unifiedScreenName", "Page title and screen name"))
+REALTIME_METRICS = (("activeUsers", "Active users"), ("eventCount", "Event count"), ("keyEvents", "Key events"),
+                    ("screenPageViews", "Views"))
 
 
 def metric_type(vendor_type: str) -> str:
@@ -78,6 +94,17 @@ class ReportFields:
         self.fields = fields + metrics
         self.metrics = {m.name for m in metrics}
         return self.fields
+
+    @classmethod
+    def realtime(cls) -> ReportFields:
+        """The realtime report's declared fields."""
+        fields = cls()
+        dimensions = [dimension_field({"apiName": n, "uiName": u, "category": "Realtime"})
+                      for n, u in REALTIME_DIMENSIONS]
+        metrics = [metric_field({"apiName": n, "uiName": u, "type": "TYPE_INTEGER", "category": "Realtime"})
+                   for n, u in REALTIME_METRICS]
+        fields.fields, fields.metrics = dimensions + metrics, {m.name for m in metrics}
+        return fields
 
     def is_metric(self, name: str) -> bool:
         return name in self.metrics
@@ -122,6 +149,7 @@ class Catalog:
     """The GA4 properties of the profile's Google user and their core reports."""
 
     read: Any  # the core report's Entity.read (reports.read_report), given the read's ReportFields
+    read_realtime: Any  # the realtime report's (reports.read_realtime_report)
 
     def entities(self, client: RestClient, parent: str | None) -> list[Entity]:
         summaries = account_summaries(client)
@@ -135,18 +163,21 @@ class Catalog:
                 if isinstance(p, Mapping)):
             raise ConnectorError("ResourceNotFound", f"Google Analytics 4 has no property {parent!r} this user "
                                  "can read (ListConnectorEntities without entitiesPath lists them)")
-        return [self.report(f"{parent}/{REPORT}")]
+        return [self.report(f"{parent}/{REPORT}"), self.realtime(f"{parent}/{REALTIME}")]
 
     def entity(self, client: RestClient, name: str) -> Entity:
         if _REPORT.fullmatch(name):
             # No Admin API call: the Data API itself refuses a property the user cannot read (403).
             return self.report(name)
+        if _REALTIME.fullmatch(name):
+            return self.realtime(name)
         if _PROPERTY.fullmatch(name):
             for entity in self.entities(client, None):
                 if entity.name == name:
                     return entity
         raise ConnectorError("ResourceNotFound", f"Google Analytics 4 has no object {name!r} (objects are "
-                             f"properties/<propertyId>/{REPORT}; ListConnectorEntities lists the properties)")
+                             f"properties/<propertyId>/{REPORT} and properties/<propertyId>/{REALTIME}; "
+                             "ListConnectorEntities lists the properties)")
 
     @staticmethod
     def folder(name: str, label: str, account: str) -> Entity:
@@ -166,3 +197,12 @@ class Catalog:
                         path=f"/v1beta/properties/{property_id}:runReport", method="POST",
                         describe=fields.describe, read=read)
         return entity
+
+    def realtime(self, name: str) -> Entity:
+        fields = ReportFields.realtime()
+        property_id = name.split("/")[1]
+        return Entity(name, label="Realtime Report",
+                      description=f"Realtime report (runRealtimeReport, the last 30 minutes) of property {property_id}",
+                      path=f"/v1beta/properties/{property_id}:runRealtimeReport", method="POST",
+                      fields=tuple(fields.fields),
+                      read=lambda client, query, request: self.read_realtime(client, query, fields))

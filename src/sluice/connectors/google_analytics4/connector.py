@@ -23,7 +23,7 @@ from sluice.connectors.rest.source import RestSource
 from . import CAPABILITIES
 from .api import API, admin_url
 from .catalog import Catalog
-from .reports import read_report
+from .reports import read_realtime_report, read_report
 
 
 def check(client: RestClient) -> None:
@@ -40,5 +40,5 @@ class ManagedRestConnector(RestConnector):
                                    ctx)
 
 
-CONNECTOR = ManagedRestConnector(API, Catalog(read=read_report),
+CONNECTOR = ManagedRestConnector(API, Catalog(read=read_report, read_realtime=read_realtime_report),
                                  operators=frozenset(CAPABILITIES["supportedOperators"]), check=check)
