@@ -23,6 +23,9 @@ DATA_PATHS: dict[str, str] = {
     "GoogleAnalytics4": "sluice.connectors.google_analytics4:SPEC",
     "HubSpot": "sluice.connectors.hubspot:SPEC",
     "JDBCsmall": "sluice.connectors.jdbc:SPEC",
+    "JiraCloud": "sluice.connectors.jira_cloud:SPEC",
+    "MicrosoftDynamics365": "sluice.connectors.dynamics365:SPEC",
+    "Stripe": "sluice.connectors.stripe:SPEC",
 }
 
 
