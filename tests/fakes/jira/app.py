@@ -1,4 +1,4 @@
-"""The fake Jira Cloud site's routes: OAuth platform, gateway and site REST API v2 and v3 (see the package docstring)."""
+"""The fake Jira Cloud site's routes: OAuth platform, gateway and site REST API v2 and v3 (see the package doc)."""
 
 from __future__ import annotations
 
@@ -249,6 +249,6 @@ def build_app(site: Site) -> Starlette:
     return Starlette(routes=[
         Route("/oauth/token", token, methods=["POST"]),
         Route("/oauth/token/accessible-resources", accessible_resources),
-        *[Mount(f"/ex/jira/{site.cloud_id}/rest/api/{version}", routes=rest_routes(True, version)) for version in (2, 3)],
-        *[Mount(f"/rest/api/{version}", routes=rest_routes(False, version)) for version in (2, 3)],
+        *[Mount(f"/ex/jira/{site.cloud_id}/rest/api/{v}", routes=rest_routes(True, v)) for v in (2, 3)],
+        *[Mount(f"/rest/api/{v}", routes=rest_routes(False, v)) for v in (2, 3)],
     ])

@@ -153,7 +153,8 @@ RICH = ["description", "environment", "customfield_10300", "comment"]
 
 def rich_issue(fake: FakeJira) -> dict[str, Any]:
     """An issue whose every rich-text field and comment list is filled."""
-    return next(i for i in every_issue(fake) if all(i["fields"][f] for f in RICH[:3]) and i["fields"]["comment"]["total"])
+    return next(i for i in every_issue(fake)
+                if all(i["fields"][f] for f in RICH[:3]) and i["fields"]["comment"]["total"])
 
 
 def test_rich_text_is_wiki_markup_in_v2(fake: FakeJira) -> None:
