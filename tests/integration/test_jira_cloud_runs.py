@@ -5,7 +5,9 @@ id and secret and an authorization code, exchanged at CreateConnectorProfile) an
 `instanceUrl`; `SLUICE_ENDPOINT_URL_JIRACLOUD` points Atlassian's platform hosts (auth.atlassian.com,
 api.atlassian.com) at the fake, which also serves the gateway paths `/ex/jira/{cloudId}/...`. One
 Sluice server and one fake serve the module; the scheduler runs 60x faster than real time and the
-fake's clock runs on the same accelerated time.
+fake's clock runs on the same accelerated time. The fake serves REST API v2 and v3; every test
+checks Sluice called v2 (what AppFlow's connector uses) - the paths in the fake's request log, and
+rich text landing as v2's wiki-markup strings where v3 would have sent Atlassian Document Format.
 """
 
 from __future__ import annotations
@@ -105,6 +107,14 @@ def searches(fake: FakeJira) -> list[dict[str, Any]]:
             for e in fake.state.log.matching("/search/jql")]
 
 
+def rest_paths(fake: FakeJira) -> list[str]:
+    """The REST API calls in the fake's log; each must be v2, through the site's gateway."""
+    paths = [e["path"] for e in fake.state.log.entries if "/rest/api/" in e["path"]]
+    gateway = f"/ex/jira/{fake.state.cloud_id}/rest/api/2/"
+    assert paths and all(p.startswith(gateway) for p in paths), paths
+    return [p[len(gateway) - 1:] for p in paths]
+
+
 def instant(text: str) -> float:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
 
@@ -136,10 +146,12 @@ def test_full_run_reads_every_issue_through_the_gateway(sluice: SluiceServer, fa
     issue = fake.state.issue(0)["fields"]
     assert first["status"] == issue["status"]["name"] and first["project"] == issue["project"]["key"]
     assert first["updated"].timestamp() == pytest.approx(instant(issue["updated"]), abs=0.001)
-    described = next(r for r in rows if r["description"])
-    assert json.loads(described["description"])["type"] == "doc"  # ADF kept whole
-    assert all(f"/ex/jira/{fake.state.cloud_id}/rest/api/3/" in e["path"]
-               for e in fake.state.log.entries if "/rest/api/3/" in e["path"])
+    # Rich text lands as REST API v2's wiki-markup strings (v3 would have sent ADF documents).
+    issues = {i["key"]: i["fields"] for i in (fake.state.issue(n) for n in range(ISSUES))}
+    for rich in ("description", "environment", "customfield_10300"):
+        assert {r["key"]: r[rich] for r in rows} == {key: f[rich] for key, f in issues.items()}, rich
+        assert any(isinstance(r[rich], str) and not r[rich].startswith("{") for r in rows), rich
+    assert set(rest_paths(fake)) == {"/field", "/myself", "/search/jql"}
     assert [s["jql"] for s in searches(fake)] == ['created >= "1970/01/01 00:00"'] * 3
 
 
@@ -163,6 +175,7 @@ def test_filters_and_projection_become_jql_and_fields(sluice: SluiceServer, fake
     assert record["executionStatus"] == "Successful", record
     assert expected and {r["key"] for r in rows} == expected
     [search] = searches(fake)
+    assert "/search/jql" in rest_paths(fake)
     assert search["jql"].startswith('project = "SLU" AND status != "Done" AND updated >= "')
     assert set(search["fields"]) == {"summary", "status", "updated", "project"}
 
@@ -178,12 +191,14 @@ def test_projects_with_key_push_down_and_users(sluice: SluiceServer, fake: FakeJ
     assert record["executionStatus"] == "Successful", record
     assert [r["name"] for r in rows] == ["東京 Mobile"]
     assert fake.state.log.matching("/project/search")[0]["query"]["keys"] == ["MOB"]
+    assert rows[0]["self"].startswith(f"{fake.state.site_url}/rest/api/2/project/")
     record, rows = flows.run_to_s3(client, sluice, {
         "flowName": unique("jira-users"), "triggerConfig": {"triggerType": "OnDemand"},
         "sourceFlowConfig": source(profile, "users"),
         "destinationFlowConfigList": flows.s3_parquet_destination(flows.new_bucket(sluice)), "tasks": MAP_ALL})
     assert record["executionStatus"] == "Successful", record
     assert {r["accountId"] for r in rows} == {u["accountId"] for u in fake.state.users}
+    assert set(rest_paths(fake)) == {"/project/search", "/users/search"}
 
 
 def test_throttling_is_retried_and_an_expired_token_refreshed(sluice: SluiceServer, fake: FakeJira,

@@ -19,6 +19,7 @@ import pytest
 
 from sluice.connectors import managed
 from tests.fakes.asana.server import FakeAsana
+from tests.fakes.google_analytics4.server import FakeGoogleAnalytics4
 from tests.fakes.mailchimp.server import FakeMailchimp
 from tests.integration.builders import raises, register_connector, unique
 from tests.integration.cdk_appflow_stacks import Database, Stack, stacks
@@ -31,6 +32,13 @@ STACK_NAMES = ["asana", "github", "ga4", "hubspot", "jdbc-rds", "jdbc-s3", "mail
 
 
 @pytest.fixture(scope="module")
+def ga4() -> Iterator[FakeGoogleAnalytics4]:
+    """Google for the GA4 stack: its data path checks the profile's OAuth client and reads field metadata."""
+    with FakeGoogleAnalytics4.for_cdk_stack(events=50) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
 def vendor_fakes() -> Iterator[dict[str, Any]]:
     """Fakes for the built labels whose profile check asks the vendor (as AppFlow validates credentials)."""
     with FakeMailchimp(members=30, campaigns=5) as mailchimp, FakeAsana(tasks=20, projects=2) as asana:
@@ -38,8 +46,10 @@ def vendor_fakes() -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def sluice(tmp_path_factory: pytest.TempPathFactory, vendor_fakes: dict[str, Any]) -> Iterator[SluiceServer]:
+def sluice(tmp_path_factory: pytest.TempPathFactory, ga4: FakeGoogleAnalytics4,
+           vendor_fakes: dict[str, Any]) -> Iterator[SluiceServer]:
     with saas_server(tmp_path_factory.mktemp("managed"), SLUICE_S3_BACKEND="local",
+                     SLUICE_ENDPOINT_URL_GOOGLEANALYTICS4=ga4.url,
                      SLUICE_ENDPOINT_URL_ASANA=vendor_fakes["Asana"].url) as server:
         yield server
 

@@ -1,4 +1,4 @@
-"""The fake Jira Cloud site's routes: OAuth platform, gateway and site REST API v3 (see the package docstring)."""
+"""The fake Jira Cloud site's routes: OAuth platform, gateway and site REST API v2 and v3 (see the package doc)."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def build_app(site: Site) -> Starlette:
         return JSONResponse([{"id": site.cloud_id, "url": site.site_url, "name": name,
                               "scopes": ["read:jira-work", "read:jira-user"], "avatarUrl": ""}])
 
-    # -- REST API v3 ----------------------------------------------------------------------------
+    # -- REST API v2 and v3 (the same resources; v3 answers rich text as ADF) -------------------
 
     def authenticate(request: Request, gateway: bool) -> None:
         if gateway:
@@ -102,7 +102,9 @@ def build_app(site: Site) -> Starlette:
                 return
         raise JiraError(401, ["Client must be authenticated to access this resource."])
 
-    def api(handler: Any, gateway: bool, method: str = "GET") -> Any:
+    def api(handler: Any, gateway: bool, version: int, method: str = "GET") -> Any:
+        """A REST endpoint: logged, authenticated, throttled; the handler answers in v2's shape."""
+
         async def endpoint(request: Request) -> Response:
             params = {k: request.query_params.getlist(k) for k in request.query_params}
             body = await request.json() if method == "POST" and await request.body() else None
@@ -113,7 +115,8 @@ def build_app(site: Site) -> Starlette:
                 if site.take_throttle():
                     raise JiraError(429, ["Rate limit exceeded."], headers={
                         "Retry-After": str(site.retry_after), "X-RateLimit-Reason": "jira-burst-based"})
-                return JSONResponse(handler(request, params, body))
+                answer = handler(request, params, body)
+                return JSONResponse(site.v3(answer) if version == 3 else answer)
             except JiraError as error:
                 return _answer(error)
 
@@ -179,16 +182,26 @@ def build_app(site: Site) -> Starlette:
             answer["nextPageToken"] = base64.urlsafe_b64encode(token).decode()
         return answer
 
+    def issue(request: Request, params: dict[str, list[str]], body: Any) -> dict[str, Any]:
+        index = site.find(request.path_params["key"])
+        if index is None:
+            raise JiraError(404, ["Issue does not exist or you do not have permission to see it."])
+        found = site.issue(index)
+        wanted = {f.strip() for value in params.get("fields") or ["*all"] for f in value.split(",") if f.strip()}
+        everything = "*all" in wanted or "*navigable" in wanted
+        return {**{k: found[k] for k in ("expand", "id", "self", "key")},
+                "fields": {k: v for k, v in found["fields"].items() if everything or k in wanted}}
+
     def project_json(index: int, expand: set[str]) -> dict[str, Any]:
         project_id, key, name, kind = PROJECTS[index]
         shaped: dict[str, Any] = {
             "expand": "description,lead,issueTypes,url,projectKeys,permissions,insight",
-            "self": f"{site.site_url}/rest/api/3/project/{project_id}", "id": project_id, "key": key, "name": name,
-            "avatarUrls": {"48x48": f"{site.site_url}/rest/api/3/universal_avatar/view/type/project/avatar/{index}"},
+            "self": f"{site.site_url}/rest/api/2/project/{project_id}", "id": project_id, "key": key, "name": name,
+            "avatarUrls": {"48x48": f"{site.site_url}/rest/api/2/universal_avatar/view/type/project/avatar/{index}"},
             "projectTypeKey": kind, "simplified": index % 2 == 0, "style": "next-gen" if index % 2 == 0 else "classic",
             "isPrivate": index == 4, "properties": {}, "uuid": f"{index:08d}-7c1e-4f0a-9d3b-5e6f7a8b9c0d"}
         if index in (1, 2):
-            shaped["projectCategory"] = {"self": f"{site.site_url}/rest/api/3/projectCategory/1000{index}",
+            shaped["projectCategory"] = {"self": f"{site.site_url}/rest/api/2/projectCategory/1000{index}",
                                          "id": f"1000{index}", "name": "Intern — drift", "description": None}
         if "description" in expand:
             shaped["description"] = "" if index == 3 else f"Prosjekt {name}: «mål» og plan"
@@ -220,21 +233,22 @@ def build_app(site: Site) -> Starlette:
         size = min(int((params.get("maxResults") or ["50"])[0]), 1000)
         return site.users[start:start + size]
 
-    def rest_routes(gateway: bool) -> list[Route]:
+    def rest_routes(gateway: bool, version: int) -> list[Route]:
         return [
-            Route("/serverInfo", api(server_info, gateway)),
-            Route("/myself", api(myself, gateway)),
-            Route("/field", api(fields, gateway)),
-            Route("/search/jql", api(search, gateway), methods=["GET"]),
-            Route("/search/jql", api(search, gateway, "POST"), methods=["POST"]),
-            Route("/project/search", api(project_search, gateway)),
-            Route("/project", api(project_list, gateway)),
-            Route("/users/search", api(users_search, gateway)),
+            Route("/serverInfo", api(server_info, gateway, version)),
+            Route("/myself", api(myself, gateway, version)),
+            Route("/field", api(fields, gateway, version)),
+            Route("/search/jql", api(search, gateway, version), methods=["GET"]),
+            Route("/search/jql", api(search, gateway, version, "POST"), methods=["POST"]),
+            Route("/issue/{key}", api(issue, gateway, version)),
+            Route("/project/search", api(project_search, gateway, version)),
+            Route("/project", api(project_list, gateway, version)),
+            Route("/users/search", api(users_search, gateway, version)),
         ]
 
     return Starlette(routes=[
         Route("/oauth/token", token, methods=["POST"]),
         Route("/oauth/token/accessible-resources", accessible_resources),
-        Mount(f"/ex/jira/{site.cloud_id}/rest/api/3", routes=rest_routes(True)),
-        Mount("/rest/api/3", routes=rest_routes(False)),
+        *[Mount(f"/ex/jira/{site.cloud_id}/rest/api/{v}", routes=rest_routes(True, v)) for v in (2, 3)],
+        *[Mount(f"/rest/api/{v}", routes=rest_routes(False, v)) for v in (2, 3)],
     ])

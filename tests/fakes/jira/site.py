@@ -2,7 +2,9 @@
 
 Issues are generated lazily from their index with a fixed seed (index i was created at
 `start + i * spacing`), so a large site costs nothing until searched; `edit` and `create` change
-or add issues at the site's `now`. Controls: `throttle_next(n)` (429 with `Retry-After`),
+or add issues at the site's `now`. Records are kept in REST API version 2's shape (rich text as
+wiki-markup strings, `self` links under `/rest/api/2`); `v3()` gives version 3's shape of any
+answer (ADF rich text, `/rest/api/3` links). Controls: `throttle_next(n)` (429 with `Retry-After`),
 `expire_tokens()`, `issue_tokens()`; `log` records every API call (a search's JSON body too).
 """
 
@@ -19,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from tests.fakes.common.https import RequestLog
 
+from .richtext import adf
+
 SITE_ZONE = "Europe/Oslo"  # the zone the site writes times in
 STATUSES = [("1", "To Do", "new", "To Do"), ("3", "In Progress", "indeterminate", "In Progress"),
             ("10001", "Done", "done", "Done"), ("10002", "Blokkert", "indeterminate", "In Progress")]
@@ -32,6 +36,14 @@ PROJECTS = [("10000", "SLU", "Sluice Core", "software"), ("10001", "DATA", "Donn
             ("10002", "OPS", "München Ops", "service_desk"), ("10003", "MOB", "東京 Mobile", "software"),
             ("10004", "BIZ", "Business Ålesund", "business")]
 ZONES = ["America/Los_Angeles", "Europe/Oslo", "Asia/Tokyo", "Europe/Berlin", "UTC", "America/Sao_Paulo"]
+STEPS = ["åpne *Innstillinger*", "velg {{Eksport → CSV}}", "logg inn som «admin»", "kjør {{sluice sync}}",
+         "vent 30 s", "trykk *Lagre*"]
+ENVIRONMENTS = ["Chrome 120, macOS 14", "Firefox 121 på Ubuntu 22.04\n{{sluice 0.9.1}}", "iOS 17 — Safari",
+                "Edge / Windows 11 (ja-JP)"]
+CRITERIA = ["* Eksport gir *UTF-8*\n* Ingen «feil» i loggen", "Kunden kan logge inn med {{SSO}}.",
+            "h4. Må\n* fungere offline\n* støtte 数据"]
+REMARKS = ["Sjekket i {{staging}}: *fungerer* ✅", "Kan ikke gjenskape. Trenger logg fra kunden.",
+           "Duplikat av tidligere sak?\nSe også {{SLU-1}}.", "Ødelagt igjen etter deploy 🙁"]
 NAMES = ["Api User", "Zoë Müller", "Håkon Ødegård", "李小龙", "José Núñez", "Amélie Poulain", "Анна Петрова",
          "Siobhán O'Brien", "Łukasz Żółć", "Automation for Jira"]
 
@@ -161,7 +173,7 @@ class Site:
         account = f"{rng.getrandbits(96):024x}"
         name = NAMES[index] if index < len(NAMES) else f"{rng.choice(NAMES[1:])} {index}"
         user: dict[str, Any] = {
-            "self": f"{self.site_url}/rest/api/3/user?accountId={account}", "accountId": account,
+            "self": f"{self.site_url}/rest/api/2/user?accountId={account}", "accountId": account,
             "accountType": "app" if name == "Automation for Jira" else "atlassian", "displayName": name,
             "active": rng.random() > 0.1, "timeZone": rng.choice(ZONES),
             "locale": rng.choice(["en_US", "nb_NO", "de_DE"]),
@@ -174,6 +186,55 @@ class Site:
     def _ref(self, user: dict[str, Any]) -> dict[str, Any]:
         return {k: user[k] for k in ("self", "accountId", "displayName", "active", "timeZone", "accountType")}
 
+    def _comments(self, rng: random.Random, issue_id: str, created: float, updated: float) -> dict[str, Any]:
+        """The issue's `comment` field: a page of comments, bodies in wiki markup."""
+        comments = []
+        for number in range(rng.choice([0, 0, 1, 2])):
+            author = self._ref(rng.choice(self.users))
+            when = jira_time(created + (updated - created) * (number + 1) / 3)
+            comment_id = str(20000 + int(issue_id) * 3 + number)
+            comments.append({"self": f"{self.site_url}/rest/api/2/issue/{issue_id}/comment/{comment_id}",
+                             "id": comment_id, "author": author, "body": rng.choice(REMARKS), "updateAuthor": author,
+                             "created": when, "updated": when, "jsdPublic": True})
+        return {"comments": comments, "self": f"{self.site_url}/rest/api/2/issue/{issue_id}/comment",
+                "maxResults": len(comments), "total": len(comments), "startAt": 0}
+
+    def find(self, id_or_key: str) -> int | None:
+        """The index of the issue with this id or key, None when there is none."""
+        project, _, number = id_or_key.partition("-")
+        if number:
+            keys = [p[1] for p in PROJECTS]
+            if project not in keys or not number.isdigit() or int(number) < 1:
+                return None
+            index = (int(number) - 1) * len(PROJECTS) + keys.index(project)
+        elif id_or_key.isdigit():
+            index = int(id_or_key) - 10000
+        else:
+            return None
+        return index if 0 <= index < self.count() else None
+
+    def v3(self, value: Any) -> Any:
+        """`value` (an answer in version 2's shape) as version 3 answers it: rich text as ADF, links
+        under `/rest/api/3`."""
+        if isinstance(value, str):
+            v2 = f"{self.site_url}/rest/api/2/"
+            return f"{self.site_url}/rest/api/3/{value[len(v2):]}" if value.startswith(v2) else value
+        if isinstance(value, list):
+            return [self.v3(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        shaped = {k: self.v3(v) for k, v in value.items()}
+        fields = shaped.get("fields")
+        if isinstance(fields, dict) and "key" in shaped:  # an issue
+            for field_id in RICH_TEXT:
+                if isinstance(fields.get(field_id), str):
+                    fields[field_id] = adf(fields[field_id])
+            page = fields.get("comment")
+            for comment in page.get("comments") or [] if isinstance(page, dict) else []:
+                if isinstance(comment.get("body"), str):
+                    comment["body"] = adf(comment["body"])
+        return shaped
+
     def _generate(self, index: int, created: float) -> dict[str, Any]:
         rng = random.Random(f"issue:{index}:{self.seed}")
         project = PROJECTS[index % len(PROJECTS)]
@@ -185,9 +246,12 @@ class Site:
         issue_id = str(10000 + index)
         fields: dict[str, Any] = {
             "summary": f"{rng.choice(SUMMARIES)} ({index})",
-            "description": None if rng.random() < 0.3 else {"type": "doc", "version": 1, "content": [
-                {"type": "paragraph", "content": [{"type": "text", "text": f"Steg {index}: åpne «Innstillinger»."}]}]},
-            "status": {"self": f"{self.site_url}/rest/api/3/status/{status[0]}", "id": status[0], "name": status[1],
+            # Rich text, as version 2 sends it: wiki markup (v3() turns it into ADF).
+            "description": None if rng.random() < 0.3 else
+            f"h3. Steg {index}\nFor å gjenskape:\n" + "\n".join(f"* {s}" for s in rng.sample(STEPS, 2))
+            + f"\n\nForventet: *ingen feil* i {{{{sync-{index}}}}}.",
+            "environment": None if rng.random() < 0.5 else rng.choice(ENVIRONMENTS),
+            "status": {"self": f"{self.site_url}/rest/api/2/status/{status[0]}", "id": status[0], "name": status[1],
                        "statusCategory": {"key": status[2], "name": status[3]}},
             "issuetype": {"id": issue_type[0], "name": issue_type[1], "subtask": False},
             "project": {"id": project[0], "key": project[1], "name": project[2], "projectTypeKey": project[3]},
@@ -207,9 +271,11 @@ class Site:
             "customfield_10100": rng.choice([None, "K-1042", "Kunde Ærø"]),
             "customfield_10200": rng.choice([None, {"id": "10300", "value": "Plattform"},
                                              {"id": "10301", "value": "Mobil"}]),
+            "customfield_10300": rng.choice([None, *CRITERIA]),
         }
+        fields["comment"] = self._comments(rng, issue_id, created, updated)
         return {"expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
-                "id": issue_id, "self": f"{self.site_url}/rest/api/3/issue/{issue_id}",
+                "id": issue_id, "self": f"{self.site_url}/rest/api/2/issue/{issue_id}",
                 "key": f"{project[1]}-{index // len(PROJECTS) + 1}", "fields": fields}
 
 
@@ -235,6 +301,7 @@ def _custom(number: int, name: str, kind: str, custom: str, items: str | None = 
 FIELDS = [
     _system("summary", "Summary", "string", ["summary"]),
     _system("description", "Description", "string", ["description"]),
+    _system("environment", "Environment", "string", ["environment"]),
     _system("status", "Status", "status", ["status"]),
     _system("issuetype", "Issue Type", "issuetype", ["issuetype", "type"]),
     _system("project", "Project", "project", ["project"]),
@@ -248,10 +315,15 @@ FIELDS = [
     _system("duedate", "Due date", "date", ["due", "duedate"]),
     _system("labels", "Labels", "array", ["labels"], items="string"),
     _system("components", "Components", "array", ["component"], items="component"),
+    _system("comment", "Comment", "comments-page", ["comment"], navigable=False),
     {"id": "thumbnail", "key": "thumbnail", "name": "Images", "custom": False, "orderable": False,
      "navigable": False, "searchable": False, "clauseNames": []},
     _custom(10016, "Story point estimate", "number", "float"),
     _custom(10020, "Sprint", "array", "gh-sprint", items="json"),
     _custom(10100, "Kundenummer", "string", "textfield"),
     _custom(10200, "Team", "option", "select"),
+    _custom(10300, "Akseptansekriterier", "string", "textarea"),
 ]
+# Fields whose value is rich text: ADF in version 3, wiki markup in version 2 (comment bodies too).
+RICH_TEXT = tuple(f["id"] for f in FIELDS if f["id"] in ("description", "environment")
+                  or str(f.get("schema", {}).get("custom", "")).endswith(":textarea"))

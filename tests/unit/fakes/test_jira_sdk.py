@@ -1,8 +1,11 @@
-"""The fake Jira Cloud site driven with the `jira` library (pycontribs/jira), REST API v3.
+"""The fake Jira Cloud site driven with the `jira` library (pycontribs/jira) on its default, REST API v2.
 
-`JIRA(server=..., basic_auth=(email, API token), options={"rest_api_version": "3", "verify": CA})`
-reaches the site's own `/rest/api/3`; `token_auth` with an OAuth access token reaches the gateway
-path `/ex/jira/{cloudId}`. Covers `enhanced_search_issues` paged by `nextPageToken` to the end,
+v2 is what AppFlow's Jira Cloud connector uses (and so what Sluice calls).
+`JIRA(server=..., basic_auth=(email, API token), options={"verify": CA})` reaches the site's own
+`/rest/api/2`; `token_auth` with an OAuth access token reaches the gateway path `/ex/jira/{cloudId}`.
+Covers rich text (description, environment, textarea custom fields, comment bodies) as wiki-markup
+strings in v2 and as Atlassian Document Format in v3 for the same issue, `issue()` and its 404,
+`enhanced_search_issues` paged by `nextPageToken` to the end,
 JQL evaluated as Jira does (dates in the user's time zone at minute resolution, project/status
 clauses, unbounded JQL refused, unknown fields refused), `fields()`, `projects()` and the paged
 `project/search` / `users/search`, a bad API token (401), an expired OAuth token on the gateway
@@ -39,7 +42,7 @@ def jira(fake: FakeJira, max_retries: int = 0, **auth: Any) -> JIRA:
     if not auth:
         auth = {"basic_auth": (fake.state.email, fake.state.api_token)}
     server = fake.url if "basic_auth" in auth else f"{fake.url}/ex/jira/{fake.state.cloud_id}"
-    return JIRA(server=server, options={"rest_api_version": "3", "verify": certificates().ca_file},
+    return JIRA(server=server, options={"verify": certificates().ca_file},
                 max_retries=max_retries, **auth)
 
 
@@ -57,6 +60,7 @@ def test_enhanced_search_pages_to_the_end(fake: FakeJira) -> None:
     assert found[0].fields.status.name in {"To Do", "In Progress", "Done", "Blokkert"}
     pages = fake.state.log.matching("/search/jql")
     assert len(pages) == 1 and "nextPageToken" not in pages[0]["query"]  # 46 issues: one page of 100
+    assert pages[0]["path"] == "/rest/api/2/search/jql"  # the library's default version
     everything = jira(fake).enhanced_search_issues('created >= "1970/01/01 00:00"', maxResults=0, fields=["id"])
     assert len(everything) == ISSUES
     assert len(fake.state.log.matching("/search/jql")) == 1 + 3  # 100 + 100 + 30
@@ -90,7 +94,7 @@ def test_fields_projects_and_users(fake: FakeJira) -> None:
     assert fields["updated"]["clauseNames"][0] == "updated"
     assert [p.key for p in client.projects()] == ["SLU", "DATA", "OPS", "MOB", "BIZ"]
     session = client._session
-    base = f"{fake.url}/rest/api/3"
+    base = f"{fake.url}/rest/api/2"
     page = session.get(f"{base}/project/search", params={"startAt": 0, "maxResults": 2, "expand": "lead"}).json()
     assert page["isLast"] is False and len(page["values"]) == 2 and page["values"][0]["lead"]["accountId"]
     last = session.get(f"{base}/project/search", params={"startAt": 4, "maxResults": 2}).json()
@@ -142,3 +146,50 @@ def test_rate_limit_has_retry_after_and_the_library_retries(fake: FakeJira) -> N
 def test_issue_times_are_jira_formatted(fake: FakeJira) -> None:
     assert jira_time(0, "Europe/Oslo") == "1970-01-01T01:00:00.000+0100"
     assert datetime.strptime(fake.state.issue(0)["fields"]["created"], "%Y-%m-%dT%H:%M:%S.%f%z").tzinfo is not None
+
+
+RICH = ["description", "environment", "customfield_10300", "comment"]
+
+
+def rich_issue(fake: FakeJira) -> dict[str, Any]:
+    """An issue whose every rich-text field and comment list is filled."""
+    return next(i for i in every_issue(fake)
+                if all(i["fields"][f] for f in RICH[:3]) and i["fields"]["comment"]["total"])
+
+
+def test_rich_text_is_wiki_markup_in_v2(fake: FakeJira) -> None:
+    expected = rich_issue(fake)
+    issue = jira(fake).issue(expected["key"], fields=",".join(RICH))
+    assert isinstance(issue.fields.description, str) and issue.fields.description == expected["fields"]["description"]
+    assert "\n* " in issue.fields.description and "{{" in issue.fields.description  # wiki list and monospace
+    assert issue.fields.environment == expected["fields"]["environment"]
+    assert issue.raw["fields"]["customfield_10300"] == expected["fields"]["customfield_10300"]
+    bodies = [c.body for c in issue.fields.comment.comments]
+    assert bodies == [c["body"] for c in expected["fields"]["comment"]["comments"]] and all(isinstance(b, str)
+                                                                                           for b in bodies)
+    assert issue.raw["self"].startswith(f"{fake.state.site_url}/rest/api/2/issue/")
+    [found] = jira(fake).enhanced_search_issues(f'key = "{expected["key"]}"', maxResults=0, fields=["description"])
+    assert found.fields.description == expected["fields"]["description"]
+    with pytest.raises(JIRAError) as missing:
+        jira(fake).issue("SLU-99999")
+    assert missing.value.status_code == 404 and "does not exist" in missing.value.text
+
+
+def test_rich_text_is_adf_in_v3(fake: FakeJira) -> None:
+    expected = rich_issue(fake)
+    session = jira(fake)._session
+    v3 = session.get(f"{fake.url}/rest/api/3/issue/{expected['key']}", params={"fields": ",".join(RICH)}).json()
+    description = v3["fields"]["description"]
+    assert description["type"] == "doc" and description["version"] == 1
+    kinds = [node["type"] for node in description["content"]]
+    assert kinds[0] == "heading" and "bulletList" in kinds and "paragraph" in kinds
+    marks = {m["type"] for node in description["content"] for n in node.get("content", [])
+             for m in n.get("marks", [])}
+    assert "strong" in marks
+    assert v3["fields"]["environment"]["type"] == "doc" and v3["fields"]["customfield_10300"]["type"] == "doc"
+    assert all(c["body"]["type"] == "doc" for c in v3["fields"]["comment"]["comments"])
+    assert v3["self"].startswith(f"{fake.state.site_url}/rest/api/3/issue/")
+    searched = session.post(f"{fake.url}/rest/api/3/search/jql", json={
+        "jql": f'key = "{expected["key"]}"', "fields": ["description", "summary"]}).json()
+    assert searched["issues"][0]["fields"]["description"] == description
+    assert searched["issues"][0]["fields"]["summary"] == expected["fields"]["summary"]  # plain text: same in both

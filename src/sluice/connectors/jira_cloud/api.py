@@ -1,8 +1,13 @@
 """How Jira Cloud is reached (connectors layer, Jira Cloud).
 
+* REST API version 2 (`/rest/api/2/...`, `REST`): AppFlow's Jira Cloud connector uses version 2
+  (https://docs.aws.amazon.com/appflow/latest/userguide/connectors-jira-cloud.html, "Supported Jira
+  API version"), so its users get version 2's shapes - rich text (`description`, `environment`,
+  textarea custom fields, comment bodies) as wiki-markup strings, not version 3's Atlassian
+  Document Format objects.
 * The profile's `instanceUrl` is the site (`https://<site>.atlassian.net`). OAuth 2.0 (3LO) access
   tokens are not accepted by the site itself: calls go through Atlassian's gateway,
-  `https://api.atlassian.com/ex/jira/<cloudId>/rest/api/3/...`, where the cloud id is the one
+  `https://api.atlassian.com/ex/jira/<cloudId>/rest/api/2/...`, where the cloud id is the one
   `GET https://api.atlassian.com/oauth/token/accessible-resources` lists for the site's URL
   (https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/, "Making calls to the
   API"). An `instanceUrl` already naming the gateway (`.../ex/jira/<cloudId>`) is used as is.
@@ -36,6 +41,8 @@ from . import CONNECTOR_TYPE
 PLATFORM = "https://api.atlassian.com"
 TOKEN_URL = "https://auth.atlassian.com/oauth/token"
 GATEWAY_PATH = "/ex/jira/"
+# The REST API version AppFlow's connector calls (see the module docstring): v2, not v3.
+REST = "/rest/api/2"
 
 
 def platform_url() -> str:

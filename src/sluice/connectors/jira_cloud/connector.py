@@ -1,15 +1,16 @@
 """The Jira Cloud connector: objects, paging and push-down (connectors layer, Jira Cloud).
 
-Objects (REST API v3, https://developer.atlassian.com/cloud/jira/platform/rest/v3/):
+Objects (REST API v2 as AppFlow's connector uses it - api.py `REST`;
+https://developer.atlassian.com/cloud/jira/platform/rest/v2/):
 
-* `issues` - the enhanced JQL search, `POST /rest/api/3/search/jql` with `jql`, `fields`,
+* `issues` - the enhanced JQL search, `POST /rest/api/2/search/jql` with `jql`, `fields`,
   `maxResults` and `nextPageToken` (api-group-issue-search); the flow's filters and incremental
   window become the JQL (jql.py) and its projection the `fields` list; columns come from the
   site's field list (fields.py), custom fields included;
-* `projects` - `GET /rest/api/3/project/search` paged by `startAt` / `maxResults` until `isLast`
+* `projects` - `GET /rest/api/2/project/search` paged by `startAt` / `maxResults` until `isLast`
   (api-group-projects), with `expand=description,lead`; EQUAL_TO on `key` / `projectTypeKey`
   becomes `keys` / `typeKey`;
-* `users` - `GET /rest/api/3/users/search` paged by `startAt` / `maxResults` until an empty page
+* `users` - `GET /rest/api/2/users/search` paged by `startAt` / `maxResults` until an empty page
   (api-group-users: a page may hold fewer users than asked for while more follow).
 
 `JiraConnector` routes each client to the site's gateway URL first (api.py `route`).
@@ -29,7 +30,7 @@ from sluice.connectors.rest.pages import read_pages
 from sluice.connectors.rest.paging import Cursor, body_path
 
 from . import jql
-from .api import API, route
+from .api import API, REST, route
 from .fields import FIXED, read_issue_fields
 
 SEARCH_PAGE = 100
@@ -61,12 +62,12 @@ def issue_columns(client: RestClient, entity: Entity) -> list[Field]:
 def read_issues(client: RestClient, query: Query, request: Request) -> Iterator[Page]:
     """The issues matching the run's JQL, `SEARCH_PAGE` at a time."""
     site = read_issue_fields(client)
-    me = client.json(Request("GET", "/rest/api/3/myself")) or {}
+    me = client.json(Request("GET", f"{REST}/myself")) or {}
     zone = jql.zone_of(me.get("timeZone") if isinstance(me, Mapping) else None)
     search = jql.jql(jql.clauses_for(query, site.clause_of, site.kinds, zone))
     wanted = [c for c in query.columns if c not in _FIXED] or ["id"]
     client.report("source_opened", f"Jira Cloud search: {search}")
-    first = Request("POST", "/rest/api/3/search/jql", idempotent=True,
+    first = Request("POST", f"{REST}/search/jql", idempotent=True,
                     json={"jql": search, "fields": wanted, "maxResults": SEARCH_PAGE})
     yield from read_pages(client, first, Cursor("nextPageToken", body_member="nextPageToken"), "issues", "issues")
 
@@ -82,11 +83,11 @@ def plan_projects(query: Query, request: Request) -> Request:
 
 
 ISSUES = Entity("issues", label="Issues", description="Jira issues (enhanced JQL search)",
-                path="/rest/api/3/search/jql", records="issues", fields=FIXED, describe=issue_columns,
+                path=f"{REST}/search/jql", records="issues", fields=FIXED, describe=issue_columns,
                 read=read_issues)
 
 PROJECTS = Entity(
-    "projects", label="Projects", description="Jira projects", path="/rest/api/3/project/search",
+    "projects", label="Projects", description="Jira projects", path=f"{REST}/project/search",
     params={"expand": "description,lead"}, records="values", paginator=StartAt(50, "isLast"), plan=plan_projects,
     fields=(Field("id", primary_key=True, nullable=False), Field("key"), Field("name"), Field("self"),
             Field("projectTypeKey"), Field("simplified", "boolean"), Field("style"), Field("isPrivate", "boolean"),
@@ -95,7 +96,7 @@ PROJECTS = Entity(
             Field("avatarUrls", "json"), Field("uuid")))
 
 USERS = Entity(
-    "users", label="Users", description="Jira users", path="/rest/api/3/users/search", records="",
+    "users", label="Users", description="Jira users", path=f"{REST}/users/search", records="",
     paginator=StartAt(100),
     fields=(Field("accountId", primary_key=True, nullable=False), Field("accountType"), Field("displayName"),
             Field("emailAddress"), Field("active", "boolean"), Field("timeZone"), Field("locale"), Field("self"),
@@ -107,7 +108,7 @@ CATALOG = Static((ISSUES, PROJECTS, USERS), vendor="Jira Cloud")
 def check(client: RestClient) -> None:
     """The profile check: the token reaches the site (`/myself`)."""
     route(client)
-    client.json(Request("GET", "/rest/api/3/myself"))
+    client.json(Request("GET", f"{REST}/myself"))
 
 
 @dataclass(frozen=True)

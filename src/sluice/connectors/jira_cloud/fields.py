@@ -1,13 +1,13 @@
 """Issue fields from the site's own field list (connectors layer, Jira Cloud).
 
-`GET /rest/api/3/field` (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/)
+`GET /rest/api/2/field` (https://developer.atlassian.com/cloud/jira/platform/rest/v2/api-group-issue-fields/)
 lists every system and custom field with its `schema` (`type`, `items`, `system` / `custom`) and
 its JQL `clauseNames`. Each navigable field becomes a column named by its field id (`summary`,
 `status`, `customfield_10016`), labelled with its name, read from `fields.<id>` of each issue:
 
-* `string`, `number`, `date`, `datetime` -> text, double, date, timestamp (v3 rich-text fields -
-  `description`, `environment`, text-area custom fields - arrive as Atlassian Document Format
-  objects and are kept as their JSON text);
+* `string`, `number`, `date`, `datetime` -> text, double, date, timestamp (rich-text fields -
+  `description`, `environment`, textarea custom fields - are strings of wiki markup in REST API
+  v2, which AppFlow's connector uses, and land as that text);
 * objects that are named things -> the identifying member: `status`, `priority`, `issuetype`,
   `resolution` -> `name`; `project` -> `key`; `user` -> `accountId`; `option` -> `value`;
 * `array` of strings (labels) -> a list of text; other arrays and objects (`any`, sprints,
@@ -26,6 +26,8 @@ from typing import Any
 
 from sluice.connectors.rest.client import Request, RestClient
 from sluice.connectors.rest.entities import Field
+
+from .api import REST
 
 NAMED = {"status": "name", "priority": "name", "issuetype": "name", "resolution": "name",
          "securitylevel": "name", "project": "key", "user": "accountId", "option": "value"}
@@ -94,5 +96,5 @@ def issue_fields(entries: Sequence[Any]) -> IssueFields:
 
 
 def read_issue_fields(client: RestClient) -> IssueFields:
-    """The site's issue columns (`GET /rest/api/3/field`)."""
-    return issue_fields(client.json(Request("GET", "/rest/api/3/field")) or [])
+    """The site's issue columns (`GET /rest/api/2/field`)."""
+    return issue_fields(client.json(Request("GET", f"{REST}/field")) or [])

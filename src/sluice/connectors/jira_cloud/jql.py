@@ -2,7 +2,7 @@
 
 JQL (https://support.atlassian.com/jira-software-cloud/docs/use-advanced-search-with-jira-query-language-jql/)
 compares dates at minute resolution (`"yyyy/MM/dd HH:mm"`) and reads them in the searching user's
-time zone (their Jira profile's, `GET /rest/api/3/myself` `timeZone`). So an instant bound is
+time zone (their Jira profile's, `GET /rest/api/2/myself` `timeZone`). So an instant bound is
 written as the user's wall-clock minute, widened outwards: a lower bound t becomes
 `>= "<minute of t>"`, an upper bound `< "<minute after t's minute>"`. The search therefore returns a
 superset of the window, and the source keeps exactly the records in (window_start, window_end].

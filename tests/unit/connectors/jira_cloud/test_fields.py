@@ -21,7 +21,10 @@ def test_columns_follow_each_fields_schema() -> None:
     assert by_name["duedate"].type == "date" and not by_name["duedate"].timestamp
     assert by_name["labels"].type == "array" and by_name["labels"].item is not None
     assert by_name["components"].type == "json" and by_name["customfield_10020"].type == "json"
-    assert "thumbnail" not in by_name  # not navigable
+    assert "thumbnail" not in by_name and "comment" not in by_name  # not navigable
+    # REST API v2 rich text is a wiki-markup string: a text column, like any string field.
+    for rich in ("description", "environment", "customfield_10300"):
+        assert (by_name[rich].type, by_name[rich].path) == ("string", f"fields.{rich}")
 
 
 def test_push_down_kinds_and_clause_names() -> None:
