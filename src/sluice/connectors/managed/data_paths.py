@@ -20,6 +20,7 @@ from sluice.connectors.base import ConnectorSpec
 
 DATA_PATHS: dict[str, str] = {
     "AmazonRDSPostgreSQL": "sluice.connectors.rds_postgresql:SPEC",
+    "GitHub": "sluice.connectors.github:SPEC",
     "JDBCsmall": "sluice.connectors.jdbc:SPEC",
 }
 
