@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -105,7 +106,8 @@ def build_app(state: GitHubState) -> Starlette:
             return None, _error(401, "Requires authentication",
                                 f"{DOCS}/users/users#get-the-authenticated-user")
         throttle = state.take_throttle()
-        now = state.now()
+        # Rate-limit resets are wall-clock epoch seconds, whatever clock stamps the records.
+        now = time.time()
         if throttle is not None and throttle.kind == "primary":
             reset = int(now + throttle.reset_in)
             return login, _error(403, f"API rate limit exceeded for user ID {1000}.",
@@ -123,7 +125,7 @@ def build_app(state: GitHubState) -> Starlette:
     def rate_headers(login: str | None) -> dict[str, str]:
         used, remaining = state.count_use(login or "anonymous")
         return {"x-ratelimit-limit": str(RATE_LIMIT), "x-ratelimit-remaining": str(remaining),
-                "x-ratelimit-used": str(used), "x-ratelimit-reset": str(int(state.now()) + 3600),
+                "x-ratelimit-used": str(used), "x-ratelimit-reset": str(int(time.time()) + 3600),
                 "x-ratelimit-resource": "core", "x-github-api-version-selected": VERSIONS[0]}
 
     def paged(request: Request, items: list[dict[str, Any]], login: str | None) -> Response:
