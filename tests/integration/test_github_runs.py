@@ -139,8 +139,8 @@ def test_pat_profile_reads_commits_with_projection_and_since_pushed_down(world: 
         *flows.copy_columns(["sha", "commit.committer.date", "author"], CUSTOM),
     ]
     world.fake.state.log.clear()
-    record, rows = flows.run_to_s3(client, world.server, flow_request(pat_profile(world),
-                                                                       "repos/octo-org/project-01/commits", bucket, tasks))
+    request = flow_request(pat_profile(world), "repos/octo-org/project-01/commits", bucket, tasks)
+    record, rows = flows.run_to_s3(client, world.server, request)
     assert record["executionStatus"] == "Successful", record["executionResult"]
     assert sorted(r["sha"] for r in rows) == sorted(c["sha"] for c in commits if c["commit"]["committer"]["date"] > cut)
     assert set(rows[0]) == {"sha", "commit.committer.date", "author"}

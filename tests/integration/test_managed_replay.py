@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from sluice.connectors import managed
+from tests.fakes.github.server import stack_fake as github_fake
 from tests.integration.builders import raises, register_connector, unique
 from tests.integration.cdk_appflow_stacks import Database, Stack, stacks
 from tests.support.flows import saas_server
@@ -30,7 +31,10 @@ STACK_NAMES = ["asana", "github", "ga4", "hubspot", "jdbc-rds", "jdbc-s3", "mail
 
 @pytest.fixture(scope="module")
 def sluice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    with saas_server(tmp_path_factory.mktemp("managed"), SLUICE_S3_BACKEND="local") as server:
+    # Built data paths check a profile's credentials with the application (as AppFlow asks a
+    # connector to validate them): the GitHub stack's tokens are known to a fake GitHub.
+    with github_fake() as github, saas_server(tmp_path_factory.mktemp("managed"), SLUICE_S3_BACKEND="local",
+                                              SLUICE_ENDPOINT_URL_GITHUB=github.url) as server:
         yield server
 
 
@@ -192,11 +196,12 @@ def _wait_for(client: Any, flow: str, execution: str, timeout: float = 60.0) -> 
 def test_entity_metadata_of_an_unbuilt_label_names_the_missing_data_path(sluice: SluiceServer,
                                                                         replayed: dict[str, Stack]) -> None:
     client = sluice.client()
-    profile = replayed["github"].flow["sourceFlowConfig"]["connectorProfileName"]
-    with raises(client, "ConnectorServerException", 400, "data path for the managed connector GitHub not built"):
+    label = "MicrosoftSharePointOnline"
+    profile = replayed["sharepoint"].flow["sourceFlowConfig"]["connectorProfileName"]
+    with raises(client, "ConnectorServerException", 400, f"data path for the managed connector {label} not built"):
         client.list_connector_entities(connectorProfileName=profile)
-    with raises(client, "ConnectorServerException", 400, "GitHub"):
-        client.describe_connector_entity(connectorProfileName=profile, connectorEntityName="issues")
+    with raises(client, "ConnectorServerException", 400, label):
+        client.describe_connector_entity(connectorProfileName=profile, connectorEntityName="sites")
 
 
 def test_update_connector_profile_is_checked_the_same_way(sluice: SluiceServer, replayed: dict[str, Stack]) -> None:

@@ -185,7 +185,11 @@ def commit(repo: Repo, index: int, seed: int, when: float | None = None, message
 def branches(repo: Repo, head: str) -> list[dict[str, Any]]:
     """The repository's branches (main and dev protected)."""
     names = ("main", "dev", "feature/ünïcode", "release/1.x", "fix/timeout")
+
+    def sha(name: str) -> str:
+        return head if name == "main" else hashlib.sha1(f"{repo.full_name}:{name}".encode()).hexdigest()
+
     return [{"name": name, "protected": name in ("main", "dev"),
-             "commit": {"sha": head if name == "main" else hashlib.sha1(f"{repo.full_name}:{name}".encode()).hexdigest(),
+             "commit": {"sha": sha(name),
                         "url": f"{API}/repos/{repo.full_name}/commits/{name}"}}
             for name in names]

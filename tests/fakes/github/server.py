@@ -19,3 +19,12 @@ class FakeGitHub(HttpsFake):
     def token(self, login: str = "octocat") -> str:
         """A valid OAuth app access token (no expiry), without the web flow."""
         return self.state.issue_token(login)[0]
+
+
+def stack_fake() -> FakeGitHub:
+    """A small fake GitHub that knows the credentials cdk-appflow's GitHub stack carries (as
+    transcribed in tests/integration/cdk_appflow_stacks.py): use it with `with`."""
+    fake = FakeGitHub(repos=2, issues=10, commits=5)
+    fake.state.issue_token(token="gho_example0000")
+    fake.state.personal_access_token("octocat", "ghp_example0000")
+    return fake

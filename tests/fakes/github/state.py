@@ -128,7 +128,8 @@ class GitHubState:
         with self._lock:
             login = self.refresh_tokens.pop(refresh_token, None)
         if login is None:
-            return {"error": "bad_refresh_token", "error_description": "The refresh token passed is incorrect or expired."}
+            return {"error": "bad_refresh_token",
+                    "error_description": "The refresh token passed is incorrect or expired."}
         self.grants.append("refresh_token")
         return self._user_token(login)
 

@@ -75,7 +75,8 @@ def test_since_filters_issues_by_update_time_and_commits_by_committer_date(fake:
     later = list(repo.get_commits(since=middle))
     assert {c.sha for c in later} == {c.sha for c in commits if c.commit.committer.date >= middle}
     edited = fake.state.edit_issue("octocat/project-00", 3, title="Ünïcode title — edited")
-    fresh = list(repo.get_issues(state="all", since=datetime.fromisoformat(edited["updated_at"].replace("Z", "+00:00"))))
+    edited_at = datetime.fromisoformat(edited["updated_at"].replace("Z", "+00:00"))
+    fresh = list(repo.get_issues(state="all", since=edited_at))
     assert [i.title for i in fresh] == ["Ünïcode title — edited"]
 
 
@@ -90,14 +91,14 @@ def test_branches_filter_protected(fake: FakeGitHub) -> None:
 def test_bad_credentials_answer_401_with_githubs_body(fake: FakeGitHub) -> None:
     gh = client(fake, Auth.Token("gho_not-a-real-token"))
     with pytest.raises(BadCredentialsException) as refused:
-        gh.get_user().login
+        assert gh.get_user().login
     assert refused.value.status == 401
     assert refused.value.data == {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest",
                                   "status": "401"}
     pat = fake.state.personal_access_token("octocat")
     assert client(fake, Auth.Login("octocat", pat)).get_user().login == "octocat"
     with pytest.raises(BadCredentialsException):
-        client(fake, Auth.Login("octocat", pat + "x")).get_user().login
+        assert client(fake, Auth.Login("octocat", pat + "x")).get_user().login
 
 
 def test_secondary_rate_limit_is_retried_by_pygithub_after_retry_after(fake: FakeGitHub) -> None:
@@ -105,7 +106,7 @@ def test_secondary_rate_limit_is_retried_by_pygithub_after_retry_after(fake: Fak
     assert client(fake).get_user().login == "octocat"  # PyGithub's GithubRetry honours retry-after
     fake.state.throttle_next(1, "secondary", retry_after=0)
     with pytest.raises(RateLimitExceededException) as limited:
-        client(fake, retry=None).get_user().login
+        assert client(fake, retry=None).get_user().login
     assert limited.value.status == 403
     assert "secondary rate limit" in limited.value.data["message"]
     assert limited.value.headers["retry-after"] == "0"
@@ -114,11 +115,11 @@ def test_secondary_rate_limit_is_retried_by_pygithub_after_retry_after(fake: Fak
 def test_primary_rate_limit_names_its_reset(fake: FakeGitHub) -> None:
     fake.state.throttle_next(1, "primary", reset_in=30)
     with pytest.raises(RateLimitExceededException) as limited:
-        client(fake, retry=None).get_user().login
+        assert client(fake, retry=None).get_user().login
     assert limited.value.headers["x-ratelimit-remaining"] == "0"
     assert int(limited.value.headers["x-ratelimit-reset"]) >= int(datetime.now(UTC).timestamp())
     ok = client(fake)
-    ok.get_user().login
+    assert ok.get_user().login
     remaining, limit = ok.rate_limiting
     assert limit == 5000 and remaining < 5000
 
@@ -128,7 +129,7 @@ def test_expiring_user_tokens_refresh_at_the_token_endpoint(fake: FakeGitHub) ->
     assert client(fake, Auth.Token(access)).get_user().login == "octocat"
     fake.state.expire_tokens()
     with pytest.raises(BadCredentialsException):
-        client(fake, Auth.Token(access)).get_user().login
+        assert client(fake, Auth.Token(access)).get_user().login
     answer = requests.post(f"{fake.url}/login/oauth/access_token", headers={"Accept": "application/json"},
                            data={"client_id": "Iv1.sluice-test-app", "client_secret": "sluice-app-secret",
                                  "grant_type": "refresh_token", "refresh_token": refresh},

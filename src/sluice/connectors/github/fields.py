@@ -87,7 +87,8 @@ COMMIT = (
     Field("sha", primary_key=True, nullable=False),
     Field("node_id"),
     Field("commit", "struct", members=(
-        Field("message"), Field("author", "struct", members=_SIGNATURE), Field("committer", "struct", members=_SIGNATURE),
+        Field("message"), Field("author", "struct", members=_SIGNATURE),
+        Field("committer", "struct", members=_SIGNATURE),
         Field("comment_count", "integer"), Field("tree", "struct", members=(Field("sha"), Field("url"))),
         Field("verification", "struct", members=(Field("verified", "boolean"), Field("reason"))))),
     # The commit's committer date as its own column: what `since`/`until` compare, so a flow can
