@@ -29,9 +29,9 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 from urllib.parse import parse_qs, urlencode
 
 from starlette.applications import Starlette
@@ -58,6 +58,42 @@ def _time(text: str | None) -> float | None:
     if not text:
         return None
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+class Newest(Sequence[dict[str, Any]]):
+    """Every issue of `repos` newest first (as GitHub's default sort: created, descending), generated
+    only for the page asked for, so a fake with 100k+ issues pages in constant time."""
+
+    def __init__(self, state: GitHubState, repos: list[seed.Repo], with_repository: bool) -> None:
+        self.state, self.repos, self.with_repository = state, repos, with_repository
+
+    def __len__(self) -> int:
+        return self.state.issues * len(self.repos)
+
+    def one(self, index: int) -> dict[str, Any]:
+        # Creation time grows with the number, then with the repository's index.
+        count = len(self.repos)
+        repo = self.repos[count - 1 - index % count]
+        record = self.state.issue_at(repo, self.state.issues - index // count)
+        return {**record, "repository": repo.record()} if self.with_repository else record
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self.one(i) for i in range(*index.indices(len(self)))]
+        return self.one(index)
+
+
+def _plain(request: Request) -> bool:
+    """True when an issues list asks for every issue in the default order (no filter to apply)."""
+    query = request.query_params
+    return (query.get("state") == "all" and not query.get("since") and query.get("sort", "created") == "created"
+            and query.get("direction", "desc") == "desc" and query.get("filter", "all") in ("all", "repos"))
 
 
 class Invalid(Exception):
@@ -128,7 +164,7 @@ def build_app(state: GitHubState) -> Starlette:
                 "x-ratelimit-used": str(used), "x-ratelimit-reset": str(int(time.time()) + 3600),
                 "x-ratelimit-resource": "core", "x-github-api-version-selected": VERSIONS[0]}
 
-    def paged(request: Request, items: list[dict[str, Any]], login: str | None) -> Response:
+    def paged(request: Request, items: Sequence[dict[str, Any]], login: str | None) -> Response:
         """One page of `items` with GitHub's Link header."""
         try:
             per_page = min(100, max(1, int(request.query_params.get("per_page", 30))))
@@ -153,7 +189,7 @@ def build_app(state: GitHubState) -> Starlette:
             links += [link(1, "first")]
         if links:
             headers["Link"] = ", ".join(links)
-        chunk = items[(page - 1) * per_page: page * per_page]
+        chunk = list(items[(page - 1) * per_page: page * per_page])
         return answer(request, chunk, headers)
 
     def endpoint(handler: Callable[[Request, str | None], Response], anonymous: bool = False) -> Callable[..., Any]:
@@ -207,6 +243,8 @@ def build_app(state: GitHubState) -> Starlette:
     def user_issues(request: Request, login: str | None) -> Response:
         assert login is not None
         which = request.query_params.get("filter", "assigned")
+        if _plain(request) and which in ("all", "repos"):
+            return paged(request, Newest(state, state.visible(login), with_repository=True), login)
         records = []
         for repo in state.visible(login):
             full = repo.record()
@@ -232,6 +270,8 @@ def build_app(state: GitHubState) -> Starlette:
         repo = find_repo(request, login)
         if repo is None:
             return not_found()
+        if _plain(request):
+            return paged(request, Newest(state, [repo], with_repository=False), login)
         return paged(request, issue_filter(request, state.repo_issues(repo)), login)
 
     def repo_pulls(request: Request, login: str | None) -> Response:

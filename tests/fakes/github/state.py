@@ -182,14 +182,15 @@ class GitHubState:
             return None
         return found
 
+    def issue_at(self, repo: seed.Repo, number: int) -> dict[str, Any]:
+        """Issue `number` of `repo`, with its edits."""
+        record = seed.issue(repo, number, self.seed)
+        record.update(self.issue_edits.get((repo.index, number), {}))
+        return record
+
     def repo_issues(self, repo: seed.Repo) -> list[dict[str, Any]]:
         """Every issue of `repo` (pull requests included), newest first."""
-        out = []
-        for number in range(self.issues, 0, -1):
-            record = seed.issue(repo, number, self.seed)
-            record.update(self.issue_edits.get((repo.index, number), {}))
-            out.append(record)
-        return out
+        return [self.issue_at(repo, number) for number in range(self.issues, 0, -1)]
 
     def repo_pulls(self, repo: seed.Repo) -> list[dict[str, Any]]:
         """Every pull request of `repo`, newest first."""

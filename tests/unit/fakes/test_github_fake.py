@@ -148,3 +148,19 @@ def test_unsupported_api_version_is_refused(fake: FakeGitHub) -> None:
                                                        "X-GitHub-Api-Version": "2020-01-01"},
                           verify=certificates().ca_file)
     assert answer.status_code == 400 and "not supported" in answer.json()["message"]
+
+
+def test_generated_pages_match_the_filtered_list(fake: FakeGitHub) -> None:
+    """The fake pages an unfiltered list without building it; a `since` list builds it: both agree."""
+    headers = {"Authorization": f"Bearer {fake.token()}"}
+
+    def ids(**params: str) -> list[int]:
+        found, url, query = [], f"{fake.url}/issues", {"filter": "all", "state": "all", "per_page": "100", **params}
+        while url:
+            page = requests.get(url, params=query, headers=headers, verify=certificates().ca_file)
+            found += [issue["id"] for issue in page.json()]
+            url, query = page.links.get("next", {}).get("url"), {}
+        return found
+
+    assert ids() == ids(since="2000-01-01T00:00:00Z")
+    assert len(ids()) == REPOS * ISSUES
