@@ -46,12 +46,13 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     epoch = time.time()
     state = GitHubState(repos=REPOS, issues=ISSUES, commits=COMMITS)
-    state.now = lambda: epoch + (time.time() - epoch) * SPEEDUP  # type: ignore[method-assign]
+    state.now = lambda: epoch + (time.time() - epoch) * SPEEDUP
     state.issue_token(token=STACK_TOKEN)
     state.personal_access_token("octocat", STACK_PAT)
     with FakeGitHub(state=state) as fake:
         env = {"SLUICE_ENDPOINT_URL_GITHUB": fake.url, **flows.scheduler_env(SPEEDUP, epoch)}
-        with flows.saas_server(tmp_path_factory.mktemp("github"), secrets=(STACK_TOKEN, STACK_PAT), **env) as server:
+        with flows.saas_server(tmp_path_factory.mktemp("github"), secrets=(STACK_TOKEN, STACK_PAT),
+                               **env) as server:  # type: ignore[arg-type]
             [stack] = [s for s in stacks(unique("gh")) if s.name == "github"]
             client = server.client()
             for profile in stack.profiles:
@@ -85,6 +86,7 @@ def visible_issue_count() -> int:
 def test_cdk_stack_flow_moves_every_issue_the_user_can_see(world: World) -> None:
     client, flow = world.server.client(), world.stack.flow
     world.fake.state.log.clear()
+    world.fake.state.media.clear()
     bucket = world.stack.buckets[0]
     record, _ = flows.run_to_s3(client, world.server, flow)
     assert record["executionStatus"] == "Successful", record["executionResult"]
@@ -96,6 +98,7 @@ def test_cdk_stack_flow_moves_every_issue_the_user_can_see(world: World) -> None
     assert any(r["pull_request"] is not None for r in rows) and any(r["milestone"] is None for r in rows)
     assert any("→" in (r["body"] or "") for r in rows)
     assert record["executionResult"]["recordsProcessed"] == len(rows)
+    assert set(world.fake.state.media) == {("application/vnd.github+json", "2022-11-28")}
     pages = world.fake.state.log.matching("/issues")
     assert len(pages) == 3  # 240 issues, per_page=100, Link rel="next" twice
     first = pages[0]["query"]
@@ -204,6 +207,7 @@ def test_expired_github_app_token_is_refreshed_at_the_token_url(world: World) ->
     assert record["executionStatus"] == "Successful", record["executionResult"]
     assert len(rows) == REPOS
     assert state.grants.count("refresh_token") == before + 1
+    assert refresh is not None
     assert access not in world.server.log() and refresh not in world.server.log()
 
 

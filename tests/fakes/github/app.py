@@ -121,6 +121,7 @@ def build_app(state: GitHubState) -> Starlette:
         """Log, check the API version, throttle and authenticate; (login, refusal)."""
         state.log.add(request.method, request.url.path, parse_qs(request.url.query))
         version = request.headers.get("x-github-api-version")
+        state.media.append((request.headers.get("accept"), version))
         if version is not None and version not in VERSIONS:
             return None, _error(400, f"API version '{version}' is not supported.",
                                 f"{DOCS}/about-the-rest-api/api-versions")

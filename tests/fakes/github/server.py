@@ -16,6 +16,10 @@ class FakeGitHub(HttpsFake):
         self.state = state or GitHubState(repos=repos, issues=issues, commits=commits)
         super().__init__(build_app(self.state), port, name="fake-github")
 
+    def __enter__(self) -> FakeGitHub:
+        self.start()
+        return self
+
     def token(self, login: str = "octocat") -> str:
         """A valid OAuth app access token (no expiry), without the web flow."""
         return self.state.issue_token(login)[0]

@@ -20,6 +20,7 @@ from typing import Any
 from tests.fakes.common.https import RequestLog
 
 from . import seed
+from .seed import Repo
 
 RATE_LIMIT = 5000
 
@@ -66,6 +67,8 @@ class GitHubState:
         self.extra_commits: dict[int, list[dict[str, Any]]] = {}
         self.used: dict[str, int] = {}
         self.grants: list[str] = []
+        # (Accept, X-GitHub-Api-Version) of each API request, so tests see what a client asked for.
+        self.media: list[tuple[str | None, str | None]] = []
 
     # -- credentials --------------------------------------------------------------------------
 
@@ -171,32 +174,32 @@ class GitHubState:
 
     # -- records ------------------------------------------------------------------------------
 
-    def visible(self, login: str) -> list[seed.Repo]:
+    def visible(self, login: str) -> list[Repo]:
         """The repositories `login` can see."""
         return [r for r in self.repositories if not r.private or login in r.members]
 
-    def repo(self, owner: str, name: str, login: str) -> seed.Repo | None:
+    def repo(self, owner: str, name: str, login: str) -> Repo | None:
         """The repository, or None when it does not exist or `login` cannot see it (GitHub: 404)."""
         found = self.by_name.get(f"{owner}/{name}".lower())
         if found is None or (found.private and login not in found.members):
             return None
         return found
 
-    def issue_at(self, repo: seed.Repo, number: int) -> dict[str, Any]:
+    def issue_at(self, repo: Repo, number: int) -> dict[str, Any]:
         """Issue `number` of `repo`, with its edits."""
         record = seed.issue(repo, number, self.seed)
         record.update(self.issue_edits.get((repo.index, number), {}))
         return record
 
-    def repo_issues(self, repo: seed.Repo) -> list[dict[str, Any]]:
+    def repo_issues(self, repo: Repo) -> list[dict[str, Any]]:
         """Every issue of `repo` (pull requests included), newest first."""
         return [self.issue_at(repo, number) for number in range(self.issues, 0, -1)]
 
-    def repo_pulls(self, repo: seed.Repo) -> list[dict[str, Any]]:
+    def repo_pulls(self, repo: Repo) -> list[dict[str, Any]]:
         """Every pull request of `repo`, newest first."""
         return [seed.pull(repo, i) for i in self.repo_issues(repo) if "pull_request" in i]
 
-    def repo_commits(self, repo: seed.Repo) -> list[dict[str, Any]]:
+    def repo_commits(self, repo: Repo) -> list[dict[str, Any]]:
         """The default branch's commits, newest committer date first."""
         found = [seed.commit(repo, i, self.seed) for i in range(self.commits)] + self.extra_commits.get(repo.index, [])
         return sorted(found, key=lambda c: c["commit"]["committer"]["date"], reverse=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import requests
@@ -29,10 +30,10 @@ def trust(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
-def client(fake: FakeGitHub, auth: Auth.Auth | None = None, **options: object) -> Github:
+def client(fake: FakeGitHub, auth: Auth.Auth | None = None, per_page: int = 30, **options: Any) -> Github:
     """A PyGithub client for the fake (no pause between requests: the fake has no secondary limit of its own)."""
-    return Github(base_url=fake.url, auth=auth or Auth.Token(fake.token()), per_page=options.pop("per_page", 30),
-                  seconds_between_requests=None, **options)  # type: ignore[arg-type]
+    return Github(base_url=fake.url, auth=auth or Auth.Token(fake.token()), per_page=per_page,
+                  seconds_between_requests=None, **options)
 
 
 def test_link_paging_walks_every_issue_once(fake: FakeGitHub) -> None:
@@ -109,15 +110,16 @@ def test_secondary_rate_limit_is_retried_by_pygithub_after_retry_after(fake: Fak
         assert client(fake, retry=None).get_user().login
     assert limited.value.status == 403
     assert "secondary rate limit" in limited.value.data["message"]
-    assert limited.value.headers["retry-after"] == "0"
+    assert (limited.value.headers or {})["retry-after"] == "0"
 
 
 def test_primary_rate_limit_names_its_reset(fake: FakeGitHub) -> None:
     fake.state.throttle_next(1, "primary", reset_in=30)
     with pytest.raises(RateLimitExceededException) as limited:
         assert client(fake, retry=None).get_user().login
-    assert limited.value.headers["x-ratelimit-remaining"] == "0"
-    assert int(limited.value.headers["x-ratelimit-reset"]) >= int(datetime.now(UTC).timestamp())
+    headers = limited.value.headers or {}
+    assert headers["x-ratelimit-remaining"] == "0"
+    assert int(headers["x-ratelimit-reset"]) >= int(datetime.now(UTC).timestamp())
     ok = client(fake)
     assert ok.get_user().login
     remaining, limit = ok.rate_limiting
@@ -155,7 +157,9 @@ def test_generated_pages_match_the_filtered_list(fake: FakeGitHub) -> None:
     headers = {"Authorization": f"Bearer {fake.token()}"}
 
     def ids(**params: str) -> list[int]:
-        found, url, query = [], f"{fake.url}/issues", {"filter": "all", "state": "all", "per_page": "100", **params}
+        found: list[int] = []
+        url: str | None = f"{fake.url}/issues"
+        query = {"filter": "all", "state": "all", "per_page": "100", **params}
         while url:
             page = requests.get(url, params=query, headers=headers, verify=certificates().ca_file)
             found += [issue["id"] for issue in page.json()]
