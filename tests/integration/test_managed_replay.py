@@ -19,6 +19,7 @@ import pytest
 
 from sluice.connectors import managed
 from tests.fakes.github.server import stack_fake as github_fake
+from tests.fakes.google_analytics4.server import FakeGoogleAnalytics4
 from tests.integration.builders import raises, register_connector, unique
 from tests.integration.cdk_appflow_stacks import Database, Stack, stacks
 from tests.support.flows import saas_server
@@ -30,10 +31,18 @@ STACK_NAMES = ["asana", "github", "ga4", "hubspot", "jdbc-rds", "jdbc-s3", "mail
 
 
 @pytest.fixture(scope="module")
-def sluice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
+def ga4() -> Iterator[FakeGoogleAnalytics4]:
+    """Google for the GA4 stack: its data path checks the profile's OAuth client and reads field metadata."""
+    with FakeGoogleAnalytics4.for_cdk_stack(events=50) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def sluice(tmp_path_factory: pytest.TempPathFactory, ga4: FakeGoogleAnalytics4) -> Iterator[SluiceServer]:
     # Built data paths check a profile's credentials with the application (as AppFlow asks a
     # connector to validate them): the GitHub stack's tokens are known to a fake GitHub.
     with github_fake() as github, saas_server(tmp_path_factory.mktemp("managed"), SLUICE_S3_BACKEND="local",
+                                              SLUICE_ENDPOINT_URL_GOOGLEANALYTICS4=ga4.url,
                                               SLUICE_ENDPOINT_URL_GITHUB=github.url) as server:
         yield server
 
