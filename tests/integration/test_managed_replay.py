@@ -19,6 +19,7 @@ import pytest
 
 from sluice.connectors import managed
 from tests.fakes.asana.server import FakeAsana
+from tests.fakes.github.server import stack_fake as github_fake
 from tests.fakes.google_analytics4.server import FakeGoogleAnalytics4
 from tests.fakes.mailchimp.server import FakeMailchimp
 from tests.integration.builders import raises, register_connector, unique
@@ -40,9 +41,12 @@ def ga4() -> Iterator[FakeGoogleAnalytics4]:
 
 @pytest.fixture(scope="module")
 def vendor_fakes() -> Iterator[dict[str, Any]]:
-    """Fakes for the built labels whose profile check asks the vendor (as AppFlow validates credentials)."""
-    with FakeMailchimp(members=30, campaigns=5) as mailchimp, FakeAsana(tasks=20, projects=2) as asana:
-        yield {"Mailchimp": mailchimp, "Asana": asana}
+    """Fakes for the built labels whose profile check asks the vendor (as AppFlow validates
+    credentials): Mailchimp and Asana get the fake's credentials (`at_fake`); the GitHub stack's
+    own tokens are known to its fake GitHub."""
+    with FakeMailchimp(members=30, campaigns=5) as mailchimp, FakeAsana(tasks=20, projects=2) as asana, \
+            github_fake() as github:
+        yield {"Mailchimp": mailchimp, "Asana": asana, "GitHub": github}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +54,8 @@ def sluice(tmp_path_factory: pytest.TempPathFactory, ga4: FakeGoogleAnalytics4,
            vendor_fakes: dict[str, Any]) -> Iterator[SluiceServer]:
     with saas_server(tmp_path_factory.mktemp("managed"), SLUICE_S3_BACKEND="local",
                      SLUICE_ENDPOINT_URL_GOOGLEANALYTICS4=ga4.url,
-                     SLUICE_ENDPOINT_URL_ASANA=vendor_fakes["Asana"].url) as server:
+                     SLUICE_ENDPOINT_URL_ASANA=vendor_fakes["Asana"].url,
+                     SLUICE_ENDPOINT_URL_GITHUB=vendor_fakes["GitHub"].url) as server:
         yield server
 
 
@@ -226,11 +231,12 @@ def _wait_for(client: Any, flow: str, execution: str, timeout: float = 60.0) -> 
 def test_entity_metadata_of_an_unbuilt_label_names_the_missing_data_path(sluice: SluiceServer,
                                                                         replayed: dict[str, Stack]) -> None:
     client = sluice.client()
-    profile = replayed["github"].flow["sourceFlowConfig"]["connectorProfileName"]
-    with raises(client, "ConnectorServerException", 400, "data path for the managed connector GitHub not built"):
+    label = "MicrosoftSharePointOnline"
+    profile = replayed["sharepoint"].flow["sourceFlowConfig"]["connectorProfileName"]
+    with raises(client, "ConnectorServerException", 400, f"data path for the managed connector {label} not built"):
         client.list_connector_entities(connectorProfileName=profile)
-    with raises(client, "ConnectorServerException", 400, "GitHub"):
-        client.describe_connector_entity(connectorProfileName=profile, connectorEntityName="issues")
+    with raises(client, "ConnectorServerException", 400, label):
+        client.describe_connector_entity(connectorProfileName=profile, connectorEntityName="sites")
 
 
 def test_update_connector_profile_is_checked_the_same_way(sluice: SluiceServer, replayed: dict[str, Stack]) -> None:

@@ -21,6 +21,7 @@ from sluice.connectors.base import ConnectorSpec
 DATA_PATHS: dict[str, str] = {
     "AmazonRDSPostgreSQL": "sluice.connectors.rds_postgresql:SPEC",
     "Asana": "sluice.connectors.asana:SPEC",
+    "GitHub": "sluice.connectors.github:SPEC",
     "GoogleAnalytics4": "sluice.connectors.google_analytics4:SPEC",
     "HubSpot": "sluice.connectors.hubspot:SPEC",
     "JDBCsmall": "sluice.connectors.jdbc:SPEC",
