@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sluice.connectors.rest.client import Request, RestClient
+from sluice.connectors.rest.clock import scheduler_clock
 from sluice.connectors.rest.entities import Page, Query
 from sluice.connectors.rest.pages import read_pages
 from sluice.connectors.rest.paging import Offset
-from sluice.connectors.zendesk.export import scheduler_clock
 
 MAX_COUNT = 1000
 PAGES = Offset(offset_param="offset", limit_param="count", size=MAX_COUNT, total_path="total_items")
