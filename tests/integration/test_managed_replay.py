@@ -307,7 +307,7 @@ def test_an_update_keeping_the_credentials_does_not_call_the_vendor(sluice: Slui
     [sent] = replayed["hubspot"].profiles
     hubspot = vendor_fakes["HubSpot"]
     before = len(hubspot.state.log.entries)
-    sluice.client().update_connector_profile(
-        connectorProfileName=sent["connectorProfileName"], connectionMode="Public",
-        connectorProfileConfig={"connectorProfileProperties": sent["connectorProfileConfig"]["connectorProfileProperties"]})
+    properties = sent["connectorProfileConfig"]["connectorProfileProperties"]
+    sluice.client().update_connector_profile(connectorProfileName=sent["connectorProfileName"], connectionMode="Public",
+                                             connectorProfileConfig={"connectorProfileProperties": properties})
     assert len(hubspot.state.log.entries) == before
