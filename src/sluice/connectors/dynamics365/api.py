@@ -29,7 +29,8 @@ import httpx
 
 from sluice.connectors import outbound
 from sluice.connectors.base import ConnectorError, ProfileView
-from sluice.connectors.managed.rest_adapter import oauth2_bearer, on_override, profile_property
+from sluice.connectors.managed.rest_adapter import instance_url as managed_instance_url
+from sluice.connectors.managed.rest_adapter import oauth2_bearer, on_override
 from sluice.connectors.managed.rest_adapter import token_url as managed_token_url
 from sluice.connectors.rest.api import RestApi, VendorError, json_error
 from sluice.connectors.rest.auth import Auth
@@ -43,11 +44,7 @@ HOSTS = ("dynamics.com", "microsoftdynamics.us", "appsplatform.us", "dynamics.cn
 
 def instance_url(profile: ProfileView) -> str:
     """The environment's URL from `profileProperties.instanceUrl` (https, no trailing slash)."""
-    url = profile_property(profile, "instanceUrl").rstrip("/")
-    if not url:
-        raise ConnectorError("InvalidArgument", "the Microsoft Dynamics 365 connector profile has no "
-                             "profileProperties.instanceUrl")
-    return url if "://" in url else f"https://{url}"
+    return managed_instance_url(profile, "Microsoft Dynamics 365", "https://<org>.crm.dynamics.com")
 
 
 def base_url(profile: ProfileView) -> str:

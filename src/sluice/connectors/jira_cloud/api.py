@@ -32,7 +32,8 @@ import httpx
 
 from sluice.connectors import outbound
 from sluice.connectors.base import ConnectorError, ProfileView
-from sluice.connectors.managed.rest_adapter import oauth2_bearer, profile_property, token_url
+from sluice.connectors.managed.rest_adapter import instance_url as managed_instance_url
+from sluice.connectors.managed.rest_adapter import oauth2_bearer, token_url
 from sluice.connectors.rest.api import RestApi, VendorError, json_error
 from sluice.connectors.rest.auth import Bearer
 from sluice.connectors.rest.client import Request, RestClient
@@ -53,12 +54,7 @@ def platform_url() -> str:
 
 def instance_url(profile: ProfileView) -> str:
     """The site URL of the profile (`profileProperties.instanceUrl`)."""
-    url = (profile_property(profile, "instanceUrl") or str(profile.properties.get("instanceUrl") or "")).strip()
-    url = url.rstrip("/")
-    if not url:
-        raise ConnectorError("InvalidArgument", "the Jira Cloud connector profile needs profileProperties "
-                                                "instanceUrl (https://<site>.atlassian.net)")
-    return url if "://" in url else f"https://{url}"
+    return managed_instance_url(profile, "Jira Cloud", "https://<site>.atlassian.net")
 
 
 def auth_for(profile: ProfileView) -> Bearer:

@@ -91,9 +91,9 @@ class PushDown:
             if upper is not None:
                 params[before] = iso(math.floor(upper) + 1)
         for name, param in self.equals.items():
-            values = {c.values[0] for c in query.on(name) if c.operator == "EQUAL_TO" and len(c.values) == 1}
-            if len(values) == 1:
-                params[param] = values.pop()
+            value = query.equal_to(name)
+            if value is not None:
+                params[param] = value
         return request.replace(params=params)
 
 

@@ -10,7 +10,7 @@ Managed labels are CustomConnector profiles and flows, shaped alike whatever the
   layer plugs into `managed/data_paths.py` unchanged (metadata, profile check and retries stay
   the layer's: the check is the vendor call that proves the credentials, renewing a refused
   access token once with the refresh token, as AppFlow validates a custom connector's);
-* the profile's settings sit in `profileProperties` (`profile_property`), its token endpoint in
+* the profile's settings sit in `profileProperties` (`profile_property`, `instance_url`), its token endpoint in
   `oAuth2Properties.tokenUrl` (`token_url`), and OAuth tokens and client in the `oauth2`
   credentials member (`oauth2_bearer`);
 * the operator's `SLUICE_ENDPOINT_URL_<LABEL>` stands for the vendor's hosts, paths kept
@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sluice.connectors import outbound
-from sluice.connectors.base import ProfileView, RunContext
+from sluice.connectors.base import ConnectorError, ProfileView, RunContext
 from sluice.connectors.rest.auth import Bearer, refresh_grant
 from sluice.connectors.rest.connector import RestConnector
 from sluice.connectors.rest.destination import RestDestination
@@ -68,6 +68,16 @@ def profile_property(profile: ProfileView, key: str) -> str:
     """`profileProperties.<key>` of a CustomConnector profile, stripped ("" when absent)."""
     inner = profile.properties.get("profileProperties")
     return str((inner if isinstance(inner, Mapping) else {}).get(key) or "").strip()
+
+
+def instance_url(profile: ProfileView, vendor: str, example: str) -> str:
+    """`profileProperties.instanceUrl` as a URL (https when no scheme is given, no trailing slash);
+    `InvalidArgument` naming `vendor` and an `example` URL when the profile has none."""
+    url = profile_property(profile, "instanceUrl").rstrip("/")
+    if not url:
+        raise ConnectorError("InvalidArgument", f"the {vendor} connector profile has no profileProperties "
+                             f"instanceUrl ({example})")
+    return url if "://" in url else f"https://{url}"
 
 
 def on_override(label: str, url: str) -> str:
