@@ -199,19 +199,45 @@ def test_scheduled_incremental_pulls_each_change_once(appflow: Any, sluice: Slui
     assert filters and all("modifiedon gt " in f and "modifiedon le " in f for f in filters)
 
 
+def test_create_connector_profile_checks_the_token_and_renews_a_refused_one(appflow: Any,
+                                                                            fake: FakeDynamics365) -> None:
+    stale = cdk_stack(fake, accessToken="dynamics-access-0000")  # the stack's own stand-in: not a token
+    fake.log.clear()
+    appflow.create_connector_profile(**stale.profiles[0])
+    assert [e["path"] for e in fake.log.entries] == ["/api/data/v9.2/WhoAmI", "/common/oauth2/v2.0/token",
+                                                     "/api/data/v9.2/WhoAmI"]
+    fake.log.clear()
+    listed = appflow.list_connector_entities(connectorProfileName=profile_of(stale), connectorType=CUSTOM)
+    assert {e["name"] for group in listed["connectorEntityMap"].values() for e in group} == {"accounts", "contacts"}
+    assert not fake.log.matching("/oauth2/v2.0/token")  # the renewed token was stored
+
+
+def test_a_refused_refresh_token_is_refused_at_create_connector_profile(appflow: Any, fake: FakeDynamics365) -> None:
+    bad = cdk_stack(fake, accessToken="not-a-token", refreshToken="revoked-refresh-token")
+    with raises(appflow, "ConnectorAuthenticationException", 401, "AADSTS70000") as refused:
+        appflow.create_connector_profile(**bad.profiles[0])
+    assert "revoked-refresh-token" not in str(refused.value) and "not-a-token" not in str(refused.value)
+
+
 def test_a_refused_token_ends_the_run_in_error_quoting_microsoft(appflow: Any, sluice: SluiceServer,
                                                                  fake: FakeDynamics365) -> None:
-    bad = cdk_stack(fake, accessToken="not-a-token", refreshToken="revoked-refresh-token")
-    (sluice.data_dir / "s3" / bad.buckets[0]).mkdir(parents=True)
-    appflow.create_connector_profile(**bad.profiles[0])
-    appflow.create_flow(**bad.flow)
-    record = flows.start_and_wait(appflow, bad.flow["flowName"])
-    assert record["executionStatus"] == "Error", record
-    message = record["executionResult"]["errorInfo"]["executionMessage"]
-    assert "AADSTS70000" in message and "revoked-refresh-token" not in message, message
-    assert [p for p in (sluice.data_dir / "s3" / bad.buckets[0]).rglob("*") if p.is_file()] == []
-    with raises(appflow, "ConnectorAuthenticationException", 401, "AADSTS70000"):
-        appflow.list_connector_entities(connectorProfileName=profile_of(bad), connectorType=CUSTOM)
+    revoked = cdk_stack(fake)
+    (sluice.data_dir / "s3" / revoked.buckets[0]).mkdir(parents=True)
+    appflow.create_connector_profile(**revoked.profiles[0])
+    appflow.create_flow(**revoked.flow)
+    fake.state.expire_tokens()
+    refresh_token = fake.state.refresh_token
+    fake.state.refresh_token = "rotated-" + refresh_token  # the profile's refresh token is no longer valid
+    try:
+        record = flows.start_and_wait(appflow, revoked.flow["flowName"])
+        assert record["executionStatus"] == "Error", record
+        message = record["executionResult"]["errorInfo"]["executionMessage"]
+        assert "AADSTS70000" in message and refresh_token not in message, message
+        assert [p for p in (sluice.data_dir / "s3" / revoked.buckets[0]).rglob("*") if p.is_file()] == []
+        with raises(appflow, "ConnectorAuthenticationException", 401, "AADSTS70000"):
+            appflow.list_connector_entities(connectorProfileName=profile_of(revoked), connectorType=CUSTOM)
+    finally:
+        fake.state.refresh_token = refresh_token
 
 
 def test_a_dataverse_error_mid_read_leaves_no_output(appflow: Any, sluice: SluiceServer, fake: FakeDynamics365,

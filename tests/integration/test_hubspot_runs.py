@@ -5,7 +5,8 @@ One Sluice server and one fake serve the module. The server runs its scheduler 6
 time from a shared epoch, and the fake's clock runs on the same accelerated time, so a record changed
 between scheduled runs carries a modified time inside the next run's window. Profiles are the cdk
 stacks' own: a placeholder access token (`dummyAccessToken`) the fake refuses, beside a refresh token
-the fake knows, so the first call of each profile renews its token at the profile's tokenUrl.
+the fake knows, so CreateConnectorProfile's credentials check renews each profile's token at its
+tokenUrl and stores the new one.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.hubspot.server import FakeHubSpot
-from tests.integration.builders import unique
+from tests.integration.builders import raises, unique
 from tests.integration.cdk_appflow_stacks import CUSTOM, Stack, stacks
 from tests.support import flows
 from tests.support.server import SluiceServer
@@ -55,9 +56,10 @@ def appflow(sluice: SluiceServer) -> Any:
 
 
 @pytest.fixture(scope="module")
-def cdk(sluice: SluiceServer, appflow: Any) -> dict[str, Stack]:
+def cdk(sluice: SluiceServer, appflow: Any, fake: FakeHubSpot) -> dict[str, Stack]:
     """The two HubSpot stacks, created as CloudFormation creates them (buckets, profile, flow)."""
     created = {}
+    fake.state.log.clear()
     for stack in stacks(unique("hs")):
         if stack.name not in ("hubspot", "s3-hubspot"):
             continue
@@ -98,6 +100,9 @@ def projection(fields: list[str], *filters: dict[str, Any]) -> list[dict[str, An
 
 def test_cdk_source_stack_renews_its_placeholder_token_and_reads_association_labels(
         appflow: Any, sluice: SluiceServer, fake: FakeHubSpot, cdk: dict[str, Stack]) -> None:
+    # CreateConnectorProfile checked each stack's profile by reading one owner: HubSpot refused
+    # dummyAccessToken, the token was renewed once, and the owner read again.
+    assert len(fake.state.log.matching("/crm/v3/owners")) == 2 * 2 and fake.state.auth.refreshes == 2
     stack = cdk["hubspot"]
     refreshes = fake.state.auth.refreshes
     record = flows.start_and_wait(appflow, stack.flow["flowName"])
@@ -105,7 +110,7 @@ def test_cdk_source_stack_renews_its_placeholder_token_and_reads_association_lab
     rows = flows.json_lines(sluice.data_dir / "s3" / stack.buckets[0])  # the stack's S3 output is JSON
     assert sorted((r["typeId"], r["category"], r["label"]) for r in rows) == [
         (16, "HUBSPOT_DEFINED", None), (37, "USER_DEFINED", "Requester — primary")]
-    assert fake.state.auth.refreshes == refreshes + 1  # dummyAccessToken refused once, then renewed
+    assert fake.state.auth.refreshes == refreshes  # the run used the token stored at creation
     assert fake.state.log.matching("/crm/v4/associations/tickets/contacts/labels")
 
 
@@ -176,15 +181,31 @@ def test_expired_token_is_refreshed_and_a_rate_limit_waited_out(
     assert len(fake.state.log.matching("/crm/v3/objects/products")) == 3 + 2  # three pages, two refusals
 
 
-def test_refused_credentials_end_the_run_with_hubspots_message(appflow: Any, sluice: SluiceServer) -> None:
+def test_a_refused_refresh_token_is_refused_at_create_connector_profile(appflow: Any, fake: FakeHubSpot) -> None:
     [stack] = [s for s in stacks(unique("bad")) if s.name == "hubspot"]
     bad = stack.profiles[0]
     bad["connectorProfileConfig"]["connectorProfileCredentials"][CUSTOM]["oauth2"]["refreshToken"] = "revoked-0000"
-    appflow.create_connector_profile(**bad)
-    record, rows = to_s3(appflow, sluice, bad["connectorProfileName"], "company", projection(["id", "name"]))
+    with raises(appflow, "ConnectorAuthenticationException", 401, "missing or unknown refresh token") as refused:
+        appflow.create_connector_profile(**bad)
+    assert "revoked-0000" not in str(refused.value) and "dummyAccessToken" not in str(refused.value)
+    assert not appflow.describe_connector_profiles(
+        connectorProfileNames=[bad["connectorProfileName"]])["connectorProfileDetails"]
+
+
+def test_credentials_revoked_after_creation_end_the_run_with_hubspots_message(
+        appflow: Any, sluice: SluiceServer, fake: FakeHubSpot) -> None:
+    [stack] = [s for s in stacks(unique("gone")) if s.name == "hubspot"]
+    profile = stack.profiles[0]
+    fake.state.auth.refresh_tokens.add("short-lived-0000")
+    profile["connectorProfileConfig"]["connectorProfileCredentials"][CUSTOM]["oauth2"]["refreshToken"] = (
+        "short-lived-0000")
+    appflow.create_connector_profile(**profile)
+    fake.state.auth.refresh_tokens.discard("short-lived-0000")  # the app was uninstalled
+    fake.state.expire_tokens()
+    record, rows = to_s3(appflow, sluice, profile["connectorProfileName"], "company", projection(["id", "name"]))
     assert record["executionStatus"] == "Error" and rows == []
     message = record["executionResult"]["errorInfo"]["executionMessage"]
-    assert "missing or unknown refresh token" in message and "revoked-0000" not in message, message
+    assert "missing or unknown refresh token" in message and "short-lived-0000" not in message, message
 
 
 def test_a_hubspot_error_body_ends_the_run_with_its_message(appflow: Any, sluice: SluiceServer, profile: str) -> None:

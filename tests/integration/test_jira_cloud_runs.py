@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from tests.fakes.jira.server import FakeJira
 from tests.fakes.jira.site import Site
-from tests.integration.builders import unique
+from tests.integration.builders import raises, unique
 from tests.support import flows
 from tests.support.server import SluiceServer
 from tests.support.tls import tls_env
@@ -229,6 +229,34 @@ def test_refused_credentials_end_the_run_in_error(sluice: SluiceServer, fake: Fa
     message = record["executionResult"]["errorInfo"]["executionMessage"]
     assert "refresh_token is invalid" in message and fake.state.client_secret not in message
     assert rows == []
+
+
+def with_tokens(request: dict[str, Any], access: str, refresh: str) -> dict[str, Any]:
+    """`request` carrying tokens as they are (no authorization code), as a stack or the CLI sends them."""
+    oauth2 = request["connectorProfileConfig"]["connectorProfileCredentials"]["CustomConnector"]["oauth2"]
+    oauth2.pop("oAuthRequest")
+    oauth2.update(accessToken=access, refreshToken=refresh)
+    return request
+
+
+def test_create_connector_profile_renews_a_refused_access_token_once(sluice: SluiceServer, fake: FakeJira) -> None:
+    tokens = fake.state.issue_tokens(expires_in=-1)  # already expired: the site refuses it
+    name = unique("jira-stale")
+    fake.state.log.clear()
+    sluice.client().create_connector_profile(**with_tokens(profile_request(name, fake, ""), tokens["access_token"],
+                                                           tokens["refresh_token"]))
+    assert grants(fake) == ["refresh_token"]  # renewed at the check, and the rotated tokens stored
+    listed = sluice.client().list_connector_entities(connectorProfileName=name, connectorType="CustomConnector")
+    assert "issues" in {e["name"] for group in listed["connectorEntityMap"].values() for e in group}
+    assert grants(fake) == ["refresh_token"]
+
+
+def test_a_refused_refresh_token_is_refused_at_create_connector_profile(sluice: SluiceServer, fake: FakeJira) -> None:
+    request = with_tokens(profile_request(unique("jira-bad"), fake, ""), "eyJnot-a-token", "revoked-refresh-0000")
+    client = sluice.client()
+    with raises(client, "ConnectorAuthenticationException", 401, "refresh_token is invalid") as refused:
+        client.create_connector_profile(**request)
+    assert "revoked-refresh-0000" not in str(refused.value) and fake.state.client_secret not in str(refused.value)
 
 
 def test_scheduled_incremental_runs_take_each_edit_once(sluice: SluiceServer, fake: FakeJira) -> None:

@@ -19,8 +19,10 @@ import pytest
 
 from sluice.connectors import managed
 from tests.fakes.asana.server import FakeAsana
+from tests.fakes.dynamics365.server import FakeDynamics365
 from tests.fakes.github.server import stack_fake as github_fake
 from tests.fakes.google_analytics4.server import FakeGoogleAnalytics4
+from tests.fakes.hubspot.server import FakeHubSpot
 from tests.fakes.mailchimp.server import FakeMailchimp
 from tests.integration.builders import raises, register_connector, unique
 from tests.integration.cdk_appflow_stacks import Database, Stack, stacks
@@ -39,14 +41,25 @@ def ga4() -> Iterator[FakeGoogleAnalytics4]:
         yield fake
 
 
+def dynamics_for_cdk_stack() -> FakeDynamics365:
+    """A fake environment whose OAuth client and refresh token are those of cdk-appflow's Dynamics 365
+    stack: the stack's access token is not one the fake issued, so the profile check renews it."""
+    [stack] = [s for s in stacks("x") if s.name == "dynamics"]
+    oauth = stack.profiles[0]["connectorProfileConfig"]["connectorProfileCredentials"]["CustomConnector"]["oauth2"]
+    return FakeDynamics365(accounts=20, contacts=5, client_id=oauth["clientId"], client_secret=oauth["clientSecret"],
+                           refresh_token=oauth["refreshToken"])
+
+
 @pytest.fixture(scope="module")
 def vendor_fakes() -> Iterator[dict[str, Any]]:
-    """Fakes for the built labels whose profile check asks the vendor (as AppFlow validates
-    credentials): Mailchimp and Asana get the fake's credentials (`at_fake`); the GitHub stack's
-    own tokens are known to its fake GitHub."""
-    with FakeMailchimp(members=30, campaigns=5) as mailchimp, FakeAsana(tasks=20, projects=2) as asana, \
-            github_fake() as github:
-        yield {"Mailchimp": mailchimp, "Asana": asana, "GitHub": github}
+    """Fakes for every built label's stacks: each profile check asks the vendor (as AppFlow validates a
+    connector's credentials). HubSpot's and Dynamics 365's know the stacks' OAuth clients and refresh
+    tokens, so their placeholder access tokens are renewed at CreateConnectorProfile; the GitHub
+    stack's own tokens are known to its fake GitHub."""
+    with (FakeMailchimp(members=30, campaigns=5) as mailchimp, FakeAsana(tasks=20, projects=2) as asana,
+          FakeHubSpot(records=20) as hubspot, dynamics_for_cdk_stack() as dynamics, github_fake() as github):
+        yield {"Mailchimp": mailchimp, "Asana": asana, "HubSpot": hubspot, "MicrosoftDynamics365": dynamics,
+               "GitHub": github}
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +68,8 @@ def sluice(tmp_path_factory: pytest.TempPathFactory, ga4: FakeGoogleAnalytics4,
     with saas_server(tmp_path_factory.mktemp("managed"), SLUICE_S3_BACKEND="local",
                      SLUICE_ENDPOINT_URL_GOOGLEANALYTICS4=ga4.url,
                      SLUICE_ENDPOINT_URL_ASANA=vendor_fakes["Asana"].url,
+                     SLUICE_ENDPOINT_URL_HUBSPOT=vendor_fakes["HubSpot"].url,
+                     SLUICE_ENDPOINT_URL_MICROSOFTDYNAMICS365=vendor_fakes["MicrosoftDynamics365"].url,
                      SLUICE_ENDPOINT_URL_GITHUB=vendor_fakes["GitHub"].url) as server:
         yield server
 
@@ -106,6 +121,16 @@ def replayed(sluice: SluiceServer, jdbc_database: Database, vendor_fakes: dict[s
 
 def test_all_eleven_stacks_are_replayed(replayed: dict[str, Stack]) -> None:
     assert list(replayed) == STACK_NAMES
+
+
+def test_built_labels_checked_their_credentials_with_the_vendor(replayed: dict[str, Stack],
+                                                                 vendor_fakes: dict[str, Any]) -> None:
+    """CreateConnectorProfile asked each built label's vendor (as AppFlow validates a custom connector's
+    credentials), renewing the stacks' placeholder access tokens with their refresh tokens."""
+    hubspot, dynamics = vendor_fakes["HubSpot"], vendor_fakes["MicrosoftDynamics365"]
+    assert hubspot.state.log.matching("/crm/v3/owners") and hubspot.state.auth.refreshes == 2  # two stacks
+    assert dynamics.log.matching("/api/data/v9.2/WhoAmI") and dynamics.log.matching("/oauth2/v2.0/token")
+    assert vendor_fakes["Mailchimp"].state.log.entries and vendor_fakes["Asana"].state.log.entries
 
 
 @pytest.mark.parametrize("name", STACK_NAMES)
@@ -279,3 +304,15 @@ def test_the_jdbc_stacks_run_against_the_real_database(sluice: SluiceServer, rep
     with psycopg.connect(dsn) as conn:
         counts = conn.execute("SELECT count(*), count(DISTINCT username) FROM public.users").fetchone()
     assert counts == (50, 25)
+
+
+def test_an_update_keeping_the_credentials_does_not_call_the_vendor(sluice: SluiceServer, replayed: dict[str, Stack],
+                                                                    vendor_fakes: dict[str, Any]) -> None:
+    """Only the declaration's checks run when an update sends no credentials: there is nothing new to test."""
+    [sent] = replayed["hubspot"].profiles
+    hubspot = vendor_fakes["HubSpot"]
+    before = len(hubspot.state.log.entries)
+    properties = sent["connectorProfileConfig"]["connectorProfileProperties"]
+    sluice.client().update_connector_profile(connectorProfileName=sent["connectorProfileName"], connectionMode="Public",
+                                             connectorProfileConfig={"connectorProfileProperties": properties})
+    assert len(hubspot.state.log.entries) == before

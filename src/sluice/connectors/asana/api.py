@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from sluice.connectors import outbound
 from sluice.connectors.base import ProfileView
+from sluice.connectors.managed.rest_adapter import oauth2_bearer, token_url
 from sluice.connectors.rest.api import RestApi, VendorError, json_error
-from sluice.connectors.rest.auth import Auth, Bearer, refresh_grant
+from sluice.connectors.rest.auth import Auth, Bearer
 
 from . import LABEL
 
@@ -47,13 +47,8 @@ PAT = Bearer(token_key="custom.credentialsMap.patToken")
 
 
 def oauth(profile: ProfileView) -> Bearer:
-    """Bearer OAuth tokens renewed at the profile's token URL (its path, on the override host if set)."""
-    properties = profile.properties.get("oAuth2Properties")
-    declared = str((properties if isinstance(properties, Mapping) else {}).get("tokenUrl") or HOST + TOKEN_PATH)
-    token_url = host() + (urlsplit(declared).path or TOKEN_PATH)
-    grant = refresh_grant(lambda base, credentials: token_url, client_id_key="oauth2.clientId",
-                          client_secret_key="oauth2.clientSecret", refresh_token_key="oauth2.refreshToken")
-    return Bearer(token_key="oauth2.accessToken", grant=grant, refresh_token_key="oauth2.refreshToken")
+    """Bearer OAuth tokens renewed at the profile's token URL (on the override host if set)."""
+    return oauth2_bearer(token_url(profile, LABEL, HOST + TOKEN_PATH))
 
 
 def auth_for(profile: ProfileView) -> Auth:

@@ -73,9 +73,8 @@ class PushDown:
             if upper is not None:
                 params[end] = iso(upper + 0.001)  # exclusive: the window's last millisecond kept
         for name, param in (*self.equals.items(), *self.flags.items()):
-            values = {c.values[0] for c in query.on(name) if c.operator == "EQUAL_TO" and len(c.values) == 1}
-            if len(values) == 1:
-                value = values.pop()
+            value = query.equal_to(name)
+            if value is not None:
                 params[param] = value.lower() if name in self.flags else value
         return request.replace(params=params)
 

@@ -24,65 +24,46 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from sluice.connectors import outbound
 from sluice.connectors.base import ConnectorError, ProfileView
+from sluice.connectors.managed.rest_adapter import instance_url as managed_instance_url
+from sluice.connectors.managed.rest_adapter import oauth2_bearer, on_override
+from sluice.connectors.managed.rest_adapter import token_url as managed_token_url
 from sluice.connectors.rest.api import RestApi, VendorError, json_error
-from sluice.connectors.rest.auth import Auth, Bearer, refresh_grant
+from sluice.connectors.rest.auth import Auth
 
 from . import LABEL
 
 API_PATH = "/api/data/v9.2"
 HOSTS = ("dynamics.com", "microsoftdynamics.us", "appsplatform.us", "dynamics.cn", "microsoftdynamics.de",
          "microsoftonline.com", "microsoftonline.us", "chinacloudapi.cn")
-OAUTH = "oauth2"
-
-
-def _moved(url: str) -> str:
-    """`url` on the operator's override host (scheme and host replaced, path kept), else as is."""
-    override = outbound.endpoint_override(LABEL)
-    if not override:
-        return url
-    target, parts = urlsplit(override), urlsplit(url)
-    return urlunsplit((target.scheme, target.netloc, parts.path, parts.query, ""))
 
 
 def instance_url(profile: ProfileView) -> str:
     """The environment's URL from `profileProperties.instanceUrl` (https, no trailing slash)."""
-    inner = profile.properties.get("profileProperties")
-    url = str((inner if isinstance(inner, Mapping) else {}).get("instanceUrl") or "").strip().rstrip("/")
-    if not url:
-        raise ConnectorError("InvalidArgument", "the Microsoft Dynamics 365 connector profile has no "
-                             "profileProperties.instanceUrl")
-    return url if "://" in url else f"https://{url}"
+    return managed_instance_url(profile, "Microsoft Dynamics 365", "https://<org>.crm.dynamics.com")
 
 
 def base_url(profile: ProfileView) -> str:
     """Where Web API calls go: the environment's `/api/data/v9.2` (on the override host, if set)."""
-    return _moved(instance_url(profile)) + API_PATH
+    return on_override(LABEL, instance_url(profile)) + API_PATH
 
 
 def token_url(profile: ProfileView) -> str:
     """The profile's `oAuth2Properties.tokenUrl` (on the override host, if set)."""
-    oauth = profile.properties.get("oAuth2Properties")
-    url = str((oauth if isinstance(oauth, Mapping) else {}).get("tokenUrl") or "").strip()
+    url = managed_token_url(profile, LABEL)
     if not url:
         raise ConnectorError("InvalidArgument", "the Microsoft Dynamics 365 connector profile has no "
                              "oAuth2Properties.tokenUrl")
-    return _moved(url)
+    return url
 
 
 def choose_auth(profile: ProfileView) -> Auth:
     """Bearer on `oauth2.accessToken`, renewed with `oauth2.refreshToken` at the profile's token URL."""
-    url = token_url(profile)
-    scope = f"{instance_url(profile)}/.default offline_access"
-    grant = refresh_grant(lambda base, credentials: url, client_id_key=f"{OAUTH}.clientId",
-                          client_secret_key=f"{OAUTH}.clientSecret", refresh_token_key=f"{OAUTH}.refreshToken",
-                          extra={"scope": scope})
-    return Bearer(token_key=f"{OAUTH}.accessToken", grant=grant, refresh_token_key=f"{OAUTH}.refreshToken")
+    return oauth2_bearer(token_url(profile), extra={"scope": f"{instance_url(profile)}/.default offline_access"})
 
 
 def errors(response: httpx.Response, body: Any) -> VendorError:

@@ -11,25 +11,24 @@
 
 A flow names its table as `CustomConnectorSourceProperties.entityName`; an incremental flow that
 names no `datetimeTypeFieldName` pulls by `modifiedon`, the change time of every Dataverse table.
-The profile check exchanges an authorization code when the credentials carry one; it does not
-call the environment (see docs/connectors/microsoft-dynamics-365.md).
+The profile check (as AppFlow validates a connector's credentials) exchanges an authorization code
+when the credentials carry one, then calls `GET /WhoAmI`; an access token Dataverse refuses is
+renewed there once with the refresh token and the new tokens are stored, and a refused refresh
+token refuses the profile with the identity platform's message (docs/connectors/microsoft-dynamics-365.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from sluice.connectors.base import ProfileView, RunContext
+from sluice.connectors.base import ProfileView
 from sluice.connectors.dynamics365.api import API
 from sluice.connectors.dynamics365.catalog import FIELD_TYPES, MODIFIED_ON, DynamicsCatalog
 from sluice.connectors.managed.declaration import OPERATORS
-from sluice.connectors.rest.auth import Bearer
-from sluice.connectors.rest.client import RestClient
-from sluice.connectors.rest.connector import RestConnector
+from sluice.connectors.managed.rest_adapter import ManagedRestConnector
+from sluice.connectors.rest.client import Request
 from sluice.connectors.rest.metadata import RestMetadata, entity_field
-from sluice.connectors.rest.source import RestSource
 
 
 class DynamicsMetadata(RestMetadata):
@@ -49,26 +48,18 @@ class DynamicsMetadata(RestMetadata):
 
 
 @dataclass(frozen=True)
-class DynamicsConnector(RestConnector):
-    """A `RestConnector` reading `entityName` (CustomConnector source properties)."""
+class DynamicsConnector(ManagedRestConnector):
+    """A `ManagedRestConnector` whose field types are the ones AWS names (`DynamicsMetadata`)."""
 
     def metadata(self) -> DynamicsMetadata:
         return DynamicsMetadata(self)
 
-    def open_source(self, profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> RestSource:
-        table = str(props.get("entityName") or props.get("object") or "")
-        if ctx.window_end is not None and not ctx.window_field:
-            ctx = replace(ctx, window_field=MODIFIED_ON)
-        return super().open_source(profile, {"object": table}, ctx)
 
-    def check_profile(self, profile: ProfileView) -> Mapping[str, Any]:
-        """The credentials to store: an `oauth2.oAuthRequest` code exchanged for tokens, else as given."""
-        auth = self.api.auth_for(profile)
-        credentials = dict(profile.credentials)
-        if isinstance(auth, Bearer):
-            with RestClient(self.api, replace(profile, save_credentials=None)) as client:
-                credentials = client.authorize(auth)
-        return credentials
+def _modified_on(entity: str) -> str:
+    return MODIFIED_ON
 
 
-CONNECTOR = DynamicsConnector(API, DynamicsCatalog(), operators=frozenset(OPERATORS))
+# `WhoAmI` is the Web API's cheapest authenticated call (the caller's user, business unit and
+# organization): it answers to any valid token for the environment, whatever the user's privileges.
+CONNECTOR = DynamicsConnector(API, DynamicsCatalog(), operators=frozenset(OPERATORS),
+                              check=Request("GET", "/WhoAmI"), window_field=_modified_on)

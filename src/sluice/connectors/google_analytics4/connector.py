@@ -11,14 +11,8 @@ hosts: api.py.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
-
-from sluice.connectors.base import ProfileView, RunContext
+from sluice.connectors.managed.rest_adapter import ManagedRestConnector
 from sluice.connectors.rest.client import Request, RestClient
-from sluice.connectors.rest.connector import RestConnector
-from sluice.connectors.rest.source import RestSource
 
 from . import CAPABILITIES
 from .api import API, admin_url
@@ -29,15 +23,6 @@ from .reports import read_realtime_report, read_report
 def check(client: RestClient) -> None:
     """The profile check: one account summary answers only to a valid token with the Analytics scope."""
     client.call(Request("GET", admin_url("/v1beta/accountSummaries"), {"pageSize": 1}))
-
-
-@dataclass(frozen=True)
-class ManagedRestConnector(RestConnector):
-    """A REST connector serving a managed CustomConnector label: the source's object is `entityName`."""
-
-    def open_source(self, profile: ProfileView, props: Mapping[str, Any], ctx: RunContext) -> RestSource:
-        return super().open_source(profile, {**props, "object": props.get("object") or props.get("entityName")},
-                                   ctx)
 
 
 CONNECTOR = ManagedRestConnector(API, Catalog(read=read_report, read_realtime=read_realtime_report),

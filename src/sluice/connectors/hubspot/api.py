@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from sluice.connectors import outbound
 from sluice.connectors.base import ProfileView
+from sluice.connectors.managed.rest_adapter import oauth2_bearer, token_url
 from sluice.connectors.rest.api import RestApi, VendorError, default_classify, json_error
-from sluice.connectors.rest.auth import Bearer, refresh_grant
+from sluice.connectors.rest.auth import Bearer
 
 from . import LABEL
 
@@ -32,23 +32,10 @@ API_URL = "https://api.hubapi.com"
 TOKEN_URL = f"{API_URL}/oauth/v1/token"
 
 
-def token_url(profile: ProfileView) -> str:
-    """Where the refresh grant goes: the profile's tokenUrl, on the override host when there is one."""
-    oauth = profile.properties.get("oAuth2Properties") or {}
-    url = str(oauth.get("tokenUrl") or TOKEN_URL) if isinstance(oauth, Mapping) else TOKEN_URL
-    override = outbound.endpoint_override(LABEL)
-    if override:
-        path = urlsplit(url).path or "/oauth/v1/token"
-        url = f"{override}{path}"
-    return url
-
-
 def auth_for(profile: ProfileView) -> Bearer:
-    """Bearer auth with the profile's OAuth tokens (`credentials.oauth2`), renewed at its token URL."""
-    url = token_url(profile)
-    return Bearer(token_key="oauth2.accessToken", refresh_token_key="oauth2.refreshToken",
-                  grant=refresh_grant(lambda base, credentials: url, client_id_key="oauth2.clientId",
-                                      client_secret_key="oauth2.clientSecret", refresh_token_key="oauth2.refreshToken"))
+    """Bearer auth with the profile's OAuth tokens (`credentials.oauth2`), renewed at its token URL
+    (on the override host when there is one)."""
+    return oauth2_bearer(token_url(profile, LABEL, TOKEN_URL))
 
 
 def errors(response: httpx.Response, body: Any) -> VendorError:

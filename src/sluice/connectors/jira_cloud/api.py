@@ -32,8 +32,10 @@ import httpx
 
 from sluice.connectors import outbound
 from sluice.connectors.base import ConnectorError, ProfileView
+from sluice.connectors.managed.rest_adapter import instance_url as managed_instance_url
+from sluice.connectors.managed.rest_adapter import oauth2_bearer, token_url
 from sluice.connectors.rest.api import RestApi, VendorError, json_error
-from sluice.connectors.rest.auth import Bearer, refresh_grant
+from sluice.connectors.rest.auth import Bearer
 from sluice.connectors.rest.client import Request, RestClient
 
 from . import CONNECTOR_TYPE
@@ -50,40 +52,15 @@ def platform_url() -> str:
     return outbound.endpoint_override(CONNECTOR_TYPE) or PLATFORM
 
 
-def redirected(url: str) -> str:
-    """`url` with its scheme and host replaced by the endpoint override's, when one is set."""
-    override = outbound.endpoint_override(CONNECTOR_TYPE)
-    if not override:
-        return url
-    parts = urlsplit(url)
-    return override + parts.path + (f"?{parts.query}" if parts.query else "")
-
-
 def instance_url(profile: ProfileView) -> str:
     """The site URL of the profile (`profileProperties.instanceUrl`)."""
-    props = profile.properties
-    inner = props.get("profileProperties") if isinstance(props.get("profileProperties"), Mapping) else props
-    url = str((inner or {}).get("instanceUrl") or "").strip().rstrip("/")
-    if not url:
-        raise ConnectorError("InvalidArgument", "the Jira Cloud connector profile needs profileProperties "
-                                                "instanceUrl (https://<site>.atlassian.net)")
-    return url if "://" in url else f"https://{url}"
-
-
-def token_url(profile: ProfileView) -> str:
-    """Where tokens are renewed: the profile's `oAuth2Properties.tokenUrl` (redirected to the override)."""
-    oauth = profile.properties.get("oAuth2Properties")
-    declared = str(oauth.get("tokenUrl") or "") if isinstance(oauth, Mapping) else ""
-    return redirected(declared or TOKEN_URL)
+    return managed_instance_url(profile, "Jira Cloud", "https://<site>.atlassian.net")
 
 
 def auth_for(profile: ProfileView) -> Bearer:
-    """The OAuth 2.0 bearer of the profile, renewed at its token URL."""
-    url = token_url(profile)
-    return Bearer(token_key="oauth2.accessToken", refresh_token_key="oauth2.refreshToken",
-                  grant=refresh_grant(lambda base, credentials: url, client_id_key="oauth2.clientId",
-                                      client_secret_key="oauth2.clientSecret",
-                                      refresh_token_key="oauth2.refreshToken"))
+    """The OAuth 2.0 bearer of the profile, renewed at its token URL (`oAuth2Properties.tokenUrl`,
+    on the endpoint override when set)."""
+    return oauth2_bearer(token_url(profile, CONNECTOR_TYPE, TOKEN_URL))
 
 
 def jira_error(response: httpx.Response, body: Any) -> VendorError:

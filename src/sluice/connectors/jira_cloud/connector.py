@@ -76,9 +76,9 @@ def plan_projects(query: Query, request: Request) -> Request:
     """EQUAL_TO on `key` -> `keys`, on `projectTypeKey` -> `typeKey`."""
     params = dict(request.params)
     for column, param in (("key", "keys"), ("projectTypeKey", "typeKey")):
-        equal = [c for c in query.on(column) if c.operator == "EQUAL_TO" and len(c.values) == 1]
-        if len(equal) == 1:
-            params[param] = equal[0].values[0]
+        value = query.equal_to(column)
+        if value is not None:
+            params[param] = value
     return request.replace(params=params)
 
 

@@ -23,7 +23,8 @@ from typing import Any
 
 import httpx
 
-from sluice.connectors.base import ConnectorError, ProfileView
+from sluice.connectors.base import ProfileView
+from sluice.connectors.managed.rest_adapter import instance_url
 from sluice.connectors.rest.api import RestApi, VendorError, json_error
 from sluice.connectors.rest.auth import Auth, Bearer, credential
 
@@ -55,11 +56,7 @@ def auth_for(profile: ProfileView) -> Auth:
 
 def base_url(profile: ProfileView) -> str:
     """`profileProperties.instanceUrl` + `/3.0`."""
-    inner = profile.properties.get("profileProperties")
-    url = str((inner if isinstance(inner, Mapping) else {}).get("instanceUrl") or "").strip().rstrip("/")
-    if not url:
-        raise ConnectorError("InvalidArgument", "the Mailchimp connector profile has no instanceUrl "
-                             "(https://<dc>.api.mailchimp.com)")
+    url = instance_url(profile, "Mailchimp", "https://<dc>.api.mailchimp.com")
     return url if url.endswith(VERSION_PATH) else url + VERSION_PATH
 
 

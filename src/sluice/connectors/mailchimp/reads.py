@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sluice.connectors.rest.client import Request, RestClient
+from sluice.connectors.rest.clock import scheduler_clock
 from sluice.connectors.rest.entities import Page, Query
 from sluice.connectors.rest.pages import read_pages
 from sluice.connectors.rest.paging import Offset
-from sluice.connectors.zendesk.export import scheduler_clock
 
 MAX_COUNT = 1000
 PAGES = Offset(offset_param="offset", limit_param="count", size=MAX_COUNT, total_path="total_items")
@@ -91,9 +91,9 @@ class PushDown:
             if upper is not None:
                 params[before] = iso(math.floor(upper) + 1)
         for name, param in self.equals.items():
-            values = {c.values[0] for c in query.on(name) if c.operator == "EQUAL_TO" and len(c.values) == 1}
-            if len(values) == 1:
-                params[param] = values.pop()
+            value = query.equal_to(name)
+            if value is not None:
+                params[param] = value
         return request.replace(params=params)
 
 

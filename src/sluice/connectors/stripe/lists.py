@@ -105,9 +105,9 @@ def planner(filters: tuple[str, ...],
     def plan(query: Query, request: Request) -> Request:
         params = {**request.params, **(defaults or {}), **created_bounds(query)}
         for name in filters:
-            equal = [c for c in query.on(name) if c.operator == "EQUAL_TO" and len(c.values) == 1]
-            if len(equal) == 1:
-                params[name] = equal[0].values[0]
+            value = query.equal_to(name)
+            if value is not None:
+                params[name] = value
         return request.replace(params=params)
 
     return plan

@@ -112,6 +112,21 @@ def test_profile_check_exchanges_an_authorization_code_once(fake: FakeHubSpot, p
         CONNECTOR.check_profile(replace(profile, credentials={"authenticationType": "OAUTH2", "oauth2": oauth}))
 
 
+def test_profile_check_reads_an_owner_renewing_a_refused_token_once(fake: FakeHubSpot, profile: ProfileView) -> None:
+    from dataclasses import replace
+
+    placeholder = {**profile.credentials["oauth2"], "accessToken": "dummyAccessToken"}
+    stored = CONNECTOR.check_profile(replace(profile, credentials={"authenticationType": "OAUTH2",
+                                                                    "oauth2": placeholder}))
+    assert stored["oauth2"]["accessToken"] != "dummyAccessToken" and fake.state.auth.refreshes == 1
+    assert [e["path"] for e in fake.state.log.entries] == ["/crm/v3/owners", "/oauth/v1/token", "/crm/v3/owners"]
+    revoked = {**placeholder, "refreshToken": "revoked-0000"}
+    with pytest.raises(ConnectorError) as refused:
+        CONNECTOR.check_profile(replace(profile, credentials={"authenticationType": "OAUTH2", "oauth2": revoked}))
+    assert refused.value.code == "InvalidCredentials" and "missing or unknown refresh token" in refused.value.message
+    assert "revoked-0000" not in refused.value.message
+
+
 def test_rolling_limits_are_retried_and_the_daily_one_is_not() -> None:
     from sluice.connectors.hubspot.api import classify, throttled
     from sluice.connectors.rest.api import VendorError
