@@ -175,3 +175,13 @@ def test_the_docs_list_every_label_with_its_data_path_status() -> None:
     assert list(rows) == list(managed.LABELS)
     for label, status in rows.items():
         assert status == ("built" if managed.data_path_built(label) else "not built"), label
+
+
+def test_the_readme_lists_every_label_with_its_data_path_status() -> None:
+    readme = (Path(__file__).parents[4] / "README.md").read_text()
+    section = readme.split("### AWS-managed labels", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip().strip("`"): line.rstrip("|").rsplit("|", 1)[1].strip()
+            for line in section.splitlines() if line.startswith("| `")}
+    assert list(rows) == list(managed.LABELS)
+    for label, status in rows.items():
+        assert status == ("built" if managed.data_path_built(label) else "not built"), label
