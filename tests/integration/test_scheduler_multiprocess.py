@@ -3,8 +3,8 @@
 Both servers share the database and the data dir (the embedded S3 folder and `master.key`;
 nothing else in the data dir is per-process: SQLite is unused with a PostgreSQL URL and
 `server.log` is opened for appending). Their schedulers run on one accelerated clock
-(SLUICE_SCHEDULER_SPEEDUP=60 from a shared SLUICE_SCHEDULER_EPOCH), so ~60 real seconds play
-~60 minutes of `rate(1minutes)` schedules for FLOWS flows, with each scheduler ticking every 50 ms.
+(SLUICE_SCHEDULER_SPEEDUP=60 from a shared SLUICE_SCHEDULER_EPOCH), so ~30 real seconds play
+~30 minutes of `rate(1minutes)` schedules for FLOWS flows, with each scheduler ticking every 50 ms.
 
 Not every slot can be guaranteed a run of its own: with one worker per server, a flow whose
 previous run is still queued or running when its next slot comes due is not started again (windows
@@ -30,7 +30,7 @@ from tests.support.server import SluiceServer
 
 FLOWS = 10
 SPEEDUP = 60.0
-RUN_SECONDS = 60.0  # real seconds of scheduling, about 60 virtual minutes
+RUN_SECONDS = 30.0  # real seconds of scheduling, about 30 virtual minutes
 MIN_SLOT_SHARE = 0.8
 RUNNING = ("InProgress", "CancelStarted")
 
