@@ -47,6 +47,7 @@ from __future__ import annotations
 from sluice.connectors import (
     amplitude,
     custom_connector,
+    external,
     customer_profiles,
     datadog,
     dynatrace,
@@ -114,13 +115,19 @@ def plugins() -> dict[str, ConnectorSpec]:
     return _plugins
 
 
+def label_spec(label: str | None) -> ConnectorSpec | None:
+    """The spec answering to a CustomConnector label without a registration: a native plug-in, an
+    external connector (`airbyte.<source>`, `singer.<tap>`, an operator alias; connectors/external/),
+    else an AWS-managed connector's label (connectors/managed/); None for any other label."""
+    if not label:
+        return None
+    return plugins().get(label) or external.spec(label) or managed.spec(label)
+
+
 def spec_for(connector_type: str, label: str | None = None) -> ConnectorSpec | None:
-    """The spec serving a connector: a plug-in or AWS-managed label for CustomConnector, else the built-in."""
+    """The spec serving a connector: `label_spec` for a CustomConnector label, else the built-in."""
     if connector_type == "CustomConnector" and label:
-        plugin = plugins().get(label)
-        if plugin is not None:
-            return plugin
-        found = managed.spec(label)  # an AWS-managed connector's label (connectors/managed/)
+        found = label_spec(label)
         if found is not None:
             return found
     return CONNECTORS.get(connector_type)

@@ -1,0 +1,168 @@
+"""Running an external connector as a subprocess (connectors layer, Airbyte/Singer runner).
+
+`subprocess_env` builds the one environment every connector process and every install step runs
+with: a clean one, not the server's (no SLUICE_* settings, no AWS keys), with the variables that
+make TLS and package indexes work (SSL_CERT_FILE, REQUESTS_CA_BUNDLE, PIP_*) and the outbound
+proxy (HTTPS_PROXY / HTTP_PROXY) when one is given. `secret_file` writes a connector config or
+state to a 0600 file in a private folder, removed afterwards. `ConnectorProcess` streams the
+process's stdout as parsed JSON lines (bounded memory: one line at a time), keeps the last lines
+of stderr for error messages, and `redact` takes secret values out of any text Sluice keeps.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import IO, Any
+
+from sluice.connectors.base import ConnectorError
+
+# Passed through from the server's environment: locale, TLS trust, package index settings.
+_PASSED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR",
+           "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NO_PROXY", "no_proxy")
+_PASSED_PREFIXES = ("PIP_",)
+_PROXIES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
+STDERR_LINES = 40
+
+
+def subprocess_env(*, for_install: bool = False, proxy: str | None = None, home: Path | None = None,
+                   base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a connector process (or, `for_install`, of venv/pip).
+
+    `proxy`: the outbound proxy URL all of the connector's HTTP(S) must go through (the egress
+    proxy); without one the server's own HTTPS_PROXY / HTTP_PROXY pass through. `home`: HOME for
+    the connector (a private folder, so it reads none of the server user's files); installs keep
+    the real HOME for pip's cache and config.
+    """
+    source = os.environ if base is None else base
+    env = {name: source[name] for name in _PASSED if name in source}
+    env.update({name: value for name, value in source.items() if name.startswith(_PASSED_PREFIXES)})
+    if proxy:
+        env.update({name: proxy for name in _PROXIES})
+    else:
+        env.update({name: source[name] for name in _PROXIES if name in source})
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if for_install:
+        if "HOME" in source:
+            env["HOME"] = source["HOME"]
+    elif home is not None:
+        env["HOME"] = str(home)
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    return env
+
+
+@contextmanager
+def private_dir(root: Path) -> Iterator[Path]:
+    """A new 0700 folder under `root/tmp`, removed with everything in it afterwards."""
+    base = root / "tmp"
+    base.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="run-", dir=base))
+    os.chmod(folder, 0o700)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def secret_file(folder: Path, name: str, value: Any) -> Path:
+    """`value` as JSON in a 0600 file of `folder` (a `private_dir`)."""
+    path = folder / name
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(value, handle)
+    return path
+
+
+def secret_values(config: Any, secret_paths: Iterable[tuple[str, ...]]) -> list[str]:
+    """The (text of the) values at `secret_paths` of a config, for `redact`."""
+    found: list[str] = []
+    for path in secret_paths:
+        current = config
+        for part in path:
+            current = current.get(part) if isinstance(current, Mapping) else None
+        if current is not None and str(current).strip():
+            found.append(str(current))
+    return found
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret value (4 characters or more) replaced by `****`."""
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if len(secret) >= 4:
+            text = text.replace(secret, "****")
+    return text
+
+
+class ConnectorProcess:
+    """One connector command: stdout as JSON messages, stderr kept (last lines) for errors."""
+
+    def __init__(self, argv: list[str], env: Mapping[str, str], cwd: Path, secrets: Iterable[str] = ()) -> None:
+        self.secrets = list(secrets)
+        self.non_json = 0
+        try:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, env=dict(env), cwd=cwd, bufsize=1 << 16)
+        except OSError as exc:
+            raise ConnectorError("ServerError", f"The connector could not start: {exc}") from exc
+        self.stderr: collections.deque[str] = collections.deque(maxlen=STDERR_LINES)
+        self._drain = threading.Thread(target=self._read_stderr, args=(self.proc.stderr,), daemon=True)
+        self._drain.start()
+
+    def _read_stderr(self, stream: IO[bytes] | None) -> None:
+        if stream is None:
+            return
+        for raw in stream:
+            line = raw.decode("utf-8", "replace").rstrip()
+            if line:
+                self.stderr.append(line)
+
+    def messages(self) -> Iterator[dict[str, Any]]:
+        """Each JSON object the connector writes to stdout, in order (other lines are skipped)."""
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            if not raw.startswith(b"{"):
+                self.non_json += 1
+                continue
+            try:
+                message = json.loads(raw)
+            except ValueError:
+                self.non_json += 1
+                continue
+            if isinstance(message, dict):
+                yield message
+
+    def stderr_tail(self, lines: int = 6) -> str:
+        """The last lines of stderr, secrets redacted."""
+        return redact(" | ".join(list(self.stderr)[-lines:]), self.secrets)[-1500:]
+
+    def wait(self) -> int:
+        """Wait for the exit; its code."""
+        code = self.proc.wait()
+        self._drain.join(timeout=5)
+        return code
+
+    def kill(self) -> None:
+        """Stop the process (a canceled run, a failure already seen)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        with suppress(Exception):
+            self.wait()
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                with suppress(OSError):
+                    stream.close()
+
+    def __enter__(self) -> ConnectorProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
