@@ -47,11 +47,11 @@ from __future__ import annotations
 from sluice.connectors import (
     amplitude,
     custom_connector,
-    external,
     customer_profiles,
     datadog,
     dynatrace,
     event_bridge,
+    external,
     google_analytics,
     honeycode,
     infor_nexus,

@@ -228,7 +228,8 @@ class Singer(Runner):
         try:
             catalog = json.loads(text)
         except ValueError as exc:
-            raise ConnectorError("ServerError", f"{self.installed.package} --discover printed no JSON catalog.") from exc
+            raise ConnectorError("ServerError",
+                                 f"{self.installed.package} --discover printed no JSON catalog.") from exc
         streams = []
         for raw in catalog.get("streams") or []:
             top = _metadata(raw)
@@ -276,6 +277,7 @@ class Singer(Runner):
         return self.stream_read(args, files, should_stop)
 
 
-def runner(protocol: str, installed: Installed, secrets: Sequence[str] = (), proxy: str | None = None) -> Airbyte | Singer:
+def runner(protocol: str, installed: Installed, secrets: Sequence[str] = (),
+           proxy: str | None = None) -> Airbyte | Singer:
     """The protocol runner of a connector."""
     return Airbyte(installed, secrets, proxy) if protocol == "airbyte" else Singer(installed, secrets, proxy)

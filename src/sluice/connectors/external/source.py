@@ -49,8 +49,10 @@ class ExternalSource:
         incremental = ctx.window_end is not None and stream.incremental
         stored = StoredStates.of(ctx, self.connector.label.label, stream.name)
         state = stored.at(ctx.window_start) if incremental else None
+        mode = ("incremental from the stored state" if state is not None else "incremental") if incremental \
+            else "full refresh"
         report(ctx, "source_opened", f"reading stream {stream.name} of {self.connector.installed.package} "
-               f"{self.connector.installed.version} ({'incremental' + (' from stored state' if state else '') if incremental else 'full refresh'})")
+               f"{self.connector.installed.version} ({mode})")
         converter = RecordConverter(fields_of(stream))
         runner = self.connector.runner(secrets)
         states: list[State] = []
