@@ -59,7 +59,7 @@ class Installed:
 @contextmanager
 def _locked(name: str) -> Iterator[None]:
     """Hold the install lock of `name` (threads of this process, then other processes)."""
-    folder = paths.root() / "locks"
+    folder = paths.venvs_dir() / ".locks"  # beside the environments: servers sharing them share the locks
     folder.mkdir(parents=True, exist_ok=True)
     with _threads, open(folder / f"{name}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

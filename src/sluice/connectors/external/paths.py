@@ -8,9 +8,9 @@ Everything lives under `<data dir>/connectors/external/`:
   the same one;
 * `venvs/<package>-<version>/` - one virtual environment per installed connector;
   `SLUICE_EXTERNAL_VENVS_DIR` moves them (several servers, or a test session, can share one cache:
-  installs are serialised by a file lock, so sharing is safe);
+  installs are serialised by a file lock in its `.locks/`, so sharing is safe);
 * `state/<flow key>/<window end>.json` - the connector state of each run (`state.py`);
-* `locks/` - the install locks.
+* `home/` - HOME of the connector processes; `tmp/` - their private config folders.
 """
 
 from __future__ import annotations

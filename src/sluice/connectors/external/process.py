@@ -3,8 +3,12 @@
 `subprocess_env` builds the one environment every connector process and every install step runs
 with: a clean one, not the server's (no SLUICE_* settings, no AWS keys), with the variables that
 make TLS and package indexes work (SSL_CERT_FILE, REQUESTS_CA_BUNDLE, PIP_*) and the outbound
-proxy (HTTPS_PROXY / HTTP_PROXY) when one is given. `secret_file` writes a connector config or
-state to a 0600 file in a private folder, removed afterwards. `ConnectorProcess` streams the
+proxy (HTTPS_PROXY / HTTP_PROXY) when one is given. Where the server trusts its own CA bundle
+(REQUESTS_CA_BUNDLE or SSL_CERT_FILE), connectors trust it too, even those whose HTTP client skips
+requests' environment (the Airbyte CDK sends prepared requests, so REQUESTS_CA_BUNDLE alone never
+reaches it): a `sitecustomize` on the connector's PYTHONPATH points certifi at that bundle.
+`secret_file` writes a connector config or state to a 0600 file in a private folder, removed
+afterwards. `ConnectorProcess` streams the
 process's stdout as parsed JSON lines (bounded memory: one line at a time), keeps the last lines
 of stderr for error messages, and `redact` takes secret values out of any text Sluice keeps.
 """
@@ -31,16 +35,47 @@ _PASSED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SSL_CERT_FILE"
 _PASSED_PREFIXES = ("PIP_",)
 _PROXIES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
 STDERR_LINES = 40
+_TRUST_SHIM = """\
+# Written by Sluice: connectors trust the CA bundle the server was given (REQUESTS_CA_BUNDLE or
+# SSL_CERT_FILE), also where their HTTP client bypasses requests' environment settings.
+import os
+
+_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE")
+if _bundle:
+    try:
+        import certifi
+        import certifi.core
+    except ImportError:
+        pass
+    else:
+        certifi.where = certifi.core.where = lambda: _bundle
+"""
+
+
+def trust_shim(folder: Path) -> Path:
+    """The folder holding Sluice's `sitecustomize.py` (written when missing or different)."""
+    target = folder / "sitecustomize.py"
+    try:
+        current = target.read_text()
+    except OSError:
+        current = None
+    if current != _TRUST_SHIM:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".sitecustomize.{os.getpid()}.tmp"
+        temporary.write_text(_TRUST_SHIM)
+        os.replace(temporary, target)
+    return folder
 
 
 def subprocess_env(*, for_install: bool = False, proxy: str | None = None, home: Path | None = None,
-                   base: Mapping[str, str] | None = None) -> dict[str, str]:
+                   shim: Path | None = None, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a connector process (or, `for_install`, of venv/pip).
 
     `proxy`: the outbound proxy URL all of the connector's HTTP(S) must go through (the egress
     proxy); without one the server's own HTTPS_PROXY / HTTP_PROXY pass through. `home`: HOME for
     the connector (a private folder, so it reads none of the server user's files); installs keep
-    the real HOME for pip's cache and config.
+    the real HOME for pip's cache and config. `shim`: the `trust_shim` folder, put on the
+    connector's PYTHONPATH when the server trusts a CA bundle of its own.
     """
     source = os.environ if base is None else base
     env = {name: source[name] for name in _PASSED if name in source}
@@ -54,8 +89,11 @@ def subprocess_env(*, for_install: bool = False, proxy: str | None = None, home:
     if for_install:
         if "HOME" in source:
             env["HOME"] = source["HOME"]
-    elif home is not None:
-        env["HOME"] = str(home)
+    else:
+        if home is not None:
+            env["HOME"] = str(home)
+        if shim is not None and (env.get("REQUESTS_CA_BUNDLE") or env.get("SSL_CERT_FILE")):
+            env["PYTHONPATH"] = str(shim)
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     return env
 

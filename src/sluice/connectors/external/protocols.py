@@ -22,7 +22,14 @@ from sluice.connectors.base import ConnectorError
 from sluice.connectors.external import paths
 from sluice.connectors.external.install import Installed
 from sluice.connectors.external.messages import Event, Failure, Log, airbyte_event, singer_event
-from sluice.connectors.external.process import ConnectorProcess, private_dir, redact, secret_file, subprocess_env
+from sluice.connectors.external.process import (
+    ConnectorProcess,
+    private_dir,
+    redact,
+    secret_file,
+    subprocess_env,
+    trust_shim,
+)
 
 SPEC_CACHE = ".sluice-spec.json"
 
@@ -46,7 +53,7 @@ def _home() -> Path:
 
 
 def _env(proxy: str | None) -> dict[str, str]:
-    return subprocess_env(proxy=proxy, home=_home())
+    return subprocess_env(proxy=proxy, home=_home(), shim=trust_shim(paths.root() / "shim"))
 
 
 class Runner:
