@@ -85,8 +85,11 @@ def airbyte_event(message: Mapping[str, Any]) -> Event | None:
         trace = message.get("trace") or {}
         if trace.get("type") == "ERROR":
             error = trace.get("error") or {}
-            text = error.get("message") or error.get("internal_message") or "the connector reported an error"
-            return Failure(str(text), str(error.get("failure_type") or ""))
+            text = str(error.get("message") or error.get("internal_message") or "the connector reported an error")
+            internal = str(error.get("internal_message") or "")
+            if internal and internal not in text:  # often the vendor's own words (status, error message)
+                text = f"{text} ({internal})"
+            return Failure(text[:1500], str(error.get("failure_type") or ""))
     return None
 
 

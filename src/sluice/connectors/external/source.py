@@ -7,7 +7,7 @@ successful run left (`state.py`). Records are converted to Arrow batches of `bat
 stdout streams in, so memory stays bounded by one batch. The last STATE message is stored under the
 run's window end only once the process exited 0 with no TRACE error. A TRACE error or a non-zero
 exit raises a ConnectorError quoting the connector (secrets redacted): the run ends Error and its
-staged output is dropped. LOG lines at WARN and above go to the run's log, redacted.
+staged output is dropped. LOG lines at WARN and above go to the run's log (their first line), redacted.
 """
 
 from __future__ import annotations
@@ -67,7 +67,9 @@ class ExternalSource:
             elif isinstance(event, State):
                 states.append(event)
             elif isinstance(event, Log) and event.level.upper() in _LOUD:
-                report(ctx, "warning", f"{stream.name}: {event.message[:500]}", "warning")
+                # The first line only: connectors append their Python tracebacks to error logs.
+                first = event.message.strip().splitlines()[0] if event.message.strip() else ""
+                report(ctx, "warning", f"{stream.name}: {first[:500]}", "warning")
         if ctx.should_stop():
             return
         if pending:
