@@ -53,6 +53,12 @@ def server(tmp_path_factory: pytest.TempPathFactory, desk: TicketDesk) -> Iterat
         yield running
 
 
+@pytest.fixture(scope="module")
+def profile(server: SluiceServer, desk: TicketDesk) -> str:
+    """A working profile the tests that need no particular settings share."""
+    return _profile(server.client(), desk)
+
+
 def _profile(client: Any, desk: TicketDesk, token: str | None = None, start: str | None = None) -> str:
     name = unique("desk")
     properties = {"base_url": desk.url}
@@ -87,9 +93,8 @@ def test_a_profile_the_source_check_refuses_quotes_it(server: SluiceServer, desk
     assert wrong not in message
 
 
-def test_streams_are_entities_with_typed_fields(server: SluiceServer, desk: TicketDesk) -> None:
+def test_streams_are_entities_with_typed_fields(server: SluiceServer, profile: str) -> None:
     client = server.client()
-    profile = _profile(client, desk)
     entities = client.list_connector_entities(connectorProfileName=profile)["connectorEntityMap"]
     assert [e["name"] for e in entities["Objects"]] == ["tickets"]
     fields = client.describe_connector_entity(connectorProfileName=profile, connectorEntityName="tickets")[
@@ -103,9 +108,8 @@ def test_streams_are_entities_with_typed_fields(server: SluiceServer, desk: Tick
     assert by_name["updated_at"]["sourceProperties"]["isTimestampFieldForIncrementalQueries"]
 
 
-def test_a_full_run_lands_every_record_typed(server: SluiceServer, desk: TicketDesk) -> None:
-    client = server.client()
-    profile, bucket = _profile(client, desk), flows.new_bucket(server)
+def test_a_full_run_lands_every_record_typed(server: SluiceServer, desk: TicketDesk, profile: str) -> None:
+    client, bucket = server.client(), flows.new_bucket(server)
     record, rows = flows.run_to_s3(client, server, {
         "flowName": unique("desk-full"), "triggerConfig": {"triggerType": "OnDemand"},
         "sourceFlowConfig": external.source(profile, "tickets"),
@@ -125,9 +129,8 @@ def test_a_full_run_lands_every_record_typed(server: SluiceServer, desk: TicketD
 
 
 def test_a_source_failing_mid_read_ends_the_run_in_error_with_nothing_published(
-        server: SluiceServer, desk: TicketDesk) -> None:
-    client = server.client()
-    profile, bucket = _profile(client, desk), flows.new_bucket(server)
+        server: SluiceServer, desk: TicketDesk, profile: str) -> None:
+    client, bucket = server.client(), flows.new_bucket(server)
     desk.state.fail_after_pages(2, status=400, message="The desk is closed for maintenance")
     try:
         record, rows = flows.run_to_s3(client, server, {

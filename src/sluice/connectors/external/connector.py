@@ -18,6 +18,10 @@ service and the engine ask of a label (connectors layer, Airbyte/Singer runner):
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+import time
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
@@ -45,6 +49,7 @@ from sluice.connectors.rest.metadata import entity_field
 CUSTOM_AUTH = "CUSTOM"
 _DATA_TYPES = {"string": "String", "integer": "Long", "number": "Double", "boolean": "Boolean", "json": "JSON"}
 OPERATORS = tuple(CUSTOM_CAPABILITIES["supportedOperators"])
+DISCOVER_SECONDS = 300.0
 
 
 def _auth_parameter(setting: Setting) -> dict[str, Any]:
@@ -74,6 +79,9 @@ class ExternalConnector:
 
     def __init__(self, label: ExternalLabel) -> None:
         self.label = label
+        self._lock = threading.Lock()
+        # sha256 of a config -> (expiry on the monotonic clock, its streams); no secret is a key.
+        self._discovered: dict[str, tuple[float, list[Stream]]] = {}
 
     @cached_property
     def installed(self) -> install.Installed:
@@ -132,9 +140,18 @@ class ExternalConnector:
         return dict(profile.credentials or {})
 
     def streams(self, profile: ProfileView) -> list[Stream]:
-        """The connector's streams for a profile."""
+        """The connector's streams for a profile: its `discover`, reused for `DISCOVER_SECONDS` for
+        the same config (each run needs its stream's catalog entry; a connector process costs seconds)."""
         config, secrets = self.config_for(profile)
-        return self.runner(secrets).discover(config)
+        key = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+        with self._lock:
+            cached = self._discovered.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        streams = self.runner(secrets).discover(config)
+        with self._lock:
+            self._discovered[key] = (time.monotonic() + DISCOVER_SECONDS, streams)
+        return streams
 
     def stream(self, profile: ProfileView, name: str) -> Stream:
         """One stream by name; ResourceNotFound naming the ones there are."""
