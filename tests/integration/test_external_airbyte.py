@@ -149,7 +149,7 @@ def test_a_source_failing_mid_read_ends_the_run_in_error_with_nothing_published(
 
 def test_incremental_runs_resume_from_the_sources_state(server: SluiceServer, desk: TicketDesk) -> None:
     client = server.client()
-    start = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    start = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     profile, name, bucket = _profile(client, desk, start=start), unique("desk-inc"), flows.new_bucket(server)
 
     def edit(index: int, label: str) -> None:

@@ -3,8 +3,8 @@
 Written for the tests with the declarative components of the Airbyte CDK
 (https://docs.airbyte.com/connector-development/config-based/understanding-the-yaml-file/yaml-overview):
 a `SimpleRetriever` with a bearer `HttpRequester`, a `DpathExtractor` on `data`, `CursorPagination`
-on `meta.next_cursor`, and a `DatetimeBasedCursor` on `updated_at` sent as `updated_after`, so
-incremental reads start after the state's cursor. Its `spec` asks `base_url`, `api_token`
+on `meta.next_cursor`, and a `DatetimeBasedCursor` on `updated_at`; the request sends the state's
+cursor (or `start_date`) as `updated_after`, so incremental reads start after it. Its `spec` asks `base_url`, `api_token`
 (secret) and `start_date`.
 """
 
@@ -53,7 +53,12 @@ def manifest(per_page: int = 50) -> dict[str, Any]:
                     "path": "/api/v2/tickets",
                     "http_method": "GET",
                     "authenticator": {"type": "BearerAuthenticator", "api_token": "{{ config['api_token'] }}"},
-                    "request_parameters": {"per_page": str(per_page)},
+                    # The classic low-code pattern: the request reads the stream's state (or the
+                    # start date), which also keeps the CDK on its sequential cursor.
+                    "request_parameters": {
+                        "per_page": str(per_page),
+                        "updated_after": "{{ stream_state.get('updated_at', config['start_date']) }}",
+                    },
                 },
                 "record_selector": {"type": "RecordSelector",
                                     "extractor": {"type": "DpathExtractor", "field_path": ["data"]}},
@@ -72,9 +77,7 @@ def manifest(per_page: int = 50) -> dict[str, Any]:
                 "datetime_format": FORMAT,
                 "cursor_datetime_formats": [FORMAT],
                 "start_datetime": {"type": "MinMaxDatetime", "datetime": "{{ config['start_date'] }}",
-                                   "datetime_format": "%Y-%m-%dT%H:%M:%SZ"},
-                "start_time_option": {"type": "RequestOption", "inject_into": "request_parameter",
-                                      "field_name": "updated_after"},
+                                   "datetime_format": FORMAT},
             },
         }],
         "spec": {
@@ -85,7 +88,7 @@ def manifest(per_page: int = 50) -> dict[str, Any]:
                 "properties": {
                     "base_url": {"type": "string", "title": "Base URL"},
                     "api_token": {"type": "string", "title": "API token", "airbyte_secret": True},
-                    "start_date": {"type": "string", "title": "Start date", "default": "2000-01-01T00:00:00Z"},
+                    "start_date": {"type": "string", "title": "Start date", "default": "2000-01-01T00:00:00.000000Z"},
                 },
             },
         },

@@ -4,8 +4,9 @@ The stream named by the flow's `entityName` is read by one connector process (`r
 `--catalog`): full refresh for OnDemand and complete flows, the stream's incremental sync mode with
 its default cursor for Scheduled incremental flows (window set), starting from the state the last
 successful run left (`state.py`). Records are converted to Arrow batches of `batch_size` rows as
-stdout streams in, so memory stays bounded by one batch. The last STATE message is stored under the
-run's window end only once the process exited 0 with no TRACE error. A TRACE error or a non-zero
+stdout streams in, so memory stays bounded by one batch. The last STATE message (or, when the run
+emitted none, the state it started from) is stored under the run's window end only once the
+process exited 0 with no TRACE error. A TRACE error or a non-zero
 exit raises a ConnectorError quoting the connector (secrets redacted): the run ends Error and its
 staged output is dropped. LOG lines at WARN and above go to the run's log (their first line), redacted.
 """
@@ -74,9 +75,14 @@ class ExternalSource:
             return
         if pending:
             yield self._batch(converter, pending)
-        if incremental and states and ctx.window_end is not None:
-            payload = state_argument(states) if self.connector.label.protocol == "airbyte" else states[-1].payload
-            stored.store(ctx.window_end, payload, ctx.window_start)
+        if incremental and ctx.window_end is not None:
+            # A run that emitted no STATE (nothing new) carries the state it started from forward:
+            # the next window starts at this one's end and must find it there.
+            payload = state
+            if states:
+                payload = state_argument(states) if self.connector.label.protocol == "airbyte" else states[-1].payload
+            if payload is not None:
+                stored.store(ctx.window_end, payload, ctx.window_start)
 
     def _batch(self, converter: RecordConverter, records: list[Mapping[str, Any]]) -> pa.RecordBatch:
         batch = converter.batch(records)
