@@ -140,3 +140,11 @@ def test_incremental_runs_resume_from_the_taps_bookmark(server: SluiceServer, de
         sourceFlowConfig=external.source(profile, "tickets"),
         destinationFlowConfigList=flows.s3_parquet_destination(bucket), tasks=external.MAP_ALL)
     flows.edits_land_once(client, server, name, bucket, "subject", edit)
+
+
+def test_registering_an_external_label_is_refused(server: SluiceServer) -> None:
+    client = server.client()
+    with pytest.raises(client.exceptions.ConflictException, match="Airbyte source or Singer tap"):
+        client.register_connector(connectorLabel="singer.tap-anything", connectorProvisioningType="LAMBDA",
+                                  connectorProvisioningConfig={"lambda": {"lambdaArn": (
+                                      "arn:aws:lambda:us-east-1:123456789012:function:sluice-test-connector")}})

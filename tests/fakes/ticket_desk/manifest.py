@@ -4,8 +4,8 @@ Written for the tests with the declarative components of the Airbyte CDK
 (https://docs.airbyte.com/connector-development/config-based/understanding-the-yaml-file/yaml-overview):
 a `SimpleRetriever` with a bearer `HttpRequester`, a `DpathExtractor` on `data`, `CursorPagination`
 on `meta.next_cursor`, and a `DatetimeBasedCursor` on `updated_at`; the request sends the state's
-cursor (or `start_date`) as `updated_after`, so incremental reads start after it. Its `spec` asks `base_url`, `api_token`
-(secret) and `start_date`.
+cursor (or `start_date`) as `updated_after`, so incremental reads start after it. Its `spec` asks
+`base_url`, `api_token` (secret) and `start_date`.
 """
 
 from __future__ import annotations
