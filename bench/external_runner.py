@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,11 +43,13 @@ python, script, folder = sys.argv[1], sys.argv[2], sys.argv[3]
 config = json.loads(sys.argv[4])
 with open(f"{folder}/config.json", "w") as handle:
     json.dump(config, handle)
-found = subprocess.run([python, script, "discover", "--config", f"{folder}/config.json"], capture_output=True, text=True)
+found = subprocess.run([python, script, "discover", "--config", f"{folder}/config.json"],
+                       capture_output=True, text=True)
 streams = [json.loads(l)["catalog"]["streams"] for l in found.stdout.splitlines() if '"CATALOG"' in l][0]
 users = [s for s in streams if s["name"] == "users"][0]
 with open(f"{folder}/catalog.json", "w") as handle:
-    json.dump({"streams": [{"stream": users, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}]}, handle)
+    json.dump({"streams": [{"stream": users, "sync_mode": "full_refresh",
+                            "destination_sync_mode": "overwrite"}]}, handle)
 started = time.perf_counter()
 with open("/dev/null", "wb") as sink:
     subprocess.run([python, script, "read", "--config", f"{folder}/config.json", "--catalog", f"{folder}/catalog.json"],
@@ -69,7 +71,7 @@ cache = ab.new_local_cache(cache_name="bench", cache_dir=root / "cache", cleanup
 started = time.perf_counter()
 result = source.read(cache=cache, force_full_refresh=True)
 seconds = time.perf_counter() - started
-records = len(result["users"].to_pandas()) if False else result.processed_records
+records = result.processed_records
 rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(records, seconds, rss / 1024)
 """
@@ -124,8 +126,6 @@ def main() -> tuple[str, dict[str, Any]]:
     try:
         sluice_runs, pyairbyte_runs, rss = common.take_turns(side, peers, REPEATS)
     finally:
-        import shutil
-
         shutil.rmtree(data_dir, ignore_errors=True)
     if any(r["records"] != RECORDS for r in sluice_runs + pyairbyte_runs + cli_runs):
         raise RuntimeError(f"record counts differ from {RECORDS}: {sluice_runs} {pyairbyte_runs} {cli_runs}")

@@ -148,3 +148,22 @@ def test_registering_an_external_label_is_refused(server: SluiceServer) -> None:
         client.register_connector(connectorLabel="singer.tap-anything", connectorProvisioningType="LAMBDA",
                                   connectorProvisioningConfig={"lambda": {"lambdaArn": (
                                       "arn:aws:lambda:us-east-1:123456789012:function:sluice-test-connector")}})
+
+
+def test_an_update_that_keeps_the_credentials_checks_the_properties(server: SluiceServer, desk: TicketDesk) -> None:
+    client = server.client()
+    profile = _profile(server, desk)
+    config = {"connectorProfileProperties": {"CustomConnector": {"profileProperties": {
+        "base_url": desk.url, "page_size": "11"}}}}
+    client.update_connector_profile(connectorProfileName=profile, connectionMode="Public",
+                                    connectorProfileConfig=config)
+    with pytest.raises(client.exceptions.ValidationException, match="lacks base_url"):
+        client.update_connector_profile(connectorProfileName=profile, connectionMode="Public", connectorProfileConfig={
+            "connectorProfileProperties": {"CustomConnector": {"profileProperties": {"page_size": "3"}}}})
+    bucket = flows.new_bucket(server)
+    record, rows = flows.run_to_s3(client, server, {
+        "flowName": unique("tap-upd"), "triggerConfig": {"triggerType": "OnDemand"},
+        "sourceFlowConfig": external.source(profile, "priorities"),
+        "destinationFlowConfigList": flows.s3_parquet_destination(bucket), "tasks": external.MAP_ALL})
+    assert record["executionStatus"] == "Successful", record
+    assert sorted(r["name"] for r in rows) == ["high", "low", "normal", "urgent"]

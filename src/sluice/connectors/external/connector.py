@@ -134,7 +134,19 @@ class ExternalConnector:
         return config, secrets + secret_values(config, secret_paths(self.schema))
 
     def check_profile(self, profile: ProfileView) -> Mapping[str, Any]:
-        """The credentials to store, once the connector's own check passed."""
+        """The credentials to store, once the connector's own check passed.
+
+        An update that keeps the stored credentials (none given) of a connector that has secret
+        settings is checked for its properties only: the connector cannot run without the secrets.
+        """
+        settings = settings_of(self.schema)
+        if not profile.credentials and any(s.secret for s in settings):
+            properties, _ = profile_values(profile)
+            missing = [s.key for s in settings if not s.secret and s.required and s.default is None
+                       and not str(properties.get(s.key) or "").strip()]
+            if missing:
+                raise ConnectorError("InvalidArgument", f"The profile lacks {', '.join(missing)}.")
+            return {}
         config, secrets = self.config_for(profile)
         self.runner(secrets).check(config)
         return dict(profile.credentials or {})

@@ -33,6 +33,7 @@ from sluice.connectors.base import ConnectorError
 _PASSED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR",
            "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NO_PROXY", "no_proxy")
 _PASSED_PREFIXES = ("PIP_",)
+_BUNDLES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 _PROXIES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
 STDERR_LINES = 40
 _TRUST_SHIM = """\
@@ -87,6 +88,10 @@ def subprocess_env(*, for_install: bool = False, proxy: str | None = None, home:
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     if for_install:
+        # pip trusts what its own settings say (PIP_CERT, pip.conf's `cert`, else its defaults): a
+        # REQUESTS_CA_BUNDLE meant for connectors would override them inside pip's requests.
+        for name in _BUNDLES:
+            env.pop(name, None)
         if "HOME" in source:
             env["HOME"] = source["HOME"]
     else:

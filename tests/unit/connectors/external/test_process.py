@@ -38,6 +38,7 @@ def test_the_egress_proxy_replaces_the_servers_proxy() -> None:
 def test_installs_keep_the_real_home_for_pips_cache() -> None:
     env = subprocess_env(for_install=True, base=SERVER_ENV)
     assert env["HOME"] == "/root" and env["PIP_FIND_LINKS"] == "/wheels" and "PYTHONPATH" not in env
+    assert "REQUESTS_CA_BUNDLE" not in env and "SSL_CERT_FILE" not in env  # pip's own cert settings decide
 
 
 def test_secret_files_are_private_and_removed(tmp_path: Path) -> None:
