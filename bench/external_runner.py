@@ -121,7 +121,9 @@ def main() -> tuple[str, dict[str, Any]]:
         cli_runs.append(_run([sys.executable, "-c", CLI_PEER, str(faker / "bin" / "python"),
                               str(faker / "bin" / "source-faker"), str(work), config], work))
         return _run([str(python), "-c", PYAIRBYTE_PEER, str(cache / "pyairbyte-root"), VERSION, config], work,
-                    {k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+                    {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+                     # No registry lookups or telemetry (the source is named by its pip URL); pip, not uv.
+                     "AIRBYTE_OFFLINE_MODE": "1", "DO_NOT_TRACK": "1", "AIRBYTE_NO_UV": "1"})
 
     try:
         sluice_runs, pyairbyte_runs, rss = common.take_turns(side, peers, REPEATS)

@@ -27,6 +27,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from sluice.connectors.base import ConnectorError
 
 # Passed through from the server's environment: locale, TLS trust, package index settings.
@@ -176,8 +178,8 @@ class ConnectorProcess:
                 self.non_json += 1
                 continue
             try:
-                message = json.loads(raw)
-            except ValueError:
+                message = orjson.loads(raw)
+            except orjson.JSONDecodeError:
                 self.non_json += 1
                 continue
             if isinstance(message, dict):
