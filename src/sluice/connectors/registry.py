@@ -2,8 +2,9 @@
 
 `CONNECTORS` lists the 24 values of the model's `ConnectorType` enum, in the enum's order, each
 imported explicitly from its package (`sluice/connectors/<name>/`). Third-party plug-ins are not
-listed here; `sluice.connectors.entry_points` loads them, and AWS-managed labels (GitHub, JDBC,
-…) come from `sluice.connectors.managed` through `spec_for`. The service layer reads this module
+listed here; `sluice.connectors.entry_points` loads them, Airbyte sources and Singer taps
+(`airbyte.<source>`, `singer.<tap>`, operator aliases) come from `sluice.connectors.external`, and
+AWS-managed labels (GitHub, JDBC, …) from `sluice.connectors.managed`, all through `label_spec`. The service layer reads this module
 for `DescribeConnector(s)` and for `CreateFlow` validation, so the catalog is the one place a
 connector's abilities are stated.
 
