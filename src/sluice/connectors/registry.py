@@ -4,9 +4,9 @@
 imported explicitly from its package (`sluice/connectors/<name>/`). Third-party plug-ins are not
 listed here; `sluice.connectors.entry_points` loads them, Airbyte sources and Singer taps
 (`airbyte.<source>`, `singer.<tap>`, operator aliases) come from `sluice.connectors.external`, and
-AWS-managed labels (GitHub, JDBC, …) from `sluice.connectors.managed`, all through `label_spec`. The service layer reads this module
-for `DescribeConnector(s)` and for `CreateFlow` validation, so the catalog is the one place a
-connector's abilities are stated.
+AWS-managed labels (GitHub, JDBC, …) from `sluice.connectors.managed`, all through `label_spec`.
+The service layer reads this module for `DescribeConnector(s)` and for `CreateFlow` validation, so
+the catalog is the one place a connector's abilities are stated.
 
 Where each fact comes from (AppFlow API reference 2020-08-23 and botocore's model):
 
