@@ -143,18 +143,18 @@ def marketo_profile(name: str, secret: str = "marketo-secret-0000") -> dict[str,
     }
 
 
-def asana_profile(name: str) -> dict[str, Any]:
-    """CreateConnectorProfile for Asana, an AWS-managed label whose data path is not built (no vendor check)."""
+def unbuilt_managed_profile(name: str) -> dict[str, Any]:
+    """CreateConnectorProfile for AfterShip, an AWS-managed label whose data path is not built (so
+    no vendor is asked)."""
     return {
         "connectorProfileName": name,
         "connectorType": "CustomConnector",
-        "connectorLabel": "Asana",
+        "connectorLabel": "AfterShip",
         "connectionMode": "Public",
         "connectorProfileConfig": {
             "connectorProfileProperties": {"CustomConnector": {"profileProperties": {}}},
             "connectorProfileCredentials": {"CustomConnector": {
-                "authenticationType": "CUSTOM",
-                "custom": {"customAuthenticationType": "PAT", "credentialsMap": {"patToken": "asana-pat-0000"}}}},
+                "authenticationType": "APIKEY", "apiKey": {"apiKey": "aftership-key-0000"}}},
         },
     }
 

@@ -12,11 +12,11 @@ import botocore.session
 import pytest
 
 from tests.integration.builders import (
-    asana_profile,
     raises,
     register_connector,
     s3_flow,
     s3_source,
+    unbuilt_managed_profile,
     unchecked_client,
     unique,
 )
@@ -135,11 +135,11 @@ def test_metadata_requests_need_a_profile_or_type(appflow):
 
 
 def test_connector_without_a_data_path_says_so(appflow):
-    profile = unique("asana")
-    appflow.create_connector_profile(**asana_profile(profile))
-    with raises(appflow, "ConnectorServerException", 400, "Asana", "not built"):
+    profile = unique("aftership")
+    appflow.create_connector_profile(**unbuilt_managed_profile(profile))
+    with raises(appflow, "ConnectorServerException", 400, "AfterShip", "not built"):
         appflow.list_connector_entities(connectorProfileName=profile)
-    with raises(appflow, "ConnectorServerException", 400, "Asana", "not built"):
+    with raises(appflow, "ConnectorServerException", 400, "AfterShip", "not built"):
         appflow.describe_connector_entity(connectorEntityName="projects", connectorProfileName=profile)
     with raises(appflow, "ValidationException", 400, profile, "CustomConnector", "S3"):
         appflow.list_connector_entities(connectorProfileName=profile, connectorType="S3")

@@ -18,6 +18,12 @@ import psycopg
 import pytest
 
 from sluice.connectors import managed
+from tests.fakes.asana.server import FakeAsana
+from tests.fakes.dynamics365.server import FakeDynamics365
+from tests.fakes.github.server import stack_fake as github_fake
+from tests.fakes.google_analytics4.server import FakeGoogleAnalytics4
+from tests.fakes.hubspot.server import FakeHubSpot
+from tests.fakes.mailchimp.server import FakeMailchimp
 from tests.integration.builders import raises, register_connector, unique
 from tests.integration.cdk_appflow_stacks import Database, Stack, stacks
 from tests.support.flows import saas_server
@@ -29,9 +35,55 @@ STACK_NAMES = ["asana", "github", "ga4", "hubspot", "jdbc-rds", "jdbc-s3", "mail
 
 
 @pytest.fixture(scope="module")
-def sluice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SluiceServer]:
-    with saas_server(tmp_path_factory.mktemp("managed"), SLUICE_S3_BACKEND="local") as server:
+def ga4() -> Iterator[FakeGoogleAnalytics4]:
+    """Google for the GA4 stack: its data path checks the profile's OAuth client and reads field metadata."""
+    with FakeGoogleAnalytics4.for_cdk_stack(events=50) as fake:
+        yield fake
+
+
+def dynamics_for_cdk_stack() -> FakeDynamics365:
+    """A fake environment whose OAuth client and refresh token are those of cdk-appflow's Dynamics 365
+    stack: the stack's access token is not one the fake issued, so the profile check renews it."""
+    [stack] = [s for s in stacks("x") if s.name == "dynamics"]
+    oauth = stack.profiles[0]["connectorProfileConfig"]["connectorProfileCredentials"]["CustomConnector"]["oauth2"]
+    return FakeDynamics365(accounts=20, contacts=5, client_id=oauth["clientId"], client_secret=oauth["clientSecret"],
+                           refresh_token=oauth["refreshToken"])
+
+
+@pytest.fixture(scope="module")
+def vendor_fakes() -> Iterator[dict[str, Any]]:
+    """Fakes for every built label's stacks: each profile check asks the vendor (as AppFlow validates a
+    connector's credentials). HubSpot's and Dynamics 365's know the stacks' OAuth clients and refresh
+    tokens, so their placeholder access tokens are renewed at CreateConnectorProfile; the GitHub
+    stack's own tokens are known to its fake GitHub."""
+    with (FakeMailchimp(members=30, campaigns=5) as mailchimp, FakeAsana(tasks=20, projects=2) as asana,
+          FakeHubSpot(records=20) as hubspot, dynamics_for_cdk_stack() as dynamics, github_fake() as github):
+        yield {"Mailchimp": mailchimp, "Asana": asana, "HubSpot": hubspot, "MicrosoftDynamics365": dynamics,
+               "GitHub": github}
+
+
+@pytest.fixture(scope="module")
+def sluice(tmp_path_factory: pytest.TempPathFactory, ga4: FakeGoogleAnalytics4,
+           vendor_fakes: dict[str, Any]) -> Iterator[SluiceServer]:
+    with saas_server(tmp_path_factory.mktemp("managed"), SLUICE_S3_BACKEND="local",
+                     SLUICE_ENDPOINT_URL_GOOGLEANALYTICS4=ga4.url,
+                     SLUICE_ENDPOINT_URL_ASANA=vendor_fakes["Asana"].url,
+                     SLUICE_ENDPOINT_URL_HUBSPOT=vendor_fakes["HubSpot"].url,
+                     SLUICE_ENDPOINT_URL_MICROSOFTDYNAMICS365=vendor_fakes["MicrosoftDynamics365"].url,
+                     SLUICE_ENDPOINT_URL_GITHUB=vendor_fakes["GitHub"].url) as server:
         yield server
+
+
+def at_fake(profile: dict[str, Any], vendor_fakes: dict[str, Any]) -> None:
+    """A stack's profile with the fake's URL and credentials in place of the stand-ins."""
+    config = profile["connectorProfileConfig"]
+    custom = config["connectorProfileCredentials"]["CustomConnector"].get("custom") or {}
+    if profile["connectorLabel"] == "Mailchimp":
+        fake = vendor_fakes["Mailchimp"]
+        config["connectorProfileProperties"]["CustomConnector"]["profileProperties"]["instanceUrl"] = fake.url
+        custom["credentialsMap"]["api_key"] = fake.state.api_key
+    elif profile["connectorLabel"] == "Asana":
+        custom["credentialsMap"]["patToken"] = vendor_fakes["Asana"].state.pat
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +102,7 @@ def jdbc_database(postgres: PostgresServer) -> Database:
 
 
 @pytest.fixture(scope="module")
-def replayed(sluice: SluiceServer, jdbc_database: Database) -> dict[str, Stack]:
+def replayed(sluice: SluiceServer, jdbc_database: Database, vendor_fakes: dict[str, Any]) -> dict[str, Stack]:
     """Every stack created once, in the order CloudFormation would (buckets, profiles, flow)."""
     client = sluice.client()
     created: dict[str, Stack] = {}
@@ -58,6 +110,7 @@ def replayed(sluice: SluiceServer, jdbc_database: Database) -> dict[str, Stack]:
         for bucket in stack.buckets:
             (sluice.data_dir / "s3" / bucket).mkdir(parents=True)
         for profile in stack.profiles:
+            at_fake(profile, vendor_fakes)
             arn = client.create_connector_profile(**profile)["connectorProfileArn"]
             assert arn.endswith(f"connectorprofile/{profile['connectorProfileName']}")
         answer = client.create_flow(**stack.flow)
@@ -68,6 +121,16 @@ def replayed(sluice: SluiceServer, jdbc_database: Database) -> dict[str, Stack]:
 
 def test_all_eleven_stacks_are_replayed(replayed: dict[str, Stack]) -> None:
     assert list(replayed) == STACK_NAMES
+
+
+def test_built_labels_checked_their_credentials_with_the_vendor(replayed: dict[str, Stack],
+                                                                 vendor_fakes: dict[str, Any]) -> None:
+    """CreateConnectorProfile asked each built label's vendor (as AppFlow validates a custom connector's
+    credentials), renewing the stacks' placeholder access tokens with their refresh tokens."""
+    hubspot, dynamics = vendor_fakes["HubSpot"], vendor_fakes["MicrosoftDynamics365"]
+    assert hubspot.state.log.matching("/crm/v3/owners") and hubspot.state.auth.refreshes == 2  # two stacks
+    assert dynamics.log.matching("/api/data/v9.2/WhoAmI") and dynamics.log.matching("/oauth2/v2.0/token")
+    assert vendor_fakes["Mailchimp"].state.log.entries and vendor_fakes["Asana"].state.log.entries
 
 
 @pytest.mark.parametrize("name", STACK_NAMES)
@@ -167,15 +230,16 @@ def test_profile_checks_follow_the_declaration(sluice: SluiceServer) -> None:
 def test_unbuilt_managed_source_run_ends_in_error(sluice: SluiceServer, replayed: dict[str, Stack]) -> None:
     """A run from a managed label whose data path is not built ends Error naming the label."""
     client = sluice.client()
-    flow = replayed["asana"].flow["flowName"]
+    flow = replayed["sharepoint"].flow["flowName"]
     execution = client.start_flow(flowName=flow)["executionId"]
     record = _wait_for(client, flow, execution)
     assert record["executionStatus"] == "Error"
     message = record["executionResult"]["errorInfo"]["executionMessage"]
     # With registry.spec_for resolving managed labels (see docs/connectors/managed.md) the message
-    # is "data path for the managed connector Asana not built: ..."; either way it names the label.
-    assert "data path for the managed connector Asana not built" in message, message
-    bucket = sluice.data_dir / "s3" / replayed["asana"].buckets[0]
+    # is "data path for the managed connector MicrosoftSharePointOnline not built: ..."; either way it
+    # names the label.
+    assert "data path for the managed connector MicrosoftSharePointOnline not built" in message, message
+    bucket = sluice.data_dir / "s3" / replayed["sharepoint"].buckets[0]
     assert [p for p in bucket.rglob("*") if p.is_file()] == []
 
 
@@ -192,11 +256,12 @@ def _wait_for(client: Any, flow: str, execution: str, timeout: float = 60.0) -> 
 def test_entity_metadata_of_an_unbuilt_label_names_the_missing_data_path(sluice: SluiceServer,
                                                                         replayed: dict[str, Stack]) -> None:
     client = sluice.client()
-    profile = replayed["github"].flow["sourceFlowConfig"]["connectorProfileName"]
-    with raises(client, "ConnectorServerException", 400, "data path for the managed connector GitHub not built"):
+    label = "MicrosoftSharePointOnline"
+    profile = replayed["sharepoint"].flow["sourceFlowConfig"]["connectorProfileName"]
+    with raises(client, "ConnectorServerException", 400, f"data path for the managed connector {label} not built"):
         client.list_connector_entities(connectorProfileName=profile)
-    with raises(client, "ConnectorServerException", 400, "GitHub"):
-        client.describe_connector_entity(connectorProfileName=profile, connectorEntityName="issues")
+    with raises(client, "ConnectorServerException", 400, label):
+        client.describe_connector_entity(connectorProfileName=profile, connectorEntityName="sites")
 
 
 def test_update_connector_profile_is_checked_the_same_way(sluice: SluiceServer, replayed: dict[str, Stack]) -> None:
@@ -239,3 +304,15 @@ def test_the_jdbc_stacks_run_against_the_real_database(sluice: SluiceServer, rep
     with psycopg.connect(dsn) as conn:
         counts = conn.execute("SELECT count(*), count(DISTINCT username) FROM public.users").fetchone()
     assert counts == (50, 25)
+
+
+def test_an_update_keeping_the_credentials_does_not_call_the_vendor(sluice: SluiceServer, replayed: dict[str, Stack],
+                                                                    vendor_fakes: dict[str, Any]) -> None:
+    """Only the declaration's checks run when an update sends no credentials: there is nothing new to test."""
+    [sent] = replayed["hubspot"].profiles
+    hubspot = vendor_fakes["HubSpot"]
+    before = len(hubspot.state.log.entries)
+    properties = sent["connectorProfileConfig"]["connectorProfileProperties"]
+    sluice.client().update_connector_profile(connectorProfileName=sent["connectorProfileName"], connectionMode="Public",
+                                             connectorProfileConfig={"connectorProfileProperties": properties})
+    assert len(hubspot.state.log.entries) == before

@@ -12,19 +12,14 @@ Three Google hosts serve a Universal Analytics flow:
 
 `SLUICE_ENDPOINT_URL_GOOGLEANALYTICS` replaces all three with one base URL (the paths stay as above).
 Errors are Google's `{"error": {"code", "message", "status"}}`: the `status` word (UNAUTHENTICATED,
-PERMISSION_DENIED, RESOURCE_EXHAUSTED, INVALID_ARGUMENT) is the vendor code.
+PERMISSION_DENIED, RESOURCE_EXHAUSTED, INVALID_ARGUMENT) is the vendor code (rest/google.py, shared with
+Google Analytics 4).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-import httpx
-
-from sluice.connectors import outbound
-from sluice.connectors.rest.api import RestApi, VendorError, json_error
-from sluice.connectors.rest.auth import Bearer, refresh_grant
+from sluice.connectors.rest import google
+from sluice.connectors.rest.api import RestApi
 
 from . import CONNECTOR_TYPE
 
@@ -35,7 +30,7 @@ OAUTH = "https://oauth2.googleapis.com"
 
 def host(default: str) -> str:
     """`default`, or the operator's endpoint override for every Google host."""
-    return outbound.endpoint_override(CONNECTOR_TYPE) or default
+    return google.host(CONNECTOR_TYPE, default)
 
 
 def management_url(path: str) -> str:
@@ -43,18 +38,12 @@ def management_url(path: str) -> str:
     return f"{host(MANAGEMENT)}{path}"
 
 
-def errors(response: httpx.Response, body: Any) -> VendorError:
-    """Google's error body; its `status` word is the code."""
-    error = body.get("error") if isinstance(body, Mapping) else None
-    if isinstance(error, Mapping) and error.get("message"):
-        return VendorError(str(error.get("status") or error.get("code") or f"HTTP_{response.status_code}"),
-                           str(error["message"]), response.status_code)
-    return json_error(response, body)
-
+# Google's error body and OAuth refresh are shared with the other Google connectors (rest/google.py).
+errors = google.errors
 
 API = RestApi(
     CONNECTOR_TYPE, "Google Analytics", hosts=("googleapis.com",),
     base_url=lambda profile: host(REPORTING),
-    auth=Bearer(grant=refresh_grant(lambda base, credentials: f"{host(OAUTH)}/token")),
+    auth=google.bearer(lambda: f"{host(OAUTH)}/token"),
     errors=errors,
 )

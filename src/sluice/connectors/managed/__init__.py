@@ -53,9 +53,12 @@ def data_path_built(label: str) -> bool:
 
 def _checked(declared: Managed, then: Callable[[ProfileView], Mapping[str, Any]] | None,
              profile: ProfileView) -> Mapping[str, Any]:
-    """The declaration's checks, then the data path's own (which may exchange or refresh tokens)."""
+    """The declaration's checks, then the data path's own (which may exchange or refresh tokens).
+
+    An update that keeps the stored credentials sends none: only the declaration's checks of the
+    properties run then, since the data path has nothing to test against the application."""
     credentials = profile_check.check_profile(declared, profile)
-    if then is None:
+    if then is None or not profile.credentials:
         return credentials
     return then(profile)
 

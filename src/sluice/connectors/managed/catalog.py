@@ -13,16 +13,24 @@ stacks' CloudFormation snapshots) shows `GitHub`, `HubSpot`, `Asana`, `GoogleAna
 `GoogleAds`, `GoogleBigQuery`, `AmazonRDSPostgreSQL` and, for the user guide's JDBC page,
 `JDBCsmall`. Those stacks also show each one's authentication (custom scheme names and their
 `credentialsMap` keys, OAuth 2.0 grant and token URL), profile properties and API versions. The
-other labels are the application's name without spaces or punctuation, and their schemes follow
-their user-guide page's "Connecting" section; docs/connectors/managed.md lists which is which.
+other labels are the application's name without spaces or punctuation (no public definition -
+CDK, CloudFormation or Terraform sample, AWS sample repository, SDK call - shows theirs; searched
+December 2026), and their schemes, token URLs and profile properties follow their user-guide
+page's "Connecting" section: an "Instance URL" field there is the `instanceUrl` profile property,
+as it is for Mailchimp, Dynamics 365 and Marketing Cloud in the CDK stacks; a console choice of
+authentication type is a custom scheme of that name (`unconfirmed` for its key).
+docs/connectors/managed.md lists which is which.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from sluice.connectors.managed.declaration import (
     CustomAuth,
     Managed,
     OAuth2,
+    Param,
     Setting,
     instance_url,
     plain,
@@ -39,7 +47,8 @@ MICROSOFT = OAuth2(("https://login.microsoftonline.com/common/oauth2/v2.0/token"
                     "https://login.microsoftonline.com/{{tenant}}/oauth2/v2.0/token"),
                    auth_code_urls=("https://login.microsoftonline.com/common/oauth2/v2.0/authorize",))
 META = OAuth2(("https://graph.facebook.com/oauth/access_token",
-               "https://graph.facebook.com/{{version}}/oauth/access_token"))
+               "https://graph.facebook.com/{{version}}/oauth/access_token"),
+              auth_code_urls=("https://www.facebook.com/{{version}}/dialog/oauth",))
 LINKEDIN = OAuth2(("https://www.linkedin.com/oauth/v2/accessToken",))
 
 
@@ -56,6 +65,17 @@ def _database(drivers: tuple[str, ...]) -> CustomAuth:
         plain("port", "Port"),
         plain("database", "Database"),
     ))
+
+
+def unconfirmed(param: Param) -> Param:
+    """A credential whose `credentialsMap` key no public definition shows.
+
+    The user guide names the custom scheme (the console's "Select authentication type" choice) and
+    the field's label, not the key AppFlow stores it under. Sluice's key is a reading of the label
+    (or of a sibling connector's scheme: Asana's `PAT` takes `patToken`), declared not required so a
+    profile that spells the key otherwise is not refused on a guess.
+    """
+    return replace(param, required=False)
 
 
 MANAGED: tuple[Managed, ...] = (
@@ -80,7 +100,8 @@ MANAGED: tuple[Managed, ...] = (
             oauth2=OAuth2(("https://oauth2.sky.blackbaud.com/token",)),
             source_doc=GUIDE + "connectors-blackbaudraisersedgenxt.html"),
     Managed("Braintree", "Braintree", "Transactions from Braintree",
-            basic=True, source_doc=GUIDE + "connectors-braintree.html"),
+            basic=True, settings=(instance_url("Braintree instance URL"),),
+            source_doc=GUIDE + "connectors-braintree.html"),
     Managed("CircleCI", "CircleCI", "Projects, pipelines and workflows from CircleCI",
             api_key=True, source_doc=GUIDE + "connectors-circleci.html"),
     Managed("Coupa", "Coupa", "Business spend management data from Coupa",
@@ -95,7 +116,8 @@ MANAGED: tuple[Managed, ...] = (
             oauth2=OAuth2(("https://api.domo.com/oauth/token",), grants=("CLIENT_CREDENTIALS",)),
             source_doc=GUIDE + "connectors-domo.html"),
     Managed("FacebookAds", "Facebook Ads", "Ads data from the Facebook Marketing API",
-            oauth2=META, source_doc=GUIDE + "connectors-facebook-ads.html"),
+            oauth2=META, settings=(instance_url("Facebook instance URL"),),
+            source_doc=GUIDE + "connectors-facebook-ads.html"),
     Managed("FacebookPageInsights", "Facebook Page Insights", "Performance and visitors of Facebook Pages",
             oauth2=META, source_doc=GUIDE + "connectors-facebook-page-insights.html"),
     Managed("Freshdesk", "Freshdesk", "Customer engagements from Freshdesk",
@@ -109,7 +131,10 @@ MANAGED: tuple[Managed, ...] = (
                 plain("username", "User name"), secret("personalAccessToken", "Personal access token"))),),
             api_versions=("v3",), source_doc=GUIDE + "connectors-github.html; " + CDK),
     Managed("GitLab", "GitLab", "Projects and repositories from GitLab",
-            oauth2=OAuth2(("https://gitlab.com/oauth/token",)), source_doc=GUIDE + "connectors-gitlab.html"),
+            oauth2=OAuth2(("https://gitlab.com/oauth/token",)),
+            custom=(CustomAuth("PersonalAccessToken", (
+                unconfirmed(secret("personalAccessToken", "Personal access token")),)),),
+            source_doc=GUIDE + "connectors-gitlab.html"),
     Managed("GoogleAds", "Google Ads", "Campaigns, ad groups and ads from Google Ads",
             oauth2=GOOGLE,
             settings=(Setting("developerToken", "Developer token"),
@@ -136,8 +161,11 @@ MANAGED: tuple[Managed, ...] = (
     Managed("InstagramAds", "Instagram Ads", "Ads data for Instagram from the Facebook Marketing API",
             oauth2=META, source_doc=GUIDE + "connectors-instagram-ads.html"),
     Managed("Intercom", "Intercom", "Customer engagements from Intercom",
-            oauth2=OAuth2(("https://api.intercom.io/auth/eagle/token",)),
-            source_doc=GUIDE + "connectors-intercom.html"),
+            oauth2=OAuth2(("https://api.intercom.io/auth/eagle/token", "https://api.eu.intercom.io/auth/eagle/token",
+                           "https://api.au.intercom.io/auth/eagle/token"),
+                          auth_code_urls=("https://app.intercom.com/oauth", "https://app.eu.intercom.com/oauth",
+                                          "https://app.au.intercom.com/oauth")),
+            settings=(instance_url(),), source_doc=GUIDE + "connectors-intercom.html"),
     Managed("JDBCsmall", "JDBC", "Tables in relational databases reached through JDBC",
             destination=True, custom=(_database(("postgresql", "mysql")),), api_versions=("V1",),
             write_operations=("INSERT", "UPDATE", "UPSERT"),
@@ -147,7 +175,7 @@ MANAGED: tuple[Managed, ...] = (
                           auth_code_urls=("https://auth.atlassian.com/authorize",)),
             settings=(instance_url("Jira Cloud instance URL"),), source_doc=GUIDE + "connectors-jira-cloud.html"),
     Managed("Kustomer", "Kustomer", "Users, companies, apps and settings from Kustomer",
-            api_key=True, source_doc=GUIDE + "connectors-kustomer.html"),
+            api_key=True, settings=(instance_url(),), source_doc=GUIDE + "connectors-kustomer.html"),
     Managed("LinkedInAds", "LinkedIn Ads", "Ads and campaigns from LinkedIn Ads",
             oauth2=LINKEDIN, source_doc=GUIDE + "connectors-linkedin-ads.html"),
     Managed("LinkedInPages", "LinkedIn Pages", "Pages, followers and engagement from LinkedIn Pages",
@@ -168,9 +196,12 @@ MANAGED: tuple[Managed, ...] = (
     Managed("MicrosoftTeams", "Microsoft Teams", "Teams, groups and channels from Microsoft Teams",
             oauth2=MICROSOFT, source_doc=GUIDE + "connectors-microsoft-teams.html"),
     Managed("Mixpanel", "Mixpanel", "User engagement data from Mixpanel",
-            basic=True, source_doc=GUIDE + "connectors-mixpanel.html"),
+            basic=True, settings=(instance_url("Mixpanel instance URL"),),
+            source_doc=GUIDE + "connectors-mixpanel.html"),
     Managed("Okta", "Okta", "Users, groups, devices and applications from Okta",
-            oauth2=OAuth2(("https://{{domain}}/oauth2/v1/token",)), settings=(instance_url("Okta domain URL"),),
+            oauth2=OAuth2(("https://{{domain}}/oauth2/v1/token",)),
+            custom=(CustomAuth("Okta_API_Token", (unconfirmed(secret("oktaApiToken", "Okta API token")),)),),
+            settings=(instance_url("Okta domain URL"),),
             source_doc=GUIDE + "connectors-okta.html"),
     Managed("OracleHCM", "Oracle HCM", "Human resources data from Oracle HCM",
             basic=True, settings=(instance_url(),), source_doc=GUIDE + "connectors-oracle-hcm.html"),
@@ -178,17 +209,17 @@ MANAGED: tuple[Managed, ...] = (
             oauth2=OAuth2(("https://api-m.paypal.com/v1/oauth2/token",
                           "https://api-m.sandbox.paypal.com/v1/oauth2/token"),
                           grants=("CLIENT_CREDENTIALS",)),
-            source_doc=GUIDE + "connectors-paypal.html"),
+            settings=(instance_url(),), source_doc=GUIDE + "connectors-paypal.html"),
     Managed("Pendo", "Pendo", "Product usage data from Pendo",
             api_key=True, source_doc=GUIDE + "connectors-pendo.html"),
     Managed("Pipedrive", "Pipedrive", "Deals, contacts and proposals from Pipedrive",
             oauth2=OAuth2(("https://oauth.pipedrive.com/oauth/token",)),
-            source_doc=GUIDE + "connectors-pipedrive.html"),
+            settings=(instance_url(),), source_doc=GUIDE + "connectors-pipedrive.html"),
     Managed("Productboard", "Productboard", "Roadmap projects from Productboard",
             api_key=True, source_doc=GUIDE + "connectors-productboard.html"),
     Managed("QuickBooksOnline", "QuickBooks Online", "Accounts, customers and invoices from QuickBooks Online",
             oauth2=OAuth2(("https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",)),
-            source_doc=GUIDE + "connectors-quickbooks-online.html"),
+            settings=(instance_url(),), source_doc=GUIDE + "connectors-quickbooks-online.html"),
     Managed("Recharge", "Recharge", "Customers, transactions and subscriptions from Recharge",
             api_key=True, source_doc=GUIDE + "connectors-recharge.html"),
     Managed("SalesforceMarketingCloud", "Salesforce Marketing Cloud",
@@ -200,14 +231,18 @@ MANAGED: tuple[Managed, ...] = (
     Managed("SendGrid", "SendGrid", "Lists, segments and campaigns from SendGrid",
             api_key=True, source_doc=GUIDE + "connectors-sendgrid.html"),
     Managed("Smartsheet", "Smartsheet", "Sheets from Smartsheet",
-            oauth2=OAuth2(("https://api.smartsheet.com/2.0/token",)), source_doc=GUIDE + "connectors-smartsheet.html"),
+            oauth2=OAuth2(("https://api.smartsheet.com/2.0/token", "https://api.smartsheet.eu/2.0/token"),
+                          auth_code_urls=("https://api.smartsheet.com/b/authorize",
+                                          "https://api.smartsheet.eu/b/authorize")),
+            settings=(instance_url(),), source_doc=GUIDE + "connectors-smartsheet.html"),
     Managed("SnapchatAds", "Snapchat Ads", "Ads, campaigns and segments from Snapchat Ads",
             oauth2=OAuth2(("https://accounts.snapchat.com/login/oauth2/access_token",)),
             source_doc=GUIDE + "connectors-snapchat-ads.html"),
     Managed("Stripe", "Stripe", "Charges, customers and other transactions from Stripe",
             api_key=True, source_doc=GUIDE + "connectors-stripe.html"),
     Managed("Typeform", "Typeform", "Forms and responses from Typeform",
-            oauth2=OAuth2(("https://api.typeform.com/oauth/token",)), api_key=True,
+            oauth2=OAuth2(("https://api.typeform.com/oauth/token",)),
+            custom=(CustomAuth("PAT", (unconfirmed(secret("patToken", "Personal access token")),)),),
             source_doc=GUIDE + "connectors-typeform.html"),
     Managed("WooCommerce", "WooCommerce", "Orders, products and customers from a WooCommerce store",
             api_key=True, settings=(instance_url("Store URL"),), source_doc=GUIDE + "connectors-woocommerce.html"),
@@ -217,11 +252,14 @@ MANAGED: tuple[Managed, ...] = (
             oauth2=OAuth2(("https://api.getbase.com/oauth2/token",)),
             source_doc=GUIDE + "connectors-zendesk-sell.html"),
     Managed("ZendeskSunshine", "Zendesk Sunshine", "Zendesk objects and their relationships from Zendesk Sunshine",
-            oauth2=OAuth2(("https://{{subdomain}}.zendesk.com/oauth/tokens",)), settings=(instance_url(),),
+            oauth2=OAuth2(("https://{{subdomain}}.zendesk.com/oauth/tokens",),
+                          auth_code_urls=("https://{{subdomain}}.zendesk.com/oauth/authorizations/new",)),
+            settings=(Setting("instanceUrl", "Instance URL", required=False),),
             source_doc=GUIDE + "connectors-zendesk-sunshine.html"),
     Managed("ZohoCRM", "Zoho CRM", "Sales and marketing records in Zoho CRM",
             destination=True, oauth2=OAuth2(("https://accounts.zoho.com/oauth/v2/token",
                           "https://accounts.{{domain}}/oauth/v2/token")),
+            settings=(instance_url(),),
             write_operations=("INSERT", "UPDATE", "UPSERT"), source_doc=GUIDE + "connectors-zoho-crm.html"),
     Managed("Zoom", "Zoom", "Users, groups and rooms from Zoom",
             oauth2=OAuth2(("https://zoom.us/oauth/token",)), source_doc=GUIDE + "connectors-zoom.html"),

@@ -20,7 +20,15 @@ from sluice.connectors.base import ConnectorSpec
 
 DATA_PATHS: dict[str, str] = {
     "AmazonRDSPostgreSQL": "sluice.connectors.rds_postgresql:SPEC",
+    "Asana": "sluice.connectors.asana:SPEC",
+    "GitHub": "sluice.connectors.github:SPEC",
+    "GoogleAnalytics4": "sluice.connectors.google_analytics4:SPEC",
+    "HubSpot": "sluice.connectors.hubspot:SPEC",
     "JDBCsmall": "sluice.connectors.jdbc:SPEC",
+    "JiraCloud": "sluice.connectors.jira_cloud:SPEC",
+    "Mailchimp": "sluice.connectors.mailchimp:SPEC",
+    "MicrosoftDynamics365": "sluice.connectors.dynamics365:SPEC",
+    "Stripe": "sluice.connectors.stripe:SPEC",
 }
 
 

@@ -123,6 +123,12 @@ class Query:
         """The comparisons on field `name`."""
         return [c for c in self.conditions if c.field == name]
 
+    def equal_to(self, name: str) -> str | None:
+        """The one value the EQUAL_TO comparisons on `name` name (a vendor's equality parameter);
+        None when there is none, or more than one value (the engine's filter decides then)."""
+        values = {c.values[0] for c in self.on(name) if c.operator == "EQUAL_TO" and len(c.values) == 1}
+        return values.pop() if len(values) == 1 else None
+
     def time_range(self, name: str) -> tuple[float | None, float | None]:
         """(earliest, latest) epoch seconds a record's `name` may have: the incremental window when
         `name` is its field, narrowed by GREATER_THAN/LESS_THAN/BETWEEN filters on `name` and by the

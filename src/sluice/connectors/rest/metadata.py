@@ -52,7 +52,7 @@ def entity_field(field: Field, entity: Entity, supported: frozenset[str]) -> dic
         "sourceProperties": {
             "isRetrievable": entity.readable,
             "isQueryable": bool(operators),
-            "isTimestampFieldForIncrementalQueries": field.timestamp and field.type == "datetime",
+            "isTimestampFieldForIncrementalQueries": field.timestamp and field.type in DATE_FORMATS,
         },
     }
     if entity.writes:

@@ -21,12 +21,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
 from sluice.connectors import outbound
 from sluice.connectors.base import ConnectorError, ProfileView
+from sluice.connectors.odata.links import absolute_link
 from sluice.connectors.rest.api import RestApi, VendorError, json_error
 from sluice.connectors.rest.auth import Auth, Basic, Bearer, refresh_grant
 
@@ -90,19 +91,8 @@ def resolve_link(link: str, request_url: str, profile: ProfileView,
                  extra: Mapping[str, str] | None = None) -> str:
     """A link SAP answered, made absolute against the request it answered (V4 next links may be
     relative), with the logon parameters added (`with_logon`). A link to another host than the
-    profile's system is refused: the profile's credentials go with every request."""
-    absolute = urljoin(request_url, link)
-    if _origin(absolute) != _origin(base_url(profile)):
-        raise ConnectorError("ServerError", f"SAP answered a paging or delta link to another host "
-                             f"({_origin(absolute)}); Sluice sends the profile's credentials only to "
-                             f"{_origin(base_url(profile))}")
-    return with_logon(absolute, profile, extra)
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+    profile's system is refused: the profile's credentials go with every request (odata/links.py)."""
+    return with_logon(absolute_link(link, request_url, base_url(profile), "SAP"), profile, extra)
 
 
 def sap_error(response: httpx.Response, body: Any) -> VendorError:

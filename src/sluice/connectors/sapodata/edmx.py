@@ -8,7 +8,7 @@ SAP's V2 annotations count: `sap:label` (the field's label), `sap:filterable="fa
 filter push-down), `sap:creatable` / `sap:updatable` (on the set: which writes it takes; on a
 property: whether a write may set it), `sap:change-tracking="true"` (an ODP / delta-enabled set).
 
-Types: `Edm.String`, `Guid`, `Time`, `TimeOfDay`, `Duration`, `Binary` -> string; `Int16/32/64`,
+Types (odata/types.py): `Edm.String`, `Guid`, `Time`, `TimeOfDay`, `Duration`, `Binary` -> string; `Int16/32/64`,
 `Byte`, `SByte` -> integer; `Double`, `Single` -> double; `Decimal` -> string (exact, as SAP sends
 it in V2); `Boolean`; `DateTime`, `DateTimeOffset` -> datetime (UTC); `Date` -> date; a complex
 type -> struct of its members; collections -> JSON text.
@@ -20,17 +20,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from sluice.connectors.base import ConnectorError
+from sluice.connectors.odata.types import STRING_FILTERS, kind_of
 from sluice.connectors.rest.entities import ORDERED, Field
 
 SAP = "{http://www.sap.com/Protocols/SAPData}"
-_SCALARS = {
-    "Edm.String": "string", "Edm.Guid": "string", "Edm.Time": "string", "Edm.TimeOfDay": "string",
-    "Edm.Duration": "string", "Edm.Binary": "string", "Edm.Int16": "integer", "Edm.Int32": "integer",
-    "Edm.Int64": "integer", "Edm.Byte": "integer", "Edm.SByte": "integer", "Edm.Double": "double",
-    "Edm.Single": "double", "Edm.Decimal": "string", "Edm.Boolean": "boolean", "Edm.DateTime": "datetime",
-    "Edm.DateTimeOffset": "datetime", "Edm.Date": "date",
-}
-STRING_FILTERS = (*ORDERED, "CONTAINS")
 # ODP extraction entity sets (SAP BW "ODP-Based Data Extraction via OData") carry these properties.
 ODP_MARKERS = ("ODQ_CHANGEMODE", "ODQ_ENTITYCNTR")
 
@@ -148,7 +141,7 @@ def _field(prop: ET.Element, key: bool, complex_types: dict[str, ET.Element], de
     if edm in complex_types and depth < 5:
         members = tuple(_field(p, False, complex_types, depth + 1) for p in _children(complex_types[edm], "Property"))
         return Field(name, "struct", members=members, filters=(), **common)  # type: ignore[arg-type]
-    kind = _SCALARS.get(edm, "json" if edm.startswith("Collection(") else "string")
+    kind = kind_of(edm)
     if not filterable or kind == "json":
         filters: tuple[str, ...] | None = ()
     elif kind == "string":

@@ -5,7 +5,7 @@
 1. the entity set and its fields come from the service's `$metadata` (catalog.py); the columns
    are the flow's projection (rest/source.py `choose_columns`), sent as `$select`;
 2. the Filter tasks SAP can evaluate, and a scheduled run's window on its
-   `datetimeTypeFieldName`, become `$filter` (filters.py);
+   `datetimeTypeFieldName`, become `$filter` (odata/filters.py, shared with Dynamics 365);
 3. full reads page by `$skip` / `$top` with `$top = paginationConfig.maxPageSize` (default
    1000) in key order (`$orderby` of the key properties, so pages neither overlap nor skip); the
    first page asks the total (`$inlinecount=allpages` in V2, `$count=true` in V4), then
@@ -36,10 +36,12 @@ import pyarrow as pa
 
 from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext, report
 from sluice.connectors.batching import Rechunker
+from sluice.connectors.odata import filters
+from sluice.connectors.odata.payload import body_parts
 from sluice.connectors.rest.client import Request, RestClient
 from sluice.connectors.rest.records import RecordConverter
 from sluice.connectors.rest.source import choose_columns, conditions_of
-from sluice.connectors.sapodata import filters, values
+from sluice.connectors.sapodata import values
 from sluice.connectors.sapodata.api import base_url, logon_params, resolve_link
 from sluice.connectors.sapodata.catalog import SapCatalog, SapEntity
 from sluice.connectors.sapodata.delta import DeltaLinks
@@ -67,24 +69,6 @@ class Page:
 
     def __init__(self, records: list[Any], total: int | None, size: int, delta: str | None = None) -> None:
         self.records, self.total, self.size, self.delta = records, total, size, delta
-
-
-def _body_parts(body: Any, v4: bool) -> tuple[list[Any], int | None, str | None, str | None]:
-    """(records, total, next link, delta link) of one answer."""
-    if v4:
-        if not isinstance(body, Mapping):
-            raise ConnectorError("ServerError", "SAP's answer is not an OData V4 JSON object")
-        count = body.get("@odata.count")
-        return (list(body.get("value") or []), int(count) if count is not None else None,
-                body.get("@odata.nextLink"), body.get("@odata.deltaLink"))
-    data = body.get("d") if isinstance(body, Mapping) else None
-    if isinstance(data, list):  # OData V1 JSON: the list itself
-        return data, None, None, None
-    if not isinstance(data, Mapping):
-        raise ConnectorError("ServerError", "SAP's answer has no \"d\" member (is $format=json honoured?)")
-    count = data.get("__count")
-    return (list(data.get("results") or []), int(count) if count is not None else None, data.get("__next"),
-            data.get("__delta"))
 
 
 class SapSource:
@@ -160,7 +144,7 @@ class SapSource:
         current: Request | None = request
         while current is not None:
             answer = client.call(current)
-            found, count, next_link, delta_link = _body_parts(answer.body, v4)
+            found, count, next_link, delta_link = body_parts(answer.body, v4, "SAP")
             yield Page(found, count, len(answer.response.content), delta_link)
             if not next_link or self.ctx.should_stop():
                 return

@@ -59,7 +59,7 @@ def key_literal(field: Field | None, value: Any, v4: bool) -> str:
     if edm == "Edm.Guid":
         return str(wire) if v4 else f"guid'{wire}'"
     if edm in ("Edm.DateTime", "Edm.DateTimeOffset") and not v4:
-        from sluice.connectors.sapodata.filters import literal
+        from sluice.connectors.odata.filters import literal
 
         return literal(field, str(value), v4) or f"'{value}'"  # type: ignore[arg-type]
     return "'" + str(wire).replace("'", "''") + "'"

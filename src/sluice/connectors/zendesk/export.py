@@ -16,37 +16,27 @@ https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremen
   So `start_time` is kept at least 61 s in the past, and a scheduled run whose window ends less
   than a minute ago first waits for that minute to pass: a change made just before the window's
   end would otherwise be in neither this run nor the next (whose window starts there). The wait
-  runs on the scheduler's clock (`SLUICE_SCHEDULER_SPEEDUP` / `SLUICE_SCHEDULER_EPOCH`), which
-  is the clock the window is measured on; it assumes Sluice's and Zendesk's clocks agree (NTP).
+  runs on the scheduler's clock (`SLUICE_SCHEDULER_SPEEDUP` / `SLUICE_SCHEDULER_EPOCH`, read by
+  `rest/clock.py`), which is the clock the window is measured on; it assumes Sluice's and
+  Zendesk's clocks agree (NTP).
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from sluice.connectors.base import ConnectorError
 from sluice.connectors.rest.client import Request, RestClient
+from sluice.connectors.rest.clock import scheduler_clock
 from sluice.connectors.rest.entities import Page, Query
 from sluice.connectors.rest.pages import read_pages
 from sluice.connectors.rest.paging import NextUrl
-from sluice.settings import number
 
 SETTLE = 61.0  # seconds: Zendesk's one-minute exclusion, plus a second of margin
 PAGE = 1000  # the exports' largest page
 MAX_WAIT = 65.0  # real seconds the settle wait may take, whatever the clocks say
-
-
-def scheduler_clock() -> tuple[Callable[[], float], float]:
-    """(now, speed) of the scheduler's clock: real time unless the operator sped schedules up."""
-    speed = number(os.environ, "SLUICE_SCHEDULER_SPEEDUP", 1.0) or 1.0
-    epoch_text = os.environ.get("SLUICE_SCHEDULER_EPOCH")
-    if speed == 1.0 or not epoch_text:
-        return time.time, 1.0
-    epoch = number(os.environ, "SLUICE_SCHEDULER_EPOCH", 0.0)
-    return (lambda: epoch + (time.time() - epoch) * speed), speed
 
 
 def start_time(query: Query, now: float) -> int:

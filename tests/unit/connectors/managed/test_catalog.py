@@ -102,15 +102,16 @@ def _run() -> RunContext:
 
 
 def test_unbuilt_label_ends_runs_naming_the_missing_data_path() -> None:
-    spec = managed.spec("GitHub")
-    assert spec is not None and spec.label == "GitHub" and spec.connector_type == "CustomConnector"
-    assert not managed.data_path_built("GitHub")
-    assert spec.open_destination is None  # GitHub is a source only
+    label = "MicrosoftSharePointOnline"
+    spec = managed.spec(label)
+    assert spec is not None and spec.label == label and spec.connector_type == "CustomConnector"
+    assert not managed.data_path_built(label)
+    assert spec.open_destination is None  # SharePoint Online is a source only
     assert spec.open_source is not None
     with pytest.raises(ConnectorError) as refused:
-        spec.open_source(ProfileView(name="p", connector_type="CustomConnector", connector_label="GitHub"), {}, _run())
+        spec.open_source(ProfileView(name="p", connector_type="CustomConnector", connector_label=label), {}, _run())
     assert refused.value.code == "InvalidArgument"
-    assert "data path for the managed connector GitHub not built" in refused.value.message
+    assert f"data path for the managed connector {label} not built" in refused.value.message
     assert not refused.value.transient
 
 
@@ -171,6 +172,16 @@ def test_the_docs_list_every_label_with_its_data_path_status() -> None:
     doc = (Path(__file__).parents[4] / "docs" / "connectors" / "managed.md").read_text()
     rows = {line.split("|")[1].strip().strip("`"): line.rstrip("|").rsplit("|", 1)[1].strip()
             for line in doc.splitlines() if line.startswith("| `")}
+    assert list(rows) == list(managed.LABELS)
+    for label, status in rows.items():
+        assert status == ("built" if managed.data_path_built(label) else "not built"), label
+
+
+def test_the_readme_lists_every_label_with_its_data_path_status() -> None:
+    readme = (Path(__file__).parents[4] / "README.md").read_text()
+    section = readme.split("### AWS-managed labels", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip().strip("`"): line.rstrip("|").rsplit("|", 1)[1].strip()
+            for line in section.splitlines() if line.startswith("| `")}
     assert list(rows) == list(managed.LABELS)
     for label, status in rows.items():
         assert status == ("built" if managed.data_path_built(label) else "not built"), label

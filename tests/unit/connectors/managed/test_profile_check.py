@@ -134,3 +134,54 @@ def test_rds_for_postgresql_may_leave_the_driver_out() -> None:
     del jdbc["connectorProfileConfig"]["connectorProfileCredentials"]["CustomConnector"]["custom"]["credentialsMap"][
         "driver"]
     refused(jdbc, "driver")
+
+
+def _guide_profile(label: str, credentials: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+    """A profile as the label's user-guide page describes its connection (no public CDK stack exists)."""
+    return {"connectorProfileName": f"{label.lower()}-guide", "connectorLabel": label,
+            "connectorProfileConfig": {"connectorProfileCredentials": {"CustomConnector": credentials},
+                                       "connectorProfileProperties": {"CustomConnector": properties}}}
+
+
+def _auth_code(token_url: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    return ({"authenticationType": "OAUTH2", "oauth2": {"clientId": "c", "clientSecret": "s", "accessToken": "a"}},
+            {"oAuth2Properties": {"tokenUrl": token_url, "oAuth2GrantType": "AUTHORIZATION_CODE"}})
+
+
+@pytest.mark.parametrize(("label", "token_url", "instance_url"), [
+    ("Intercom", "https://api.eu.intercom.io/auth/eagle/token", "https://api.eu.intercom.io"),
+    ("Intercom", "https://api.au.intercom.io/auth/eagle/token", "https://api.au.intercom.io"),
+    ("Smartsheet", "https://api.smartsheet.eu/2.0/token", "https://api.smartsheet.eu"),
+    ("ZohoCRM", "https://accounts.zoho.eu/oauth/v2/token", "https://www.zohoapis.eu"),
+    ("QuickBooksOnline", "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+     "https://sandbox-quickbooks.api.intuit.com"),
+])
+def test_user_guide_regions_and_instance_urls(label: str, token_url: str, instance_url: str) -> None:
+    credentials, properties = _auth_code(token_url)
+    check(_guide_profile(label, credentials, {**properties, "profileProperties": {"instanceUrl": instance_url}}))
+    # The console asks for the instance URL alongside the client credentials: without it AppFlow has no host.
+    refused(_guide_profile(label, credentials, {**properties, "profileProperties": {}}), "instanceUrl")
+
+
+def test_zendesk_sunshine_takes_its_subdomain_from_the_token_url() -> None:
+    credentials, properties = _auth_code("https://acme.zendesk.com/oauth/tokens")
+    check(_guide_profile("ZendeskSunshine", credentials, properties))
+
+
+@pytest.mark.parametrize(("label", "scheme", "key"), [
+    ("Typeform", "PAT", "patToken"), ("GitLab", "PersonalAccessToken", "personalAccessToken"),
+    ("Okta", "Okta_API_Token", "oktaApiToken"),
+])
+def test_token_schemes_the_console_offers(label: str, scheme: str, key: str) -> None:
+    properties = {"profileProperties": {"instanceUrl": "https://acme.okta.com"}} if label == "Okta" else {}
+    custom = {"authenticationType": "CUSTOM", "custom": {"customAuthenticationType": scheme,
+                                                         "credentialsMap": {key: "t0ken"}}}
+    check(_guide_profile(label, custom, properties))
+    other = copy.deepcopy(custom)
+    other["custom"]["customAuthenticationType"] = "ApiToken"
+    refused(_guide_profile(label, other, properties), "does not declare", scheme)
+
+
+def test_typeform_has_no_api_key_scheme() -> None:
+    refused(_guide_profile("Typeform", {"authenticationType": "APIKEY", "apiKey": {"apiKey": "k"}}, {}),
+            "APIKEY", "OAUTH2, CUSTOM")

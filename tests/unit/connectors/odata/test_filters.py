@@ -1,10 +1,10 @@
-"""Filter tasks as `$filter` (sapodata/filters.py): operators, literals by EDM type, V2 and V4."""
+"""Filter tasks as `$filter` (odata/filters.py): operators, literals by EDM type, V2 and V4."""
 
 from __future__ import annotations
 
+from sluice.connectors.odata import filters
+from sluice.connectors.odata.types import STRING_FILTERS
 from sluice.connectors.rest.entities import Condition, Field
-from sluice.connectors.sapodata import filters
-from sluice.connectors.sapodata.edmx import STRING_FILTERS
 
 NAME = Field("Name", "string", vendor_type="Edm.String", filters=STRING_FILTERS)
 AMOUNT = Field("Amount", "string", vendor_type="Edm.Decimal", filters=("GREATER_THAN", "LESS_THAN", "BETWEEN"))

@@ -1,4 +1,4 @@
-"""A flow's Filter tasks as an OData `$filter` (connectors layer, SAP OData).
+"""A flow's Filter tasks as an OData `$filter` (connectors layer, shared OData; SAP OData, Dynamics 365).
 
 AppFlow's operators map to OData's (V2 URI conventions 4.5, V4 URL conventions 5.1.1):
 EQUAL_TO `eq`, NOT_EQUAL_TO `ne`, LESS_THAN `lt`, LESS_THAN_OR_EQUAL_TO `le`, GREATER_THAN `gt`,
@@ -10,7 +10,7 @@ Literals are written by the property's EDM type: text quoted (a quote doubled), 
 `L` and `Edm.Decimal` with `M` (V2), `Edm.Double` with `d` (V2), booleans bare, instants as
 `datetime'2024-01-01T00:00:00'` / `datetimeoffset'...Z'` (V2) or bare ISO text (V4), `Edm.Date`
 bare, `Edm.Guid` as `guid'...'` (V2). A comparison Sluice cannot write (a value that does not
-read as its type, a field SAP marks not filterable, a struct) is not pushed down: the engine
+read as its type, a field the service marks not filterable, a struct) is not pushed down: the engine
 still applies every Filter task, so pushing down only saves transfer.
 """
 

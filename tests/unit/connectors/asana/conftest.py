@@ -1,0 +1,34 @@
+"""The fake Asana for the connector's unit tests, with this process trusting it and calling it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from sluice.connectors.base import ProfileView
+from tests.fakes.asana.server import FakeAsana
+from tests.support.tls import tls_env
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAsana]:
+    """A small account; SLUICE_ENDPOINT_URL_ASANA points at it."""
+    with FakeAsana(tasks=250, projects=3) as server:
+        for key, value in {**tls_env(), "SLUICE_ALLOW_PRIVATE_ENDPOINTS": "true",
+                           "SLUICE_ENDPOINT_URL_ASANA": server.url}.items():
+            monkeypatch.setenv(key, value)
+        yield server
+
+
+def pat_profile(token: str) -> ProfileView:
+    """A profile as cdk-appflow's Asana stack makes it."""
+    return ProfileView(name="as", connector_type="CustomConnector", connector_label="Asana",
+                       properties={"profileProperties": {}},
+                       credentials={"authenticationType": "CUSTOM", "custom": {
+                           "customAuthenticationType": "PAT", "credentialsMap": {"patToken": token}}})
+
+
+@pytest.fixture
+def profile(fake: FakeAsana) -> ProfileView:
+    return pat_profile(fake.state.pat)

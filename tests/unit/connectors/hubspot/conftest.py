@@ -1,0 +1,31 @@
+"""The fake HubSpot for the connector's unit tests, with this process trusting it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from sluice.connectors.base import ProfileView
+from tests.fakes.hubspot.server import FakeHubSpot
+from tests.support.tls import tls_env
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHubSpot]:
+    """A small account; the process trusts the test CA and lets the connector call 127.0.0.1."""
+    with FakeHubSpot(records=60, search_cap=50) as server:
+        for key, value in {**tls_env(), "SLUICE_ALLOW_PRIVATE_ENDPOINTS": "true",
+                           "SLUICE_ENDPOINT_URL_HUBSPOT": server.url}.items():
+            monkeypatch.setenv(key, value)
+        yield server
+
+
+@pytest.fixture
+def profile(fake: FakeHubSpot) -> ProfileView:
+    return ProfileView(name="hs", connector_type="CustomConnector", connector_label="HubSpot",
+                       properties={"oAuth2Properties": {"tokenUrl": "https://api.hubapi.com/oauth/v1/token",
+                                                        "oAuth2GrantType": "AUTHORIZATION_CODE"}},
+                       credentials={"authenticationType": "OAUTH2", "oauth2": {
+                           "accessToken": fake.token(), "refreshToken": "hubspot-refresh-0000",
+                           "clientId": "hubspot-client", "clientSecret": "hubspot-secret"}})
