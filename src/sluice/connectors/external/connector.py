@@ -22,7 +22,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -87,9 +87,11 @@ class ExternalConnector:
     def installed(self) -> install.Installed:
         return install.installed(self.label)
 
-    def runner(self, secrets: list[str] | None = None) -> Airbyte | Singer:
-        """The protocol runner (`secrets`: values to redact from what it reports)."""
-        return runner(self.label.protocol, self.installed, secrets or [])
+    def runner(self, secrets: list[str] | None = None,
+               on_refused: Callable[[str], None] | None = None) -> Airbyte | Singer:
+        """The protocol runner (`secrets`: values to redact from what it reports; `on_refused`: told
+        of each connection the egress proxy refused)."""
+        return runner(self.label.protocol, self.installed, secrets or [], on_refused)
 
     @cached_property
     def schema(self) -> dict[str, Any]:

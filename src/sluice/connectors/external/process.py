@@ -3,10 +3,12 @@
 `subprocess_env` builds the one environment every connector process and every install step runs
 with: a clean one, not the server's (no SLUICE_* settings, no AWS keys), with the variables that
 make TLS and package indexes work (SSL_CERT_FILE, REQUESTS_CA_BUNDLE, PIP_*) and the outbound
-proxy (HTTPS_PROXY / HTTP_PROXY) when one is given. Where the server trusts its own CA bundle
-(REQUESTS_CA_BUNDLE or SSL_CERT_FILE), connectors trust it too, even those whose HTTP client skips
-requests' environment (the Airbyte CDK sends prepared requests, so REQUESTS_CA_BUNDLE alone never
-reaches it): a `sitecustomize` on the connector's PYTHONPATH points certifi at that bundle.
+proxy (HTTPS_PROXY / HTTP_PROXY, NO_PROXY emptied) when one is given - the run's egress proxy
+(`connectors/egress_proxy.py`, started by `protocols.py`). Where the server trusts its own CA bundle
+(REQUESTS_CA_BUNDLE or SSL_CERT_FILE) connectors trust it too, and connectors use the proxy, even
+those whose HTTP client skips requests' environment (the Airbyte CDK sends prepared requests with
+`Session.send`, which reads neither variable): a `sitecustomize` on the connector's PYTHONPATH
+points certifi at that bundle and makes `Session.send` merge the environment's proxies and bundle.
 `secret_file` writes a connector config or state to a 0600 file in a private folder, removed
 afterwards. `ConnectorProcess` streams the
 process's stdout as parsed JSON lines (bounded memory: one line at a time), keeps the last lines
@@ -39,8 +41,10 @@ _BUNDLES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUND
 _PROXIES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
 STDERR_LINES = 40
 _TRUST_SHIM = """\
-# Written by Sluice: connectors trust the CA bundle the server was given (REQUESTS_CA_BUNDLE or
-# SSL_CERT_FILE), also where their HTTP client bypasses requests' environment settings.
+# Written by Sluice. Connectors trust the CA bundle the server was given (REQUESTS_CA_BUNDLE or
+# SSL_CERT_FILE) and send their HTTP(S) through the proxy in HTTPS_PROXY / HTTP_PROXY, also where
+# their client bypasses requests' environment settings: the Airbyte CDK calls Session.send() with
+# a prepared request, which reads neither the proxy variables nor REQUESTS_CA_BUNDLE.
 import os
 
 _bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE")
@@ -52,6 +56,25 @@ if _bundle:
         pass
     else:
         certifi.where = certifi.core.where = lambda: _bundle
+
+if _bundle or os.environ.get("HTTPS_PROXY") or os.environ.get("HTTP_PROXY"):
+    try:
+        import requests.sessions
+    except ImportError:
+        pass
+    else:
+        _send = requests.sessions.Session.send
+
+        def _send_with_environment(self, request, **kwargs):
+            if self.trust_env and not kwargs.get("proxies"):
+                merged = self.merge_environment_settings(request.url, {}, kwargs.get("stream"),
+                                                         kwargs.get("verify"), kwargs.get("cert"))
+                kwargs["proxies"] = merged["proxies"]
+                if kwargs.get("verify") in (None, True):
+                    kwargs["verify"] = merged["verify"]
+            return _send(self, request, **kwargs)
+
+        requests.sessions.Session.send = _send_with_environment
 """
 
 
@@ -78,13 +101,15 @@ def subprocess_env(*, for_install: bool = False, proxy: str | None = None, home:
     proxy); without one the server's own HTTPS_PROXY / HTTP_PROXY pass through. `home`: HOME for
     the connector (a private folder, so it reads none of the server user's files); installs keep
     the real HOME for pip's cache and config. `shim`: the `trust_shim` folder, put on the
-    connector's PYTHONPATH when the server trusts a CA bundle of its own.
+    connector's PYTHONPATH when the server trusts a CA bundle of its own or a proxy is given.
     """
     source = os.environ if base is None else base
     env = {name: source[name] for name in _PASSED if name in source}
     env.update({name: value for name, value in source.items() if name.startswith(_PASSED_PREFIXES)})
     if proxy:
+        # Everything goes through the proxy: no inherited NO_PROXY exception lets a host bypass it.
         env.update({name: proxy for name in _PROXIES})
+        env.update({"NO_PROXY": "", "no_proxy": ""})
     else:
         env.update({name: source[name] for name in _PROXIES if name in source})
     env["PYTHONUNBUFFERED"] = "1"
@@ -99,7 +124,7 @@ def subprocess_env(*, for_install: bool = False, proxy: str | None = None, home:
     else:
         if home is not None:
             env["HOME"] = str(home)
-        if shim is not None and (env.get("REQUESTS_CA_BUNDLE") or env.get("SSL_CERT_FILE")):
+        if shim is not None and (env.get("REQUESTS_CA_BUNDLE") or env.get("SSL_CERT_FILE") or proxy):
             env["PYTHONPATH"] = str(shim)
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     return env

@@ -8,17 +8,21 @@ for the catalog (and as the profile check: Singer has no check command), and `--
 [--state]` to read, selecting the stream through its `metadata` breadcrumbs. Both hand streams over
 as `Stream`s and reads as `messages` events; the config and state files are 0600 files in a private
 folder removed afterwards, and every text kept from the connector has the config's secrets redacted.
+Each command runs behind its own egress proxy (`connectors/egress_proxy.py`): the connector's
+HTTP(S) goes through it and meets Sluice's outbound rules; refusals go to `on_refused`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sluice.connectors.base import ConnectorError
+from sluice.connectors.egress_proxy import EgressProxy
 from sluice.connectors.external import paths
 from sluice.connectors.external.install import Installed
 from sluice.connectors.external.messages import Event, Failure, Log, airbyte_event, singer_event
@@ -56,26 +60,37 @@ def _env(proxy: str | None) -> dict[str, str]:
     return subprocess_env(proxy=proxy, home=_home(), shim=trust_shim(paths.root() / "shim"))
 
 
+@contextmanager
+def _egress(runner: Runner) -> Iterator[tuple[dict[str, str], list[str]]]:
+    """The environment of one connector command, its HTTP(S) through a fresh egress proxy, and the
+    texts to redact from what it says (the proxy URL carries the proxy's token)."""
+    with EgressProxy(on_refused=runner.on_refused) as proxy:
+        yield _env(proxy.url), [*runner.secrets, proxy.url, proxy.url.split("@")[0]]
+
+
 class Runner:
     """What both protocols share: one command at a time, config and state in private files."""
 
     parse: Callable[[Mapping[str, Any]], Event | None]
 
-    def __init__(self, installed: Installed, secrets: Sequence[str] = (), proxy: str | None = None) -> None:
+    def __init__(self, installed: Installed, secrets: Sequence[str] = (),
+                 on_refused: Callable[[str], None] | None = None) -> None:
         self.installed = installed
         self.secrets = list(secrets)
-        self.proxy = proxy
+        # Called with each connection the egress proxy refused (for the run's log).
+        self.on_refused = on_refused
 
     def _fail(self, what: str, process: ConnectorProcess, code: int, said: str | None = None) -> ConnectorError:
         detail = said or process.stderr_tail() or "no message"
         return ConnectorError("ServerError", redact(
-            f"{self.installed.package} {self.installed.version} {what} failed (exit {code}): {detail}", self.secrets))
+            f"{self.installed.package} {self.installed.version} {what} failed (exit {code}): {detail}",
+            process.secrets))
 
     def _output(self, args: list[str], files: Mapping[str, Any], what: str) -> tuple[list[dict[str, Any]], str]:
         """Run a short command to its end: (its JSON-line messages, its whole stdout when not JSON lines)."""
-        with private_dir(paths.root()) as folder:
+        with private_dir(paths.root()) as folder, _egress(self) as (env, secrets):
             argv = self.installed.command(*self._with_files(args, folder, files))
-            with ConnectorProcess(argv, _env(self.proxy), folder, self.secrets) as process:
+            with ConnectorProcess(argv, env, folder, secrets) as process:
                 assert process.proc.stdout is not None
                 raw = process.proc.stdout.read()
                 code = process.wait()
@@ -107,16 +122,16 @@ class Runner:
     def stream_read(self, args: list[str], files: Mapping[str, Any],
                     should_stop: Callable[[], bool]) -> Iterator[Event]:
         """The events of a read, as the connector writes them; raises ConnectorError on failure."""
-        with private_dir(paths.root()) as folder:
+        with private_dir(paths.root()) as folder, _egress(self) as (env, secrets):
             argv = self.installed.command(*self._with_files(args, folder, files))
-            with ConnectorProcess(argv, _env(self.proxy), folder, self.secrets) as process:
+            with ConnectorProcess(argv, env, folder, secrets) as process:
                 failure: Failure | None = None
                 for message in process.messages():
                     event = self.parse(message)
                     if isinstance(event, Failure):
                         failure = failure or event
                     elif isinstance(event, Log):
-                        yield Log(event.level, redact(event.message, self.secrets))
+                        yield Log(event.level, redact(event.message, secrets))
                     elif event is not None:
                         yield event
                     if should_stop():
@@ -285,6 +300,7 @@ class Singer(Runner):
 
 
 def runner(protocol: str, installed: Installed, secrets: Sequence[str] = (),
-           proxy: str | None = None) -> Airbyte | Singer:
+           on_refused: Callable[[str], None] | None = None) -> Airbyte | Singer:
     """The protocol runner of a connector."""
-    return Airbyte(installed, secrets, proxy) if protocol == "airbyte" else Singer(installed, secrets, proxy)
+    kind = Airbyte if protocol == "airbyte" else Singer
+    return kind(installed, secrets, on_refused)

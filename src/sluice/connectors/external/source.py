@@ -55,7 +55,8 @@ class ExternalSource:
         report(ctx, "source_opened", f"reading stream {stream.name} of {self.connector.installed.package} "
                f"{self.connector.installed.version} ({mode})")
         converter = RecordConverter(fields_of(stream))
-        runner = self.connector.runner(secrets)
+        runner = self.connector.runner(
+            secrets, lambda refused: report(ctx, "warning", f"the egress proxy refused {refused}", "warning"))
         states: list[State] = []
         pending: list[Mapping[str, Any]] = []
         for event in runner.read(config, stream, incremental, state, ctx.should_stop):

@@ -79,3 +79,38 @@ def test_a_process_streams_json_lines_and_keeps_stderr(tmp_path: Path) -> None:
         code_out = process.wait()
     assert [m["type"] for m in messages] == ["LOG", "RECORD"] and process.non_json == 1
     assert code_out == 3 and process.stderr_tail() == "boom ****"
+
+
+SEND = """
+import requests
+request = requests.Request("GET", "https://127.0.0.1:9/tickets").prepare()
+try:
+    requests.Session().send(request, timeout=10)  # as the Airbyte CDK sends: no proxies, no verify given
+    print("direct")
+except requests.exceptions.ProxyError as exc:
+    print("proxy", "403" in str(exc))
+except requests.exceptions.RequestException as exc:
+    print("direct-failed", type(exc).__name__)
+"""
+
+
+def test_prepared_requests_go_through_the_egress_proxy(tmp_path: Path) -> None:
+    from sluice.connectors.egress_proxy import EgressProxy
+
+    shim = trust_shim(tmp_path / "shim")
+    refused: list[str] = []
+    with EgressProxy(allow_private=False, on_refused=refused.append) as proxy:
+        env = subprocess_env(proxy=proxy.url, home=tmp_path, shim=shim, base={"PATH": os.environ["PATH"]})
+        assert env["NO_PROXY"] == "" and env["PYTHONPATH"] == str(shim)
+        with ConnectorProcess([sys.executable, "-c", SEND], env, tmp_path) as process:
+            assert process.proc.stdout is not None
+            said = process.proc.stdout.read().decode().split()
+            process.wait()
+        without = subprocess_env(home=tmp_path, base={"PATH": os.environ["PATH"]})
+        with ConnectorProcess([sys.executable, "-c", SEND], without, tmp_path) as process:
+            assert process.proc.stdout is not None
+            direct = process.proc.stdout.read().decode().split()
+            process.wait()
+    assert said == ["proxy", "True"], said  # refused by the proxy (loopback), not connected directly
+    assert refused and "127.0.0.1" in refused[0]
+    assert direct[0] == "direct-failed"  # the control: without the shim the request never meets the proxy
