@@ -2,10 +2,11 @@
 
 `CONNECTORS` lists the 24 values of the model's `ConnectorType` enum, in the enum's order, each
 imported explicitly from its package (`sluice/connectors/<name>/`). Third-party plug-ins are not
-listed here; `sluice.connectors.entry_points` loads them, and AWS-managed labels (GitHub, JDBC,
-…) come from `sluice.connectors.managed` through `spec_for`. The service layer reads this module
-for `DescribeConnector(s)` and for `CreateFlow` validation, so the catalog is the one place a
-connector's abilities are stated.
+listed here; `sluice.connectors.entry_points` loads them, Airbyte sources and Singer taps
+(`airbyte.<source>`, `singer.<tap>`, operator aliases) come from `sluice.connectors.external`, and
+AWS-managed labels (GitHub, JDBC, …) from `sluice.connectors.managed`, all through `label_spec`.
+The service layer reads this module for `DescribeConnector(s)` and for `CreateFlow` validation, so
+the catalog is the one place a connector's abilities are stated.
 
 Where each fact comes from (AppFlow API reference 2020-08-23 and botocore's model):
 
@@ -51,6 +52,7 @@ from sluice.connectors import (
     datadog,
     dynatrace,
     event_bridge,
+    external,
     google_analytics,
     honeycode,
     infor_nexus,
@@ -114,13 +116,19 @@ def plugins() -> dict[str, ConnectorSpec]:
     return _plugins
 
 
+def label_spec(label: str | None) -> ConnectorSpec | None:
+    """The spec answering to a CustomConnector label without a registration: a native plug-in, an
+    external connector (`airbyte.<source>`, `singer.<tap>`, an operator alias; connectors/external/),
+    else an AWS-managed connector's label (connectors/managed/); None for any other label."""
+    if not label:
+        return None
+    return plugins().get(label) or external.spec(label) or managed.spec(label)
+
+
 def spec_for(connector_type: str, label: str | None = None) -> ConnectorSpec | None:
-    """The spec serving a connector: a plug-in or AWS-managed label for CustomConnector, else the built-in."""
+    """The spec serving a connector: `label_spec` for a CustomConnector label, else the built-in."""
     if connector_type == "CustomConnector" and label:
-        plugin = plugins().get(label)
-        if plugin is not None:
-            return plugin
-        found = managed.spec(label)  # an AWS-managed connector's label (connectors/managed/)
+        found = label_spec(label)
         if found is not None:
             return found
     return CONNECTORS.get(connector_type)

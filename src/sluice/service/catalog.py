@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, NotRequired, get_origin, get_type_hints
 
-from sluice.connectors import managed, registry
-from sluice.connectors.base import ConnectorSpec
+from sluice.connectors import external, registry
+from sluice.connectors.base import ConnectorError, ConnectorSpec
 from sluice.service import shapes
+from sluice.service.connector_errors import to_service_error
 
 CUSTOM = "CustomConnector"
 
@@ -93,10 +94,15 @@ def builtin(connector_type: str) -> ConnectorSpec | None:
 
 def plugin(label: str | None) -> ConnectorSpec | None:
     """The spec answering to a CustomConnector `label` without a registration: an installed native
-    plug-in, else the AWS-managed connector of that label."""
-    if not label:
-        return None
-    return registry.plugins().get(label) or managed.spec(label)
+    plug-in, an external connector (Airbyte source, Singer tap), else the AWS-managed connector of
+    that label. An external connector is installed here on first use: a failure is its modelled error."""
+    found = registry.label_spec(label)
+    if found is not None and label is not None and external.is_external(label):
+        try:
+            external.resolve_configuration(found)
+        except ConnectorError as exc:
+            raise to_service_error(exc) from exc
+    return found
 
 
 def spec(connector_type: str, label: str | None = None) -> ConnectorSpec | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sluice.connectors import managed
+from sluice.connectors import external, managed
 from sluice.connectors.base import ConnectorError
 from sluice.connectors.custom_connector import check_invocable, describe_lambda
 from sluice.engine.profiles import aws_identity, invocation_env
@@ -95,6 +95,11 @@ class Registrations:
         label = params.get("connectorLabel")
         if not label:
             raise ValidationException("connectorLabel is required to register a connector.")
+        if external.is_external(label):  # Sluice runs these itself (connectors/external/)
+            raise ConflictException(
+                f"The connectorLabel {label} names an Airbyte source or Singer tap, which Sluice runs without "
+                "registration; register your own connector under another label."
+            )
         if managed.is_managed(label):
             raise ConflictException(
                 f"The connectorLabel {label} belongs to an AWS managed connector, which needs no registration; "

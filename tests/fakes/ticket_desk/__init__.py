@@ -1,0 +1,1 @@
+"""A small ticketing API over https for the external-connector (Airbyte/Singer) tests."""
