@@ -100,7 +100,9 @@ def test_a_profile_the_tap_refuses_quotes_it(server: SluiceServer, desk: TicketD
 
 def test_discovered_streams_are_entities(server: SluiceServer, desk: TicketDesk) -> None:
     client = server.client()
-    profile = _profile(server, desk)
+    profile = _profile(server, desk, label="singer/tap-sluice-desk")  # the spelling, past the model's pattern
+    [described] = client.describe_connector_profiles(connectorProfileNames=[profile])["connectorProfileDetails"]
+    assert described["connectorLabel"] == "singer/tap-sluice-desk"
     entities = client.list_connector_entities(connectorProfileName=profile)["connectorEntityMap"]["Objects"]
     assert sorted(e["name"] for e in entities) == ["priorities", "tickets"]
     fields = client.describe_connector_entity(connectorProfileName=profile, connectorEntityName="tickets")[

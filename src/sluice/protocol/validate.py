@@ -163,6 +163,17 @@ def _check_size(shape: Shape, value: Any, path: str, out: list[Violation], sensi
         out.append(Violation(path, value, f"{_LENGTH} less than or equal to {high}", sensitive))
 
 
+# Beyond AppFlow: an Airbyte source or Singer tap is named `airbyte/<source>` or `singer/<tap>`
+# (docs/connectors/external.md). The model's ConnectorLabel pattern has no `/`, so exactly that
+# spelling is let through; the dotted `airbyte.<source>` already matches the model.
+_EXTERNAL_LABEL = re.compile(r"(?:airbyte|singer)/[A-Za-z0-9][\w!@#.-]*")
+
+
+def _beyond_appflow(shape: Shape, value: str) -> bool:
+    """True for the one value shape Sluice accepts past the model's pattern (external labels)."""
+    return shape.name == "ConnectorLabel" and _EXTERNAL_LABEL.fullmatch(value) is not None
+
+
 def _check_string(shape: Shape, value: Any, path: str, out: list[Violation], sensitive: bool) -> None:
     if not isinstance(value, str):
         _wrong_type("string", value, path, out, sensitive)
@@ -171,7 +182,7 @@ def _check_string(shape: Shape, value: Any, path: str, out: list[Violation], sen
     pattern = shape.metadata.get("pattern")
     if pattern is not None:
         compiled = _compiled_or_none(pattern)
-        if compiled is not None and compiled.fullmatch(value) is None:
+        if compiled is not None and compiled.fullmatch(value) is None and not _beyond_appflow(shape, value):
             out.append(Violation(path, value, f"{_PATTERN} {pattern}", sensitive))
     enum: list[str] = shape.enum
     if enum and value not in enum:

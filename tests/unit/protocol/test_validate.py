@@ -361,3 +361,17 @@ def test_dot_excludes_java_line_terminators() -> None:
     for terminator in ("\n", "\r", "\u0085", "\u2028", "\u2029"):
         assert not dot.fullmatch(f"a{terminator}b")
     assert java_pattern("[.]x").fullmatch(".x") and not java_pattern("[.]x").fullmatch("ax")
+
+
+@pytest.mark.parametrize("label", ["airbyte/source-faker", "singer/tap-x@1.2.0", "airbyte.source-faker"])
+def test_external_connector_labels_pass_the_label_pattern(label: str) -> None:
+    validate_input(operation("DescribeConnector").input_shape,
+                   {"connectorType": "CustomConnector", "connectorLabel": label})
+
+
+@pytest.mark.parametrize("label", ["other/source-faker", "airbyte/", "airbyte/../x", "a b"])
+def test_other_labels_still_meet_the_models_pattern(label: str) -> None:
+    with pytest.raises(ProtocolError) as info:
+        validate_input(operation("DescribeConnector").input_shape,
+                       {"connectorType": "CustomConnector", "connectorLabel": label})
+    assert "regular expression pattern" in str(info.value.message)
