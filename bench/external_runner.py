@@ -3,7 +3,7 @@
 `airbyte-source-faker` (pinned) generates N `users` records (BENCH_EXTERNAL_RECORDS, default
 200,000; fixed seed). Three sides take turns (BENCH_EXTERNAL_REPEATS times, medians):
 
-* Sluice - an OnDemand flow `airbyte.source-faker@<version>` -> S3 typed Parquet on the embedded
+* Sluice - an OnDemand flow `airbyte/source-faker@<version>` -> S3 typed Parquet on the embedded
   store, timed from StartFlow to Successful (it runs discover, then read, and converts to Arrow);
 * PyAirbyte - `airbyte` (installed into its OWN venv under the bench cache, never the shared one)
   reading the same stream into its default local DuckDB cache, with the same source version;
@@ -104,7 +104,7 @@ def main() -> tuple[str, dict[str, Any]]:
     for folder in (venvs, work):
         folder.mkdir(parents=True, exist_ok=True)
     python = pyairbyte_python(cache)
-    label = f"airbyte.source-faker@{VERSION}"
+    label = f"airbyte/source-faker@{VERSION}"
     profile = {"connectorProfileName": "bench-faker", "connectorType": "CustomConnector", "connectorLabel": label,
                "connectionMode": "Public", "connectorProfileConfig": {"connectorProfileProperties": {
                    "CustomConnector": {"profileProperties": {k: str(v) for k, v in CONFIG.items()}}}}}

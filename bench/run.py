@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 from bench import (  # noqa: E402
     control_plane,
     custom_connector,
+    external_runner,
     jdbc,
     ray_executor,
     redshift,
@@ -86,6 +87,16 @@ SECTIONS = {
         "Peer in the same run: pyodata (SAP's own Python OData client) paging the same entity set with the same page "
         "size, pyarrow -> one Parquet file. Sides take turns, medians. Targets from issue #19: >= 1.0x the peer's "
         "records/s at parallelism 1; server RSS < 400 MiB and flat.",
+    ),
+    "external": (
+        "Airbyte source (airbyte-source-faker) -> S3 Parquet, against PyAirbyte and the source's own CLI",
+        lambda: external_runner.main()[0],
+        "`airbyte-source-faker` (pinned) generates N `users` records with a fixed seed. Sluice: an OnDemand flow "
+        "from an `airbyte/source-faker@<version>` profile (installed into its own venv on first use, run as a "
+        "subprocess behind the egress proxy), typed Parquet into the embedded S3 store, timed from StartFlow to "
+        "Successful. Peers in the same run: PyAirbyte (the `airbyte` package in its own venv, same source version, "
+        "reading into its default DuckDB cache) and the source's own `read` to /dev/null (the floor: generating the "
+        "records). Sides take turns, medians. Target from issue #20: records/s against PyAirbyte.",
     ),
     "jdbc": (
         "JDBC (PostgreSQL) table -> S3 Parquet, against psycopg + pyarrow",
