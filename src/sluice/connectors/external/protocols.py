@@ -119,6 +119,22 @@ class Runner:
                 out.append(arg)
         return out
 
+    def _spec(self) -> dict[str, Any]:
+        """The connector's settings schema, asked of the connector itself (per protocol)."""
+        raise NotImplementedError
+
+    def spec(self) -> Mapping[str, Any]:
+        """The connector's settings schema (`_spec`), cached beside its environment."""
+        cached = self.installed.venv / SPEC_CACHE
+        try:
+            loaded: Mapping[str, Any] = json.loads(cached.read_text())
+            return loaded
+        except (OSError, ValueError):
+            pass
+        specification = self._spec()
+        cached.write_text(json.dumps(specification))
+        return specification
+
     def stream_read(self, args: list[str], files: Mapping[str, Any],
                     should_stop: Callable[[], bool]) -> Iterator[Event]:
         """The events of a read, as the connector writes them; raises ConnectorError on failure."""
@@ -146,22 +162,14 @@ class Airbyte(Runner):
 
     parse = staticmethod(airbyte_event)
 
-    def spec(self) -> Mapping[str, Any]:
-        """`connectionSpecification` of the source (cached beside its environment)."""
-        cached = self.installed.venv / SPEC_CACHE
-        try:
-            loaded: Mapping[str, Any] = json.loads(cached.read_text())
-            return loaded
-        except (OSError, ValueError):
-            pass
+    def _spec(self) -> dict[str, Any]:
+        """`connectionSpecification` of the source (`spec`)."""
         messages, _ = self._output(["spec"], {}, "spec")
         found = next((m["spec"] for m in messages if m.get("type") == "SPEC" and isinstance(m.get("spec"), dict)),
                      None)
         if found is None:
             raise ConnectorError("ServerError", f"{self.installed.package} answered spec with no SPEC message.")
-        specification = found.get("connectionSpecification") or {}
-        cached.write_text(json.dumps(specification))
-        return dict(specification)
+        return dict(found.get("connectionSpecification") or {})
 
     def check(self, config: Mapping[str, Any]) -> None:
         """`check`: ConnectorError("InvalidCredentials", <the source's message>) when it FAILED."""
@@ -226,23 +234,15 @@ class Singer(Runner):
 
     parse = staticmethod(singer_event)
 
-    def spec(self) -> Mapping[str, Any]:
+    def _spec(self) -> dict[str, Any]:
         """The tap's settings schema (`--about --format json`), or {} when it offers none."""
-        cached = self.installed.venv / SPEC_CACHE
-        try:
-            loaded: Mapping[str, Any] = json.loads(cached.read_text())
-            return loaded
-        except (OSError, ValueError):
-            pass
         try:
             _, text = self._output(["--about", "--format", "json"], {}, "--about")
             about = json.loads(text)
             settings = about.get("settings") if isinstance(about, dict) else None
         except (ConnectorError, ValueError):
             settings = None
-        specification = settings if isinstance(settings, dict) else {}
-        cached.write_text(json.dumps(specification))
-        return specification
+        return settings if isinstance(settings, dict) else {}
 
     def discover(self, config: Mapping[str, Any]) -> list[Stream]:
         """The streams of the tap's `--discover` catalog."""

@@ -21,7 +21,7 @@ import pyarrow as pa
 from sluice.connectors.base import ConnectorError, ProfileView, ReadStats, RunContext, report
 from sluice.connectors.external.fields import fields_of
 from sluice.connectors.external.messages import Log, Record, State, state_argument
-from sluice.connectors.external.state import StoredStates
+from sluice.connectors.external.state import stored_states
 from sluice.connectors.rest.records import RecordConverter
 
 if TYPE_CHECKING:
@@ -48,8 +48,8 @@ class ExternalSource:
         config, secrets = self.connector.config_for(self.profile)
         stream = self.connector.stream(self.profile, self.entity)
         incremental = ctx.window_end is not None and stream.incremental
-        stored = StoredStates.of(ctx, self.connector.label.label, stream.name)
-        state = stored.at(ctx.window_start) if incremental else None
+        stored = stored_states(ctx, self.connector.label.label, stream.name)
+        state = stored.get(ctx.window_start) if incremental else None
         mode = ("incremental from the stored state" if state is not None else "incremental") if incremental \
             else "full refresh"
         report(ctx, "source_opened", f"reading stream {stream.name} of {self.connector.installed.package} "
@@ -83,7 +83,7 @@ class ExternalSource:
             if states:
                 payload = state_argument(states) if self.connector.label.protocol == "airbyte" else states[-1].payload
             if payload is not None:
-                stored.store(ctx.window_end, payload, ctx.window_start)
+                stored.put(ctx.window_end, payload, ctx.window_start)
 
     def _batch(self, converter: RecordConverter, records: list[Mapping[str, Any]]) -> pa.RecordBatch:
         batch = converter.batch(records)

@@ -68,13 +68,21 @@ def _equals(query: Query, name: str) -> str | None:
     return None
 
 
-def plan_issues(query: Query, request: Request) -> Request:
-    """`state` and `since` (updated at or after) for GET /issues and a repository's issues."""
-    params = {**request.params, "state": _state(query)}
-    lower, _ = query.time_range("updated_at")
+def _since(query: Query, field: str, upper_param: str | None = None) -> dict[str, str]:
+    """`since` = the lower end of the query's time range on `field`, and `upper_param` = its upper end
+    (rounded up; only when `upper_param` is given)."""
+    lower, upper = query.time_range(field)
+    params: dict[str, str] = {}
     if lower is not None:
         params["since"] = iso(lower)
-    return request.replace(params=params)
+    if upper is not None and upper_param:
+        params[upper_param] = iso(upper, up=True)
+    return params
+
+
+def plan_issues(query: Query, request: Request) -> Request:
+    """`state` and `since` (updated at or after) for GET /issues and a repository's issues."""
+    return request.replace(params={**request.params, "state": _state(query), **_since(query, "updated_at")})
 
 
 def plan_pulls(query: Query, request: Request) -> Request:
@@ -85,13 +93,7 @@ def plan_pulls(query: Query, request: Request) -> Request:
 
 def plan_commits(query: Query, request: Request) -> Request:
     """`since` / `until` on the committer date."""
-    params = dict(request.params)
-    lower, upper = query.time_range("commit.committer.date")
-    if lower is not None:
-        params["since"] = iso(lower)
-    if upper is not None:
-        params["until"] = iso(upper, up=True)
-    return request.replace(params=params)
+    return request.replace(params={**request.params, **_since(query, "commit.committer.date", "until")})
 
 
 def plan_branches(query: Query, request: Request) -> Request:
@@ -104,12 +106,7 @@ def plan_branches(query: Query, request: Request) -> Request:
 
 def plan_repositories(query: Query, request: Request) -> Request:
     """`since` / `before` on the update time, and `visibility`."""
-    params = dict(request.params)
-    lower, upper = query.time_range("updated_at")
-    if lower is not None:
-        params["since"] = iso(lower)
-    if upper is not None:
-        params["before"] = iso(upper, up=True)
+    params = {**request.params, **_since(query, "updated_at", "before")}
     visibility = _equals(query, "visibility")
     if visibility in ("public", "private"):
         params["visibility"] = visibility

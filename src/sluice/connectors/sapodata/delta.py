@@ -17,58 +17,10 @@ changed profile starts afresh). The links carry no credentials.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-from dataclasses import dataclass
-from pathlib import Path
-
 from sluice.connectors.base import RunContext
+from sluice.connectors.window_state import WindowState
 
 
-@dataclass(frozen=True)
-class DeltaLinks:
-    """The stored delta links of one flow's entity set."""
-
-    folder: Path
-
-    @classmethod
-    def of(cls, ctx: RunContext, host: str, object_path: str) -> DeltaLinks:
-        account = ctx.aws.account_id if ctx.aws is not None and ctx.aws.account_id else "-"
-        key = "\x1f".join((account, ctx.region or "-", ctx.flow_name, host, object_path))
-        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-        return cls(Path(ctx.data_dir) / "connectors" / "sapodata" / "delta" / digest)
-
-    @staticmethod
-    def _name(window_end: float) -> str:
-        return f"{window_end!r}.json"
-
-    def any(self) -> bool:
-        """True when some run of this flow already stored a link."""
-        return self.folder.is_dir() and any(self.folder.glob("*.json"))
-
-    def link_at(self, window_start: float | None) -> str | None:
-        """The link the run whose window ended at `window_start` stored, if any."""
-        if window_start is None:
-            return None
-        path = self.folder / self._name(window_start)
-        try:
-            return str(json.loads(path.read_text())["deltaLink"])
-        except (OSError, ValueError, KeyError):
-            return None
-
-    def store(self, window_end: float, link: str, window_start: float | None) -> None:
-        """Keep `link` under `window_end` (atomically), and drop links older than `window_start`."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        target = self.folder / self._name(window_end)
-        temporary = target.with_suffix(".tmp")
-        temporary.write_text(json.dumps({"deltaLink": link, "windowEnd": window_end}))
-        os.replace(temporary, target)
-        if window_start is None:
-            return
-        for path in self.folder.glob("*.json"):
-            try:
-                if float(path.stem) < window_start:
-                    path.unlink(missing_ok=True)
-            except ValueError:
-                continue
+def delta_links(ctx: RunContext, host: str, object_path: str) -> WindowState:
+    """The stored delta links of one flow's entity set (`connectors/window_state.py`)."""
+    return WindowState.of(ctx, ("sapodata", "delta"), (host, object_path), "deltaLink")

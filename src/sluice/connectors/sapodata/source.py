@@ -44,7 +44,7 @@ from sluice.connectors.rest.source import choose_columns, conditions_of
 from sluice.connectors.sapodata import values
 from sluice.connectors.sapodata.api import base_url, logon_params, resolve_link
 from sluice.connectors.sapodata.catalog import SapCatalog, SapEntity
-from sluice.connectors.sapodata.delta import DeltaLinks
+from sluice.connectors.sapodata.delta import delta_links
 
 if TYPE_CHECKING:
     from sluice.connectors.rest.connector import RestConnector
@@ -198,8 +198,9 @@ class SapSource:
 
     def _delta(self, client: RestClient, entity: SapEntity, params: dict[str, Any], what: str) -> Iterator[Page]:
         v4 = entity.service.v4
-        links = DeltaLinks.of(self.ctx, base_url(self.profile), entity.name)
-        link = links.link_at(self.ctx.window_start)
+        links = delta_links(self.ctx, base_url(self.profile), entity.name)
+        stored = links.get(self.ctx.window_start)
+        link = None if stored is None else str(stored)
         if link is not None:
             report(self.ctx, "source_opened", f"{what}: the changes since the last successful run (ODP delta link)")
             request = Request("GET", resolve_link(link, client.url(entity.path), self.profile,
@@ -222,4 +223,4 @@ class SapSource:
             raise ConnectorError("ServerError", f"SAP answered no delta link (__delta) for {entity.name}, so the next "
                                  "run could not read only the changes; is the entity set delta-enabled (ODP)?")
         assert self.ctx.window_end is not None
-        links.store(self.ctx.window_end, str(new_link), self.ctx.window_start)
+        links.put(self.ctx.window_end, str(new_link), self.ctx.window_start)
