@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -21,7 +22,8 @@ import pytest
 from tests.fakes.asana.server import FakeAsana
 from tests.integration.builders import raises, unique
 from tests.integration.cdk_appflow_stacks import CUSTOM, Stack, stacks
-from tests.support import flows
+from tests.support import flows, managed
+from tests.support.managed import map_all, projected
 from tests.support.server import SluiceServer
 
 SPEEDUP = 60.0
@@ -29,8 +31,8 @@ EPOCH = time.time()
 TASKS = 420
 
 
-def virtual_now() -> float:
-    return EPOCH + (time.time() - EPOCH) * SPEEDUP
+virtual_now = managed.virtual_clock(SPEEDUP, EPOCH)
+flow = partial(managed.flow_to_s3, api_version="1.0")
 
 
 @pytest.fixture(scope="module")
@@ -68,33 +70,9 @@ def profile(appflow: Any, fake: FakeAsana) -> str:
     return str(stack.profiles[0]["connectorProfileName"])
 
 
-def flow(name: str, profile: str, bucket: str, entity: str, tasks: list[dict[str, Any]],
-         trigger: dict[str, Any] | None = None, **source: Any) -> dict[str, Any]:
-    return {"flowName": name, "triggerConfig": trigger or {"triggerType": "OnDemand"},
-            "sourceFlowConfig": {"connectorType": CUSTOM, "apiVersion": "1.0", "connectorProfileName": profile,
-                                 "sourceConnectorProperties": {CUSTOM: {"entityName": entity}}, **source},
-            "destinationFlowConfigList": flows.s3_parquet_destination(bucket, preserveSourceDataTyping=True),
-            "tasks": tasks}
-
-
-def map_all() -> list[dict[str, Any]]:
-    return [{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {CUSTOM: "NO_OP"},
-             "taskProperties": {"EXCLUDE_SOURCE_FIELDS_LIST": "[]"}}]
-
-
-def projected(*fields: str) -> list[dict[str, Any]]:
-    return [{"taskType": "Filter", "sourceFields": list(fields), "connectorOperator": {CUSTOM: "PROJECTION"},
-             "taskProperties": {}},
-            *[{"taskType": "Map", "sourceFields": [f], "destinationField": f, "connectorOperator": {CUSTOM: "NO_OP"},
-               "taskProperties": {}} for f in fields]]
-
-
 def test_the_cdk_stack_moves_every_project(appflow: Any, sluice: SluiceServer, fake: FakeAsana) -> None:
     stack = cdk_stack(fake.state.pat)
-    for bucket in stack.buckets:
-        (sluice.data_dir / "s3" / bucket).mkdir(parents=True)
-    appflow.create_connector_profile(**stack.profiles[0])
-    appflow.create_flow(**stack.flow)
+    managed.create_stack(appflow, sluice, stack)
     record = flows.start_and_wait(appflow, stack.flow["flowName"])
     assert record["executionStatus"] == "Successful", record
     rows = flows.json_lines(sluice.data_dir / "s3" / stack.buckets[0])
@@ -169,14 +147,10 @@ def test_the_audit_log_takes_the_time_range_and_event_type(appflow: Any, sluice:
 def test_an_expired_oauth_token_is_renewed(appflow: Any, sluice: SluiceServer, fake: FakeAsana) -> None:
     access, refresh = fake.state.issue(expires_in=0)
     name = unique("as-oauth")
-    appflow.create_connector_profile(
-        connectorProfileName=name, connectorType=CUSTOM, connectorLabel="Asana", connectionMode="Public",
-        connectorProfileConfig={
-            "connectorProfileProperties": {CUSTOM: {"oAuth2Properties": {
-                "oAuth2GrantType": "AUTHORIZATION_CODE", "tokenUrl": "https://app.asana.com/-/oauth_token"}}},
-            "connectorProfileCredentials": {CUSTOM: {"authenticationType": "OAUTH2", "oauth2": {
-                "accessToken": access, "refreshToken": refresh, "clientId": fake.state.client_id,
-                "clientSecret": fake.state.client_secret}}}})
+    appflow.create_connector_profile(**managed.oauth_profile(
+        name, "Asana", "https://app.asana.com/-/oauth_token",
+        {"accessToken": access, "refreshToken": refresh, "clientId": fake.state.client_id,
+         "clientSecret": fake.state.client_secret}))
     assert len(fake.log.matching("/-/oauth_token")) == 1  # renewed while the profile was checked
     fake.state.expire_tokens()
     record, rows = flows.run_to_s3(appflow, sluice, flow(unique("as-oauth"), name, flows.new_bucket(sluice), "users",

@@ -20,7 +20,7 @@ from tests.fakes.dynamics365.model import ACCOUNT
 from tests.fakes.dynamics365.server import FakeDynamics365
 from tests.integration.builders import raises, unique
 from tests.integration.cdk_appflow_stacks import Stack, stacks
-from tests.support import flows
+from tests.support import flows, managed
 from tests.support.server import SluiceServer
 
 ACCOUNTS = 450
@@ -68,10 +68,7 @@ def cdk_stack(fake: FakeDynamics365, **credentials: str) -> Stack:
 @pytest.fixture(scope="module")
 def stack(appflow: Any, sluice: SluiceServer, fake: FakeDynamics365) -> Stack:
     created = cdk_stack(fake)
-    for bucket in created.buckets:
-        (sluice.data_dir / "s3" / bucket).mkdir(parents=True)
-    appflow.create_connector_profile(**created.profiles[0])
-    appflow.create_flow(**created.flow)
+    managed.create_stack(appflow, sluice, created)
     return created
 
 

@@ -20,7 +20,7 @@ import pytest
 from tests.fakes.ticket_desk.manifest import manifest
 from tests.fakes.ticket_desk.server import TicketDesk
 from tests.integration.builders import unique
-from tests.support import external, flows
+from tests.support import external, flows, managed
 from tests.support.server import SluiceServer
 
 ALIAS = "ticket-desk"
@@ -29,8 +29,7 @@ COUNT = 180
 EPOCH = time.time()
 
 
-def virtual_now() -> float:
-    return EPOCH + (time.time() - EPOCH) * SPEEDUP
+virtual_now = managed.virtual_clock(SPEEDUP, EPOCH)
 
 
 @pytest.fixture(scope="module")
@@ -150,18 +149,8 @@ def test_a_source_failing_mid_read_ends_the_run_in_error_with_nothing_published(
 def test_incremental_runs_resume_from_the_sources_state(server: SluiceServer, desk: TicketDesk) -> None:
     client = server.client()
     start = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    profile, name, bucket = _profile(client, desk, start=start), unique("desk-inc"), flows.new_bucket(server)
-
-    def edit(index: int, label: str) -> None:
-        desk.state.touch(index, label)
-
-    for index in range(3):
-        edit(index, f"first-{index}")
-    client.create_flow(
-        flowName=name, triggerConfig=flows.incremental_schedule(virtual_now() + SPEEDUP, virtual_now() - 3600),
-        sourceFlowConfig=external.source(profile, "tickets"),
-        destinationFlowConfigList=flows.s3_parquet_destination(bucket), tasks=external.MAP_ALL)
-    flows.edits_land_once(client, server, name, bucket, "subject", edit)
+    external.ticket_edits_land_once(server, desk, _profile(client, desk, start=start), flows.incremental_schedule(
+        virtual_now() + SPEEDUP, virtual_now() - 3600), "desk-inc")
     later = [e for e in desk.requests.matching("/api/v2/tickets")
              if (e["query"].get("updated_after") or [""])[0] > start]
     assert later, "later runs asked only for changes after the stored cursor"

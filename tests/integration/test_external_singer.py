@@ -19,7 +19,7 @@ import pytest
 
 from tests.fakes.ticket_desk.server import TicketDesk
 from tests.integration.builders import unique
-from tests.support import external, flows
+from tests.support import external, flows, managed
 from tests.support.server import SluiceServer
 from tests.support.singer_tap import wheel
 
@@ -29,8 +29,7 @@ COUNT = 90
 EPOCH = time.time()
 
 
-def virtual_now() -> float:
-    return EPOCH + (time.time() - EPOCH) * SPEEDUP
+virtual_now = managed.virtual_clock(SPEEDUP, EPOCH)
 
 
 @pytest.fixture(scope="module")
@@ -128,20 +127,9 @@ def test_a_full_run_passes_typed_settings_to_the_tap(server: SluiceServer, desk:
 
 
 def test_incremental_runs_resume_from_the_taps_bookmark(server: SluiceServer, desk: TicketDesk) -> None:
-    client = server.client()
     start = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    profile, name, bucket = _profile(server, desk, start_date=start), unique("tap-inc"), flows.new_bucket(server)
-
-    def edit(index: int, label: str) -> None:
-        desk.state.touch(index, label)
-
-    for index in range(3):
-        edit(index, f"first-{index}")
-    client.create_flow(
-        flowName=name, triggerConfig=flows.incremental_schedule(virtual_now() + SPEEDUP, virtual_now() - 3600),
-        sourceFlowConfig=external.source(profile, "tickets"),
-        destinationFlowConfigList=flows.s3_parquet_destination(bucket), tasks=external.MAP_ALL)
-    flows.edits_land_once(client, server, name, bucket, "subject", edit)
+    external.ticket_edits_land_once(server, desk, _profile(server, desk, start_date=start), flows.incremental_schedule(
+        virtual_now() + SPEEDUP, virtual_now() - 3600), "tap-inc")
 
 
 def test_registering_an_external_label_is_refused(server: SluiceServer) -> None:

@@ -21,7 +21,7 @@ from tests.fakes.github.server import FakeGitHub
 from tests.fakes.github.state import GitHubState
 from tests.integration.builders import raises, unique
 from tests.integration.cdk_appflow_stacks import CUSTOM, Stack, stacks
-from tests.support import flows
+from tests.support import flows, managed
 from tests.support.server import SluiceServer
 
 SPEEDUP = 60.0
@@ -192,14 +192,10 @@ def test_expired_github_app_token_is_refreshed_at_the_token_url(world: World) ->
     client, state = world.server.client(), world.fake.state
     access, refresh = state.issue_token(expires_in=3600, refresh=True)
     profile = unique("gh-app")
-    client.create_connector_profile(
-        connectorProfileName=profile, connectorType=CUSTOM, connectorLabel="GitHub", connectionMode="Public",
-        connectorProfileConfig={
-            "connectorProfileProperties": {CUSTOM: {"oAuth2Properties": {
-                "oAuth2GrantType": "AUTHORIZATION_CODE", "tokenUrl": "https://github.com/login/oauth/access_token"}}},
-            "connectorProfileCredentials": {CUSTOM: {"authenticationType": "OAUTH2", "oauth2": {
-                "accessToken": access, "refreshToken": refresh, "clientId": "Iv1.sluice-test-app",
-                "clientSecret": "sluice-app-secret"}}}})
+    client.create_connector_profile(**managed.oauth_profile(
+        profile, "GitHub", "https://github.com/login/oauth/access_token",
+        {"accessToken": access, "refreshToken": refresh, "clientId": "Iv1.sluice-test-app",
+         "clientSecret": "sluice-app-secret"}))
     state.expire_tokens()
     before = state.grants.count("refresh_token")
     bucket = flows.new_bucket(world.server)

@@ -25,7 +25,8 @@ from botocore.exceptions import ClientError
 from tests.fakes.jira.server import FakeJira
 from tests.fakes.jira.site import Site
 from tests.integration.builders import raises, unique
-from tests.support import flows
+from tests.support import flows, managed
+from tests.support.managed import source, task
 from tests.support.server import SluiceServer
 from tests.support.tls import tls_env
 
@@ -35,8 +36,7 @@ ISSUES = 300
 REDIRECT = "https://us-east-1.console.aws.amazon.com/appflow/oauth"
 
 
-def virtual_now() -> float:
-    return EPOCH + (time.time() - EPOCH) * SPEEDUP
+virtual_now = managed.virtual_clock(SPEEDUP, EPOCH)
 
 
 @pytest.fixture(scope="module")
@@ -66,19 +66,6 @@ def profile_request(name: str, fake: FakeJira, code: str) -> dict[str, Any]:
                 "clientId": fake.state.client_id, "clientSecret": fake.state.client_secret,
                 "oAuthRequest": {"authCode": code, "redirectUri": REDIRECT}}}}},
     }
-
-
-def source(profile: str, entity: str, **extra: Any) -> dict[str, Any]:
-    return {"connectorType": "CustomConnector", "apiVersion": "V1", "connectorProfileName": profile,
-            "sourceConnectorProperties": {"CustomConnector": {"entityName": entity}}, **extra}
-
-
-def task(task_type: str, fields: list[str], operator: str, **props: Any) -> dict[str, Any]:
-    shaped = {"taskType": task_type, "sourceFields": fields, "connectorOperator": {"CustomConnector": operator},
-              "taskProperties": {k: str(v) for k, v in props.items()}}
-    if task_type == "Map":
-        shaped["destinationField"] = fields[0]
-    return shaped
 
 
 MAP_ALL = [task("Map_all", [], "NO_OP")]

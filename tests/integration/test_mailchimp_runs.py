@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -19,15 +20,16 @@ import pytest
 from tests.fakes.mailchimp.server import FakeMailchimp
 from tests.integration.builders import raises, unique
 from tests.integration.cdk_appflow_stacks import CUSTOM, Stack, stacks
-from tests.support import flows
+from tests.support import flows, managed
+from tests.support.managed import map_all, projected
 from tests.support.server import SluiceServer
 
 SPEEDUP = 60.0
 EPOCH = time.time()
 
 
-def virtual_now() -> float:
-    return EPOCH + (time.time() - EPOCH) * SPEEDUP
+virtual_now = managed.virtual_clock(SPEEDUP, EPOCH)
+flow = partial(managed.flow_to_s3, api_version="3.0")
 
 
 @pytest.fixture(scope="module")
@@ -65,33 +67,9 @@ def profile(appflow: Any, fake: FakeMailchimp) -> str:
     return str(stack.profiles[0]["connectorProfileName"])
 
 
-def flow(name: str, profile: str, bucket: str, entity: str, tasks: list[dict[str, Any]],
-         trigger: dict[str, Any] | None = None, **source: Any) -> dict[str, Any]:
-    return {"flowName": name, "triggerConfig": trigger or {"triggerType": "OnDemand"},
-            "sourceFlowConfig": {"connectorType": CUSTOM, "apiVersion": "3.0", "connectorProfileName": profile,
-                                 "sourceConnectorProperties": {CUSTOM: {"entityName": entity}}, **source},
-            "destinationFlowConfigList": flows.s3_parquet_destination(bucket, preserveSourceDataTyping=True),
-            "tasks": tasks}
-
-
-def map_all() -> list[dict[str, Any]]:
-    return [{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {CUSTOM: "NO_OP"},
-             "taskProperties": {"EXCLUDE_SOURCE_FIELDS_LIST": "[]"}}]
-
-
-def projected(*fields: str) -> list[dict[str, Any]]:
-    return [{"taskType": "Filter", "sourceFields": list(fields), "connectorOperator": {CUSTOM: "PROJECTION"},
-             "taskProperties": {}},
-            *[{"taskType": "Map", "sourceFields": [f], "destinationField": f, "connectorOperator": {CUSTOM: "NO_OP"},
-               "taskProperties": {}} for f in fields]]
-
-
 def test_the_cdk_stack_moves_every_campaign(appflow: Any, sluice: SluiceServer, fake: FakeMailchimp) -> None:
     stack = cdk_stack(fake)
-    for bucket in stack.buckets:
-        (sluice.data_dir / "s3" / bucket).mkdir(parents=True)
-    appflow.create_connector_profile(**stack.profiles[0])
-    appflow.create_flow(**stack.flow)
+    managed.create_stack(appflow, sluice, stack)
     record = flows.start_and_wait(appflow, stack.flow["flowName"])
     assert record["executionStatus"] == "Successful", record
     rows = flows.json_lines(sluice.data_dir / "s3" / stack.buckets[0])
@@ -206,15 +184,10 @@ def test_refused_keys(appflow: Any, sluice: SluiceServer, fake: FakeMailchimp) -
 
 def test_an_oauth_profile_reads_with_its_bearer_token(appflow: Any, sluice: SluiceServer, fake: FakeMailchimp) -> None:
     name = unique("mc-oauth")
-    appflow.create_connector_profile(
-        connectorProfileName=name, connectorType=CUSTOM, connectorLabel="Mailchimp", connectionMode="Public",
-        connectorProfileConfig={
-            "connectorProfileProperties": {CUSTOM: {
-                "profileProperties": {"instanceUrl": fake.url},
-                "oAuth2Properties": {"oAuth2GrantType": "AUTHORIZATION_CODE",
-                                     "tokenUrl": "https://login.mailchimp.com/oauth2/token"}}},
-            "connectorProfileCredentials": {CUSTOM: {"authenticationType": "OAUTH2", "oauth2": {
-                "accessToken": fake.state.issue_token(), "clientId": "mc-client", "clientSecret": "mc-secret"}}}})
+    appflow.create_connector_profile(**managed.oauth_profile(
+        name, "Mailchimp", "https://login.mailchimp.com/oauth2/token",
+        {"accessToken": fake.state.issue_token(), "clientId": "mc-client", "clientSecret": "mc-secret"},
+        profileProperties={"instanceUrl": fake.url}))
     record, rows = flows.run_to_s3(appflow, sluice, flow(unique("mc-oauth"), name, flows.new_bucket(sluice), "segments",
                                                          map_all()))
     assert record["executionStatus"] == "Successful", record

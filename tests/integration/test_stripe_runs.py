@@ -20,7 +20,8 @@ from botocore.exceptions import ClientError
 
 from tests.fakes.stripe.server import FakeStripe
 from tests.integration.builders import unique
-from tests.support import flows
+from tests.support import flows, managed
+from tests.support.managed import source, task
 from tests.support.server import SluiceServer
 from tests.support.tls import tls_env
 
@@ -29,8 +30,7 @@ EPOCH = time.time()
 CHARGES = 300
 
 
-def virtual_now() -> float:
-    return EPOCH + (time.time() - EPOCH) * SPEEDUP
+virtual_now = managed.virtual_clock(SPEEDUP, EPOCH)
 
 
 @pytest.fixture(scope="module")
@@ -57,19 +57,6 @@ def profile_request(name: str, key: str) -> dict[str, Any]:
             "connectorProfileCredentials": {"CustomConnector": {"authenticationType": "APIKEY",
                                                                 "apiKey": {"apiKey": key}}}},
     }
-
-
-def source(profile: str, entity: str, **extra: Any) -> dict[str, Any]:
-    return {"connectorType": "CustomConnector", "apiVersion": "V1", "connectorProfileName": profile,
-            "sourceConnectorProperties": {"CustomConnector": {"entityName": entity}}, **extra}
-
-
-def task(task_type: str, fields: list[str], operator: str, **props: Any) -> dict[str, Any]:
-    shaped = {"taskType": task_type, "sourceFields": fields, "connectorOperator": {"CustomConnector": operator},
-              "taskProperties": {k: str(v) for k, v in props.items()}}
-    if task_type == "Map":
-        shaped["destinationField"] = fields[0]
-    return shaped
 
 
 MAP_ALL = [task("Map_all", [], "NO_OP")]

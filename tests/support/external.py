@@ -18,6 +18,9 @@ import pytest
 
 from sluice.connectors.external import install, labels
 from sluice.settings import ProcessSettings, use
+from tests.integration.builders import unique
+from tests.support import flows
+from tests.support.server import SluiceServer
 
 DECLARATIVE = "airbyte.source-declarative-manifest"
 DECLARATIVE_VERSION = "6.5.2"
@@ -77,3 +80,19 @@ def source(profile: str, entity: str) -> dict[str, Any]:
 
 MAP_ALL = [{"taskType": "Map_all", "sourceFields": [], "connectorOperator": {"CustomConnector": "NO_OP"},
             "taskProperties": {}}]
+
+
+def ticket_edits_land_once(server: SluiceServer, desk: Any, profile: str, trigger: dict[str, Any],
+                           prefix: str) -> None:
+    """Edit three desk tickets, then check a Scheduled incremental flow of `profile`'s tickets moves each
+    edit (and each later one `flows.edits_land_once` makes) exactly once."""
+    client, name, bucket = server.client(), unique(prefix), flows.new_bucket(server)
+
+    def edit(index: int, label: str) -> None:
+        desk.state.touch(index, label)
+
+    for index in range(3):
+        edit(index, f"first-{index}")
+    client.create_flow(flowName=name, triggerConfig=trigger, sourceFlowConfig=source(profile, "tickets"),
+                       destinationFlowConfigList=flows.s3_parquet_destination(bucket), tasks=MAP_ALL)
+    flows.edits_land_once(client, server, name, bucket, "subject", edit)

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import Any
 
-from tests.fakes.common.https import serve_forever
+from tests.fakes.common import main as fake_main
 
 from .account import AsanaAccount
 from .app import build_app
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.asana", description=__doc__)
-    parser.add_argument("--port", type=int, default=8782)
-    parser.add_argument("--tasks", type=int, default=1000)
-    parser.add_argument("--projects", type=int, default=6)
-    args = parser.parse_args(argv)
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse arguments and serve until interrupted."""
+    fake_main.main(__package__, __doc__, 8782, {"--tasks": 1000, "--projects": 6}, _build, argv)
+
+
+def _build(args: argparse.Namespace) -> tuple[Any, str]:
     account = AsanaAccount(tasks=args.tasks, projects=args.projects)
-    print(f"fake Asana: serving https://127.0.0.1:{args.port}/api/1.0; personal access token {account.pat}",
-          flush=True)
-    serve_forever(build_app(account), args.port)
+    return build_app(account), (f"fake Asana: serving https://127.0.0.1:{args.port}/api/1.0; "
+                                f"personal access token {account.pat}")
 
 
 if __name__ == "__main__":

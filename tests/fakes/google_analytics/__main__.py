@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import Any
 
-from tests.fakes.common.https import serve_forever
+from tests.fakes.common import main as fake_main
 
 from .app import build_app
 from .backend import Backend
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.google_analytics", description=__doc__)
-    parser.add_argument("--port", type=int, default=8773)
-    parser.add_argument("--hours", type=int, default=48)
-    parser.add_argument("--rows-per-hour", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse arguments and serve until interrupted."""
+    fake_main.main(__package__, __doc__, 8773, {"--hours": 48, "--rows-per-hour": 10, "--seed": 7}, _build, argv)
+
+
+def _build(args: argparse.Namespace) -> tuple[Any, str]:
     backend = Backend(args.hours, args.rows_per_hour, args.seed)
-    print(f"fake Google Analytics: serving https://127.0.0.1:{args.port}; client {backend.client_id}, "
-          f"refresh token {backend.refresh_token}", flush=True)
-    serve_forever(build_app(backend), args.port)
+    return build_app(backend), (f"fake Google Analytics: serving https://127.0.0.1:{args.port}; "
+                                f"client {backend.client_id}, refresh token {backend.refresh_token}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,6 +10,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.common.google import report_day
 
 from .backend import ACCOUNTS, COLUMNS, CUSTOM_DIMENSIONS, CUSTOM_METRICS, Backend
 
@@ -128,19 +129,10 @@ async def columns(backend: Backend, request: Request) -> Response:
 
 
 def _date(text: Any, now: datetime) -> datetime:
-    text = str(text or "")
-    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if text == "today":
-        return today
-    if text == "yesterday":
-        return today - timedelta(days=1)
-    ago = re.fullmatch(r"(\d+)daysAgo", text)
-    if ago:
-        return today - timedelta(days=int(ago.group(1)))
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        raise GoogleError(400, f"Invalid value '{text}' for start_date or end_date") from None
+    parsed = report_day(text, now.replace(hour=0, minute=0, second=0, microsecond=0))
+    if parsed is None:
+        raise GoogleError(400, f"Invalid value '{text or ''}' for start_date or end_date")
+    return parsed
 
 
 def _known(name: str, kind: str) -> bool:

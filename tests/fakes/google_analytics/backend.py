@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import random
-import secrets
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.fakes.common.google import GoogleTokens
 from tests.fakes.common.https import RequestLog
 from tests.fakes.common.throttle import Throttles
 
@@ -51,7 +51,7 @@ SOURCES = (("google", "organic"), ("(direct)", "(none)"), ("newsletter", "email"
 COUNTRIES = ("United States", "Deutschland", "日本", "(not set)")
 
 
-class Backend:
+class Backend(GoogleTokens):
     """Google's side for one OAuth client and one user: `rows_per_hour` rows for each of `hours` hours ending
     `end_age` seconds before the start (on `clock`), per view."""
 
@@ -75,34 +75,6 @@ class Backend:
         self.log = RequestLog()
         self.throttles = Throttles()
         self.lock = threading.Lock()
-
-    # ----- OAuth -----
-
-    @property
-    def refresh_token(self) -> str:
-        return next(iter(sorted(self.refresh_tokens)))
-
-    def issue(self) -> dict[str, Any]:
-        token = f"ya29.{secrets.token_urlsafe(24)}"
-        with self.lock:
-            self.access_tokens[token] = time.time() + self.token_lifetime
-        return {"access_token": token, "expires_in": self.token_lifetime, "token_type": "Bearer",
-                "scope": "https://www.googleapis.com/auth/analytics.readonly"}
-
-    def valid(self, token: str) -> bool:
-        with self.lock:
-            expiry = self.access_tokens.get(token)
-        return expiry is not None and expiry > time.time()
-
-    def new_code(self) -> str:
-        code = f"4/0A{secrets.token_urlsafe(12)}"
-        self.codes.add(code)
-        return code
-
-    def expire_tokens(self) -> None:
-        """Every access token issued so far stops working (as when an hour passes)."""
-        with self.lock:
-            self.access_tokens.clear()
 
     # ----- rows -----
 

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.fakes.common.google import report_day
+
 from .data import (
     DIMENSION_NAMES,
     METRIC_TYPES,
@@ -28,19 +30,11 @@ REALTIME_SCHEMA = "https://developers.google.com/analytics/devguides/reporting/d
 
 def day(text_: Any, today: datetime) -> datetime:
     """A DateRange bound: YYYY-MM-DD, today, yesterday or NdaysAgo (midnight UTC)."""
-    value = str(text_ or "")
-    if value == "today":
-        return today
-    if value == "yesterday":
-        return today - timedelta(days=1)
-    ago = re.fullmatch(r"(\d+)daysAgo", value)
-    if ago:
-        return today - timedelta(days=int(ago.group(1)))
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        raise GoogleError(400, f"Invalid date '{value}'. Dates must be YYYY-MM-DD, today, yesterday, or NdaysAgo.") \
-            from None
+    parsed = report_day(text_, today)
+    if parsed is None:
+        raise GoogleError(400, f"Invalid date '{text_ or ''}'. Dates must be YYYY-MM-DD, today, yesterday, or "
+                               "NdaysAgo.")
+    return parsed
 
 
 def _int64(body: Mapping[str, Any], key: str, default: int) -> int:

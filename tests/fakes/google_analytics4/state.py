@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.fakes.common.google import GoogleTokens
 from tests.fakes.common.https import RequestLog
 from tests.fakes.common.throttle import Throttles
 
@@ -26,7 +26,7 @@ TOKENS_PER_DAY, TOKENS_PER_HOUR = 200_000, 40_000
 CACHE_LIMIT = 100_000
 
 
-class Backend:
+class Backend(GoogleTokens):
     """Google's side for one OAuth client and one user: `events` seeded events per property spread over the
     `days` days up to `end` (epoch seconds; default now), plus `extra_accounts` empty accounts (to page
     accountSummaries)."""
@@ -55,34 +55,6 @@ class Backend:
         self.log = RequestLog()
         self.throttles = Throttles()
         self.lock = threading.Lock()
-
-    # ----- OAuth (the shape tests/fakes/google_analytics/app.py's token endpoint reads) -----
-
-    @property
-    def refresh_token(self) -> str:
-        return next(iter(sorted(self.refresh_tokens)))
-
-    def issue(self) -> dict[str, Any]:
-        token = f"ya29.{secrets.token_urlsafe(24)}"
-        with self.lock:
-            self.access_tokens[token] = time.time() + self.token_lifetime
-        return {"access_token": token, "expires_in": self.token_lifetime, "token_type": "Bearer",
-                "scope": "https://www.googleapis.com/auth/analytics.readonly"}
-
-    def valid(self, token: str) -> bool:
-        with self.lock:
-            expiry = self.access_tokens.get(token)
-        return expiry is not None and expiry > time.time()
-
-    def new_code(self) -> str:
-        code = f"4/0A{secrets.token_urlsafe(12)}"
-        self.codes.add(code)
-        return code
-
-    def expire_tokens(self) -> None:
-        """Every access token issued so far stops working (as when an hour passes)."""
-        with self.lock:
-            self.access_tokens.clear()
 
     # ----- properties and events -----
 

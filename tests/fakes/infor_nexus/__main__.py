@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import Any
 
-from tests.fakes.common.https import serve_forever
+from tests.fakes.common import main as fake_main
 from tests.support.tls import certificates
 
 from .app import build_app
 from .state import InforNexusState
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     """Parse arguments and serve until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.infor_nexus", description=__doc__)
-    parser.add_argument("--port", type=int, default=9445)
-    parser.add_argument("--records", type=int, default=300, help="seeded objects of each type (made lazily)")
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
+    options = {"--records": (300, "seeded objects of each type (made lazily)"), "--seed": 7}
+    fake_main.main(__package__, __doc__, 9445, options, _build, argv)
+
+
+def _build(args: argparse.Namespace) -> tuple[Any, str]:
     state = InforNexusState(records=args.records, seed=args.seed)
-    print(f"fake Infor Nexus: serving https://127.0.0.1:{args.port}/rest/3.1 (trust {certificates().ca_file})",
-          flush=True)
-    serve_forever(build_app(state), args.port)
+    return build_app(state), (f"fake Infor Nexus: serving https://127.0.0.1:{args.port}/rest/3.1 "
+                              f"(trust {certificates().ca_file})")
 
 
 if __name__ == "__main__":

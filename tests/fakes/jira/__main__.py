@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import Any
 
-from tests.fakes.common.https import serve_forever
+from tests.fakes.common import main as fake_main
 
 from .app import build_app
 from .site import Site
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.jira", description=__doc__)
-    parser.add_argument("--port", type=int, default=8772)
-    parser.add_argument("--issues", type=int, default=300)
-    parser.add_argument("--users", type=int, default=40)
-    args = parser.parse_args(argv)
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse arguments and serve until interrupted."""
+    fake_main.main(__package__, __doc__, 8772, {"--issues": 300, "--users": 40}, _build, argv)
+
+
+def _build(args: argparse.Namespace) -> tuple[Any, str]:
     site = Site(args.issues, args.users)
-    print(f"fake Jira Cloud: serving https://127.0.0.1:{args.port} (cloud id {site.cloud_id}); basic auth "
-          f"{site.email} / {site.api_token}; OAuth client {site.client_id} / {site.client_secret}", flush=True)
-    serve_forever(build_app(site), args.port)
+    return build_app(site), (f"fake Jira Cloud: serving https://127.0.0.1:{args.port} (cloud id {site.cloud_id}); "
+                             f"basic auth {site.email} / {site.api_token}; "
+                             f"OAuth client {site.client_id} / {site.client_secret}")
 
 
 if __name__ == "__main__":

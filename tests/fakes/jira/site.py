@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.fakes.common.https import RequestLog
+from tests.fakes.common.throttle import Throttles
 
 from .richtext import adf
 
@@ -84,22 +85,19 @@ class Site:
         self.matches: dict[tuple[str, str, int], list[int]] = {}
         self.log = RequestLog()
         self.retry_after = 0
-        self._throttle = 0
+        self.throttles = Throttles()
         self._lock = threading.Lock()
 
     # -- controls -------------------------------------------------------------------------------
 
     def throttle_next(self, count: int, retry_after: int = 0) -> None:
         """Answer the next `count` API calls 429 with `Retry-After: retry_after`."""
-        with self._lock:
-            self._throttle, self.retry_after = count, retry_after
+        self.retry_after = retry_after
+        self.throttles.add(count, retry_after=retry_after)
 
     def take_throttle(self) -> bool:
-        with self._lock:
-            if self._throttle > 0:
-                self._throttle -= 1
-                return True
-            return False
+        """True when this call is to be throttled (and counts it)."""
+        return self.throttles.take("/") is not None
 
     def authorize(self, redirect_uri: str = "https://us-east-1.console.aws.amazon.com/appflow/oauth") -> str:
         """An authorization code, as the consent screen would hand it to the app."""

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import Any
 
-from tests.fakes.common.https import serve_forever
+from tests.fakes.common import main as fake_main
 
 from .app import build_app
 from .business_unit import BusinessUnit
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.pardot", description=__doc__)
-    parser.add_argument("--port", type=int, default=8774)
-    parser.add_argument("--prospects", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse arguments and serve until interrupted."""
+    fake_main.main(__package__, __doc__, 8774, {"--prospects": 300, "--seed": 7}, _build, argv)
+
+
+def _build(args: argparse.Namespace) -> tuple[Any, str]:
     unit = BusinessUnit(args.prospects, args.seed)
     unit.base_url = f"https://127.0.0.1:{args.port}"
-    print(f"fake Pardot: serving {unit.base_url}; business unit {unit.business_unit_id}, "
-          f"refresh token {unit.refresh_token}", flush=True)
-    serve_forever(build_app(unit), args.port)
+    return build_app(unit), (f"fake Pardot: serving {unit.base_url}; business unit {unit.business_unit_id}, "
+                             f"refresh token {unit.refresh_token}")
 
 
 if __name__ == "__main__":

@@ -7,25 +7,24 @@ see tests/support/tls.py). The basic-auth user is `system.USER` / `system.PASSWO
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import Any
 
-from tests.fakes.common.https import serve_forever
+from tests.fakes.common import main as fake_main
 from tests.support.tls import certificates
 
 from .app import build_app
 from .system import SapSystem
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     """Parse arguments and serve until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.sapodata", description=__doc__)
-    parser.add_argument("--port", type=int, default=9444)
-    parser.add_argument("--orders", type=int, default=300)
-    parser.add_argument("--page-cap", type=int, default=5000)
-    args = parser.parse_args(argv)
+    fake_main.main(__package__, __doc__, 9444, {"--orders": 300, "--page-cap": 5000}, _build, argv)
+
+
+def _build(args: argparse.Namespace) -> tuple[Any, str]:
     system = SapSystem(orders=args.orders, page_cap=args.page_cap)
-    ca = certificates().ca_file
-    print(f"fake SAP: serving https://127.0.0.1:{args.port} (trust {ca})", flush=True)
-    serve_forever(build_app(system), args.port)
+    return build_app(system), f"fake SAP: serving https://127.0.0.1:{args.port} (trust {certificates().ca_file})"
 
 
 if __name__ == "__main__":

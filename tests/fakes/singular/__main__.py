@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import Any
 
-from tests.fakes.common.https import serve_forever
+from tests.fakes.common import main as fake_main
 
 from .account import Account
 from .app import build_app
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.singular", description=__doc__)
-    parser.add_argument("--port", type=int, default=8772)
-    parser.add_argument("--rows-per-day", type=int, default=40)
-    parser.add_argument("--days", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse arguments and serve until interrupted."""
+    fake_main.main(__package__, __doc__, 8772, {"--rows-per-day": 40, "--days": 5, "--seed": 7}, _build, argv)
+
+
+def _build(args: argparse.Namespace) -> tuple[Any, str]:
     account = Account(args.rows_per_day, args.days, args.seed)
-    print(f"fake Singular: serving https://127.0.0.1:{args.port}; api key {account.api_key}", flush=True)
-    serve_forever(build_app(account), args.port)
+    return build_app(account), f"fake Singular: serving https://127.0.0.1:{args.port}; api key {account.api_key}"
 
 
 if __name__ == "__main__":

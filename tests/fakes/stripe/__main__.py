@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import Any
 
-from tests.fakes.common.https import serve_forever
+from tests.fakes.common import main as fake_main
 
 from .account import Account
 from .app import build_app
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.stripe", description=__doc__)
-    parser.add_argument("--port", type=int, default=8771)
-    parser.add_argument("--charges", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=11)
-    args = parser.parse_args(argv)
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse arguments and serve until interrupted."""
+    fake_main.main(__package__, __doc__, 8771, {"--charges": 300, "--seed": 11}, _build, argv)
+
+
+def _build(args: argparse.Namespace) -> tuple[Any, str]:
     account = Account(args.charges, args.seed)
-    print(f"fake Stripe: serving https://127.0.0.1:{args.port}; key {account.secret_key}", flush=True)
-    serve_forever(build_app(account), args.port)
+    return build_app(account), f"fake Stripe: serving https://127.0.0.1:{args.port}; key {account.secret_key}"
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from tests.fakes.common.https import RequestLog
+from tests.fakes.common.throttle import Throttles
 
 PREFIXES = {"charges": "ch", "customers": "cus", "invoices": "in", "payment_intents": "pi", "subscriptions": "sub",
             "products": "prod", "prices": "price", "balance_transactions": "txn", "refunds": "re", "payouts": "po",
@@ -57,23 +58,18 @@ class Account:
         self.keys = {self.secret_key}
         self.added: dict[str, list[dict[str, Any]]] = {name: [] for name in PREFIXES}
         self.log = RequestLog()
-        self._throttle = 0
+        self.throttles = Throttles()
         self._lock = threading.Lock()
 
     # -- controls -------------------------------------------------------------------------------
 
     def throttle_next(self, count: int) -> None:
         """Answer the next `count` API calls 429 rate_limit."""
-        with self._lock:
-            self._throttle = count
+        self.throttles.add(count)
 
     def take_throttle(self) -> bool:
         """True when this call is to be throttled (and counts it)."""
-        with self._lock:
-            if self._throttle > 0:
-                self._throttle -= 1
-                return True
-            return False
+        return self.throttles.take("/") is not None
 
     def create(self, kind: str, **values: Any) -> dict[str, Any]:
         """Add an object of `kind` created now (after every seeded one); `values` override fields."""

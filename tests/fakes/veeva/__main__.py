@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import Any
 
-from tests.fakes.common.https import serve_forever
+from tests.fakes.common import main as fake_main
 
 from .app import build_app
 from .vault import Vault
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.veeva", description=__doc__)
-    parser.add_argument("--port", type=int, default=8775)
-    parser.add_argument("--products", type=int, default=300)
-    parser.add_argument("--documents", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse arguments and serve until interrupted."""
+    fake_main.main(__package__, __doc__, 8775, {"--products": 300, "--documents": 30, "--seed": 7}, _build, argv)
+
+
+def _build(args: argparse.Namespace) -> tuple[Any, str]:
     vault = Vault(args.products, args.documents, args.seed)
-    print(f"fake Veeva Vault: serving https://127.0.0.1:{args.port}; user {vault.username}", flush=True)
-    serve_forever(build_app(vault), args.port)
+    return build_app(vault), f"fake Veeva Vault: serving https://127.0.0.1:{args.port}; user {vault.username}"
 
 
 if __name__ == "__main__":

@@ -8,16 +8,14 @@ import pytest
 
 from sluice.connectors.base import ProfileView
 from tests.fakes.asana.server import FakeAsana
-from tests.support.tls import tls_env
+from tests.support.endpoints import use_fake
 
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAsana]:
     """A small account; SLUICE_ENDPOINT_URL_ASANA points at it."""
     with FakeAsana(tasks=250, projects=3) as server:
-        for key, value in {**tls_env(), "SLUICE_ALLOW_PRIVATE_ENDPOINTS": "true",
-                           "SLUICE_ENDPOINT_URL_ASANA": server.url}.items():
-            monkeypatch.setenv(key, value)
+        use_fake(monkeypatch, "ASANA", server.url)
         yield server
 
 

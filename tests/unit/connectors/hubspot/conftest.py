@@ -8,16 +8,14 @@ import pytest
 
 from sluice.connectors.base import ProfileView
 from tests.fakes.hubspot.server import FakeHubSpot
-from tests.support.tls import tls_env
+from tests.support.endpoints import use_fake
 
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHubSpot]:
     """A small account; the process trusts the test CA and lets the connector call 127.0.0.1."""
     with FakeHubSpot(records=60, search_cap=50) as server:
-        for key, value in {**tls_env(), "SLUICE_ALLOW_PRIVATE_ENDPOINTS": "true",
-                           "SLUICE_ENDPOINT_URL_HUBSPOT": server.url}.items():
-            monkeypatch.setenv(key, value)
+        use_fake(monkeypatch, "HUBSPOT", server.url)
         yield server
 
 

@@ -8,16 +8,14 @@ import pytest
 
 from sluice.connectors.base import ProfileView
 from tests.fakes.zendesk.server import FakeZendesk
-from tests.support.tls import tls_env
+from tests.support.endpoints import use_fake
 
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeZendesk]:
     """A small account; the process trusts the test CA and lets the connector call 127.0.0.1."""
     with FakeZendesk(tickets=40, users=20, organizations=2500, groups=3) as server:
-        for key, value in {**tls_env(), "SLUICE_ALLOW_PRIVATE_ENDPOINTS": "true",
-                           "SLUICE_ENDPOINT_URL_ZENDESK": server.url}.items():
-            monkeypatch.setenv(key, value)
+        use_fake(monkeypatch, "ZENDESK", server.url)
         yield server
 
 
