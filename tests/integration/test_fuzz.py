@@ -45,6 +45,7 @@ from botocore.validate import ParamValidator
 from hypothesis import HealthCheck, assume, configuration, given, settings
 from hypothesis import strategies as st
 
+from sluice.connectors import managed
 from sluice.protocol.model import service_model
 from tests.integration.builders import salesforce_profile, share_test_resources
 from tests.support.server import ACCESS_KEY, REGION, SECRET_KEY, SluiceServer, free_port
@@ -54,6 +55,10 @@ MODEL = service_model()
 OPERATIONS = sorted(MODEL.operation_names)
 # ValidationException is a common error of every AWS operation, modelled on it or not.
 COMMON_ERRORS = frozenset({"ValidationException"})
+# Operations that check a profile with its vendor: a vendor Sluice cannot reach (here: every
+# vendor) is a ConnectorServerException naming it (docs/behaviour.md), a 400, not a 5xx.
+VENDOR_ERRORS = {"CreateConnectorProfile": frozenset({"ConnectorServerException"}),
+                 "UpdateConnectorProfile": frozenset({"ConnectorServerException"})}
 VALID_EXAMPLES = 60
 INVALID_EXAMPLES = 60
 UNKNOWN_FIELD_EXAMPLES = 16  # two requests each
@@ -209,12 +214,17 @@ def hypothesis_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @pytest.fixture(scope="module")
 def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzz]:
     """One SQLite server for the whole module (no run workers), with three seeded accounts."""
-    # S3 metadata calls go to a closed local port: they fail fast and stay offline.
+    # S3 metadata calls and vendor calls (a generated profile's credentials are checked with its
+    # vendor) go to a closed local port: they fail fast and stay offline.
     dead_s3 = f"http://127.0.0.1:{free_port()}"
+    dead_vendor = f"https://127.0.0.1:{free_port()}"
+    vendors = {f"SLUICE_ENDPOINT_URL_{re.sub(r'[^A-Z0-9]', '_', name.upper())}": dead_vendor
+               for name in (*MODEL.shape_for("ConnectorType").enum, *managed.LABELS)}
     server = SluiceServer(
         data_dir=tmp_path_factory.mktemp("sluice-fuzz"),
         workers=0,
         extra_env={
+            **vendors,
             "AWS_ENDPOINT_URL_S3": dead_s3,
             "AWS_ACCESS_KEY_ID": "fuzz",
             "AWS_SECRET_ACCESS_KEY": "fuzz",
@@ -288,7 +298,7 @@ def test_valid_requests_get_no_5xx(fuzz: Fuzz, op_name: str, request: pytest.Fix
 
     client.meta.events.register("after-call.appflow", after_call)
     call = getattr(client, xform_name(op.name))
-    modelled = COMMON_ERRORS | {shape.name for shape in op.error_shapes}
+    modelled = COMMON_ERRORS | VENDOR_ERRORS.get(op.name, frozenset()) | {shape.name for shape in op.error_shapes}
 
     @settings(FUZZ_SETTINGS, max_examples=VALID_EXAMPLES)
     @given(params=strategies.for_input(op))
