@@ -31,10 +31,10 @@ Either way:
   cluster's CPUs plus one), their results wait in the cluster's object store, and the
   coordinator holds one split's result at a time;
 * a cancel or failure cancels every submitted task (`ray.cancel`); a canceled task deletes what
-  it staged, and the coordinator waits for them (at most `CANCEL_WAIT_SECONDS`) before the
-  destination's abort deletes the staging prefix. A task still writing after that (a node cut
-  off from the cluster rather than dead) can leave an object under the run's staging prefix,
-  never a published one.
+  it staged, and the coordinator waits for them (at most `CANCEL_WAIT_SECONDS`), then kills the
+  workers of those still running (`force=True`), before the destination's abort deletes the
+  staging prefix. A task still writing after that (a node cut off from the cluster rather than
+  dead) can leave an object under the run's staging prefix, never a published one.
 
 Ray is imported only here, and this module only when `SLUICE_EXECUTOR=ray` (Ray is the optional
 extra `sluice[ray]`). The process joins the cluster once (`connect`), at its first Ray run.
@@ -44,6 +44,7 @@ keeps in its object store and never prints (docs/deploy.md).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
@@ -223,7 +224,14 @@ def _cancel(pending: deque[Any], execution_id: str, wait: bool) -> None:
             log.debug("run %s: could not cancel a split task", execution_id, exc_info=True)
     if wait and pending:
         try:
-            ray.wait(list(pending), num_returns=len(pending), timeout=CANCEL_WAIT_SECONDS)
+            _, running = ray.wait(list(pending), num_returns=len(pending), timeout=CANCEL_WAIT_SECONDS)
+            # A task that has not stopped by now (busy in native code when the interrupt came) is
+            # killed with its worker, so it cannot stage a part after the abort deleted the prefix.
+            for ref in running:
+                with contextlib.suppress(Exception):
+                    ray.cancel(ref, force=True)
+            if running:
+                ray.wait(running, num_returns=len(running), timeout=CANCEL_WAIT_SECONDS)
         except Exception:  # the cluster went away: the abort deletes the staging prefix anyway
             log.debug("run %s: could not wait for canceled split tasks", execution_id, exc_info=True)
 
