@@ -168,6 +168,11 @@ def _cast(array: pa.Array, target: pa.DataType) -> pa.Array:
     """A safe cast, except that sub-unit time digits may be dropped; text timestamps either way round."""
     if array.type == target:
         return array
+    if pa.types.is_integer(target) and (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        # Arrow also reads hexadecimal ("0x1f"); the warehouses' loaders take decimal digits only.
+        decimal = pc.match_substring_regex(array, r"^[+-]?[0-9]+$")
+        if pc.any(pc.invert(decimal)).as_py():
+            raise pa.ArrowInvalid("integer text must be decimal digits")
     options = pc.CastOptions(target_type=target, allow_time_truncate=True)
     try:
         return pc.cast(array, options=options)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sluice.connectors.base import ConnectorError
@@ -78,6 +78,7 @@ def test_unknown_and_doubled_fields_are_refused_by_name() -> None:
 
 @given(st.lists(st.one_of(st.integers(-(2**62), 2**62).map(str), st.text(alphabet="0123456789x- ", max_size=4),
                          st.none()), max_size=60))
+@example(["0x0", "12", "0x1f"])  # Arrow reads hexadecimal; the loaders do not
 def test_every_row_is_either_staged_or_refused_in_order(values: list[str | None]) -> None:
     column = Column("n", pa.int64(), "bigint")
     out = Conformer("t", [column]).conform(pa.RecordBatch.from_pydict({"n": pa.array(values, pa.string())}))
