@@ -139,6 +139,8 @@ def test_full_run_reads_every_issue_through_the_gateway(sluice: SluiceServer, fa
         assert {r["key"]: r[rich] for r in rows} == {key: f[rich] for key, f in issues.items()}, rich
         assert any(isinstance(r[rich], str) and not r[rich].startswith("{") for r in rows), rich
     assert set(rest_paths(fake)) == {"/field", "/myself", "/search/jql"}
+    # One `/field` read for CreateFlow's field check, one for the run (its columns and its JQL).
+    assert rest_paths(fake).count("/field") == 2
     assert [s["jql"] for s in searches(fake)] == ['created >= "1970/01/01 00:00"'] * 3
 
 

@@ -20,6 +20,8 @@ field's first JQL clause name.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -95,6 +97,18 @@ def issue_fields(entries: Sequence[Any]) -> IssueFields:
     return IssueFields(tuple(fields), clause_of, kinds)
 
 
+# A run asks for the columns (the entity's fields) and then builds its JQL from the same list: one
+# `/field` call per client serves both.
+_READ: weakref.WeakKeyDictionary[RestClient, IssueFields] = weakref.WeakKeyDictionary()
+_READ_LOCK = threading.Lock()
+
+
 def read_issue_fields(client: RestClient) -> IssueFields:
-    """The site's issue columns (`GET /rest/api/2/field`)."""
-    return issue_fields(client.json(Request("GET", f"{REST}/field")) or [])
+    """The site's issue columns (`GET /rest/api/2/field`), read once per client."""
+    with _READ_LOCK:
+        known = _READ.get(client)
+    if known is None:
+        known = issue_fields(client.json(Request("GET", f"{REST}/field")) or [])
+        with _READ_LOCK:
+            _READ[client] = known
+    return known
